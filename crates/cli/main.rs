@@ -1,0 +1,55 @@
+//! `meshgraph`: the command-line interface. This binary parses flags and wires
+//! the library crates together; the work happens in them.
+
+mod cli;
+mod explain;
+mod input;
+mod output;
+mod snapshot;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit status: 0 clean, 1 findings at or above `--fail-on`, 2 the run failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Clean,
+    #[allow(dead_code)] // used by `meshgraph check` (findings)
+    Findings,
+    Failure,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(match exit {
+            Exit::Clean => 0,
+            Exit::Findings => 1,
+            Exit::Failure => 2,
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match &cli.command {
+        cli::Command::Snapshot(args) => snapshot::run(&cli.global, args),
+        cli::Command::Explain(args) => explain::run(&cli.global, args),
+        cli::Command::Completions { shell } => {
+            cli::print_completions(*shell);
+            Ok(Exit::Clean)
+        }
+    };
+    match result {
+        Ok(exit) => exit.into(),
+        Err(error) => {
+            if output::is_broken_pipe(&error) {
+                return Exit::Clean.into();
+            }
+            // One clear line: the context chain, outermost first.
+            let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
+            eprintln!("meshgraph: error: {}", chain.join(": "));
+            Exit::Failure.into()
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Which proxy reported each series, and which workloads are waypoints or gateways.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use meshgraph_model::{Emitter, Observation, Reporter, UNKNOWN};
+
+use crate::endpoint::{EndpointRole, WorkloadRef};
+
+/// Inputs to classification that do not come from the series themselves.
+#[derive(Debug, Clone)]
+pub struct ClassifyOptions {
+    /// Scrape label that marks ztunnel series (Istio's sample Prometheus keeps
+    /// the pod label `app`, so ztunnel series carry `app="ztunnel"`).
+    pub ztunnel_label: String,
+    pub ztunnel_value: String,
+    /// Waypoints known from configuration (Gateways of class `istio-waypoint`).
+    pub waypoints: BTreeSet<WorkloadRef>,
+    /// Gateways known from configuration.
+    pub gateways: BTreeSet<WorkloadRef>,
+    /// Infer waypoints from telemetry in addition to the configured ones.
+    pub infer_waypoints: bool,
+}
+
+impl Default for ClassifyOptions {
+    fn default() -> Self {
+        ClassifyOptions {
+            ztunnel_label: "app".into(),
+            ztunnel_value: "ztunnel".into(),
+            waypoints: BTreeSet::new(),
+            gateways: BTreeSet::new(),
+            infer_waypoints: true,
+        }
+    }
+}
+
+/// How a workload came to be treated as a waypoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaypointEvidence {
+    Configuration,
+    /// Destination of source-reported series for another workload's service,
+    /// source of destination-reported series, never destination-reported into.
+    Telemetry,
+}
+
+/// What is known about a workload from the labels that name it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WorkloadInfo {
+    pub app: String,
+    pub version: String,
+    pub principal: String,
+}
+
+/// The result of classification, parallel to the observations.
+#[derive(Debug, Clone)]
+pub struct Classification {
+    pub emitters: Vec<Emitter>,
+    pub waypoints: BTreeMap<WorkloadRef, WaypointEvidence>,
+    pub gateways: BTreeSet<WorkloadRef>,
+    pub workloads: BTreeMap<WorkloadRef, WorkloadInfo>,
+}
+
+impl Classification {
+    pub fn role(&self, workload: &WorkloadRef) -> EndpointRole {
+        if self.waypoints.contains_key(workload) {
+            EndpointRole::Waypoint
+        } else if self.gateways.contains(workload) {
+            EndpointRole::Gateway
+        } else {
+            EndpointRole::Workload
+        }
+    }
+}
+
+/// Whether a series came from ztunnel: the configured scrape label, or the
+/// region/zone labels only ztunnel writes (Istio 1.26+).
+pub fn is_ztunnel(obs: &Observation, options: &ClassifyOptions) -> bool {
+    obs.extra.get(&options.ztunnel_label) == Some(&options.ztunnel_value)
+        || obs.source.region.is_some()
+        || obs.source.zone.is_some()
+        || obs.destination.region.is_some()
+        || obs.destination.zone.is_some()
+}
+
+/// Gateway deployments as Istio names them: `istio-ingressgateway`,
+/// `istio-egressgateway`, and `<gateway>-istio` for Gateway API gateways.
+pub fn looks_like_gateway(workload: &str) -> bool {
+    workload.contains("ingressgateway")
+        || workload.contains("egressgateway")
+        || (workload.contains("gateway") && workload.ends_with("-istio"))
+}
+
+fn app_of(peer: &meshgraph_model::Peer) -> String {
+    [&peer.app, &peer.canonical_service, &peer.workload]
+        .into_iter()
+        .find(|v| !v.is_empty() && v.as_str() != UNKNOWN)
+        .cloned()
+        .unwrap_or_else(|| UNKNOWN.to_string())
+}
+
+fn version_of(peer: &meshgraph_model::Peer) -> String {
+    [&peer.version, &peer.canonical_revision]
+        .into_iter()
+        .find(|v| !v.is_empty() && v.as_str() != UNKNOWN)
+        .cloned()
+        .unwrap_or_else(|| "latest".to_string())
+}
+
+/// Classifies every observation and finds the waypoints and gateways.
+pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Classification {
+    let mut workloads: BTreeMap<WorkloadRef, WorkloadInfo> = BTreeMap::new();
+    let mut gateways = options.gateways.clone();
+    for obs in observations {
+        for peer in [&obs.source, &obs.destination] {
+            if let Some(w) = WorkloadRef::of_peer(peer) {
+                let info = workloads.entry(w).or_default();
+                if info.app.is_empty() || info.app == UNKNOWN {
+                    info.app = app_of(peer);
+                    info.version = version_of(peer);
+                }
+                if (info.principal.is_empty() || info.principal == UNKNOWN)
+                    && peer.principal != UNKNOWN
+                {
+                    info.principal = peer.principal.clone();
+                }
+            }
+        }
+        if obs.reporter == Reporter::Source
+            && let Some(w) = WorkloadRef::of_peer(&obs.source)
+            && looks_like_gateway(&w.name)
+        {
+            gateways.insert(w);
+        }
+    }
+
+    let mut waypoints: BTreeMap<WorkloadRef, WaypointEvidence> = options
+        .waypoints
+        .iter()
+        .map(|w| (w.clone(), WaypointEvidence::Configuration))
+        .collect();
+    if options.infer_waypoints {
+        for w in infer_waypoints(observations) {
+            waypoints.entry(w).or_insert(WaypointEvidence::Telemetry);
+        }
+    }
+    for w in waypoints.keys() {
+        gateways.remove(w);
+    }
+
+    let emitters = observations
+        .iter()
+        .map(|obs| match obs.reporter {
+            Reporter::Waypoint => Emitter::Waypoint,
+            Reporter::Source if is_ztunnel(obs, options) => Emitter::ZtunnelSource,
+            Reporter::Destination if is_ztunnel(obs, options) => Emitter::ZtunnelDestination,
+            Reporter::Destination => Emitter::EnvoyDestination,
+            Reporter::Source => match WorkloadRef::of_peer(&obs.source) {
+                Some(w) if gateways.contains(&w) => Emitter::Gateway,
+                _ => Emitter::EnvoySource,
+            },
+        })
+        .collect();
+
+    Classification {
+        emitters,
+        waypoints,
+        gateways,
+        workloads,
+    }
+}
+
+/// Waypoints from telemetry alone (telemetry-facts.md, "Recognising a
+/// waypoint"): a workload that is the destination of source-reported series
+/// for another workload's service, the source of destination-reported series,
+/// and never the destination of a destination-reported series.
+fn infer_waypoints(observations: &[Observation]) -> BTreeSet<WorkloadRef> {
+    let mut called_for: BTreeMap<WorkloadRef, BTreeSet<(String, String)>> = BTreeMap::new();
+    let mut forwards: BTreeSet<WorkloadRef> = BTreeSet::new();
+    let mut served: BTreeSet<WorkloadRef> = BTreeSet::new();
+    let mut service_backends: BTreeMap<(String, String), BTreeSet<WorkloadRef>> = BTreeMap::new();
+
+    for obs in observations {
+        let service = (
+            obs.service.effective_namespace().to_string(),
+            obs.service.effective_name().to_string(),
+        );
+        let destination = WorkloadRef::of_peer(&obs.destination);
+        match obs.reporter {
+            Reporter::Source => {
+                if let Some(d) = &destination {
+                    called_for
+                        .entry(d.clone())
+                        .or_default()
+                        .insert(service.clone());
+                }
+            }
+            Reporter::Destination => {
+                if let Some(s) = WorkloadRef::of_peer(&obs.source) {
+                    forwards.insert(s);
+                }
+                if let Some(d) = &destination {
+                    served.insert(d.clone());
+                }
+            }
+            Reporter::Waypoint => {}
+        }
+        if obs.reporter != Reporter::Source
+            && let Some(d) = destination
+        {
+            service_backends.entry(service).or_default().insert(d);
+        }
+    }
+
+    called_for
+        .into_iter()
+        .filter(|(w, services)| {
+            forwards.contains(w)
+                && !served.contains(w)
+                && services.iter().any(|s| {
+                    service_backends
+                        .get(s)
+                        .is_some_and(|backends| backends.iter().any(|b| b != w))
+                })
+        })
+        .map(|(w, _)| w)
+        .collect()
+}

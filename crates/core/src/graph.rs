@@ -1,0 +1,298 @@
+//! Logical workload edges aggregated to a graph type, in a petgraph graph.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use meshgraph_model::{Emitter, GraphType, NodeKind, Protocol};
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::endpoint::{Endpoint, EndpointRole, WorkloadRef};
+use crate::figures::{L4Figures, L7Figures, Security};
+use crate::reconcile::{LogicalEdge, Reconciliation};
+
+/// How to draw the graph.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GraphOptions {
+    pub graph_type: GraphType,
+    /// Draw a call through a waypoint as client → waypoint → server (rule 8).
+    pub show_waypoints: bool,
+}
+
+/// A stable, readable node id such as `workload:bookinfo/reviews-v2`.
+pub type NodeId = String;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Node {
+    pub id: NodeId,
+    pub kind: NodeKind,
+    /// `None` for unknown and external nodes.
+    pub namespace: Option<String>,
+    pub name: String,
+    pub app: Option<String>,
+    pub version: Option<String>,
+}
+
+/// An edge of the drawn graph: one or more logical edges summed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GraphEdge {
+    pub protocol: Protocol,
+    pub l7: Option<L7Figures>,
+    pub l4: Option<L4Figures>,
+    pub security: Security,
+    pub rates_from: BTreeSet<Emitter>,
+    /// Waypoints as `namespace/name`.
+    pub via_waypoint: BTreeSet<String>,
+    pub services: BTreeSet<String>,
+    pub source_principals: BTreeSet<String>,
+    pub destination_principals: BTreeSet<String>,
+    /// Indices into [`Reconciliation::edges`].
+    pub logical_edges: Vec<usize>,
+}
+
+impl GraphEdge {
+    fn from_logical(edge: &LogicalEdge, index: usize) -> Self {
+        GraphEdge {
+            protocol: edge.protocol,
+            l7: edge.l7.clone(),
+            l4: edge.l4.clone(),
+            security: edge.security,
+            rates_from: edge.rates_from().into_iter().collect(),
+            via_waypoint: edge.via_waypoint.iter().map(|w| w.to_string()).collect(),
+            services: edge.services.clone(),
+            source_principals: edge.source_principals.clone(),
+            destination_principals: edge.destination_principals.clone(),
+            logical_edges: vec![index],
+        }
+    }
+
+    fn merge(&mut self, other: GraphEdge) {
+        self.protocol = match (self.l7.is_some(), other.l7.is_some()) {
+            (true, true) if self.protocol == other.protocol => self.protocol,
+            (true, true) => Protocol::Http,
+            (true, false) => self.protocol,
+            (false, true) => other.protocol,
+            (false, false) => Protocol::Tcp,
+        };
+        merge_option(&mut self.l7, other.l7, L7Figures::add);
+        merge_option(&mut self.l4, other.l4, L4Figures::add);
+        self.security.add(&other.security);
+        self.rates_from.extend(other.rates_from);
+        self.via_waypoint.extend(other.via_waypoint);
+        self.services.extend(other.services);
+        self.source_principals.extend(other.source_principals);
+        self.destination_principals
+            .extend(other.destination_principals);
+        self.logical_edges.extend(other.logical_edges);
+        self.logical_edges.sort_unstable();
+        self.logical_edges.dedup();
+    }
+}
+
+fn merge_option<T>(into: &mut Option<T>, other: Option<T>, add: fn(&mut T, &T)) {
+    match (into.as_mut(), other) {
+        (Some(a), Some(b)) => add(a, &b),
+        (None, Some(b)) => *into = Some(b),
+        _ => {}
+    }
+}
+
+/// The drawn graph. Nodes and edges are inserted in id order, so iteration and
+/// every export are byte-stable for the same input.
+#[derive(Debug, Clone)]
+pub struct MeshGraph {
+    pub graph_type: GraphType,
+    pub graph: DiGraph<Node, GraphEdge>,
+}
+
+impl MeshGraph {
+    pub fn nodes(&self) -> impl Iterator<Item = &Node> {
+        self.graph.node_weights()
+    }
+
+    /// Edges as (source node, target node, edge), ordered by source then target id.
+    pub fn edges(&self) -> impl Iterator<Item = (&Node, &Node, &GraphEdge)> {
+        self.graph
+            .edge_indices()
+            .filter_map(|e| self.graph.edge_endpoints(e).map(|(a, b)| (e, a, b)))
+            .map(|(e, a, b)| (&self.graph[a], &self.graph[b], &self.graph[e]))
+    }
+
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes().find(|n| n.id == id)
+    }
+}
+
+struct NodeMapper<'a> {
+    rec: &'a Reconciliation,
+    graph_type: GraphType,
+    /// For the service graph: the service each workload serves.
+    served_by: BTreeMap<WorkloadRef, String>,
+}
+
+impl NodeMapper<'_> {
+    fn node(&self, endpoint: &Endpoint) -> Node {
+        match endpoint {
+            Endpoint::Unknown => Node {
+                id: "unknown".into(),
+                kind: NodeKind::Unknown,
+                namespace: None,
+                name: "unknown".into(),
+                app: None,
+                version: None,
+            },
+            Endpoint::External { host } => Node {
+                id: format!("external:{host}"),
+                kind: NodeKind::External,
+                namespace: None,
+                name: host.clone(),
+                app: None,
+                version: None,
+            },
+            Endpoint::Service { namespace, name } => service_node(namespace, name),
+            Endpoint::Workload(w) => self.workload_node(w),
+        }
+    }
+
+    fn workload_node(&self, w: &WorkloadRef) -> Node {
+        let info = self
+            .rec
+            .classification
+            .workloads
+            .get(w)
+            .cloned()
+            .unwrap_or_default();
+        let role = self.rec.classification.role(w);
+        let app = if info.app.is_empty() {
+            w.name.clone()
+        } else {
+            info.app.clone()
+        };
+        let special = match role {
+            EndpointRole::Gateway => Some(NodeKind::Gateway),
+            EndpointRole::Waypoint => Some(NodeKind::Waypoint),
+            EndpointRole::Workload => None,
+        };
+        let level = self.graph_type.as_str();
+        let (id, kind, name, version) = match (self.graph_type, special) {
+            (GraphType::Workload, kind) => (
+                format!("workload:{w}"),
+                kind.unwrap_or(NodeKind::Workload),
+                w.name.clone(),
+                Some(info.version.clone()),
+            ),
+            (GraphType::Service, None) => {
+                if let Some(service) = self.served_by.get(w) {
+                    return service_node(&w.namespace, service);
+                }
+                (
+                    format!("workload:{w}"),
+                    NodeKind::Workload,
+                    w.name.clone(),
+                    Some(info.version.clone()),
+                )
+            }
+            (_, Some(kind)) => (
+                format!("{level}:{}/{app}", w.namespace),
+                kind,
+                app.clone(),
+                None,
+            ),
+            (GraphType::VersionedApp, None) => (
+                format!("versioned_app:{}/{app}/{}", w.namespace, info.version),
+                NodeKind::VersionedApp,
+                app.clone(),
+                Some(info.version.clone()),
+            ),
+            (GraphType::App, None) => (
+                format!("app:{}/{app}", w.namespace),
+                NodeKind::App,
+                app.clone(),
+                None,
+            ),
+        };
+        Node {
+            id,
+            kind,
+            namespace: Some(w.namespace.clone()),
+            name,
+            app: Some(app),
+            version,
+        }
+    }
+}
+
+fn service_node(namespace: &str, name: &str) -> Node {
+    Node {
+        id: format!("service:{namespace}/{name}"),
+        kind: NodeKind::Service,
+        namespace: Some(namespace.to_string()),
+        name: name.to_string(),
+        app: None,
+        version: None,
+    }
+}
+
+/// Builds the graph of the requested type from reconciled edges. Rates are
+/// summed, latency histograms summed bucket by bucket, mTLS evidence weighted.
+pub fn build_graph(rec: &Reconciliation, options: &GraphOptions) -> MeshGraph {
+    let mut served_by = BTreeMap::new();
+    if options.graph_type == GraphType::Service {
+        for edge in &rec.edges {
+            if let (Endpoint::Workload(w), Some(fqdn)) =
+                (&edge.destination, edge.services.iter().next())
+            {
+                let name = fqdn.split('.').next().unwrap_or(fqdn).to_string();
+                served_by.entry(w.clone()).or_insert(name);
+            }
+        }
+    }
+    let mapper = NodeMapper {
+        rec,
+        graph_type: options.graph_type,
+        served_by,
+    };
+
+    let mut nodes: BTreeMap<NodeId, Node> = BTreeMap::new();
+    let mut edges: BTreeMap<(NodeId, NodeId), GraphEdge> = BTreeMap::new();
+    let mut add = |from: Node, to: Node, edge: GraphEdge| {
+        let key = (from.id.clone(), to.id.clone());
+        nodes.entry(from.id.clone()).or_insert(from);
+        nodes.entry(to.id.clone()).or_insert(to);
+        match edges.get_mut(&key) {
+            Some(existing) => existing.merge(edge),
+            None => {
+                edges.insert(key, edge);
+            }
+        }
+    };
+
+    for (index, logical) in rec.edges.iter().enumerate() {
+        let from = mapper.node(&logical.source);
+        let to = mapper.node(&logical.destination);
+        let edge = GraphEdge::from_logical(logical, index);
+        if options.show_waypoints && !logical.via_waypoint.is_empty() {
+            // Rule 8: client → waypoint → server, the L7 figures on both halves.
+            for waypoint in &logical.via_waypoint {
+                let middle = mapper.node(&Endpoint::Workload(waypoint.clone()));
+                let mut half = edge.clone();
+                half.via_waypoint.clear();
+                add(from.clone(), middle.clone(), half.clone());
+                add(middle, to.clone(), half);
+            }
+        } else {
+            add(from, to, edge);
+        }
+    }
+
+    let mut graph = DiGraph::with_capacity(nodes.len(), edges.len());
+    let index: BTreeMap<NodeId, NodeIndex> = nodes
+        .into_iter()
+        .map(|(id, node)| (id, graph.add_node(node)))
+        .collect();
+    for ((from, to), edge) in edges {
+        graph.add_edge(index[&from], index[&to], edge);
+    }
+    MeshGraph {
+        graph_type: options.graph_type,
+        graph,
+    }
+}

@@ -1,0 +1,27 @@
+//! The pure heart of meshgraph: raw Istio series in, one logical edge per call out.
+//!
+//! Architecture invariant: this crate performs no IO and cannot fail on
+//! well-typed input. Everything it decides is written down per series
+//! ([`Disposition`]) so that `meshgraph explain` can show it.
+//!
+//! The rules implemented here are `shared/design/reconciliation.md`; the facts
+//! they rest on are `telemetry-facts.md`. Pipeline:
+//!
+//! 1. [`classify`]: each series gets an [`meshgraph_model::Emitter`]; the set of
+//!    waypoints and gateways is taken from configuration or inferred.
+//! 2. [`reconcile`]: hop series become `via_waypoint` evidence, one emitter per
+//!    layer gives the rates of each (source, destination) pair, layers merge.
+//! 3. [`graph`]: logical workload edges are aggregated to the requested graph
+//!    type and placed in a petgraph graph with stable ordering.
+
+pub mod classify;
+pub mod endpoint;
+pub mod figures;
+pub mod graph;
+pub mod reconcile;
+
+pub use classify::{Classification, ClassifyOptions, classify};
+pub use endpoint::{Endpoint, EndpointRole, WorkloadRef};
+pub use figures::{Histogram, L4Figures, L7Figures, Security};
+pub use graph::{GraphOptions, MeshGraph, Node, NodeId, build_graph};
+pub use reconcile::{Disposition, LogicalEdge, Reconciliation, reconcile};

@@ -1,0 +1,149 @@
+//! The JSON snapshot: a versioned schema (`docs/schema/graph.schema.json`),
+//! converted explicitly from core types so the core can change freely.
+
+use std::collections::BTreeMap;
+
+use meshgraph_core::MeshGraph;
+use serde::Serialize;
+
+use crate::ExportError;
+use crate::time::format_rfc3339;
+
+/// Bumped on any incompatible change to the document's shape.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+/// What the graph describes, beyond the graph itself.
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotMeta {
+    /// Evaluation time, unix seconds.
+    pub at: i64,
+    pub window_seconds: u64,
+    /// Where the data came from: `demo:bookinfo-waypoint`, a Prometheus URL
+    /// (without credentials), a replay directory.
+    pub source: String,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonDocument {
+    pub schema_version: u32,
+    pub generator: String,
+    pub graph_type: &'static str,
+    pub at: String,
+    pub window_seconds: u64,
+    pub source: String,
+    pub nodes: Vec<JsonNode>,
+    pub edges: Vec<JsonEdge>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonNode {
+    pub id: String,
+    pub kind: &'static str,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub app: Option<String>,
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonEdge {
+    pub source: String,
+    pub target: String,
+    pub protocol: &'static str,
+    /// Requests per second; `null` for TCP-only edges.
+    pub rps: Option<f64>,
+    pub error_rps: Option<f64>,
+    /// Requests per second by response class (`"0"` = no response, `"2xx"`, ...).
+    pub responses: BTreeMap<String, f64>,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p95_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+    pub request_bytes_per_second: Option<f64>,
+    pub response_bytes_per_second: Option<f64>,
+    pub bytes_to_server_per_second: Option<f64>,
+    pub bytes_to_client_per_second: Option<f64>,
+    pub tcp_connections_opened_per_second: Option<f64>,
+    pub tcp_connections_closed_per_second: Option<f64>,
+    /// Share of traffic seen as mutual TLS by an authoritative proxy, 0..1.
+    pub mtls: Option<f64>,
+    /// `namespace/name` of the waypoint the calls went through, if any.
+    pub via_waypoint: Option<String>,
+    /// The emitter the rates came from (`waypoint`, `envoy-destination`, ...).
+    pub rates_from: Option<String>,
+    pub services: Vec<String>,
+    pub source_principals: Vec<String>,
+    pub destination_principals: Vec<String>,
+}
+
+impl JsonDocument {
+    pub fn from_graph(graph: &MeshGraph, meta: &SnapshotMeta) -> JsonDocument {
+        let nodes = graph
+            .nodes()
+            .map(|n| JsonNode {
+                id: n.id.clone(),
+                kind: n.kind.as_str(),
+                namespace: n.namespace.clone(),
+                name: n.name.clone(),
+                app: n.app.clone(),
+                version: n.version.clone(),
+            })
+            .collect();
+        let edges = graph
+            .edges()
+            .map(|(from, to, e)| {
+                let l7 = e.l7.as_ref();
+                let l4 = e.l4.as_ref();
+                let quantile = |q| l7.and_then(|l| l.latency.quantile(q));
+                let join = |items: Vec<String>| (!items.is_empty()).then(|| items.join(","));
+                JsonEdge {
+                    source: from.id.clone(),
+                    target: to.id.clone(),
+                    protocol: e.protocol.as_str(),
+                    rps: l7.map(|l| l.rps),
+                    error_rps: l7.map(|l| l.error_rps),
+                    responses: l7.map(|l| l.by_class.clone()).unwrap_or_default(),
+                    latency_p50_ms: quantile(0.5),
+                    latency_p95_ms: quantile(0.95),
+                    latency_p99_ms: quantile(0.99),
+                    request_bytes_per_second: l7.map(|l| l.request_bytes_per_second),
+                    response_bytes_per_second: l7.map(|l| l.response_bytes_per_second),
+                    bytes_to_server_per_second: l4.map(|l| l.bytes_to_server),
+                    bytes_to_client_per_second: l4.map(|l| l.bytes_to_client),
+                    tcp_connections_opened_per_second: l4.map(|l| l.connections_opened),
+                    tcp_connections_closed_per_second: l4.map(|l| l.connections_closed),
+                    mtls: e.security.share(),
+                    via_waypoint: join(e.via_waypoint.iter().cloned().collect()),
+                    rates_from: join(
+                        e.rates_from
+                            .iter()
+                            .map(|r| r.as_str().to_string())
+                            .collect(),
+                    ),
+                    services: e.services.iter().cloned().collect(),
+                    source_principals: e.source_principals.iter().cloned().collect(),
+                    destination_principals: e.destination_principals.iter().cloned().collect(),
+                }
+            })
+            .collect();
+        JsonDocument {
+            schema_version: JSON_SCHEMA_VERSION,
+            generator: format!("meshgraph {}", env!("CARGO_PKG_VERSION")),
+            graph_type: graph.graph_type.as_str(),
+            at: format_rfc3339(meta.at),
+            window_seconds: meta.window_seconds,
+            source: meta.source.clone(),
+            nodes,
+            edges,
+            warnings: meta.warnings.clone(),
+        }
+    }
+}
+
+/// The graph as pretty-printed JSON with a trailing newline.
+pub fn to_json(graph: &MeshGraph, meta: &SnapshotMeta) -> Result<String, ExportError> {
+    let mut text = serde_json::to_string_pretty(&JsonDocument::from_graph(graph, meta))?;
+    text.push('\n');
+    Ok(text)
+}

@@ -1,0 +1,55 @@
+//! Renderers for a [`meshgraph_core::MeshGraph`]: JSON (versioned schema), DOT
+//! and SVG. Exporters only render: every number they print was decided by the
+//! core. Every label value is untrusted and escaped for its format.
+
+mod dot;
+mod json;
+mod style;
+mod svg;
+mod time;
+
+pub use dot::{DotOptions, to_dot};
+pub use json::{JSON_SCHEMA_VERSION, JsonDocument, JsonEdge, JsonNode, SnapshotMeta, to_json};
+pub use svg::{SvgRenderer, to_svg};
+pub use time::format_rfc3339;
+
+/// Output formats of `meshgraph snapshot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Dot,
+    Svg,
+}
+
+impl Format {
+    pub const NAMES: &'static [&'static str] = &["json", "dot", "svg"];
+
+    pub fn parse(name: &str) -> Option<Format> {
+        match name.to_ascii_lowercase().as_str() {
+            "json" => Some(Format::Json),
+            "dot" | "gv" => Some(Format::Dot),
+            "svg" => Some(Format::Svg),
+            _ => None,
+        }
+    }
+
+    /// The format a file name asks for, by its extension.
+    pub fn from_path(path: &str) -> Option<Format> {
+        let ext = path.rsplit_once('.')?.1;
+        Format::parse(ext)
+    }
+}
+
+/// Why rendering failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Graphviz `dot` ran and failed.
+    #[error("graphviz dot failed: {0}")]
+    Graphviz(String),
+    /// The pure-Rust layout could not lay the graph out.
+    #[error("the built-in SVG layout failed: {0}")]
+    Layout(String),
+    /// JSON serialisation failed.
+    #[error("cannot write JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}

@@ -1,0 +1,131 @@
+//! What an edge or node looks like, shared by the DOT and SVG renderers.
+
+use meshgraph_core::graph::GraphEdge;
+use meshgraph_model::{NodeKind, Protocol};
+
+/// Error share from which an edge is drawn as degraded / failing (MG902's thresholds).
+pub const DEGRADED_ERROR_SHARE: f64 = 0.0;
+pub const FAILING_ERROR_SHARE: f64 = 0.10;
+
+pub const COLOR_HEALTHY: &str = "#2e7d32";
+pub const COLOR_TCP: &str = "#1565c0";
+pub const COLOR_DEGRADED: &str = "#ef6c00";
+pub const COLOR_FAILING: &str = "#c62828";
+
+pub fn error_share(edge: &GraphEdge) -> Option<f64> {
+    let l7 = edge.l7.as_ref()?;
+    (l7.rps > 0.0).then(|| l7.error_rps / l7.rps)
+}
+
+pub fn edge_color(edge: &GraphEdge) -> &'static str {
+    match error_share(edge) {
+        Some(share) if share >= FAILING_ERROR_SHARE => COLOR_FAILING,
+        Some(share) if share > DEGRADED_ERROR_SHARE => COLOR_DEGRADED,
+        _ if edge.protocol == Protocol::Tcp => COLOR_TCP,
+        _ => COLOR_HEALTHY,
+    }
+}
+
+/// Graphviz style: HTTP solid, gRPC bold, TCP dashed.
+pub fn edge_line_style(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Http => "solid",
+        Protocol::Grpc => "bold",
+        Protocol::Tcp => "dashed",
+    }
+}
+
+fn human_rate(value: f64, unit: &str) -> String {
+    if value >= 100.0 {
+        format!("{value:.0} {unit}")
+    } else if value >= 1.0 {
+        format!("{value:.1} {unit}")
+    } else {
+        format!("{value:.2} {unit}")
+    }
+}
+
+fn human_bytes(bytes_per_second: f64) -> String {
+    let units = ["B/s", "KiB/s", "MiB/s", "GiB/s"];
+    let mut value = bytes_per_second;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    human_rate(value, units[unit])
+}
+
+/// The lines printed on an edge. Values are rounded here for reading only;
+/// JSON keeps every digit.
+pub fn edge_label_lines(edge: &GraphEdge) -> Vec<String> {
+    let mut lines = Vec::new();
+    match &edge.l7 {
+        Some(l7) => {
+            let mut first = format!("{} {}", edge.protocol.as_str(), human_rate(l7.rps, "rps"));
+            if let Some(share) = error_share(edge).filter(|s| *s > 0.0) {
+                first.push_str(&format!(", {:.1}% err", share * 100.0));
+            }
+            lines.push(first);
+            if let Some(p99) = l7.latency.quantile(0.99) {
+                lines.push(format!("p99 {p99:.0} ms"));
+            }
+        }
+        None => {
+            let l4 = edge.l4.clone().unwrap_or_default();
+            lines.push(format!(
+                "tcp {}",
+                human_rate(l4.connections_opened, "conn/s")
+            ));
+            lines.push(format!(
+                "{} out, {} back",
+                human_bytes(l4.bytes_to_server),
+                human_bytes(l4.bytes_to_client)
+            ));
+        }
+    }
+    match edge.security.share() {
+        Some(share) if share >= 1.0 => lines.push("mTLS".into()),
+        Some(share) if share > 0.0 => lines.push(format!("mTLS {:.0}%", share * 100.0)),
+        Some(_) => lines.push("plaintext".into()),
+        None => {}
+    }
+    for waypoint in &edge.via_waypoint {
+        lines.push(format!("via waypoint {waypoint}"));
+    }
+    lines
+}
+
+/// Graphviz shape of a node kind.
+pub fn node_shape(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::Workload | NodeKind::VersionedApp | NodeKind::App => "box",
+        NodeKind::Service | NodeKind::ServiceEntry => "hexagon",
+        NodeKind::Gateway => "house",
+        NodeKind::Waypoint => "octagon",
+        NodeKind::Unknown => "diamond",
+        NodeKind::External => "cds",
+    }
+}
+
+pub fn node_fill(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::Gateway | NodeKind::Waypoint => "#e3f2fd",
+        NodeKind::Unknown | NodeKind::External => "#fff3e0",
+        NodeKind::Service | NodeKind::ServiceEntry => "#f3e5f5",
+        _ => "#ffffff",
+    }
+}
+
+/// The text of a node: its name, then its version when it has one.
+pub fn node_label_lines(node: &meshgraph_core::Node) -> Vec<String> {
+    let mut lines = vec![node.name.clone()];
+    if let Some(version) = node
+        .version
+        .as_deref()
+        .filter(|v| !v.is_empty() && *v != "latest" && *v != "unknown")
+    {
+        lines.push(version.to_string());
+    }
+    lines
+}

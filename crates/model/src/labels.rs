@@ -1,0 +1,270 @@
+//! Conversion between Istio's label names and [`Observation`] fields.
+
+use std::collections::BTreeMap;
+
+use crate::observation::{Metric, Observation, Peer, Reporter, ServiceRef, UNKNOWN};
+
+/// Label names Istio writes on its standard metrics, in the order meshgraph
+/// prints them (telemetry-facts.md, "Labels").
+pub fn label_names() -> &'static [&'static str] {
+    &[
+        "reporter",
+        "source_workload",
+        "source_workload_namespace",
+        "source_principal",
+        "source_app",
+        "source_version",
+        "source_canonical_service",
+        "source_canonical_revision",
+        "source_cluster",
+        "source_region",
+        "source_zone",
+        "destination_workload",
+        "destination_workload_namespace",
+        "destination_principal",
+        "destination_app",
+        "destination_version",
+        "destination_service",
+        "destination_service_name",
+        "destination_service_namespace",
+        "destination_canonical_service",
+        "destination_canonical_revision",
+        "destination_cluster",
+        "destination_region",
+        "destination_zone",
+        "request_protocol",
+        "response_code",
+        "grpc_response_status",
+        "response_flags",
+        "connection_security_policy",
+        "le",
+    ]
+}
+
+/// Why a series could not become an [`Observation`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabelError {
+    /// The series has no `reporter` label, or one meshgraph does not know.
+    Reporter(Option<String>),
+    /// A histogram bucket without a numeric `le`.
+    Bucket(Option<String>),
+}
+
+impl std::fmt::Display for LabelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LabelError::Reporter(None) => f.write_str("series has no reporter label"),
+            LabelError::Reporter(Some(r)) => write!(f, "unknown reporter {r:?}"),
+            LabelError::Bucket(None) => f.write_str("histogram bucket has no le label"),
+            LabelError::Bucket(Some(le)) => write!(f, "histogram bucket has a bad le {le:?}"),
+        }
+    }
+}
+
+impl std::error::Error for LabelError {}
+
+fn take(labels: &mut BTreeMap<String, String>, name: &str) -> String {
+    labels.remove(name).unwrap_or_else(|| UNKNOWN.to_string())
+}
+
+fn take_peer(labels: &mut BTreeMap<String, String>, side: &str) -> Peer {
+    let mut field = |suffix: &str| take(labels, &format!("{side}_{suffix}"));
+    Peer {
+        workload: field("workload"),
+        namespace: field("workload_namespace"),
+        app: field("app"),
+        version: field("version"),
+        principal: field("principal"),
+        canonical_service: field("canonical_service"),
+        canonical_revision: field("canonical_revision"),
+        cluster: field("cluster"),
+        region: labels.remove(&format!("{side}_region")),
+        zone: labels.remove(&format!("{side}_zone")),
+    }
+}
+
+fn parse_le(text: &str) -> Option<f64> {
+    match text {
+        "+Inf" | "Inf" | "inf" => Some(f64::INFINITY),
+        _ => text.parse().ok(),
+    }
+}
+
+/// Formats a bucket bound the way Prometheus writes `le`.
+pub fn format_le(le: f64) -> String {
+    if le.is_infinite() {
+        "+Inf".to_string()
+    } else {
+        format!("{le}")
+    }
+}
+
+impl Observation {
+    /// Builds an observation from a series' labels. Missing Istio labels become
+    /// `unknown`, as Istio itself writes them; labels Istio does not define are
+    /// kept in [`Observation::extra`].
+    pub fn from_labels(
+        metric: Metric,
+        mut labels: BTreeMap<String, String>,
+        value: f64,
+    ) -> Result<Observation, LabelError> {
+        labels.remove("__name__");
+        let reporter_text = labels.remove("reporter");
+        let reporter = reporter_text
+            .as_deref()
+            .and_then(Reporter::parse)
+            .ok_or(LabelError::Reporter(reporter_text.clone()))?;
+        let le = if metric == Metric::RequestDurationBucket {
+            let text = labels.remove("le");
+            Some(
+                text.as_deref()
+                    .and_then(parse_le)
+                    .ok_or(LabelError::Bucket(text))?,
+            )
+        } else {
+            None
+        };
+        let source = take_peer(&mut labels, "source");
+        let destination = take_peer(&mut labels, "destination");
+        let service = ServiceRef {
+            fqdn: take(&mut labels, "destination_service"),
+            name: take(&mut labels, "destination_service_name"),
+            namespace: take(&mut labels, "destination_service_namespace"),
+        };
+        Ok(Observation {
+            metric,
+            le,
+            reporter,
+            source,
+            destination,
+            service,
+            request_protocol: take(&mut labels, "request_protocol"),
+            response_code: labels.remove("response_code"),
+            grpc_response_status: labels.remove("grpc_response_status"),
+            response_flags: labels
+                .remove("response_flags")
+                .unwrap_or_else(|| "-".into()),
+            connection_security_policy: take(&mut labels, "connection_security_policy"),
+            extra: labels,
+            value,
+        })
+    }
+
+    /// Every label of the series, Istio's first (in [`label_names`] order), then
+    /// the extra ones sorted by name.
+    pub fn labels(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::with_capacity(32);
+        let mut push = |name: &str, value: &str| out.push((name.to_string(), value.to_string()));
+        push("reporter", self.reporter.as_str());
+        for (side, peer) in [("source", &self.source), ("destination", &self.destination)] {
+            push(&format!("{side}_workload"), &peer.workload);
+            push(&format!("{side}_workload_namespace"), &peer.namespace);
+            push(&format!("{side}_principal"), &peer.principal);
+            push(&format!("{side}_app"), &peer.app);
+            push(&format!("{side}_version"), &peer.version);
+            push(
+                &format!("{side}_canonical_service"),
+                &peer.canonical_service,
+            );
+            push(
+                &format!("{side}_canonical_revision"),
+                &peer.canonical_revision,
+            );
+            push(&format!("{side}_cluster"), &peer.cluster);
+            if let Some(region) = &peer.region {
+                push(&format!("{side}_region"), region);
+            }
+            if let Some(zone) = &peer.zone {
+                push(&format!("{side}_zone"), zone);
+            }
+            if side == "destination" {
+                push("destination_service", &self.service.fqdn);
+                push("destination_service_name", &self.service.name);
+                push("destination_service_namespace", &self.service.namespace);
+            }
+        }
+        push("request_protocol", &self.request_protocol);
+        if let Some(code) = &self.response_code {
+            push("response_code", code);
+        }
+        if let Some(status) = &self.grpc_response_status {
+            push("grpc_response_status", status);
+        }
+        push("response_flags", &self.response_flags);
+        push(
+            "connection_security_policy",
+            &self.connection_security_policy,
+        );
+        if let Some(le) = self.le {
+            push("le", &format_le(le));
+        }
+        for (k, v) in &self.extra {
+            push(k, v);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> BTreeMap<String, String> {
+        [
+            ("reporter", "waypoint"),
+            ("source_workload", "productpage-v1"),
+            ("source_workload_namespace", "bookinfo"),
+            ("destination_workload", "reviews-v2"),
+            ("destination_service", "reviews.bookinfo.svc.cluster.local"),
+            ("destination_service_namespace", "istio-system"),
+            ("request_protocol", "http"),
+            ("response_code", "200"),
+            ("le", "+Inf"),
+            ("pod", "waypoint-5d9c"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    #[test]
+    fn labels_round_trip_through_an_observation() {
+        let obs = Observation::from_labels(Metric::RequestDurationBucket, sample(), 1.5).unwrap();
+        assert_eq!(obs.reporter, Reporter::Waypoint);
+        assert_eq!(obs.le, Some(f64::INFINITY));
+        assert_eq!(
+            obs.source.app, UNKNOWN,
+            "missing labels read as Istio's unknown"
+        );
+        assert_eq!(
+            obs.extra.get("pod").map(String::as_str),
+            Some("waypoint-5d9c")
+        );
+        let again: BTreeMap<_, _> = obs.labels().into_iter().collect();
+        let back = Observation::from_labels(Metric::RequestDurationBucket, again, 1.5).unwrap();
+        assert_eq!(back, obs);
+    }
+
+    #[test]
+    fn waypoint_quirk_namespace_comes_from_the_fqdn() {
+        let obs = Observation::from_labels(Metric::RequestDurationBucket, sample(), 1.0).unwrap();
+        assert_eq!(obs.service.effective_namespace(), "bookinfo");
+        assert_eq!(obs.service.effective_name(), "reviews");
+    }
+
+    #[test]
+    fn series_without_reporter_or_le_are_rejected() {
+        let mut labels = sample();
+        labels.remove("reporter");
+        assert_eq!(
+            Observation::from_labels(Metric::Requests, labels, 1.0),
+            Err(LabelError::Reporter(None))
+        );
+        let mut labels = sample();
+        labels.insert("le".into(), "abc".into());
+        assert!(matches!(
+            Observation::from_labels(Metric::RequestDurationBucket, labels, 1.0),
+            Err(LabelError::Bucket(Some(_)))
+        ));
+    }
+}

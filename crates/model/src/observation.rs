@@ -1,0 +1,328 @@
+use std::collections::BTreeMap;
+
+/// The value Istio writes for every peer attribute it could not determine.
+pub const UNKNOWN: &str = "unknown";
+
+/// The `reporter` label as written by the proxy.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Reporter {
+    Source,
+    Destination,
+    Waypoint,
+}
+
+impl Reporter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reporter::Source => "source",
+            Reporter::Destination => "destination",
+            Reporter::Waypoint => "waypoint",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "source" => Some(Reporter::Source),
+            "destination" => Some(Reporter::Destination),
+            "waypoint" => Some(Reporter::Waypoint),
+            _ => None,
+        }
+    }
+}
+
+/// Application protocol of an edge.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    Http,
+    Grpc,
+    Tcp,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Http => "http",
+            Protocol::Grpc => "grpc",
+            Protocol::Tcp => "tcp",
+        }
+    }
+
+    /// Reads `request_protocol`. Envoy writes `http`, `grpc` or `tcp`; anything
+    /// else (`HTTP/2`, `h2`) is treated as HTTP.
+    pub fn from_request_protocol(text: &str) -> Self {
+        match text.to_ascii_lowercase().as_str() {
+            "grpc" => Protocol::Grpc,
+            "tcp" => Protocol::Tcp,
+            _ => Protocol::Http,
+        }
+    }
+}
+
+/// L7 (request) or L4 (connection) telemetry.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    L7,
+    L4,
+}
+
+/// The Istio metric a series belongs to. Values are per-second rates over the
+/// query window (`rate(...)`), except nothing: every family here is a counter.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// `istio_requests_total`
+    Requests,
+    /// `istio_request_duration_milliseconds_bucket` (with `le`)
+    RequestDurationBucket,
+    /// `istio_request_bytes_sum`
+    RequestBytesSum,
+    /// `istio_response_bytes_sum`
+    ResponseBytesSum,
+    /// `istio_request_messages_total` (gRPC streaming)
+    RequestMessages,
+    /// `istio_response_messages_total` (gRPC streaming)
+    ResponseMessages,
+    /// `istio_tcp_sent_bytes_total`: server-to-client bytes, whoever reports it.
+    TcpSentBytes,
+    /// `istio_tcp_received_bytes_total`: client-to-server bytes, whoever reports it.
+    TcpReceivedBytes,
+    /// `istio_tcp_connections_opened_total`
+    TcpConnectionsOpened,
+    /// `istio_tcp_connections_closed_total`
+    TcpConnectionsClosed,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 10] = [
+        Metric::Requests,
+        Metric::RequestDurationBucket,
+        Metric::RequestBytesSum,
+        Metric::ResponseBytesSum,
+        Metric::RequestMessages,
+        Metric::ResponseMessages,
+        Metric::TcpSentBytes,
+        Metric::TcpReceivedBytes,
+        Metric::TcpConnectionsOpened,
+        Metric::TcpConnectionsClosed,
+    ];
+
+    /// The sample name as Prometheus stores it.
+    pub fn series_name(self) -> &'static str {
+        match self {
+            Metric::Requests => "istio_requests_total",
+            Metric::RequestDurationBucket => "istio_request_duration_milliseconds_bucket",
+            Metric::RequestBytesSum => "istio_request_bytes_sum",
+            Metric::ResponseBytesSum => "istio_response_bytes_sum",
+            Metric::RequestMessages => "istio_request_messages_total",
+            Metric::ResponseMessages => "istio_response_messages_total",
+            Metric::TcpSentBytes => "istio_tcp_sent_bytes_total",
+            Metric::TcpReceivedBytes => "istio_tcp_received_bytes_total",
+            Metric::TcpConnectionsOpened => "istio_tcp_connections_opened_total",
+            Metric::TcpConnectionsClosed => "istio_tcp_connections_closed_total",
+        }
+    }
+
+    pub fn from_series_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.series_name() == name)
+    }
+
+    pub fn layer(self) -> Layer {
+        match self {
+            Metric::TcpSentBytes
+            | Metric::TcpReceivedBytes
+            | Metric::TcpConnectionsOpened
+            | Metric::TcpConnectionsClosed => Layer::L4,
+            _ => Layer::L7,
+        }
+    }
+
+    /// Whether Envoy writes `response_code` / `grpc_response_status` on it.
+    pub fn has_response_labels(self) -> bool {
+        matches!(
+            self,
+            Metric::Requests
+                | Metric::RequestDurationBucket
+                | Metric::RequestBytesSum
+                | Metric::ResponseBytesSum
+        )
+    }
+}
+
+/// One end of a call as Istio labels it (`source_*` or `destination_*`).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub struct Peer {
+    pub workload: String,
+    pub namespace: String,
+    pub app: String,
+    pub version: String,
+    pub principal: String,
+    pub canonical_service: String,
+    pub canonical_revision: String,
+    pub cluster: String,
+    /// ztunnel from Istio 1.26 only.
+    pub region: Option<String>,
+    /// ztunnel from Istio 1.26 only.
+    pub zone: Option<String>,
+}
+
+impl Peer {
+    /// A peer Istio could not identify: every value `unknown`, revision `latest`.
+    pub fn unknown() -> Self {
+        Peer {
+            workload: UNKNOWN.into(),
+            namespace: UNKNOWN.into(),
+            app: UNKNOWN.into(),
+            version: UNKNOWN.into(),
+            principal: UNKNOWN.into(),
+            canonical_service: UNKNOWN.into(),
+            canonical_revision: "latest".into(),
+            cluster: UNKNOWN.into(),
+            region: None,
+            zone: None,
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        self.workload == UNKNOWN || self.workload.is_empty()
+    }
+}
+
+/// The `destination_service*` labels.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub struct ServiceRef {
+    /// `destination_service`: an FQDN such as `reviews.bookinfo.svc.cluster.local`,
+    /// a Host header for PassthroughCluster, or `unknown`.
+    pub fqdn: String,
+    /// `destination_service_name`
+    pub name: String,
+    /// `destination_service_namespace`
+    pub namespace: String,
+}
+
+impl ServiceRef {
+    pub fn is_unknown(&self) -> bool {
+        (self.fqdn.is_empty() || self.fqdn == UNKNOWN)
+            && (self.name.is_empty() || self.name == UNKNOWN)
+    }
+
+    /// The namespace, taken from the FQDN when it is a cluster-local name. Istio
+    /// 1.22 to 1.24.2 wrote the waypoint's namespace into
+    /// `destination_service_namespace` on waypoint series (telemetry-facts.md,
+    /// "Version notes"), so the FQDN is the better source.
+    pub fn effective_namespace(&self) -> &str {
+        let mut parts = self.fqdn.split('.');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(_), Some(ns), Some("svc")) if !ns.is_empty() => ns,
+            _ => &self.namespace,
+        }
+    }
+
+    /// The short name, from the FQDN when cluster-local, else `destination_service_name`.
+    pub fn effective_name(&self) -> &str {
+        if self.fqdn.contains(".svc.") {
+            self.fqdn.split('.').next().unwrap_or(&self.name)
+        } else if !self.name.is_empty() {
+            &self.name
+        } else {
+            &self.fqdn
+        }
+    }
+
+    /// `PassthroughCluster`, `BlackHoleCluster` or `InboundPassthroughCluster*`.
+    pub fn is_special_cluster(&self) -> bool {
+        let name = if self.name.is_empty() {
+            &self.fqdn
+        } else {
+            &self.name
+        };
+        name == "PassthroughCluster"
+            || name == "BlackHoleCluster"
+            || name.starts_with("InboundPassthroughCluster")
+    }
+}
+
+/// One raw series after the query: who reported it, about which peers, and its
+/// per-second rate over the window.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Observation {
+    pub metric: Metric,
+    /// Upper bound of a histogram bucket (`le`), `f64::INFINITY` for `+Inf`.
+    pub le: Option<f64>,
+    pub reporter: Reporter,
+    pub source: Peer,
+    pub destination: Peer,
+    pub service: ServiceRef,
+    /// `request_protocol` as written (`http`, `grpc`, `tcp`).
+    pub request_protocol: String,
+    /// `response_code`; `"0"` means no response was received.
+    pub response_code: Option<String>,
+    pub grpc_response_status: Option<String>,
+    pub response_flags: String,
+    pub connection_security_policy: String,
+    /// Every other label: scrape-target labels (`app`, `pod`, `namespace`, `job`)
+    /// and anything the engine added.
+    pub extra: BTreeMap<String, String>,
+    /// Per-second rate over the query window.
+    pub value: f64,
+}
+
+impl Observation {
+    pub fn protocol(&self) -> Protocol {
+        Protocol::from_request_protocol(&self.request_protocol)
+    }
+
+    /// The HTTP status class of an L7 series: `0` (no response), `2`..`5`, or
+    /// `None` when the label is missing or not a number.
+    pub fn response_class(&self) -> Option<u16> {
+        let code: u16 = self.response_code.as_deref()?.parse().ok()?;
+        Some(if code == 0 { 0 } else { code / 100 })
+    }
+
+    /// Whether the request failed: no response, a 5xx, or a non-OK gRPC status
+    /// on a gRPC call.
+    pub fn is_error(&self) -> bool {
+        match self.response_class() {
+            Some(0) | Some(5) => true,
+            _ => {
+                self.protocol() == Protocol::Grpc
+                    && self
+                        .grpc_response_status
+                        .as_deref()
+                        .is_some_and(|s| !s.is_empty() && s != "0")
+            }
+        }
+    }
+}

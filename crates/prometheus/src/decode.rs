@@ -1,0 +1,706 @@
+//! Decoding an `/api/v1/query` answer straight into [`Observation`]s.
+//!
+//! The answer is walked with serde visitors: each element of `data.result`
+//! becomes an observation (or a warning) as soon as it is read, so no
+//! `serde_json::Value` of the whole body is ever built. Series that cannot be
+//! used (no `reporter`, a bad `le`, a `NaN` value) become warnings and the rest
+//! is kept.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use meshgraph_model::{Metric, Observation};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::CollectError;
+use crate::queries::family_name;
+
+/// How many dropped series are described one by one per answer; the others are
+/// counted in a summary warning.
+const DETAILED_WARNINGS: usize = 5;
+
+/// What one answer held.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    pub observations: Vec<Observation>,
+    /// Prometheus' own `warnings` and `infos`, then dropped series.
+    pub warnings: Vec<String>,
+    /// Every element of `data.result`, used or not.
+    pub series: usize,
+}
+
+/// Decodes one answer of the family `metric`. `source_name` (the URL without
+/// credentials, or the recorded file) is used in errors and warnings.
+pub fn decode(body: &[u8], metric: Metric, source_name: &str) -> Result<Decoded, CollectError> {
+    let mut state = State {
+        metric: Some(metric),
+        source_name,
+        ..State::default()
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let parsed = AnswerSeed(&mut state)
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
+    if let Err(e) = parsed {
+        return Err(json_error(&e, body, source_name));
+    }
+    state.finish()
+}
+
+/// Maps a serde_json error to a truncation or a located decode error.
+pub(crate) fn json_error(e: &serde_json::Error, body: &[u8], source_name: &str) -> CollectError {
+    if e.classify() == serde_json::error::Category::Eof {
+        return CollectError::Truncated {
+            source_name: source_name.to_string(),
+            bytes: body.len(),
+        };
+    }
+    let (line, column) = (e.line(), e.column());
+    let offset = byte_offset(body, line, column);
+    let near: String = String::from_utf8_lossy(&body[offset.min(body.len())..])
+        .chars()
+        .take(40)
+        .collect();
+    let mut reason = e.to_string();
+    // serde_json appends " at line L column C"; the message says it already.
+    if let Some(cut) = reason.rfind(" at line ") {
+        reason.truncate(cut);
+    }
+    if !near.is_empty() {
+        reason.push_str(&format!(" (near {near:?})"));
+    }
+    CollectError::Decode {
+        source_name: source_name.to_string(),
+        line,
+        column,
+        offset,
+        reason,
+    }
+}
+
+/// The byte offset of serde_json's (1-based line, 1-based column).
+fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
+    let mut start = 0;
+    if line > 1 {
+        let mut seen = 1;
+        for (i, b) in body.iter().enumerate() {
+            if *b == b'\n' {
+                seen += 1;
+                if seen == line {
+                    start = i + 1;
+                    break;
+                }
+            }
+        }
+    }
+    (start + column.saturating_sub(1)).min(body.len())
+}
+
+#[derive(Default)]
+struct State<'a> {
+    metric: Option<Metric>,
+    source_name: &'a str,
+    status: Option<String>,
+    error_type: Option<String>,
+    error: Option<String>,
+    result_type: Option<String>,
+    saw_data: bool,
+    server_warnings: Vec<String>,
+    observations: Vec<Observation>,
+    series: usize,
+    dropped: Vec<String>,
+    dropped_count: usize,
+    not_samples: usize,
+}
+
+impl<'a> State<'a> {
+    fn metric(&self) -> Metric {
+        self.metric.expect("set by decode")
+    }
+
+    fn drop_series(&mut self, labels: Option<&BTreeMap<String, String>>, reason: &str) {
+        self.dropped_count += 1;
+        if self.dropped.len() < DETAILED_WARNINGS {
+            let who = labels
+                .map(describe)
+                .unwrap_or_else(|| "a series".to_string());
+            self.dropped.push(format!(
+                "{} answer from {}: dropped {who}: {reason}",
+                family_name(self.metric()),
+                self.source_name
+            ));
+        }
+    }
+
+    fn sample(
+        &mut self,
+        labels: Option<BTreeMap<String, String>>,
+        value: Option<SampleValue>,
+        other: Option<&str>,
+    ) {
+        self.series += 1;
+        if let Some(kind) = other {
+            self.drop_series(
+                labels.as_ref(),
+                &format!("it has {kind} instead of an instant value"),
+            );
+            return;
+        }
+        let Some(mut labels) = labels else {
+            self.drop_series(None, "it has no metric labels");
+            return;
+        };
+        // Prometheus treats an empty label value as an absent label; some
+        // engines still return it. Normalise so engines agree.
+        labels.retain(|_, v| !v.is_empty());
+        let value = match value {
+            None => return self.drop_series(Some(&labels), "it has no value"),
+            Some(SampleValue::Number(v)) => v,
+            Some(SampleValue::Text(text)) => match parse_value(&text) {
+                Some(v) => v,
+                None => {
+                    return self.drop_series(
+                        Some(&labels),
+                        &format!("its value {text:?} is not a number"),
+                    );
+                }
+            },
+        };
+        if !value.is_finite() {
+            return self.drop_series(Some(&labels), &format!("its value is {value}, not a rate"));
+        }
+        match Observation::from_labels(self.metric(), labels.clone(), value) {
+            Ok(obs) => self.observations.push(obs),
+            Err(e) => self.drop_series(Some(&labels), &e.to_string()),
+        }
+    }
+
+    fn finish(self) -> Result<Decoded, CollectError> {
+        let family = family_name(self.metric()).to_string();
+        let source_name = self.source_name.to_string();
+        match self.status.as_deref() {
+            Some("success") => {}
+            Some("error") => {
+                return Err(CollectError::Server {
+                    url: source_name,
+                    family,
+                    error_type: self.error_type.unwrap_or_else(|| "unknown".into()),
+                    message: self.error.unwrap_or_else(|| "no error message".into()),
+                });
+            }
+            Some(other) => {
+                return Err(decode_error(
+                    &source_name,
+                    format!("unknown status {other:?}"),
+                ));
+            }
+            None => {
+                return Err(decode_error(
+                    &source_name,
+                    "the answer has no \"status\"".into(),
+                ));
+            }
+        }
+        if !self.saw_data {
+            return Err(decode_error(
+                &source_name,
+                "the answer has no \"data\"".into(),
+            ));
+        }
+        match self.result_type.as_deref() {
+            Some("vector") => {}
+            Some(other) => {
+                return Err(CollectError::ResultType {
+                    source_name,
+                    family,
+                    result_type: other.to_string(),
+                });
+            }
+            None => {
+                return Err(decode_error(
+                    &source_name,
+                    "the answer has no \"data.resultType\"".into(),
+                ));
+            }
+        }
+        let mut warnings: Vec<String> = self
+            .server_warnings
+            .into_iter()
+            .map(|w| format!("{family} query: the server warns: {w}"))
+            .collect();
+        if self.not_samples > 0 {
+            warnings.push(format!(
+                "{family} answer from {source_name}: skipped {} result elements that are not samples",
+                self.not_samples
+            ));
+        }
+        let detailed = self.dropped.len();
+        warnings.extend(self.dropped);
+        if self.dropped_count > detailed {
+            warnings.push(format!(
+                "{family} answer from {source_name}: dropped {} more series for the same kinds of reasons",
+                self.dropped_count - detailed
+            ));
+        }
+        Ok(Decoded {
+            observations: self.observations,
+            warnings,
+            series: self.series,
+        })
+    }
+}
+
+fn decode_error(source_name: &str, reason: String) -> CollectError {
+    CollectError::Decode {
+        source_name: source_name.to_string(),
+        line: 1,
+        column: 1,
+        offset: 0,
+        reason,
+    }
+}
+
+/// A short, escaped description of a series for a warning.
+fn describe(labels: &BTreeMap<String, String>) -> String {
+    const KEYS: [&str; 5] = [
+        "reporter",
+        "source_workload",
+        "source_workload_namespace",
+        "destination_workload",
+        "destination_service",
+    ];
+    let mut parts: Vec<String> = KEYS
+        .iter()
+        .filter_map(|k| labels.get(*k).map(|v| format!("{k}={v:?}")))
+        .collect();
+    if parts.is_empty() {
+        parts = labels
+            .iter()
+            .take(4)
+            .map(|(k, v)| format!("{k:?}={v:?}"))
+            .collect();
+    }
+    format!("{{{}}}", parts.join(", "))
+}
+
+/// Prometheus' value strings: decimal numbers, `NaN`, `+Inf`, `-Inf`.
+fn parse_value(text: &str) -> Option<f64> {
+    match text {
+        "NaN" => Some(f64::NAN),
+        "+Inf" | "Inf" => Some(f64::INFINITY),
+        "-Inf" => Some(f64::NEG_INFINITY),
+        _ => text.parse().ok(),
+    }
+}
+
+/// The top-level object.
+struct AnswerSeed<'s, 'a>(&'s mut State<'a>);
+
+impl<'de> DeserializeSeed<'de> for AnswerSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AnswerSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Prometheus API answer object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "status" => self.0.status = Some(map.next_value()?),
+                "errorType" => self.0.error_type = map.next_value()?,
+                "error" => self.0.error = map.next_value()?,
+                "data" => {
+                    self.0.saw_data = true;
+                    map.next_value_seed(DataSeed(&mut *self.0))?;
+                }
+                "warnings" | "infos" => {
+                    let list: Option<Vec<String>> = map.next_value()?;
+                    self.0.server_warnings.extend(list.unwrap_or_default());
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `data`: `resultType` and `result`.
+struct DataSeed<'s, 'a>(&'s mut State<'a>);
+
+impl<'de> DeserializeSeed<'de> for DataSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DataSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a data object with resultType and result")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.0.saw_data = false;
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "resultType" => self.0.result_type = Some(map.next_value()?),
+                "result" => map.next_value_seed(ResultSeed(&mut *self.0))?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `data.result`: a list of samples (or, for other result types, of anything).
+struct ResultSeed<'s, 'a>(&'s mut State<'a>);
+
+impl<'de> DeserializeSeed<'de> for ResultSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ResultSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a result list")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(ElementSeed(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+    // A string result (`"result": [ts, "text"]` is a list; anything else is
+    // tolerated here and rejected by resultType).
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+}
+
+/// One element of `data.result`: a sample object, or (for a scalar result) a
+/// bare number or string, counted and skipped.
+struct ElementSeed<'s, 'a>(&'s mut State<'a>);
+
+impl<'de> DeserializeSeed<'de> for ElementSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl ElementSeed<'_, '_> {
+    fn not_a_sample<E>(self) -> Result<(), E> {
+        self.0.not_samples += 1;
+        Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sample object")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        self.not_a_sample()
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        self.not_a_sample()
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        self.not_a_sample()
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.not_a_sample()
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        self.not_a_sample()
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.not_a_sample()
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        self.not_a_sample()
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut labels: Option<BTreeMap<String, String>> = None;
+        let mut value: Option<SampleValue> = None;
+        let mut other: Option<&'static str> = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "metric" => labels = Some(map.next_value()?),
+                "value" => value = Some(map.next_value::<ValuePair>()?.0),
+                "values" => {
+                    map.next_value::<IgnoredAny>()?;
+                    other = Some("a range of values");
+                }
+                "histogram" | "histograms" => {
+                    map.next_value::<IgnoredAny>()?;
+                    other = Some("a native histogram");
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        self.0.sample(labels, value, other);
+        Ok(())
+    }
+}
+
+/// A sample value as engines write it: a string (the API's spelling) or a number.
+enum SampleValue {
+    Text(String),
+    Number(f64),
+}
+
+/// `[timestamp, "value"]`; the timestamp is the query's `time` and not kept.
+struct ValuePair(SampleValue);
+
+impl<'de> de::Deserialize<'de> for ValuePair {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct PairVisitor;
+        impl<'de> Visitor<'de> for PairVisitor {
+            type Value = ValuePair;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a [timestamp, \"value\"] pair")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ValuePair, A::Error> {
+                let _ts: IgnoredAny = seq
+                    .next_element()?
+                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
+                let value: SampleValue = seq
+                    .next_element()?
+                    .ok_or_else(|| de::Error::invalid_length(1, &self))?;
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(ValuePair(value))
+            }
+        }
+        d.deserialize_seq(PairVisitor)
+    }
+}
+
+impl<'de> de::Deserialize<'de> for SampleValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ValueVisitor;
+        impl<'de> Visitor<'de> for ValueVisitor {
+            type Value = SampleValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sample value")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SampleValue, E> {
+                Ok(SampleValue::Text(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<SampleValue, E> {
+                Ok(SampleValue::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<SampleValue, E> {
+                Ok(SampleValue::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<SampleValue, E> {
+                Ok(SampleValue::Number(v as f64))
+            }
+        }
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meshgraph_model::Reporter;
+
+    const URL: &str = "http://prom.example/api/v1/query";
+
+    fn sample(labels: &str, value: &str) -> String {
+        format!(r#"{{"metric":{{{labels}}},"value":[1764036000.5,"{value}"]}}"#)
+    }
+
+    fn answer(samples: &[String]) -> String {
+        format!(
+            r#"{{"status":"success","data":{{"resultType":"vector","result":[{}]}}}}"#,
+            samples.join(",")
+        )
+    }
+
+    const GOOD: &str = r#""reporter":"destination","source_workload":"productpage-v1","destination_workload":"reviews-v2","app":"reviews""#;
+
+    #[test]
+    fn samples_become_observations() {
+        let body = answer(&[
+            sample(GOOD, "1.25"),
+            sample(r#""reporter":"source","grpc_response_status":"""#, "2"),
+        ]);
+        let d = decode(body.as_bytes(), Metric::Requests, URL).unwrap();
+        assert_eq!(d.series, 2);
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        let obs = &d.observations[0];
+        assert_eq!((obs.reporter, obs.value), (Reporter::Destination, 1.25));
+        assert_eq!(obs.source.workload, "productpage-v1");
+        assert_eq!(obs.extra.get("app").map(String::as_str), Some("reviews"));
+        assert_eq!(
+            d.observations[1].grpc_response_status, None,
+            "empty label values read as absent"
+        );
+    }
+
+    #[test]
+    fn unusable_series_become_warnings_and_the_rest_is_kept() {
+        let body = answer(&[
+            sample(GOOD, "NaN"),
+            sample(GOOD, "+Inf"),
+            sample(r#""source_workload":"x""#, "1"),
+            sample(GOOD, "abc"),
+            sample(GOOD, "3"),
+        ]);
+        let d = decode(body.as_bytes(), Metric::Requests, URL).unwrap();
+        assert_eq!(d.observations.len(), 1);
+        assert_eq!(d.series, 5);
+        assert_eq!(d.warnings.len(), 4, "{:#?}", d.warnings);
+        assert!(d.warnings[0].contains("NaN") && d.warnings[0].contains(URL));
+        assert!(d.warnings[2].contains("no reporter"));
+    }
+
+    #[test]
+    fn many_dropped_series_are_summarised() {
+        let bad: Vec<String> = (0..100)
+            .map(|i| sample(&format!(r#""i":"{i}""#), "1"))
+            .collect();
+        let d = decode(answer(&bad).as_bytes(), Metric::Requests, URL).unwrap();
+        assert_eq!(d.warnings.len(), DETAILED_WARNINGS + 1);
+        assert!(d.warnings.last().unwrap().contains("95 more"));
+    }
+
+    #[test]
+    fn server_warnings_are_surfaced_and_key_order_does_not_matter() {
+        let body = format!(
+            r#"{{"warnings":["partial response"],"data":{{"result":[{}],"resultType":"vector","stats":{{}}}},"status":"success","infos":["info"]}}"#,
+            sample(GOOD, "1")
+        );
+        let d = decode(body.as_bytes(), Metric::Requests, URL).unwrap();
+        assert_eq!(d.observations.len(), 1);
+        assert_eq!(d.warnings.len(), 2);
+        assert!(d.warnings[0].contains("partial response"));
+    }
+
+    #[test]
+    fn status_error_is_an_error_with_the_servers_message() {
+        let body = r#"{"status":"error","errorType":"bad_data","error":"parse error at char 3"}"#;
+        let e = decode(body.as_bytes(), Metric::Requests, URL).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("bad_data")
+                && text.contains("parse error at char 3")
+                && text.contains(URL),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn other_result_types_are_errors() {
+        for (kind, result) in [
+            ("scalar", r#"[1764036000, "1"]"#),
+            ("matrix", r#"[{"metric":{},"values":[[1,"1"]]}]"#),
+            ("string", r#"[1764036000, "x"]"#),
+        ] {
+            let body = format!(
+                r#"{{"status":"success","data":{{"resultType":"{kind}","result":{result}}}}}"#
+            );
+            let e = decode(body.as_bytes(), Metric::Requests, URL).unwrap_err();
+            assert!(matches!(e, CollectError::ResultType { .. }), "{kind}: {e}");
+            assert!(e.to_string().contains(kind));
+        }
+    }
+
+    #[test]
+    fn malformed_and_truncated_json_are_located() {
+        let good = answer(&[sample(GOOD, "1")]);
+        let truncated = &good.as_bytes()[..good.len() - 10];
+        let e = decode(truncated, Metric::Requests, URL).unwrap_err();
+        assert!(
+            matches!(e, CollectError::Truncated { bytes, .. } if bytes == truncated.len()),
+            "{e}"
+        );
+        assert!(e.to_string().contains(URL));
+
+        let broken = good.replacen("\"value\":[", "\"value\":[}", 1);
+        let e = decode(broken.as_bytes(), Metric::Requests, URL).unwrap_err();
+        let CollectError::Decode { offset, line, .. } = &e else {
+            panic!("{e}")
+        };
+        assert_eq!(*line, 1);
+        eprintln!("{e}");
+        let at = broken.find('}').unwrap();
+        assert!(offset.abs_diff(at) <= 1, "offset {offset} vs {at}: {e}");
+        assert!(
+            e.to_string().contains(URL) && e.to_string().contains("byte"),
+            "{e}"
+        );
+
+        let html = "<html><body>Login</body></html>";
+        let e = decode(html.as_bytes(), Metric::Requests, URL).unwrap_err();
+        assert!(e.to_string().contains("<html>"), "{e}");
+
+        let multi = "{\"status\":\"success\",\n\"data\": nope}";
+        let CollectError::Decode { line, offset, .. } =
+            decode(multi.as_bytes(), Metric::Requests, URL).unwrap_err()
+        else {
+            panic!()
+        };
+        assert_eq!((line, &multi[offset..offset + 1]), (2, "n"));
+    }
+
+    #[test]
+    fn answers_missing_status_or_data_are_errors() {
+        for body in [
+            "{}",
+            r#"{"status":"success"}"#,
+            r#"{"status":"success","data":{"result":[]}}"#,
+            "[]",
+        ] {
+            assert!(
+                decode(body.as_bytes(), Metric::Requests, URL).is_err(),
+                "{body}"
+            );
+        }
+        let empty = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+        assert_eq!(
+            decode(empty.as_bytes(), Metric::Requests, URL)
+                .unwrap()
+                .series,
+            0
+        );
+    }
+
+    #[test]
+    fn buckets_need_le() {
+        let body = answer(&[
+            sample(&format!(r#"{GOOD},"le":"+Inf""#), "1"),
+            sample(GOOD, "1"),
+        ]);
+        let d = decode(body.as_bytes(), Metric::RequestDurationBucket, URL).unwrap();
+        assert_eq!(d.observations.len(), 1);
+        assert_eq!(d.observations[0].le, Some(f64::INFINITY));
+        assert!(d.warnings[0].contains("no le"));
+    }
+}

@@ -1,0 +1,834 @@
+//! Test support (cargo feature `testing`): real Prometheus and VictoriaMetrics
+//! servers on loopback loaded with synthetic counters, and a canned HTTP server
+//! for failure modes.
+//!
+//! The servers come from the Debian packages `prometheus` (with `promtool`) and
+//! `victoria-metrics`. When a binary is missing the helpers panic with the
+//! install command: a test that needs a server fails, it never skips silently.
+//!
+//! Everything here panics on failure (it is for tests) and kills the processes
+//! it started when dropped.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How to install the servers the tests need.
+pub const INSTALL_HINT: &str =
+    "apt-get install -y --no-install-recommends prometheus victoria-metrics";
+
+/// How long a server may take to become ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+// ---------------------------------------------------------------------------
+// Synthetic data
+
+/// OpenMetrics text (timestamps in seconds, ending with `# EOF`) for counters
+/// that grow linearly: each series' value is `rate * (t - start)` at every `t`
+/// from `end_unix - duration_s` to `end_unix` in steps of `step_s`, so
+/// `rate(x[w])` at any time inside the data is `rate`.
+///
+/// Series names are sample names: `..._total` makes a counter family
+/// (`# TYPE istio_requests counter`), `..._bucket`/`_sum`/`_count` a histogram
+/// family, anything else an `unknown` one. Families are written in first-seen
+/// order, time-major inside a family; series keep the given order (give
+/// buckets in ascending `le`). Values that are whole numbers are written as
+/// integers. promtool 2.42 accepts histogram families with only `_bucket` or
+/// only `_sum`/`_count` samples, so `_sum`/`_count` are optional.
+pub fn openmetrics_from_rates<N, L, K, V>(
+    series: &[(N, L, f64)],
+    end_unix: i64,
+    duration_s: i64,
+    step_s: i64,
+) -> String
+where
+    N: AsRef<str>,
+    L: AsRef<[(K, V)]>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    assert!(
+        step_s > 0 && duration_s >= 0,
+        "step must be positive and duration not negative"
+    );
+    let start = end_unix - duration_s;
+    let mut families: Vec<(String, &'static str, Vec<usize>)> = Vec::new();
+    for (index, (name, _, _)) in series.iter().enumerate() {
+        let (family, kind) = family_of(name.as_ref());
+        match families.iter_mut().find(|(f, _, _)| *f == family) {
+            Some((_, k, members)) => {
+                assert_eq!(*k, kind, "{family} is used both as a {k} and as a {kind}");
+                members.push(index);
+            }
+            None => families.push((family, kind, vec![index])),
+        }
+    }
+    let rendered: Vec<String> = series
+        .iter()
+        .map(|(name, labels, _)| format!("{}{}", name.as_ref(), label_text(labels.as_ref())))
+        .collect();
+    let mut out = String::new();
+    for (family, kind, members) in &families {
+        out.push_str(&format!("# TYPE {family} {kind}\n"));
+        let mut t = start;
+        while t <= end_unix {
+            for &i in members {
+                let value = series[i].2 * (t - start) as f64;
+                out.push_str(&format!("{} {} {t}\n", rendered[i], format_value(value)));
+            }
+            t += step_s;
+        }
+    }
+    out.push_str("# EOF\n");
+    out
+}
+
+fn family_of(name: &str) -> (String, &'static str) {
+    if let Some(base) = name.strip_suffix("_total") {
+        return (base.to_string(), "counter");
+    }
+    for suffix in ["_bucket", "_sum", "_count"] {
+        if let Some(base) = name.strip_suffix(suffix) {
+            return (base.to_string(), "histogram");
+        }
+    }
+    (name.to_string(), "unknown")
+}
+
+fn label_text<K: AsRef<str>, V: AsRef<str>>(labels: &[(K, V)]) -> String {
+    if labels.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| format!("{}=\"{}\"", k.as_ref(), escape_label_value(v.as_ref())))
+        .collect();
+    format!("{{{}}}", parts.join(","))
+}
+
+fn escape_label_value(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn format_value(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        format!("{}", v.round() as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// The OpenMetrics text as Prometheus text lines with timestamps in
+/// milliseconds, for VictoriaMetrics' `/api/v1/import/prometheus`.
+pub fn openmetrics_to_import_text(openmetrics: &str) -> String {
+    let mut out = String::with_capacity(openmetrics.len() + openmetrics.len() / 10);
+    for line in openmetrics.lines() {
+        let line = line.trim_end();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (series_and_value, ts) = line
+            .rsplit_once(' ')
+            .expect("a sample line with a timestamp");
+        let seconds: f64 = ts.parse().expect("a timestamp in seconds");
+        out.push_str(&format!(
+            "{series_and_value} {}\n",
+            (seconds * 1000.0).round() as i64
+        ));
+    }
+    out
+}
+
+/// A series of a rates file: sample name, labels in file order, rate per second.
+pub type RateSeries = (String, Vec<(String, String)>, f64);
+
+/// Reads a rates file: one `name{label="value",...} rate` per line, `#`
+/// comments and blank lines ignored (the format of
+/// `tests/fixtures/prometheus/*.rates`).
+pub fn parse_rates(text: &str) -> Result<Vec<RateSeries>, String> {
+    let mut out = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fail = |what: &str| format!("line {}: {what}: {line}", n + 1);
+        let (name, rest) = match line.find(['{', ' ']) {
+            Some(i) => line.split_at(i),
+            None => return Err(fail("no rate")),
+        };
+        let mut labels = Vec::new();
+        let mut rest = rest;
+        if let Some(body) = rest.strip_prefix('{') {
+            let mut chars = body.char_indices().peekable();
+            let mut end = None;
+            loop {
+                while chars
+                    .peek()
+                    .is_some_and(|(_, c)| *c == ',' || c.is_whitespace())
+                {
+                    chars.next();
+                }
+                match chars.peek() {
+                    Some((i, '}')) => {
+                        end = Some(*i);
+                        break;
+                    }
+                    None => break,
+                    _ => {}
+                }
+                let mut key = String::new();
+                while let Some((_, c)) = chars.next_if(|(_, c)| *c != '=') {
+                    key.push(c);
+                }
+                if chars.next().map(|(_, c)| c) != Some('=')
+                    || chars.next().map(|(_, c)| c) != Some('"')
+                {
+                    return Err(fail("bad label"));
+                }
+                let mut value = String::new();
+                loop {
+                    match chars.next() {
+                        Some((_, '\\')) => match chars.next() {
+                            Some((_, 'n')) => value.push('\n'),
+                            Some((_, c)) => value.push(c),
+                            None => return Err(fail("unterminated label value")),
+                        },
+                        Some((_, '"')) => break,
+                        Some((_, c)) => value.push(c),
+                        None => return Err(fail("unterminated label value")),
+                    }
+                }
+                labels.push((key.trim().to_string(), value));
+            }
+            let end = end.ok_or_else(|| fail("no closing brace"))?;
+            rest = &body[end + 1..];
+        }
+        let rate: f64 = rest
+            .trim()
+            .parse()
+            .map_err(|_| fail("the rate is not a number"))?;
+        out.push((name.to_string(), labels, rate));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// Processes and tiny HTTP
+
+/// The path of a binary on `PATH`; panics with [`INSTALL_HINT`] when missing.
+pub fn require_binary(name: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("`{name}` is not installed (not on PATH); install it with: {INSTALL_HINT}")
+        })
+}
+
+/// A port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind 127.0.0.1:0")
+        .port()
+}
+
+/// A minimal HTTP/1.0 exchange with a loopback server: (status, body).
+pub fn http_request(
+    port: u16,
+    method: &str,
+    path: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> std::io::Result<(u16, Vec<u8>)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+    let mut head = format!(
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(ct) = content_type {
+        head.push_str(&format!("Content-Type: {ct}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    let split =
+        find(&answer, b"\r\n\r\n").ok_or_else(|| std::io::Error::other("no HTTP header end"))?;
+    let status_line = String::from_utf8_lossy(&answer[..split])
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let status = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line {status_line:?}")))?;
+    Ok((status, answer[split + 4..].to_vec()))
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A child process killed (and reaped) on drop, with its output in a log file.
+struct Process {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Process {
+    fn spawn(mut command: Command, log: PathBuf) -> Process {
+        let out = std::fs::File::create(&log).expect("create log file");
+        let err = out.try_clone().expect("clone log file");
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err));
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}; {INSTALL_HINT}"));
+        Process { child, log }
+    }
+
+    fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a server with `make(port)` on a free port until `ready(port)` holds;
+/// retries on another port when the process dies early (port taken).
+fn start_on_free_port(
+    what: &str,
+    log: &Path,
+    make: impl Fn(u16) -> Command,
+    ready: impl Fn(u16) -> bool,
+) -> (Process, u16) {
+    let mut last = String::new();
+    for _ in 0..3 {
+        let port = free_port();
+        let mut process = Process::spawn(make(port), log.to_path_buf());
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while Instant::now() < deadline {
+            if ready(port) {
+                return (process, port);
+            }
+            if process.exited() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        last = process.log_tail();
+        if !process.exited() {
+            panic!(
+                "{what} did not become ready within {READY_TIMEOUT:?}; its log ends with:\n{last}"
+            );
+        }
+    }
+    panic!("{what} exited at start three times; its log ends with:\n{last}");
+}
+
+// ---------------------------------------------------------------------------
+// Prometheus
+
+/// A Prometheus server (Debian `prometheus` 2.42) on 127.0.0.1 serving data
+/// backfilled with `promtool tsdb create-blocks-from openmetrics`.
+pub struct PrometheusServer {
+    // Field order: the process stops before its directory is removed.
+    _process: Process,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl PrometheusServer {
+    /// Backfills `openmetrics` (timestamps in seconds) and starts the server.
+    pub fn start(openmetrics: &str) -> PrometheusServer {
+        let prometheus = require_binary("prometheus");
+        let promtool = require_binary("promtool");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let input = dir.path().join("data.om");
+        let data = dir.path().join("data");
+        std::fs::write(&input, openmetrics).expect("write OpenMetrics");
+        let out = Command::new(&promtool)
+            .args(["tsdb", "create-blocks-from", "openmetrics"])
+            .arg(&input)
+            .arg(&data)
+            .output()
+            .expect("run promtool");
+        assert!(
+            out.status.success(),
+            "promtool tsdb create-blocks-from openmetrics failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let config = dir.path().join("prometheus.yml");
+        std::fs::write(&config, "global: {}\nscrape_configs: []\n").expect("write config");
+        let (process, port) = start_on_free_port(
+            "prometheus",
+            &dir.path().join("prometheus.log"),
+            |port| {
+                let mut c = Command::new(&prometheus);
+                c.arg(format!("--config.file={}", config.display()))
+                    .arg(format!("--storage.tsdb.path={}", data.display()))
+                    .arg("--storage.tsdb.retention.time=3650d")
+                    .arg(format!("--web.listen-address=127.0.0.1:{port}"));
+                c
+            },
+            |port| {
+                matches!(
+                    http_request(port, "GET", "/-/ready", None, b""),
+                    Ok((200, _))
+                )
+            },
+        );
+        PrometheusServer {
+            _process: process,
+            port,
+            dir,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server's working directory (data, config, log).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// VictoriaMetrics
+
+/// A single-node VictoriaMetrics (Debian `victoria-metrics`) on 127.0.0.1.
+pub struct VictoriaMetricsServer {
+    _process: Process,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl VictoriaMetricsServer {
+    /// Starts an empty server.
+    pub fn start() -> VictoriaMetricsServer {
+        let binary = require_binary("victoria-metrics");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let (process, port) = start_on_free_port(
+            "victoria-metrics",
+            &dir.path().join("victoria-metrics.log"),
+            |port| {
+                let mut c = Command::new(&binary);
+                c.arg(format!("-storageDataPath={}", data.display()))
+                    .arg(format!("-httpListenAddr=127.0.0.1:{port}"))
+                    .arg("-retentionPeriod=100y")
+                    // Imported history must not hide behind cached query results.
+                    .arg("-search.disableCache");
+                c
+            },
+            |port| matches!(http_request(port, "GET", "/health", None, b""), Ok((200, body)) if body.starts_with(b"OK")),
+        );
+        VictoriaMetricsServer {
+            _process: process,
+            port,
+            dir,
+        }
+    }
+
+    /// Starts a server holding `openmetrics` (timestamps in seconds).
+    pub fn start_with_openmetrics(openmetrics: &str) -> VictoriaMetricsServer {
+        let server = Self::start();
+        server.import_openmetrics(openmetrics);
+        server
+    }
+
+    /// Imports OpenMetrics text (timestamps in seconds) and flushes it.
+    pub fn import_openmetrics(&self, openmetrics: &str) {
+        self.import_prometheus_text(&openmetrics_to_import_text(openmetrics));
+    }
+
+    /// Imports Prometheus text lines with millisecond timestamps, then
+    /// `/internal/force_flush` so they can be queried at once.
+    pub fn import_prometheus_text(&self, text: &str) {
+        let (status, body) = http_request(
+            self.port,
+            "POST",
+            "/api/v1/import/prometheus",
+            Some("text/plain"),
+            text.as_bytes(),
+        )
+        .expect("POST /api/v1/import/prometheus");
+        assert!(
+            (200..300).contains(&status),
+            "import answered {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        let (status, body) = http_request(self.port, "GET", "/internal/force_flush", None, b"")
+            .expect("GET /internal/force_flush");
+        assert!(
+            (200..300).contains(&status),
+            "force_flush answered {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A canned HTTP server
+
+/// What the canned server does with one request.
+#[derive(Debug, Clone)]
+pub enum Canned {
+    /// Answer after `delay`.
+    Respond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        delay: Duration,
+    },
+    /// Send headers announcing `declared` bytes, then `body`, then close.
+    CutShort { declared: usize, body: Vec<u8> },
+    /// Close the connection without answering.
+    Close,
+}
+
+impl Canned {
+    /// `200 OK` with a JSON body.
+    pub fn json(body: impl Into<Vec<u8>>) -> Canned {
+        Canned::status_json(200, body)
+    }
+
+    /// The given status with a JSON body.
+    pub fn status_json(status: u16, body: impl Into<Vec<u8>>) -> Canned {
+        Canned::Respond {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: body.into(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    /// The same answer, later.
+    pub fn delayed(self, by: Duration) -> Canned {
+        match self {
+            Canned::Respond {
+                status,
+                headers,
+                body,
+                ..
+            } => Canned::Respond {
+                status,
+                headers,
+                body,
+                delay: by,
+            },
+            other => other,
+        }
+    }
+
+    /// The same answer with one more header.
+    pub fn with_header(self, name: &str, value: &str) -> Canned {
+        match self {
+            Canned::Respond {
+                status,
+                mut headers,
+                body,
+                delay,
+            } => {
+                headers.push((name.into(), value.into()));
+                Canned::Respond {
+                    status,
+                    headers,
+                    body,
+                    delay,
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+/// A request the canned server received.
+#[derive(Debug, Clone)]
+pub struct SeenRequest {
+    pub method: String,
+    pub path: String,
+    /// Header names lower-cased.
+    pub headers: BTreeMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+/// An HTTP server on 127.0.0.1 answering each request with the next canned
+/// answer (the last one repeats), one connection per request.
+pub struct CannedServer {
+    port: u16,
+    seen: Arc<Mutex<Vec<SeenRequest>>>,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl CannedServer {
+    pub fn start(answers: Vec<Canned>) -> CannedServer {
+        assert!(!answers.is_empty(), "give at least one answer");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let port = listener.local_addr().expect("local addr").port();
+        let queue = Arc::new(Mutex::new(VecDeque::from(answers)));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (seen2, stop2) = (seen.clone(), stop.clone());
+        let accept = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let (queue, seen) = (queue.clone(), seen2.clone());
+                std::thread::spawn(move || serve_one(stream, &queue, &seen));
+            }
+        });
+        CannedServer {
+            port,
+            seen,
+            stop,
+            accept: Some(accept),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The requests received so far.
+    pub fn requests(&self) -> Vec<SeenRequest> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl Drop for CannedServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(handle) = self.accept.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+fn serve_one(
+    mut stream: TcpStream,
+    queue: &Mutex<VecDeque<Canned>>,
+    seen: &Mutex<Vec<SeenRequest>>,
+) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let header_end = loop {
+        if let Some(i) = find(&buf, b"\r\n\r\n") {
+            break i;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).into_owned();
+    let mut lines = head.lines();
+    let mut request_line = lines.next().unwrap_or_default().split_whitespace();
+    let method = request_line.next().unwrap_or_default().to_string();
+    let path = request_line.next().unwrap_or_default().to_string();
+    let headers: BTreeMap<String, String> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = buf[header_end + 4..].to_vec();
+    while body.len() < length {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => body.extend_from_slice(&chunk[..n]),
+        }
+    }
+    seen.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(SeenRequest {
+            method,
+            path,
+            headers,
+            body,
+        });
+    let answer = {
+        let mut q = queue.lock().unwrap_or_else(|p| p.into_inner());
+        if q.len() > 1 {
+            q.pop_front().expect("not empty")
+        } else {
+            q.front().cloned().expect("not empty")
+        }
+    };
+    match answer {
+        Canned::Close => {}
+        Canned::Respond {
+            status,
+            headers,
+            body,
+            delay,
+        } => {
+            std::thread::sleep(delay);
+            let mut head = format!(
+                "HTTP/1.1 {status} {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+                reason(status),
+                body.len()
+            );
+            for (k, v) in headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str("\r\n");
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+        Canned::CutShort { declared, body } => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\nConnection: close\r\n\r\n"
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    }
+    let _ = stream.flush();
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_counters_in_openmetrics() {
+        let series = [
+            (
+                "istio_requests_total",
+                vec![("reporter", "source"), ("a", "x\"y")],
+                0.2,
+            ),
+            (
+                "istio_request_duration_milliseconds_bucket",
+                vec![("le", "+Inf")],
+                1.0,
+            ),
+            (
+                "istio_requests_total",
+                vec![("reporter", "destination")],
+                0.5,
+            ),
+        ];
+        let om = openmetrics_from_rates(&series, 1000, 30, 15);
+        assert_eq!(
+            om,
+            "# TYPE istio_requests counter\n\
+             istio_requests_total{reporter=\"source\",a=\"x\\\"y\"} 0 970\n\
+             istio_requests_total{reporter=\"destination\"} 0 970\n\
+             istio_requests_total{reporter=\"source\",a=\"x\\\"y\"} 3 985\n\
+             istio_requests_total{reporter=\"destination\"} 7.5 985\n\
+             istio_requests_total{reporter=\"source\",a=\"x\\\"y\"} 6 1000\n\
+             istio_requests_total{reporter=\"destination\"} 15 1000\n\
+             # TYPE istio_request_duration_milliseconds histogram\n\
+             istio_request_duration_milliseconds_bucket{le=\"+Inf\"} 0 970\n\
+             istio_request_duration_milliseconds_bucket{le=\"+Inf\"} 15 985\n\
+             istio_request_duration_milliseconds_bucket{le=\"+Inf\"} 30 1000\n\
+             # EOF\n"
+        );
+        let import = openmetrics_to_import_text(&om);
+        assert!(
+            import.starts_with("istio_requests_total{reporter=\"source\",a=\"x\\\"y\"} 0 970000\n")
+        );
+        assert_eq!(import.lines().count(), 9);
+    }
+
+    #[test]
+    fn rates_files() {
+        let text =
+            "# comment\n\nistio_requests_total{reporter=\"source\", a=\"b,}\\\"c\"} 1.5\nup 2\n";
+        let parsed = parse_rates(text).unwrap();
+        assert_eq!(parsed[0].0, "istio_requests_total");
+        assert_eq!(
+            parsed[0].1,
+            vec![
+                ("reporter".into(), "source".into()),
+                ("a".into(), "b,}\"c".into())
+            ]
+        );
+        assert_eq!(parsed[0].2, 1.5);
+        assert_eq!(parsed[1], ("up".into(), vec![], 2.0));
+        assert!(
+            parse_rates("x{a=\"b\"} nope")
+                .unwrap_err()
+                .contains("line 1")
+        );
+    }
+}

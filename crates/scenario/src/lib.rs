@@ -1,0 +1,18 @@
+//! The scenario kit: a declarative description of a mesh (TOML) and the raw
+//! series its proxies would report, following `shared/design/telemetry-facts.md`
+//! to the label. Also the Kubernetes and Istio objects of the scenario.
+//!
+//! Tests use it to produce data whose truth is known; the binary embeds the
+//! built-in scenarios for `--demo`.
+
+mod builtin;
+mod objects;
+mod spec;
+mod telemetry;
+
+pub use builtin::{BUILTIN, builtin, builtin_names};
+pub use spec::{
+    CallSpec, DataPlaneMode, GatewayFlavor, GatewaySpec, NamespaceSpec, Scenario, ScenarioError,
+    WaypointSpec, WorkloadSpec,
+};
+pub use telemetry::{DEFAULT_BUCKETS_MS, LogicalCall, logical_calls};

@@ -1,0 +1,345 @@
+//! The scenario format.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// A mesh, its traffic and its Istio version, as a test or a demo describes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// `major.minor[.patch]`; changes which labels and reporters proxies use.
+    #[serde(default = "default_istio_version")]
+    pub istio_version: String,
+    #[serde(default = "default_trust_domain")]
+    pub trust_domain: String,
+    #[serde(default = "default_cluster")]
+    pub cluster: String,
+    /// Query window the rates stand for, in seconds.
+    #[serde(default = "default_window")]
+    pub window_seconds: u64,
+    /// Evaluation time (unix seconds) the demo reports.
+    #[serde(default = "default_at")]
+    pub at: i64,
+    pub namespaces: Vec<NamespaceSpec>,
+    #[serde(default)]
+    pub waypoints: Vec<WaypointSpec>,
+    #[serde(default)]
+    pub gateways: Vec<GatewaySpec>,
+    pub workloads: Vec<WorkloadSpec>,
+    pub calls: Vec<CallSpec>,
+}
+
+fn default_istio_version() -> String {
+    "1.28.0".into()
+}
+fn default_trust_domain() -> String {
+    "cluster.local".into()
+}
+fn default_cluster() -> String {
+    "Kubernetes".into()
+}
+fn default_window() -> u64 {
+    300
+}
+fn default_at() -> i64 {
+    // 2026-11-25T02:00:00Z
+    1_795_485_600
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataPlaneMode {
+    Sidecar,
+    Ambient,
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamespaceSpec {
+    pub name: String,
+    pub mode: DataPlaneMode,
+    /// `istio.io/use-waypoint` on the namespace.
+    #[serde(default)]
+    pub use_waypoint: Option<String>,
+}
+
+/// A waypoint: a Gateway of class `istio-waypoint` and its deployment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaypointSpec {
+    pub namespace: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum GatewayFlavor {
+    /// `networking.istio.io` Gateway served by `istio-ingressgateway`.
+    #[default]
+    Istio,
+    /// Kubernetes Gateway API Gateway; Istio deploys `<name>-istio`.
+    GatewayApi,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewaySpec {
+    pub namespace: String,
+    /// The Gateway object's name.
+    pub name: String,
+    #[serde(default)]
+    pub flavor: GatewayFlavor,
+}
+
+impl GatewaySpec {
+    /// The deployment Istio runs for this gateway.
+    pub fn workload_name(&self) -> String {
+        match self.flavor {
+            GatewayFlavor::Istio => "istio-ingressgateway".into(),
+            GatewayFlavor::GatewayApi => format!("{}-istio", self.name),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    pub namespace: String,
+    pub name: String,
+    pub app: String,
+    #[serde(default = "default_version")]
+    pub version: String,
+    /// The Service selecting this workload (by `app`).
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default = "default_port")]
+    pub port: u16,
+    #[serde(default)]
+    pub service_account: Option<String>,
+    /// Overrides the namespace: `false` opts a pod out of injection.
+    #[serde(default)]
+    pub sidecar: Option<bool>,
+    /// `istio.io/use-waypoint` on the workload's Service (`none` opts out).
+    #[serde(default)]
+    pub use_waypoint: Option<String>,
+    /// `istio.io/ingress-use-waypoint=true` on the Service (Istio 1.24+).
+    #[serde(default)]
+    pub ingress_use_waypoint: bool,
+}
+
+fn default_version() -> String {
+    "v1".into()
+}
+fn default_port() -> u16 {
+    9080
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CallProtocol {
+    #[default]
+    Http,
+    Grpc,
+    Tcp,
+}
+
+/// Traffic from one client to one service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallSpec {
+    /// `namespace/workload`, `namespace/gateway-name` or `unknown` (out of mesh).
+    pub from: String,
+    /// `namespace/service`.
+    pub to: String,
+    #[serde(default)]
+    pub protocol: CallProtocol,
+    /// Requests per second (connections per second for TCP).
+    pub rps: f64,
+    #[serde(default)]
+    pub error_ratio: f64,
+    #[serde(default = "default_error_code")]
+    pub error_code: u16,
+    /// Median latency in milliseconds.
+    #[serde(default = "default_latency")]
+    pub latency_ms: f64,
+    /// Share of the traffic per destination version (subset weights).
+    #[serde(default)]
+    pub weights: BTreeMap<String, f64>,
+    #[serde(default = "default_request_bytes")]
+    pub request_bytes: f64,
+    #[serde(default = "default_response_bytes")]
+    pub response_bytes: f64,
+}
+
+pub use CallProtocol as Protocol;
+
+fn default_error_code() -> u16 {
+    503
+}
+fn default_latency() -> f64 {
+    20.0
+}
+fn default_request_bytes() -> f64 {
+    400.0
+}
+fn default_response_bytes() -> f64 {
+    3000.0
+}
+
+/// A scenario that cannot be read or does not hold together.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The TOML text does not parse into a scenario.
+    #[error("{origin}: {message}")]
+    Parse { origin: String, message: String },
+    /// A reference to something the scenario does not declare.
+    #[error("{origin}: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+impl Scenario {
+    /// Reads and validates a scenario; `origin` names it in errors (a path).
+    pub fn from_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        scenario
+            .validate()
+            .map_err(|message| ScenarioError::Invalid {
+                origin: origin.to_string(),
+                message,
+            })?;
+        Ok(scenario)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        for w in &self.workloads {
+            self.namespace(&w.namespace).ok_or_else(|| {
+                format!(
+                    "workload {}/{} is in undeclared namespace {}",
+                    w.namespace, w.name, w.namespace
+                )
+            })?;
+        }
+        for wp in &self.waypoints {
+            self.namespace(&wp.namespace).ok_or_else(|| {
+                format!(
+                    "waypoint {}/{} is in an undeclared namespace",
+                    wp.namespace, wp.name
+                )
+            })?;
+        }
+        for call in &self.calls {
+            if call.from != "unknown" && self.client(&call.from).is_none() {
+                return Err(format!(
+                    "call from {:?}: no such workload or gateway",
+                    call.from
+                ));
+            }
+            let (ns, svc) = call
+                .to
+                .split_once('/')
+                .ok_or_else(|| format!("call to {:?}: expected namespace/service", call.to))?;
+            if self.backends(ns, svc).is_empty() {
+                return Err(format!(
+                    "call to {:?}: no workload serves that service",
+                    call.to
+                ));
+            }
+            if !(call.rps.is_finite() && call.rps >= 0.0)
+                || !(0.0..=1.0).contains(&call.error_ratio)
+            {
+                return Err(format!(
+                    "call {} -> {}: rps must be >= 0 and error_ratio in 0..1",
+                    call.from, call.to
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn namespace(&self, name: &str) -> Option<&NamespaceSpec> {
+        self.namespaces.iter().find(|n| n.name == name)
+    }
+
+    /// The client named `namespace/name`: a workload or a gateway deployment.
+    pub fn client(&self, reference: &str) -> Option<Client<'_>> {
+        let (ns, name) = reference.split_once('/')?;
+        if let Some(w) = self
+            .workloads
+            .iter()
+            .find(|w| w.namespace == ns && w.name == name)
+        {
+            return Some(Client::Workload(w));
+        }
+        self.gateways
+            .iter()
+            .find(|g| g.namespace == ns && (g.name == name || g.workload_name() == name))
+            .map(Client::Gateway)
+    }
+
+    /// Workloads behind a service, sorted by name.
+    pub fn backends(&self, namespace: &str, service: &str) -> Vec<&WorkloadSpec> {
+        let mut found: Vec<&WorkloadSpec> = self
+            .workloads
+            .iter()
+            .filter(|w| w.namespace == namespace && w.service.as_deref() == Some(service))
+            .collect();
+        found.sort_by(|a, b| a.name.cmp(&b.name));
+        found
+    }
+
+    /// The data-plane mode a workload's pods actually run with.
+    pub fn mode_of(&self, w: &WorkloadSpec) -> DataPlaneMode {
+        let ns_mode = self
+            .namespace(&w.namespace)
+            .map_or(DataPlaneMode::None, |n| n.mode);
+        match (w.sidecar, ns_mode) {
+            (Some(true), _) => DataPlaneMode::Sidecar,
+            (Some(false), DataPlaneMode::Sidecar) => DataPlaneMode::None,
+            (_, mode) => mode,
+        }
+    }
+
+    /// The waypoint serving a workload's service, if its traffic goes through one.
+    pub fn waypoint_for(&self, w: &WorkloadSpec) -> Option<&WaypointSpec> {
+        if self.mode_of(w) != DataPlaneMode::Ambient {
+            return None;
+        }
+        let ns_label = self
+            .namespace(&w.namespace)
+            .and_then(|n| n.use_waypoint.as_deref());
+        let name = w.use_waypoint.as_deref().or(ns_label)?;
+        if name == "none" {
+            return None;
+        }
+        self.waypoints
+            .iter()
+            .find(|wp| wp.namespace == w.namespace && wp.name == name)
+    }
+
+    /// Parsed `istio_version` as (minor, patch) of 1.x; unparsable means the newest.
+    pub fn istio_minor_patch(&self) -> (u32, u32) {
+        let mut parts = self
+            .istio_version
+            .split('.')
+            .skip(1)
+            .map(|p| p.parse::<u32>().ok());
+        let minor = parts.next().flatten().unwrap_or(u32::MAX);
+        let patch = parts.next().flatten().unwrap_or(0);
+        (minor, patch)
+    }
+}
+
+/// A caller in a scenario.
+#[derive(Debug, Clone, Copy)]
+pub enum Client<'a> {
+    Workload(&'a WorkloadSpec),
+    Gateway(&'a GatewaySpec),
+}

@@ -1,0 +1,770 @@
+//! The raw series Istio's proxies report for a scenario's traffic.
+//!
+//! Every rule here is a fact from `shared/design/telemetry-facts.md`; the
+//! section names are cited where a rule depends on one.
+
+use std::collections::BTreeMap;
+
+use meshgraph_model::{Metric, Observation, Peer, Reporter, ServiceRef};
+
+use crate::spec::{
+    Client, DataPlaneMode, GatewayFlavor, GatewaySpec, Protocol, Scenario, WaypointSpec,
+    WorkloadSpec,
+};
+
+/// Istio's default duration buckets in milliseconds ("Labels").
+pub const DEFAULT_BUCKETS_MS: [f64; 19] = [
+    0.5, 1.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 30000.0,
+    60000.0, 300000.0, 600000.0, 1800000.0, 3600000.0,
+];
+
+/// HTTP requests per ztunnel connection, for the L4 figures of HTTP calls.
+const REQUESTS_PER_CONNECTION: f64 = 10.0;
+/// Spread of the log-normal latency distribution.
+const LATENCY_SIGMA: f64 = 0.6;
+
+/// The truth a scenario's telemetry encodes: one application-level call from a
+/// client workload to a backend workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogicalCall {
+    /// `(namespace, workload)`; `None` when the server cannot identify the caller.
+    pub source: Option<(String, String)>,
+    pub destination: (String, String),
+    pub service: (String, String),
+    /// `http`, `grpc` or `tcp` as an observer of this path can tell.
+    pub observed_protocol: &'static str,
+    pub rps: f64,
+    pub error_rps: f64,
+    /// Connections per second as ztunnel or a TCP proxy counts them.
+    pub connections_per_second: f64,
+    pub via_waypoint: Option<(String, String)>,
+}
+
+/// One hop of a call, resolved: who calls whom, through what.
+struct Path<'a> {
+    client: Option<ClientProxy<'a>>,
+    backend: &'a WorkloadSpec,
+    backend_mode: DataPlaneMode,
+    waypoint: Option<&'a WaypointSpec>,
+    share: f64,
+}
+
+#[derive(Clone, Copy)]
+enum ClientProxy<'a> {
+    Sidecar(&'a WorkloadSpec),
+    Ambient(&'a WorkloadSpec),
+    /// A workload with no proxy and no ambient redirection.
+    Unmeshed(&'a WorkloadSpec),
+    Gateway(&'a GatewaySpec),
+}
+
+fn paths<'a>(scenario: &'a Scenario, call: &'a crate::spec::CallSpec) -> Vec<Path<'a>> {
+    let (ns, svc) = call.to.split_once('/').expect("validated");
+    let backends = scenario.backends(ns, svc);
+    let weight = |w: &WorkloadSpec| {
+        if call.weights.is_empty() {
+            1.0
+        } else {
+            call.weights.get(&w.version).copied().unwrap_or(0.0)
+        }
+    };
+    let total: f64 = backends.iter().map(|w| weight(w)).sum();
+    let client = match scenario.client(&call.from) {
+        None => None,
+        Some(Client::Gateway(g)) => Some(ClientProxy::Gateway(g)),
+        Some(Client::Workload(w)) => Some(match scenario.mode_of(w) {
+            DataPlaneMode::Sidecar => ClientProxy::Sidecar(w),
+            DataPlaneMode::Ambient => ClientProxy::Ambient(w),
+            DataPlaneMode::None => ClientProxy::Unmeshed(w),
+        }),
+    };
+    backends
+        .into_iter()
+        .filter(|w| total > 0.0 && weight(w) > 0.0)
+        .map(|backend| {
+            let backend_mode = scenario.mode_of(backend);
+            // Sidecars call ambient services directly; gateways only use a
+            // waypoint when the service opts in ("Paths that skip the waypoint").
+            let waypoint = scenario.waypoint_for(backend).filter(|_| match client {
+                Some(ClientProxy::Ambient(_)) => true,
+                Some(ClientProxy::Gateway(_)) => backend.ingress_use_waypoint,
+                _ => false,
+            });
+            Path {
+                client,
+                backend,
+                backend_mode,
+                waypoint,
+                share: weight(backend) / total,
+            }
+        })
+        .collect()
+}
+
+/// The logical calls of a scenario, at workload level.
+pub fn logical_calls(scenario: &Scenario) -> Vec<LogicalCall> {
+    let mut out = Vec::new();
+    for call in &scenario.calls {
+        for path in paths(scenario, call) {
+            let source = match path.client {
+                Some(ClientProxy::Sidecar(w)) | Some(ClientProxy::Ambient(w)) => {
+                    Some((w.namespace.clone(), w.name.clone()))
+                }
+                Some(ClientProxy::Gateway(g)) => Some((g.namespace.clone(), g.workload_name())),
+                // The server cannot identify a caller without identity.
+                Some(ClientProxy::Unmeshed(_)) | None => None,
+            };
+            let client_sees_l7 = matches!(
+                path.client,
+                Some(ClientProxy::Sidecar(_)) | Some(ClientProxy::Gateway(_))
+            );
+            let l7_observed = client_sees_l7
+                || path.backend_mode == DataPlaneMode::Sidecar
+                || path.waypoint.is_some();
+            if source.is_none() && path.backend_mode == DataPlaneMode::None {
+                continue; // nobody reports it
+            }
+            let observed_protocol = match (call.protocol, l7_observed) {
+                (Protocol::Tcp, _) | (_, false) => "tcp",
+                (Protocol::Grpc, true) => "grpc",
+                (Protocol::Http, true) => "http",
+            };
+            let rps = call.rps * path.share;
+            out.push(LogicalCall {
+                source,
+                destination: (path.backend.namespace.clone(), path.backend.name.clone()),
+                service: (
+                    path.backend.namespace.clone(),
+                    path.backend.service.clone().unwrap_or_default(),
+                ),
+                observed_protocol,
+                rps,
+                error_rps: if observed_protocol == "tcp" {
+                    0.0
+                } else {
+                    rps * call.error_ratio
+                },
+                connections_per_second: if call.protocol == Protocol::Tcp {
+                    rps
+                } else {
+                    rps / REQUESTS_PER_CONNECTION
+                },
+                via_waypoint: path.waypoint.map(|w| (w.namespace.clone(), w.name.clone())),
+            });
+        }
+    }
+    out
+}
+
+/// Standard normal CDF through erf (Abramowitz and Stegun 7.1.26, |error| < 1.5e-7).
+fn normal_cdf(x: f64) -> f64 {
+    let z = x / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * z.abs());
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erf = 1.0 - poly * (-z * z).exp();
+    0.5 * (1.0 + if z >= 0.0 { erf } else { -erf })
+}
+
+/// Share of requests at or below `bound_ms` for a log-normal latency with the given median.
+fn latency_cdf(bound_ms: f64, median_ms: f64) -> f64 {
+    if bound_ms <= 0.0 || median_ms <= 0.0 {
+        return if bound_ms >= median_ms { 1.0 } else { 0.0 };
+    }
+    normal_cdf((bound_ms.ln() - median_ms.ln()) / LATENCY_SIGMA)
+}
+
+struct Shape {
+    rps: f64,
+    error_ratio: f64,
+    error_code: u16,
+    latency_ms: f64,
+    request_bytes: f64,
+    response_bytes: f64,
+    protocol: Protocol,
+}
+
+struct Emitter<'a> {
+    scenario: &'a Scenario,
+    out: Vec<Observation>,
+}
+
+/// The labels of one series apart from metric and value.
+struct Series<'p> {
+    reporter: Reporter,
+    source: &'p Peer,
+    destination: &'p Peer,
+    service: &'p ServiceRef,
+    policy: &'static str,
+    scrape: &'p BTreeMap<String, String>,
+}
+
+impl Emitter<'_> {
+    fn push(
+        &mut self,
+        s: &Series<'_>,
+        metric: Metric,
+        protocol: &str,
+        code: Option<String>,
+        le: Option<f64>,
+        value: f64,
+    ) {
+        let grpc_status = (protocol == "grpc" && metric.has_response_labels()).then(|| {
+            if code.as_deref() == Some("200") {
+                "0".to_string()
+            } else {
+                "14".to_string()
+            }
+        });
+        self.out.push(Observation {
+            metric,
+            le,
+            reporter: s.reporter,
+            source: s.source.clone(),
+            destination: s.destination.clone(),
+            service: s.service.clone(),
+            request_protocol: protocol.to_string(),
+            response_code: if metric.has_response_labels() {
+                code
+            } else {
+                None
+            },
+            grpc_response_status: grpc_status,
+            response_flags: "-".into(),
+            connection_security_policy: s.policy.to_string(),
+            extra: s.scrape.clone(),
+            value,
+        });
+    }
+
+    /// Request-level series of an Envoy proxy (sidecar, gateway or waypoint).
+    fn l7(&mut self, s: &Series<'_>, shape: &Shape) {
+        let protocol = if shape.protocol == Protocol::Grpc {
+            "grpc"
+        } else {
+            "http"
+        };
+        let mut by_code = vec![("200".to_string(), shape.rps * (1.0 - shape.error_ratio))];
+        if shape.error_ratio > 0.0 {
+            by_code.push((shape.error_code.to_string(), shape.rps * shape.error_ratio));
+        }
+        for (code, rate) in by_code {
+            self.push(
+                s,
+                Metric::Requests,
+                protocol,
+                Some(code.clone()),
+                None,
+                rate,
+            );
+            for bound in DEFAULT_BUCKETS_MS {
+                let cumulative = rate * latency_cdf(bound, shape.latency_ms);
+                self.push(
+                    s,
+                    Metric::RequestDurationBucket,
+                    protocol,
+                    Some(code.clone()),
+                    Some(bound),
+                    cumulative,
+                );
+            }
+            self.push(
+                s,
+                Metric::RequestDurationBucket,
+                protocol,
+                Some(code.clone()),
+                Some(f64::INFINITY),
+                rate,
+            );
+            self.push(
+                s,
+                Metric::RequestBytesSum,
+                protocol,
+                Some(code.clone()),
+                None,
+                rate * shape.request_bytes,
+            );
+            self.push(
+                s,
+                Metric::ResponseBytesSum,
+                protocol,
+                Some(code),
+                None,
+                rate * shape.response_bytes,
+            );
+        }
+        if shape.protocol == Protocol::Grpc {
+            self.push(s, Metric::RequestMessages, protocol, None, None, shape.rps);
+            self.push(s, Metric::ResponseMessages, protocol, None, None, shape.rps);
+        }
+    }
+
+    /// Connection-level series; client-to-server bytes are `received`
+    /// whoever reports them ("TCP byte direction").
+    fn l4(&mut self, s: &Series<'_>, shape: &Shape) {
+        let connections = if shape.protocol == Protocol::Tcp {
+            shape.rps
+        } else {
+            shape.rps / REQUESTS_PER_CONNECTION
+        };
+        self.push(
+            s,
+            Metric::TcpConnectionsOpened,
+            "tcp",
+            None,
+            None,
+            connections,
+        );
+        self.push(
+            s,
+            Metric::TcpConnectionsClosed,
+            "tcp",
+            None,
+            None,
+            connections,
+        );
+        self.push(
+            s,
+            Metric::TcpReceivedBytes,
+            "tcp",
+            None,
+            None,
+            shape.rps * shape.request_bytes,
+        );
+        self.push(
+            s,
+            Metric::TcpSentBytes,
+            "tcp",
+            None,
+            None,
+            shape.rps * shape.response_bytes,
+        );
+    }
+
+    /// An Envoy's series: L7 for HTTP and gRPC services, L4 for TCP ones.
+    fn envoy(&mut self, s: &Series<'_>, shape: &Shape) {
+        if shape.protocol == Protocol::Tcp {
+            self.l4(s, shape)
+        } else {
+            self.l7(s, shape)
+        }
+    }
+
+    fn principal(&self, namespace: &str, service_account: &str) -> String {
+        format!(
+            "spiffe://{}/ns/{namespace}/sa/{service_account}",
+            self.scenario.trust_domain
+        )
+    }
+
+    fn peer(
+        &self,
+        namespace: &str,
+        workload: &str,
+        app: &str,
+        version: &str,
+        service_account: &str,
+    ) -> Peer {
+        Peer {
+            workload: workload.into(),
+            namespace: namespace.into(),
+            app: app.into(),
+            version: version.into(),
+            principal: self.principal(namespace, service_account),
+            canonical_service: app.into(),
+            canonical_revision: version.into(),
+            cluster: self.scenario.cluster.clone(),
+            region: None,
+            zone: None,
+        }
+    }
+
+    fn workload_peer(&self, w: &WorkloadSpec) -> Peer {
+        let sa = w
+            .service_account
+            .clone()
+            .unwrap_or_else(|| "default".into());
+        self.peer(&w.namespace, &w.name, &w.app, &w.version, &sa)
+    }
+
+    fn gateway_peer(&self, g: &GatewaySpec) -> Peer {
+        let name = g.workload_name();
+        let sa = match g.flavor {
+            GatewayFlavor::Istio => "istio-ingressgateway-service-account".to_string(),
+            GatewayFlavor::GatewayApi => name.clone(),
+        };
+        self.peer(&g.namespace, &name, &name, "latest", &sa)
+    }
+
+    fn waypoint_peer(&self, wp: &WaypointSpec) -> Peer {
+        self.peer(&wp.namespace, &wp.name, &wp.name, "latest", &wp.name)
+    }
+
+    /// ztunnel fills region and zone from Istio 1.26 ("Labels").
+    fn ztunnel_view(&self, peer: &Peer) -> Peer {
+        let mut p = peer.clone();
+        if self.scenario.istio_minor_patch().0 >= 26 && !p.is_unknown() {
+            p.region = Some("region-1".into());
+            p.zone = Some("zone-a".into());
+        }
+        p
+    }
+}
+
+fn pod_name(workload: &str) -> String {
+    // A stable pod-template hash and pod suffix per workload.
+    let hash = workload
+        .bytes()
+        .fold(5381u32, |h, b| h.wrapping_mul(33) ^ u32::from(b));
+    format!("{workload}-{:08x}-{:05x}", hash, hash >> 12 & 0xfffff)
+}
+
+fn node_of(workload: &str) -> u32 {
+    workload.bytes().map(u32::from).sum::<u32>() % 2
+}
+
+/// Scrape labels Istio's sample Prometheus adds to an Envoy pod's series.
+fn envoy_scrape(
+    namespace: &str,
+    workload: &str,
+    app: Option<&str>,
+    version: Option<&str>,
+) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::from([
+        ("namespace".to_string(), namespace.to_string()),
+        ("pod".to_string(), pod_name(workload)),
+        ("job".to_string(), "kubernetes-pods".to_string()),
+    ]);
+    if let Some(app) = app {
+        labels.insert("app".into(), app.into());
+    }
+    if let Some(version) = version {
+        labels.insert("version".into(), version.into());
+    }
+    labels
+}
+
+/// Scrape labels of the ztunnel pod on the node where `workload` runs.
+fn ztunnel_scrape(workload: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("app".to_string(), "ztunnel".to_string()),
+        ("namespace".to_string(), "istio-system".to_string()),
+        (
+            "pod".to_string(),
+            format!("ztunnel-node{}", node_of(workload)),
+        ),
+        ("job".to_string(), "kubernetes-pods".to_string()),
+    ])
+}
+
+impl Scenario {
+    /// Every raw series the scenario's proxies report, as per-second rates.
+    pub fn telemetry(&self) -> Vec<Observation> {
+        let mut emit = Emitter {
+            scenario: self,
+            out: Vec::new(),
+        };
+        let (minor, patch) = self.istio_minor_patch();
+        for call in &self.calls {
+            for path in paths(self, call) {
+                let shape = Shape {
+                    rps: call.rps * path.share,
+                    error_ratio: call.error_ratio,
+                    error_code: call.error_code,
+                    latency_ms: call.latency_ms,
+                    request_bytes: call.request_bytes,
+                    response_bytes: call.response_bytes,
+                    protocol: call.protocol,
+                };
+                emit_path(&mut emit, &path, &shape, minor, patch);
+            }
+        }
+        emit.out
+    }
+}
+
+fn series<'p>(
+    reporter: Reporter,
+    source: &'p Peer,
+    destination: &'p Peer,
+    service: &'p ServiceRef,
+    policy: &'static str,
+    scrape: &'p BTreeMap<String, String>,
+) -> Series<'p> {
+    Series {
+        reporter,
+        source,
+        destination,
+        service,
+        policy,
+        scrape,
+    }
+}
+
+fn emit_path(emit: &mut Emitter<'_>, path: &Path<'_>, shape: &Shape, minor: u32, patch: u32) {
+    let backend = path.backend;
+    let server = emit.workload_peer(backend);
+    let service_name = backend
+        .service
+        .clone()
+        .unwrap_or_else(|| backend.app.clone());
+    let service = ServiceRef {
+        fqdn: format!("{service_name}.{}.svc.cluster.local", backend.namespace),
+        name: service_name,
+        namespace: backend.namespace.clone(),
+    };
+    let server_scrape = envoy_scrape(
+        &backend.namespace,
+        &backend.name,
+        Some(&backend.app),
+        Some(&backend.version),
+    );
+    let server_ztunnel = ztunnel_scrape(&backend.name);
+
+    let (client_peer, client_scrape, client_ztunnel) = match path.client {
+        Some(ClientProxy::Sidecar(w))
+        | Some(ClientProxy::Ambient(w))
+        | Some(ClientProxy::Unmeshed(w)) => (
+            emit.workload_peer(w),
+            envoy_scrape(&w.namespace, &w.name, Some(&w.app), Some(&w.version)),
+            ztunnel_scrape(&w.name),
+        ),
+        Some(ClientProxy::Gateway(g)) => {
+            let mut scrape = envoy_scrape(&g.namespace, &g.workload_name(), None, None);
+            match g.flavor {
+                GatewayFlavor::Istio => {
+                    scrape.insert("app".into(), "istio-ingressgateway".into());
+                    scrape.insert("istio".into(), "ingressgateway".into());
+                }
+                GatewayFlavor::GatewayApi => {
+                    scrape.insert(
+                        "gateway_networking_k8s_io_gateway_name".into(),
+                        g.name.clone(),
+                    );
+                }
+            }
+            (emit.gateway_peer(g), scrape, BTreeMap::new())
+        }
+        None => (Peer::unknown(), BTreeMap::new(), BTreeMap::new()),
+    };
+    let unknown = Peer::unknown();
+
+    match (path.client, path.waypoint) {
+        // Ambient or gateway client through a waypoint: three series families
+        // ("One call through a waypoint produces three series families").
+        (Some(client @ (ClientProxy::Ambient(_) | ClientProxy::Gateway(_))), Some(wp)) => {
+            let waypoint = emit.waypoint_peer(wp);
+            match client {
+                ClientProxy::Gateway(_) => {
+                    // The gateway's own series name the waypoint as destination.
+                    emit.envoy(
+                        &series(
+                            Reporter::Source,
+                            &client_peer,
+                            &waypoint,
+                            &service,
+                            "unknown",
+                            &client_scrape,
+                        ),
+                        shape,
+                    );
+                }
+                _ => {
+                    let (src, dst) = (
+                        emit.ztunnel_view(&client_peer),
+                        emit.ztunnel_view(&waypoint),
+                    );
+                    emit.l4(
+                        &series(
+                            Reporter::Source,
+                            &src,
+                            &dst,
+                            &service,
+                            "mutual_tls",
+                            &client_ztunnel,
+                        ),
+                        shape,
+                    );
+                }
+            }
+            // Family 2: the waypoint. Istio <= 1.21 reported as `destination`;
+            // 1.22 to 1.24.2 wrote the waypoint's namespace into
+            // destination_service_namespace ("Version notes").
+            let reporter = if minor <= 21 {
+                Reporter::Destination
+            } else {
+                Reporter::Waypoint
+            };
+            let mut wp_service = service.clone();
+            if (22..=23).contains(&minor) || (minor == 24 && patch <= 2) {
+                wp_service.namespace = wp.namespace.clone();
+            }
+            let mut wp_scrape = envoy_scrape(&wp.namespace, &wp.name, None, None);
+            wp_scrape.insert(
+                "gateway_networking_k8s_io_gateway_name".into(),
+                wp.name.clone(),
+            );
+            emit.envoy(
+                &series(
+                    reporter,
+                    &client_peer,
+                    &server,
+                    &wp_service,
+                    "mutual_tls",
+                    &wp_scrape,
+                ),
+                shape,
+            );
+            // Family 3: server-node ztunnel, source = the waypoint.
+            let (src, dst) = (emit.ztunnel_view(&waypoint), emit.ztunnel_view(&server));
+            emit.l4(
+                &series(
+                    Reporter::Destination,
+                    &src,
+                    &dst,
+                    &service,
+                    "mutual_tls",
+                    &server_ztunnel,
+                ),
+                shape,
+            );
+        }
+        (Some(ClientProxy::Sidecar(_)) | Some(ClientProxy::Gateway(_)), _) => {
+            // Client-side Envoy never knows the security policy ("connection_security_policy").
+            emit.envoy(
+                &series(
+                    Reporter::Source,
+                    &client_peer,
+                    &server,
+                    &service,
+                    "unknown",
+                    &client_scrape,
+                ),
+                shape,
+            );
+            match path.backend_mode {
+                DataPlaneMode::Sidecar => emit.envoy(
+                    &series(
+                        Reporter::Destination,
+                        &client_peer,
+                        &server,
+                        &service,
+                        "mutual_tls",
+                        &server_scrape,
+                    ),
+                    shape,
+                ),
+                DataPlaneMode::Ambient => {
+                    let (src, dst) = (emit.ztunnel_view(&client_peer), emit.ztunnel_view(&server));
+                    emit.l4(
+                        &series(
+                            Reporter::Destination,
+                            &src,
+                            &dst,
+                            &service,
+                            "mutual_tls",
+                            &server_ztunnel,
+                        ),
+                        shape,
+                    );
+                }
+                DataPlaneMode::None => {}
+            }
+        }
+        (Some(ClientProxy::Ambient(_)), _) => {
+            let (src, dst) = (emit.ztunnel_view(&client_peer), emit.ztunnel_view(&server));
+            // ztunnel writes `unknown` for plain passthrough, never `none`.
+            let policy = if path.backend_mode == DataPlaneMode::None {
+                "unknown"
+            } else {
+                "mutual_tls"
+            };
+            emit.l4(
+                &series(
+                    Reporter::Source,
+                    &src,
+                    &dst,
+                    &service,
+                    policy,
+                    &client_ztunnel,
+                ),
+                shape,
+            );
+            match path.backend_mode {
+                DataPlaneMode::Ambient => emit.l4(
+                    &series(
+                        Reporter::Destination,
+                        &src,
+                        &dst,
+                        &service,
+                        "mutual_tls",
+                        &server_ztunnel,
+                    ),
+                    shape,
+                ),
+                DataPlaneMode::Sidecar => emit.envoy(
+                    &series(
+                        Reporter::Destination,
+                        &client_peer,
+                        &server,
+                        &service,
+                        "mutual_tls",
+                        &server_scrape,
+                    ),
+                    shape,
+                ),
+                DataPlaneMode::None => {}
+            }
+        }
+        // No proxy on the client: only the server side reports, without a
+        // source identity and in plaintext ("Sidecar mode", case 11 and 14).
+        (Some(ClientProxy::Unmeshed(_)) | None, _) => match path.backend_mode {
+            DataPlaneMode::Sidecar => emit.envoy(
+                &series(
+                    Reporter::Destination,
+                    &unknown,
+                    &server,
+                    &service,
+                    "none",
+                    &server_scrape,
+                ),
+                shape,
+            ),
+            DataPlaneMode::Ambient => {
+                let dst = emit.ztunnel_view(&server);
+                emit.l4(
+                    &series(
+                        Reporter::Destination,
+                        &unknown,
+                        &dst,
+                        &service,
+                        "unknown",
+                        &server_ztunnel,
+                    ),
+                    shape,
+                )
+            }
+            DataPlaneMode::None => {}
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_cdf_matches_known_values() {
+        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
+        assert!((normal_cdf(1.0) - 0.841_344_7).abs() < 1e-6);
+        assert!((normal_cdf(-1.96) - 0.024_997_9).abs() < 1e-6);
+    }
+
+    #[test]
+    fn latency_median_falls_where_asked() {
+        assert!((latency_cdf(20.0, 20.0) - 0.5).abs() < 1e-7);
+        assert!(latency_cdf(100.0, 20.0) > 0.99);
+    }
+}
