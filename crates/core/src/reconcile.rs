@@ -237,9 +237,10 @@ fn service_key_of_fqdn(fqdn: &str) -> (String, String) {
 pub fn reconcile(observations: &[Observation], options: &ClassifyOptions) -> Reconciliation {
     let classification = classify(observations, options);
     let emitters = &classification.emitters;
-    let is_waypoint = |e: &Endpoint| {
+    let waypoint_of = |e: &Endpoint| {
         e.workload()
-            .is_some_and(|w| classification.waypoints.contains_key(w))
+            .filter(|w| classification.waypoints.contains_key(*w))
+            .cloned()
     };
 
     let mut groups: BTreeMap<(Endpoint, Endpoint), Vec<usize>> = BTreeMap::new();
@@ -253,22 +254,14 @@ pub fn reconcile(observations: &[Observation], options: &ClassifyOptions) -> Rec
         let destination = Endpoint::destination_of(obs);
         if emitters[i] != Emitter::Waypoint {
             // Rule 1: hop series are evidence, not edges.
-            if is_waypoint(&destination) {
-                let waypoint = destination
-                    .workload()
-                    .cloned()
-                    .unwrap_or_else(|| unreachable_waypoint());
+            if let Some(waypoint) = waypoint_of(&destination) {
                 client_hops
                     .entry((source, waypoint, service_key(obs)))
                     .or_default()
                     .push(i);
                 continue;
             }
-            if is_waypoint(&source) {
-                let waypoint = source
-                    .workload()
-                    .cloned()
-                    .unwrap_or_else(|| unreachable_waypoint());
+            if let Some(waypoint) = waypoint_of(&source) {
                 server_hops
                     .entry((waypoint, destination))
                     .or_default()
@@ -341,11 +334,6 @@ pub fn reconcile(observations: &[Observation], options: &ClassifyOptions) -> Rec
         classification,
         notes,
     }
-}
-
-fn unreachable_waypoint() -> WorkloadRef {
-    // `is_waypoint` only holds for workload endpoints.
-    WorkloadRef::new(UNKNOWN, UNKNOWN)
 }
 
 fn renumber(d: &mut Disposition, new_index: &[usize]) {
@@ -471,6 +459,54 @@ fn split_weights(edges: &[LogicalEdge], targets: &[usize]) -> Vec<f64> {
         .collect()
 }
 
+/// Hop series of one (client or server, waypoint) pair and the logical edges they carried.
+struct Hop<'a> {
+    waypoint: &'a WorkloadRef,
+    series: &'a [usize],
+    targets: &'a [usize],
+}
+
+impl Hop<'_> {
+    /// Marks the target edges as going through the waypoint and gives them the
+    /// hop's transport figures (split by request rate) and mTLS evidence when
+    /// they have none of their own.
+    fn attach(
+        &self,
+        observations: &[Observation],
+        emitters: &[Emitter],
+        edges: &mut [LogicalEdge],
+        dispositions: &mut [Option<Disposition>],
+    ) {
+        let mut l4 = L4Figures::default();
+        let mut from = None;
+        for &i in self.series {
+            if observations[i].metric.layer() == Layer::L4 {
+                add_l4(&mut l4, &observations[i]);
+                from = Some(emitters[i]);
+            }
+        }
+        let weights = split_weights(edges, self.targets);
+        for (&target, weight) in self.targets.iter().zip(weights) {
+            let edge = &mut edges[target];
+            edge.via_waypoint.insert(self.waypoint.clone());
+            edge.series.extend(self.series.iter().copied());
+            if edge.l4.is_none() && from.is_some() {
+                edge.l4 = Some(l4.scaled(weight));
+                edge.l4_from = from;
+            }
+            if edge.security.share().is_none() {
+                edge.security = security_of(observations, emitters, self.series);
+            }
+        }
+        for &i in self.series {
+            dispositions[i] = Some(Disposition::WaypointHop {
+                waypoint: self.waypoint.clone(),
+                edges: self.targets.to_vec(),
+            });
+        }
+    }
+}
+
 fn attach_client_hops(
     hops: BTreeMap<(Endpoint, WorkloadRef, (String, String)), Vec<usize>>,
     observations: &[Observation],
@@ -511,33 +547,12 @@ fn attach_client_hops(
             edges.push(edge);
             targets.push(edges.len() - 1);
         }
-        let mut l4 = L4Figures::default();
-        let mut from = None;
-        for &i in &series {
-            if observations[i].metric.layer() == Layer::L4 {
-                add_l4(&mut l4, &observations[i]);
-                from = Some(emitters[i]);
-            }
-        }
-        let weights = split_weights(edges, &targets);
-        for (&target, weight) in targets.iter().zip(weights) {
-            let edge = &mut edges[target];
-            edge.via_waypoint.insert(waypoint.clone());
-            edge.series.extend(series.iter().copied());
-            if edge.l4.is_none() && from.is_some() {
-                edge.l4 = Some(l4.scaled(weight));
-                edge.l4_from = from;
-            }
-            if edge.security.share().is_none() {
-                edge.security = security_of(observations, emitters, &series);
-            }
-        }
-        for &i in &series {
-            dispositions[i] = Some(Disposition::WaypointHop {
-                waypoint: waypoint.clone(),
-                edges: targets.clone(),
-            });
-        }
+        let hop = Hop {
+            waypoint: &waypoint,
+            series: &series,
+            targets: &targets,
+        };
+        hop.attach(observations, emitters, edges, dispositions);
     }
 }
 
@@ -570,32 +585,11 @@ fn attach_server_hops(
                 "waypoint {waypoint} forwarded traffic to {server} that no other series explains"
             ));
         }
-        let mut l4 = L4Figures::default();
-        let mut from = None;
-        for &i in &series {
-            if observations[i].metric.layer() == Layer::L4 {
-                add_l4(&mut l4, &observations[i]);
-                from = Some(emitters[i]);
-            }
-        }
-        let weights = split_weights(edges, &targets);
-        for (&target, weight) in targets.iter().zip(weights) {
-            let edge = &mut edges[target];
-            edge.via_waypoint.insert(waypoint.clone());
-            edge.series.extend(series.iter().copied());
-            if edge.l4.is_none() && from.is_some() {
-                edge.l4 = Some(l4.scaled(weight));
-                edge.l4_from = from;
-            }
-            if edge.security.share().is_none() {
-                edge.security = security_of(observations, emitters, &series);
-            }
-        }
-        for &i in &series {
-            dispositions[i] = Some(Disposition::WaypointHop {
-                waypoint: waypoint.clone(),
-                edges: targets.clone(),
-            });
-        }
+        let hop = Hop {
+            waypoint: &waypoint,
+            series: &series,
+            targets: &targets,
+        };
+        hop.attach(observations, emitters, edges, dispositions);
     }
 }

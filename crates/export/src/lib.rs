@@ -10,7 +10,7 @@ mod time;
 
 pub use dot::{DotOptions, to_dot};
 pub use json::{JSON_SCHEMA_VERSION, JsonDocument, JsonEdge, JsonNode, SnapshotMeta, to_json};
-pub use svg::{SvgRenderer, to_svg};
+pub use svg::{SvgRenderer, builtin_svg, find_graphviz, to_svg};
 pub use time::format_rfc3339;
 
 /// Output formats of `meshgraph snapshot`.

@@ -162,7 +162,7 @@ fn builtin_layout(graph: &MeshGraph) -> Result<String, ExportError> {
     })
 }
 
-#[cfg(test)]
-pub(crate) fn builtin_layout_for_tests(graph: &MeshGraph) -> Result<String, ExportError> {
+/// SVG from the built-in layout, whether or not Graphviz is installed.
+pub fn builtin_svg(graph: &MeshGraph) -> Result<String, ExportError> {
     builtin_layout(graph)
 }

@@ -27,7 +27,7 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(format_rfc3339(1_795_485_600), "2026-11-25T02:00:00Z");
+        assert_eq!(format_rfc3339(1_795_572_000), "2026-11-25T02:00:00Z");
         assert_eq!(format_rfc3339(951_782_400), "2000-02-29T00:00:00Z");
     }
 }

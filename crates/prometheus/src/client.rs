@@ -363,6 +363,53 @@ impl Client {
         }
     }
 
+    /// Scrubs server-provided text in a decoded answer's warnings.
+    pub fn scrub_warnings(&self, warnings: &mut [String]) {
+        for w in warnings {
+            *w = self.scrub(w);
+        }
+    }
+
+    /// Scrubs server-provided text in an error from decoding an answer.
+    pub fn scrub_error(&self, error: CollectError) -> CollectError {
+        match error {
+            CollectError::Server {
+                url,
+                family,
+                error_type,
+                message,
+            } => CollectError::Server {
+                url,
+                family,
+                error_type: self.scrub(&error_type),
+                message: self.scrub(&message),
+            },
+            CollectError::Decode {
+                source_name,
+                line,
+                column,
+                offset,
+                reason,
+            } => CollectError::Decode {
+                source_name,
+                line,
+                column,
+                offset,
+                reason: self.scrub(&reason),
+            },
+            CollectError::ResultType {
+                source_name,
+                family,
+                result_type,
+            } => CollectError::ResultType {
+                source_name,
+                family,
+                result_type: self.scrub(&result_type),
+            },
+            other => other,
+        }
+    }
+
     /// Replaces every configured secret in server-provided text.
     fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();

@@ -49,14 +49,17 @@ pub fn decode(body: &[u8], metric: Metric, source_name: &str) -> Result<Decoded,
 
 /// Maps a serde_json error to a truncation or a located decode error.
 pub(crate) fn json_error(e: &serde_json::Error, body: &[u8], source_name: &str) -> CollectError {
-    if e.classify() == serde_json::error::Category::Eof {
+    let (line, column) = (e.line(), e.column());
+    let offset = byte_offset(body, line, column);
+    // An answer cut inside a number or literal fails on its last byte rather
+    // than with an end-of-input error; both are truncations.
+    let at_end = offset + 1 >= body.len() && !e.to_string().starts_with("trailing characters");
+    if e.classify() == serde_json::error::Category::Eof || (at_end && !e.is_data()) {
         return CollectError::Truncated {
             source_name: source_name.to_string(),
             bytes: body.len(),
         };
     }
-    let (line, column) = (e.line(), e.column());
-    let offset = byte_offset(body, line, column);
     let near: String = String::from_utf8_lossy(&body[offset.min(body.len())..])
         .chars()
         .take(40)
@@ -635,13 +638,15 @@ mod tests {
     #[test]
     fn malformed_and_truncated_json_are_located() {
         let good = answer(&[sample(GOOD, "1")]);
-        let truncated = &good.as_bytes()[..good.len() - 10];
-        let e = decode(truncated, Metric::Requests, URL).unwrap_err();
-        assert!(
-            matches!(e, CollectError::Truncated { bytes, .. } if bytes == truncated.len()),
-            "{e}"
-        );
-        assert!(e.to_string().contains(URL));
+        for cut in 1..good.len() {
+            let truncated = &good.as_bytes()[..cut];
+            let e = decode(truncated, Metric::Requests, URL).unwrap_err();
+            assert!(
+                matches!(e, CollectError::Truncated { bytes, .. } if bytes == cut),
+                "{cut}: {e}"
+            );
+            assert!(e.to_string().contains(URL));
+        }
 
         let broken = good.replacen("\"value\":[", "\"value\":[}", 1);
         let e = decode(broken.as_bytes(), Metric::Requests, URL).unwrap_err();
@@ -649,8 +654,7 @@ mod tests {
             panic!("{e}")
         };
         assert_eq!(*line, 1);
-        eprintln!("{e}");
-        let at = broken.find('}').unwrap();
+        let at = broken.find("[}").unwrap() + 1;
         assert!(offset.abs_diff(at) <= 1, "offset {offset} vs {at}: {e}");
         assert!(
             e.to_string().contains(URL) && e.to_string().contains("byte"),
@@ -667,7 +671,11 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!((line, &multi[offset..offset + 1]), (2, "n"));
+        assert_eq!(
+            (line, &multi[offset..offset + 1]),
+            (2, "o"),
+            "serde_json stops on the first wrong byte of `nope`"
+        );
     }
 
     #[test]

@@ -275,7 +275,10 @@ pub async fn collect(
         if let Some(recorder) = recorder {
             recorder.record_prometheus(query.metric, &query.query, plan.at, &window, &body)?;
         }
-        add(&mut collected, decode(&body, query.metric, &source_name)?);
+        let mut decoded =
+            decode(&body, query.metric, &source_name).map_err(|e| client.scrub_error(e))?;
+        client.scrub_warnings(&mut decoded.warnings);
+        add(&mut collected, decoded);
     }
     collected.stats.queries = rendered.len();
     collected.stats.server_time = client.busy_time();

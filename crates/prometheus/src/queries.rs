@@ -209,18 +209,18 @@ fn substitute_selector(body: &str, selector: &str) -> String {
     while let Some(at) = rest.find(P) {
         let before = rest[..at].trim_end();
         let after = rest[at + P.len()..].trim_start();
-        if before.ends_with('{') && after.starts_with('}') {
-            out.push_str(&before[..before.len() - 1]);
-            rest = &after[1..];
-        } else if after.starts_with(',') {
+        if let (Some(b), Some(a)) = (before.strip_suffix('{'), after.strip_prefix('}')) {
+            out.push_str(b);
+            rest = a;
+        } else if let Some(a) = after.strip_prefix(',') {
             out.push_str(before);
-            rest = after[1..].trim_start();
-        } else if before.ends_with(',') {
-            out.push_str(&before[..before.len() - 1]);
+            rest = a.trim_start();
+        } else if let Some(b) = before.strip_suffix(',') {
+            out.push_str(b);
             rest = after;
         } else {
-            out.push_str(before);
-            rest = after;
+            out.push_str(&rest[..at]);
+            rest = &rest[at + P.len()..];
         }
     }
     out.push_str(rest);

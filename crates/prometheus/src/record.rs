@@ -254,3 +254,115 @@ impl Recorder {
         std::fs::rename(&tmp, &path).map_err(fail)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::{QueryPlan, replay};
+
+    fn plan() -> QueryPlan {
+        QueryPlan::new(1_764_547_080.0, Duration::from_secs(300))
+    }
+
+    const EMPTY: &[u8] = br#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+
+    #[test]
+    fn a_missing_or_garbled_manifest_names_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = replay(dir.path(), &plan()).unwrap_err().to_string();
+        assert!(
+            e.contains(&dir.path().join(MANIFEST).display().to_string()),
+            "{e}"
+        );
+        assert!(e.contains("meshgraph record"), "{e}");
+        std::fs::write(dir.path().join(MANIFEST), "{\"format\": ").unwrap();
+        let e = replay(dir.path(), &plan()).unwrap_err().to_string();
+        assert!(
+            e.contains(&dir.path().join(MANIFEST).display().to_string())
+                && e.contains("not a meshgraph"),
+            "{e}"
+        );
+        std::fs::write(
+            dir.path().join(MANIFEST),
+            r#"{"format":"x","format_version":1,"meshgraph_version":"0"}"#,
+        )
+        .unwrap();
+        assert!(
+            replay(dir.path(), &plan())
+                .unwrap_err()
+                .to_string()
+                .contains("expected \"meshgraph-recording\"")
+        );
+    }
+
+    #[test]
+    fn recordings_keep_other_keys_and_refuse_escaping_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let recorder = Recorder::create(dir.path()).unwrap();
+        for metric in Metric::ALL {
+            recorder
+                .record_prometheus(metric, "q", 1.0, "300s", EMPTY)
+                .unwrap();
+        }
+        recorder.write_file("traces/0.json", b"{}").unwrap();
+        recorder
+            .add_entry("traces", serde_json::json!({"file": "traces/0.json"}))
+            .unwrap();
+        assert!(
+            recorder
+                .add_entry("prometheus", serde_json::json!({}))
+                .is_err()
+        );
+        let manifest = Manifest::read(dir.path()).unwrap();
+        assert_eq!(manifest.prometheus.len(), 10);
+        assert_eq!(
+            manifest.prometheus[1].file,
+            "prometheus/01-request_duration_bucket.json"
+        );
+        assert!(manifest.other.contains_key("traces"));
+
+        let replayed = replay(dir.path(), &plan()).unwrap();
+        assert_eq!(replayed.stats.queries, 10);
+        assert!(
+            replayed.warnings.iter().any(|w| w.contains("differ")),
+            "{:?}",
+            replayed.warnings
+        );
+
+        let mut bad = manifest.clone();
+        bad.prometheus[0].file = "../../etc/passwd".into();
+        std::fs::write(dir.path().join(MANIFEST), serde_json::to_vec(&bad).unwrap()).unwrap();
+        let e = replay(dir.path(), &plan()).unwrap_err().to_string();
+        assert!(e.contains("outside the recording"), "{e}");
+
+        let mut missing = manifest.clone();
+        missing.prometheus[0].file = "prometheus/nope.json".into();
+        missing.prometheus.truncate(5);
+        std::fs::write(
+            dir.path().join(MANIFEST),
+            serde_json::to_vec(&missing).unwrap(),
+        )
+        .unwrap();
+        let e = replay(dir.path(), &plan()).unwrap_err().to_string();
+        assert!(e.contains("prometheus/nope.json"), "{e}");
+
+        missing.prometheus.remove(0);
+        std::fs::write(
+            dir.path().join(MANIFEST),
+            serde_json::to_vec(&missing).unwrap(),
+        )
+        .unwrap();
+        let partial = replay(dir.path(), &plan()).unwrap();
+        assert_eq!(partial.stats.queries, 4);
+        assert_eq!(
+            partial
+                .warnings
+                .iter()
+                .filter(|w| w.contains("has no"))
+                .count(),
+            6
+        );
+    }
+}

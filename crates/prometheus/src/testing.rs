@@ -532,6 +532,9 @@ pub enum Canned {
     },
     /// Send headers announcing `declared` bytes, then `body`, then close.
     CutShort { declared: usize, body: Vec<u8> },
+    /// `200 OK` without `Content-Length`: the body ends when the connection
+    /// closes, so its size is only known while reading it.
+    Streamed { body: Vec<u8> },
     /// Close the connection without answering.
     Close,
 }
@@ -737,6 +740,16 @@ fn serve_one(
             let _ = stream.write_all(head.as_bytes());
             let _ = stream.write_all(&body);
         }
+        Canned::Streamed { body } => {
+            let head =
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
+            let _ = stream.write_all(head.as_bytes());
+            for piece in body.chunks(4096) {
+                if stream.write_all(piece).is_err() {
+                    break;
+                }
+            }
+        }
         Canned::CutShort { declared, body } => {
             let head = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\nConnection: close\r\n\r\n"
@@ -830,5 +843,16 @@ mod tests {
                 .unwrap_err()
                 .contains("line 1")
         );
+    }
+}
+
+#[cfg(test)]
+mod missing_binary {
+    #[test]
+    #[should_panic(
+        expected = "apt-get install -y --no-install-recommends prometheus victoria-metrics"
+    )]
+    fn a_missing_server_binary_fails_with_the_install_command() {
+        super::require_binary("meshgraph-no-such-server");
     }
 }

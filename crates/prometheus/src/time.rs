@@ -26,12 +26,12 @@ pub fn parse_window(text: &str) -> Result<Duration, TimeArgError> {
 /// (`1764036000`, `1764036000.5`). Returns unix seconds.
 pub fn parse_at(text: &str) -> Result<f64, TimeArgError> {
     let text = text.trim();
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        if let Ok(secs) = text.parse::<f64>()
-            && secs.is_finite()
-        {
-            return Ok(secs);
-        }
+    if !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && let Ok(secs) = text.parse::<f64>()
+        && secs.is_finite()
+    {
+        return Ok(secs);
     }
     let ts: jiff::Timestamp = text.parse().map_err(|e| {
         TimeArgError(format!(

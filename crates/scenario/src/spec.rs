@@ -47,7 +47,7 @@ fn default_window() -> u64 {
 }
 fn default_at() -> i64 {
     // 2026-11-25T02:00:00Z
-    1_795_485_600
+    1_795_572_000
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -252,8 +252,7 @@ impl Scenario {
                     call.to
                 ));
             }
-            if !(call.rps.is_finite() && call.rps >= 0.0)
-                || !(0.0..=1.0).contains(&call.error_ratio)
+            if !(call.rps.is_finite() && call.rps >= 0.0 && (0.0..=1.0).contains(&call.error_ratio))
             {
                 return Err(format!(
                     "call {} -> {}: rps must be >= 0 and error_ratio in 0..1",
