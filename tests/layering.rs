@@ -12,9 +12,14 @@ fn layers() -> BTreeMap<&'static str, u8> {
         // Collectors and the pure core depend only on the vocabulary.
         ("meshgraph-core", 1),
         ("meshgraph-prometheus", 1),
+        ("meshgraph-traces", 1),
+        ("meshgraph-config", 1),
+        ("meshgraph-kube", 1),
         ("meshgraph-scenario", 1),
-        ("meshgraph-export", 2),
-        ("meshgraph", 3),
+        // Checks read the core's graph and the configuration.
+        ("meshgraph-checks", 2),
+        ("meshgraph-export", 3),
+        ("meshgraph", 4),
     ])
 }
 

@@ -47,6 +47,8 @@ pub enum Command {
   meshgraph explain --demo bookinfo-waypoint bookinfo/productpage-v1 bookinfo/reviews-v2
   meshgraph explain --demo bookinfo-ambient istio-system/istio-ingressgateway bookinfo/productpage-v1 --format json")]
     Explain(ExplainArgs),
+    /// Findings from the mesh configuration and its telemetry (exit 1 when any reach --fail-on)
+    Check(crate::check::CheckArgs),
     /// Print shell completions
     Completions {
         #[arg(value_enum)]

@@ -1,6 +1,7 @@
 //! `meshgraph`: the command-line interface. This binary parses flags and wires
 //! the library crates together; the work happens in them.
 
+mod check;
 mod cli;
 mod explain;
 mod input;
@@ -15,7 +16,6 @@ use clap::Parser;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Clean,
-    #[allow(dead_code)] // used by `meshgraph check` (findings)
     Findings,
     Failure,
 }
@@ -35,6 +35,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         cli::Command::Snapshot(args) => snapshot::run(&cli.global, args),
         cli::Command::Explain(args) => explain::run(&cli.global, args),
+        cli::Command::Check(args) => check::run(&cli.global, args),
         cli::Command::Completions { shell } => {
             cli::print_completions(*shell);
             Ok(Exit::Clean)

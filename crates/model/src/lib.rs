@@ -7,6 +7,7 @@
 
 mod labels;
 mod observation;
+pub mod trace;
 
 pub use labels::{LabelError, format_le, label_names};
 pub use observation::{Layer, Metric, Observation, Peer, Protocol, Reporter, ServiceRef, UNKNOWN};

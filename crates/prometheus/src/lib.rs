@@ -226,6 +226,8 @@ impl RunStats {
 ///
 /// Any query that fails (after its retries) fails the run: a graph missing a
 /// whole family would be silently wrong.
+///
+/// Must run inside a Tokio runtime (the families are spawned as tasks).
 pub async fn collect(
     config: &PrometheusConfig,
     plan: &QueryPlan,

@@ -1,0 +1,1 @@
+//! Calls derived from traces (owned by the traces work; see issue 6).
