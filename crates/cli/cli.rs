@@ -49,6 +49,11 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Findings from the mesh configuration and its telemetry (exit 1 when any reach --fail-on)
     Check(crate::check::CheckArgs),
+    /// Save the raw answers of a run (queries and their exact responses) for `--replay`
+    #[command(after_help = "Examples:
+  meshgraph record ./bundle --prometheus http://localhost:9090 --window 10m
+  meshgraph snapshot --replay ./bundle -o graph.svg")]
+    Record(RecordArgs),
     /// Print shell completions
     Completions {
         #[arg(value_enum)]
@@ -59,6 +64,11 @@ pub enum Command {
 /// Where the telemetry comes from.
 #[derive(Debug, Args)]
 pub struct InputArgs {
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
+    /// Replay a recording made by `meshgraph record` instead of querying a server
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["demo", "scenario"])]
+    pub replay: Option<PathBuf>,
     /// Run on a built-in scenario instead of a mesh: bookinfo-sidecar, bookinfo-ambient,
     /// bookinfo-waypoint (default), bookinfo-mixed
     #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "bookinfo-waypoint")]
@@ -66,6 +76,55 @@ pub struct InputArgs {
     /// Run on a scenario file (TOML, see docs/scenarios.md)
     #[arg(long, value_name = "FILE", conflicts_with = "demo")]
     pub scenario: Option<PathBuf>,
+}
+
+/// Reading Istio's metrics from anything that speaks the Prometheus HTTP API.
+#[derive(Debug, Args)]
+pub struct PrometheusArgs {
+    /// Prometheus (or Thanos, Mimir, VictoriaMetrics) base URL
+    #[arg(long, value_name = "URL", env = "MESHGRAPH_PROMETHEUS_URL")]
+    pub prometheus: Option<String>,
+    /// File holding a bearer token for Prometheus (or set MESHGRAPH_PROMETHEUS_TOKEN)
+    #[arg(long, value_name = "FILE", env = "MESHGRAPH_PROMETHEUS_TOKEN_FILE")]
+    pub prometheus_token_file: Option<PathBuf>,
+    /// User for basic auth; the password comes from MESHGRAPH_PROMETHEUS_PASSWORD
+    #[arg(long, value_name = "USER", env = "MESHGRAPH_PROMETHEUS_USER")]
+    pub prometheus_user: Option<String>,
+    /// Extra request header, NAME=VALUE (repeatable), e.g. X-Scope-OrgID=tenant-1
+    #[arg(long = "prometheus-header", value_name = "NAME=VALUE")]
+    pub prometheus_headers: Vec<String>,
+    /// PEM file with extra CA certificates to trust (TLS is always verified)
+    #[arg(long, value_name = "FILE", env = "MESHGRAPH_PROMETHEUS_CA")]
+    pub prometheus_ca: Option<PathBuf>,
+    /// Timeout of one query, e.g. 30s
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub query_timeout: String,
+    /// Largest query answer accepted, in MiB
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    pub max_response_mib: u64,
+    /// Directory of .promql files overriding the built-in queries
+    #[arg(long, value_name = "DIR", env = "MESHGRAPH_QUERIES_DIR")]
+    pub queries_dir: Option<PathBuf>,
+    /// Namespace to graph (repeatable); traffic entering it from elsewhere is kept
+    #[arg(
+        long,
+        short = 'n',
+        value_name = "NAMESPACE",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Vec<String>,
+    /// Every namespace (the default when no -n is given)
+    #[arg(long, short = 'A')]
+    pub all_namespaces: bool,
+    /// Evaluation time: RFC 3339 or unix seconds (default: now)
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Rate window, e.g. 10m
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub window: String,
+    /// Scrape label whose value `ztunnel` marks ztunnel series
+    #[arg(long, value_name = "LABEL", default_value = "app")]
+    pub ztunnel_label: String,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -132,4 +191,12 @@ pub struct ExplainArgs {
 pub fn print_completions(shell: clap_complete::Shell) {
     let mut command = Cli::command();
     clap_complete::generate(shell, &mut command, "meshgraph", &mut std::io::stdout());
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Directory to write the recording into (created; must be empty)
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
 }

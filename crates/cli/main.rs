@@ -6,6 +6,7 @@ mod cli;
 mod explain;
 mod input;
 mod output;
+mod record;
 mod snapshot;
 
 use std::process::ExitCode;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         cli::Command::Snapshot(args) => snapshot::run(&cli.global, args),
         cli::Command::Explain(args) => explain::run(&cli.global, args),
         cli::Command::Check(args) => check::run(&cli.global, args),
+        cli::Command::Record(args) => record::run(&cli.global, args),
         cli::Command::Completions { shell } => {
             cli::print_completions(*shell);
             Ok(Exit::Clean)

@@ -20,7 +20,19 @@ pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
         })?,
     };
     let collected = input::collect(&args.input)?;
-    let reconciliation = reconcile(&collected.observations, &ClassifyOptions::default());
+    if !global.quiet {
+        if let Some(summary) = &collected.summary {
+            eprintln!("meshgraph: {summary}");
+        }
+        for warning in &collected.warnings {
+            eprintln!("meshgraph: warning: {warning}");
+        }
+    }
+    let classify = ClassifyOptions {
+        ztunnel_label: args.input.prometheus.ztunnel_label.clone(),
+        ..ClassifyOptions::default()
+    };
+    let reconciliation = reconcile(&collected.observations, &classify);
     if global.verbose {
         for note in &reconciliation.notes {
             eprintln!("meshgraph: note: {note}");

@@ -481,8 +481,29 @@ impl Scenario {
                 emit_path(&mut emit, &path, &shape, minor, patch);
             }
         }
-        emit.out
+        merge_identical_series(emit.out)
     }
+}
+
+/// A proxy keeps one counter per label set: series that several paths share
+/// (the client→waypoint hop of calls to different backends of one service)
+/// are one series carrying the sum, as Prometheus would store them.
+fn merge_identical_series(observations: Vec<Observation>) -> Vec<Observation> {
+    let mut index: std::collections::HashMap<(Metric, Vec<(String, String)>), usize> =
+        std::collections::HashMap::new();
+    let mut out: Vec<Observation> = Vec::with_capacity(observations.len());
+    for obs in observations {
+        match index.entry((obs.metric, obs.labels())) {
+            std::collections::hash_map::Entry::Occupied(slot) => {
+                out[*slot.get()].value += obs.value
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(out.len());
+                out.push(obs);
+            }
+        }
+    }
+    out
 }
 
 fn series<'p>(

@@ -320,3 +320,21 @@ fn invalid_scenarios_are_rejected_with_their_origin() {
             .starts_with("x.toml")
     );
 }
+
+#[test]
+fn no_two_series_share_a_label_set() {
+    for name in meshgraph_scenario::builtin_names() {
+        let obs = meshgraph_scenario::builtin(name)
+            .unwrap()
+            .unwrap()
+            .telemetry();
+        let mut seen = std::collections::HashSet::new();
+        for o in &obs {
+            assert!(
+                seen.insert((o.metric, o.labels())),
+                "{name}: duplicate series {:?}",
+                o.labels()
+            );
+        }
+    }
+}
