@@ -324,3 +324,18 @@ fn a_bad_scenario_file_is_reported_with_its_path() {
         "last good graph"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn output_files_get_the_usual_permissions_not_the_temp_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = meshgraph(&["snapshot", "--demo", "-o", "g.json"], dir.path());
+    assert!(out.status.success());
+    let mode = std::fs::metadata(dir.path().join("g.json"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o644);
+}

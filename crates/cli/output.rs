@@ -25,6 +25,18 @@ pub fn write_output(target: &str, contents: &[u8]) -> anyhow::Result<()> {
     file.write_all(contents)
         .and_then(|()| file.as_file().sync_all())
         .with_context(|| format!("writing {target}"))?;
+    // A temporary file is private (0600); give the output the usual mode, or
+    // keep the mode of the file it replaces.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0o644);
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("setting the permissions of {target}"))?;
+    }
     file.persist(path)
         .with_context(|| format!("cannot write {target}"))?;
     Ok(())

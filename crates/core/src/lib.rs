@@ -16,12 +16,14 @@
 
 pub mod classify;
 pub mod endpoint;
+pub mod explain;
 pub mod figures;
 pub mod graph;
 pub mod reconcile;
 
 pub use classify::{Classification, ClassifyOptions, classify};
 pub use endpoint::{Endpoint, EndpointRole, WorkloadRef};
+pub use explain::{ExplainedSeries, Explanation, explain, parse_endpoint};
 pub use figures::{Histogram, L4Figures, L7Figures, Security};
 pub use graph::{GraphOptions, MeshGraph, Node, NodeId, build_graph};
 pub use reconcile::{Disposition, LogicalEdge, Reconciliation, reconcile};

@@ -3,12 +3,14 @@
 //! core. Every label value is untrusted and escaped for its format.
 
 mod dot;
+mod explain;
 mod json;
 mod style;
 mod svg;
 mod time;
 
 pub use dot::{DotOptions, to_dot};
+pub use explain::{explain_json, explain_text};
 pub use json::{JSON_SCHEMA_VERSION, JsonDocument, JsonEdge, JsonNode, SnapshotMeta, to_json};
 pub use svg::{SvgRenderer, builtin_svg, find_graphviz, to_svg};
 pub use time::format_rfc3339;

@@ -1,0 +1,135 @@
+//! What a check reports.
+
+use meshgraph_config::{Object, Source};
+use serde::Serialize;
+
+/// How bad a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    /// Lower-case name, as in JSON and `--fail-on`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    /// Capitalised, as istioctl prints it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Severity::Info => "Info",
+            Severity::Warning => "Warning",
+            Severity::Error => "Error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text.to_ascii_lowercase().as_str() {
+            "info" => Some(Severity::Info),
+            "warning" | "warn" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.title())
+    }
+}
+
+/// The object a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ResourceRef {
+    pub kind: String,
+    /// `None` for cluster-scoped objects and objects written without one.
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ResourceRef {
+    pub fn new(kind: impl Into<String>, namespace: Option<&str>, name: impl Into<String>) -> Self {
+        ResourceRef {
+            kind: kind.into(),
+            namespace: namespace.map(str::to_string),
+            name: name.into(),
+        }
+    }
+
+    pub fn of(object: &Object) -> Self {
+        ResourceRef::new(object.kind.as_str(), object.namespace(), object.name())
+    }
+}
+
+impl std::fmt::Display for ResourceRef {
+    /// `Kind ns/name`, or `Kind name` without a namespace.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {ns}/{}", self.kind, self.name),
+            None => write!(f, "{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// One problem found in the mesh.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Stable id, e.g. `MG101`.
+    pub code: String,
+    /// The problem as a noun phrase, e.g. `missing-sidecar`.
+    pub name: String,
+    pub severity: Severity,
+    /// The equivalent `istioctl analyze` code, when one exists.
+    pub istio_code: Option<String>,
+    pub resource: ResourceRef,
+    /// Where inside the object, e.g. `spec/http[0]/route[0]/destination`.
+    pub path: Option<String>,
+    /// One sentence, no trailing period.
+    pub message: String,
+    /// What was looked at.
+    pub evidence: Vec<String>,
+    /// The file and line the object was read from.
+    #[serde(skip)]
+    pub source: Option<Source>,
+}
+
+impl Finding {
+    pub fn at(&mut self, path: impl Into<String>) -> &mut Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    pub fn evidence(&mut self, line: impl Into<String>) -> &mut Self {
+        self.evidence.push(line.into());
+        self
+    }
+
+    /// Overrides the registry's severity (for codes documented with two levels).
+    pub fn severity(&mut self, severity: Severity) -> &mut Self {
+        self.severity = severity;
+        self
+    }
+
+    /// Overrides the istioctl code (a code whose istioctl equivalent depends on the case).
+    pub fn istio_code(&mut self, code: Option<&str>) -> &mut Self {
+        self.istio_code = code.map(str::to_string);
+        self
+    }
+
+    /// The istioctl-style line: `Warning [MG101] (Pod bookinfo/x) message`.
+    pub fn line(&self) -> String {
+        format!(
+            "{} [{}] ({}) {}",
+            self.severity, self.code, self.resource, self.message
+        )
+    }
+}

@@ -1,0 +1,396 @@
+//! Reading manifests: files, directories, stdin; multi-document YAML, JSON and
+//! `kind: List` dumps. Parsing never fails as a whole: a bad document becomes a
+//! warning with its file and line and the rest is still read.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{ConfigError, ConfigWarning};
+use crate::object::{Kind, Object, Source};
+
+/// How manifests are read.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Namespace given to namespaced objects that have none (like `kubectl apply -n`).
+    pub default_namespace: Option<String>,
+}
+
+/// Collects objects and warnings while reading.
+#[derive(Debug, Default)]
+pub(crate) struct Reader {
+    pub objects: Vec<Object>,
+    pub warnings: Vec<ConfigWarning>,
+    /// Unknown kinds: count and first location.
+    unknown: BTreeMap<String, (usize, String)>,
+    default_namespace: Option<String>,
+}
+
+impl Reader {
+    pub fn new(options: &LoadOptions) -> Reader {
+        Reader {
+            default_namespace: options.default_namespace.clone(),
+            ..Reader::default()
+        }
+    }
+
+    pub fn finish(mut self) -> (Vec<Object>, Vec<ConfigWarning>) {
+        for (kind, (count, first)) in std::mem::take(&mut self.unknown) {
+            self.warnings
+                .push(ConfigWarning::UnknownKind { kind, count, first });
+        }
+        (self.objects, self.warnings)
+    }
+
+    /// Reads a path: `-` is stdin, a directory is walked for `.yaml`, `.yml`, `.json`.
+    pub fn read_path(&mut self, path: &Path) -> Result<(), ConfigError> {
+        if path.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(ConfigError::Stdin)?;
+            self.read_text(&text, "-");
+            return Ok(());
+        }
+        let meta = std::fs::metadata(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            walk(path, &mut files, &mut self.warnings);
+            files.sort();
+            for file in files {
+                match std::fs::read_to_string(&file) {
+                    Ok(text) => self.read_text(&text, &file.display().to_string()),
+                    Err(e) => self.warnings.push(ConfigWarning::Unreadable {
+                        file: file.display().to_string(),
+                        message: e.to_string(),
+                    }),
+                }
+            }
+            return Ok(());
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        self.read_text(&text, &path.display().to_string());
+        Ok(())
+    }
+
+    /// Reads the text of one file (YAML, possibly several documents, or JSON).
+    pub fn read_text(&mut self, text: &str, file: &str) {
+        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+        if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            match serde_json::from_str::<Value>(trimmed) {
+                Ok(value) => {
+                    let line = text[..text.len() - trimmed.len()].matches('\n').count() + 1;
+                    self.add_document(value, file, Some(line), None);
+                    return;
+                }
+                // JSON is YAML too (flow style); fall through so YAML gets a chance.
+                Err(e) if file.ends_with(".json") => {
+                    self.warnings.push(ConfigWarning::Malformed {
+                        file: file.to_string(),
+                        line: Some(e.line()),
+                        message: e.to_string(),
+                    });
+                    return;
+                }
+                Err(_) => {}
+            }
+        }
+        for doc in split_documents(text) {
+            if doc.text.trim().is_empty() || doc.first_content_line.is_none() {
+                continue;
+            }
+            match serde_saphyr::from_str::<Value>(&doc.text) {
+                Ok(Value::Null) => {}
+                Ok(value) => {
+                    let items = if is_list(&value) {
+                        list_item_lines(&doc.text, doc.start_line)
+                    } else {
+                        None
+                    };
+                    self.add_document(value, file, doc.first_content_line, items);
+                }
+                Err(e) => {
+                    let line = e
+                        .location()
+                        .map(|l| doc.start_line + (l.line() as usize).saturating_sub(1))
+                        .or(doc.first_content_line);
+                    self.warnings.push(ConfigWarning::Malformed {
+                        file: file.to_string(),
+                        line,
+                        message: one_line(&e.to_string()),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Adds a parsed document: an object, a `List` of objects, or a bare array.
+    fn add_document(
+        &mut self,
+        value: Value,
+        file: &str,
+        line: Option<usize>,
+        item_lines: Option<Vec<usize>>,
+    ) {
+        match value {
+            Value::Array(items) => {
+                for item in items {
+                    self.add_document(item, file, line, None);
+                }
+            }
+            Value::Object(_) if is_list(&value) => {
+                let Some(Value::Array(items)) = value.get("items") else {
+                    return;
+                };
+                for (i, item) in items.iter().enumerate() {
+                    let item_line = item_lines.as_ref().and_then(|l| l.get(i).copied()).or(line);
+                    self.add_object(item.clone(), file, item_line);
+                }
+            }
+            Value::Object(_) => self.add_object(value, file, line),
+            other => self.warnings.push(ConfigWarning::Malformed {
+                file: file.to_string(),
+                line,
+                message: format!("expected an object, found {}", type_name(&other)),
+            }),
+        }
+    }
+
+    /// Adds one object (from a file or from memory).
+    pub fn add_object(&mut self, value: Value, file: &str, line: Option<usize>) {
+        let source = Source {
+            file: file.to_string(),
+            line,
+        };
+        let Some(kind) = value.get("kind").and_then(Value::as_str) else {
+            self.warnings.push(ConfigWarning::Incomplete {
+                file: file.to_string(),
+                line,
+                message: "no kind".into(),
+            });
+            return;
+        };
+        let Some(mut object) = Object::from_value(&value, Some(source.clone())) else {
+            let entry = self
+                .unknown
+                .entry(kind.to_string())
+                .or_insert((0, source.to_string()));
+            entry.0 += 1;
+            return;
+        };
+        if object.metadata.name.is_empty() {
+            self.warnings.push(ConfigWarning::Incomplete {
+                file: file.to_string(),
+                line,
+                message: format!("{} without metadata.name", object.kind),
+            });
+            return;
+        }
+        if object.kind.is_namespaced() && object.metadata.namespace.is_none() {
+            object.metadata.namespace = self.default_namespace.clone();
+        }
+        if object.kind == Kind::Namespace {
+            object.metadata.namespace = None;
+        }
+        self.objects.push(object);
+    }
+}
+
+fn is_list(value: &Value) -> bool {
+    let kind = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    (kind == "List" || kind.ends_with("List")) && value.get("items").is_some_and(Value::is_array)
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The first line of a (possibly multi-line, snippet-rendered) parser message.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("invalid YAML")
+        .to_string()
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, warnings: &mut Vec<ConfigWarning>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            warnings.push(ConfigWarning::Unreadable {
+                file: dir.display().to_string(),
+                message: e.to_string(),
+            });
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, files, warnings);
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) {
+            files.push(path);
+        }
+    }
+}
+
+/// One YAML document of a stream, with where it starts.
+#[derive(Debug)]
+struct Document {
+    text: String,
+    /// 1-based line of the document's first line in the file.
+    start_line: usize,
+    /// 1-based line of the first line that is neither blank nor a comment.
+    first_content_line: Option<usize>,
+}
+
+/// Splits a YAML stream at `---` and `...` lines, keeping line numbers, so one
+/// bad document does not hide the others.
+fn split_documents(text: &str) -> Vec<Document> {
+    let mut docs = Vec::new();
+    let mut current = Document {
+        text: String::new(),
+        start_line: 1,
+        first_content_line: None,
+    };
+    for (i, line) in text.lines().enumerate() {
+        let number = i + 1;
+        let is_start = line == "---"
+            || line.starts_with("--- ")
+            || line.starts_with("---\t")
+            || line.starts_with("---#");
+        let is_end = line == "..." || line.starts_with("... ");
+        if is_start || is_end {
+            docs.push(std::mem::replace(
+                &mut current,
+                Document {
+                    text: String::new(),
+                    start_line: number + 1,
+                    first_content_line: None,
+                },
+            ));
+            // `--- value` starts the next document on the marker line.
+            let rest = line.get(3..).unwrap_or("").trim();
+            if is_start && !rest.is_empty() && !rest.starts_with('#') {
+                current.start_line = number;
+                current.first_content_line = Some(number);
+                current.text.push_str("   ");
+                current.text.push_str(&line[3..]);
+                current.text.push('\n');
+            }
+            continue;
+        }
+        let content = line.trim();
+        if current.first_content_line.is_none()
+            && !content.is_empty()
+            && !content.starts_with('#')
+            && !content.starts_with('%')
+        {
+            current.first_content_line = Some(number);
+        }
+        current.text.push_str(line);
+        current.text.push('\n');
+    }
+    docs.push(current);
+    docs
+}
+
+/// Lines of the items of a `kind: List` document, from the parser's spans.
+fn list_item_lines(doc: &str, start_line: usize) -> Option<Vec<usize>> {
+    #[derive(serde::Deserialize)]
+    struct Items {
+        items: Vec<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    }
+    let items: Items = serde_saphyr::from_str(doc).ok()?;
+    Some(
+        items
+            .items
+            .iter()
+            .map(|s| start_line + (s.referenced.line() as usize).saturating_sub(1))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> (Vec<Object>, Vec<ConfigWarning>) {
+        let mut reader = Reader::new(&LoadOptions::default());
+        reader.read_text(text, "test.yaml");
+        reader.finish()
+    }
+
+    #[test]
+    fn a_bad_document_is_reported_with_its_line_and_the_rest_is_read() {
+        let text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\nkind: Pod\nmetadata: [\n---\n# comment\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n";
+        let (objects, warnings) = read(text);
+        let names: Vec<&str> = objects.iter().map(|o| o.name()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(objects[1].source.as_ref().unwrap().line, Some(10));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        match &warnings[0] {
+            ConfigWarning::Malformed { line, .. } => {
+                assert!(matches!(line, Some(6..=8)), "line {line:?}")
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn lists_are_expanded_with_item_lines() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p1\n    namespace: a\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p2\n    namespace: a\n";
+        let (objects, warnings) = read(text);
+        assert_eq!(objects.len(), 2);
+        assert_eq!(objects[0].source.as_ref().unwrap().line, Some(4));
+        assert_eq!(objects[1].source.as_ref().unwrap().line, Some(13));
+        assert!(
+            matches!(&warnings[..], [ConfigWarning::UnknownKind { kind, count: 1, .. }] if kind == "ConfigMap")
+        );
+    }
+
+    #[test]
+    fn json_files_are_read() {
+        let (objects, warnings) =
+            read(r#"{"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": "x"}}"#);
+        assert_eq!(objects.len(), 1);
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn default_namespace_fills_missing_ones() {
+        let mut reader = Reader::new(&LoadOptions {
+            default_namespace: Some("bookinfo".into()),
+        });
+        reader.read_text(
+            "kind: Service\nmetadata:\n  name: s\n---\nkind: Namespace\nmetadata:\n  name: n\n",
+            "f",
+        );
+        let (objects, _) = reader.finish();
+        assert_eq!(objects[0].namespace(), Some("bookinfo"));
+        assert_eq!(objects[1].namespace(), None);
+    }
+}

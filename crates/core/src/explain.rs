@@ -1,0 +1,135 @@
+//! What `meshgraph explain SRC DST` shows: every raw series touching one pair,
+//! by emitter, with what the reconciliation did with it.
+
+use meshgraph_model::Emitter;
+
+use crate::endpoint::{Endpoint, WorkloadRef};
+use crate::reconcile::{Disposition, LogicalEdge, Reconciliation};
+
+/// Parses the command line's names: `namespace/workload`, `unknown`,
+/// `service:namespace/name`, or anything else as an external host.
+pub fn parse_endpoint(text: &str) -> Endpoint {
+    if text == "unknown" {
+        return Endpoint::Unknown;
+    }
+    let text = text.strip_prefix("workload:").unwrap_or(text);
+    if let Some(rest) = text.strip_prefix("service:")
+        && let Some((namespace, name)) = rest.split_once('/')
+    {
+        return Endpoint::Service {
+            namespace: namespace.into(),
+            name: name.into(),
+        };
+    }
+    if let Some(host) = text.strip_prefix("external:") {
+        return Endpoint::External { host: host.into() };
+    }
+    match text.split_once('/') {
+        Some((namespace, name)) if !namespace.is_empty() && !name.is_empty() => {
+            Endpoint::Workload(WorkloadRef::new(namespace, name))
+        }
+        _ => Endpoint::External { host: text.into() },
+    }
+}
+
+/// One series in an explanation.
+#[derive(Debug, Clone)]
+pub struct ExplainedSeries {
+    /// Index into the observations given to [`crate::reconcile()`].
+    pub observation: usize,
+    pub emitter: Emitter,
+    pub disposition: Disposition,
+}
+
+/// The explanation of one (source, destination) pair.
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    pub source: Endpoint,
+    pub destination: Endpoint,
+    /// Indices into [`Reconciliation::edges`] of the logical edges between the pair.
+    pub edges: Vec<usize>,
+    /// Grouped by emitter (in [`Emitter::ALL`] order), then by observation order.
+    pub series: Vec<ExplainedSeries>,
+}
+
+/// Collects the series behind the pair: those of its logical edges (including
+/// waypoint hops attached to them) and any series whose own ends are the pair
+/// (so a hop such as `productpage -> waypoint` can be explained too).
+pub fn explain(
+    rec: &Reconciliation,
+    observations: &[meshgraph_model::Observation],
+    source: &Endpoint,
+    destination: &Endpoint,
+) -> Explanation {
+    let matches = |e: &LogicalEdge| &e.source == source && &e.destination == destination;
+    let edges: Vec<usize> = rec
+        .edges
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches(e))
+        .map(|(i, _)| i)
+        .collect();
+    let mut indices: Vec<usize> = edges
+        .iter()
+        .flat_map(|&e| rec.edges[e].series.iter().copied())
+        .collect();
+    for (i, obs) in observations.iter().enumerate() {
+        if &Endpoint::source_of(obs) == source && &Endpoint::destination_of(obs) == destination {
+            indices.push(i);
+        }
+    }
+    indices.sort_unstable();
+    indices.dedup();
+    let mut series: Vec<ExplainedSeries> = indices
+        .into_iter()
+        .map(|i| ExplainedSeries {
+            observation: i,
+            emitter: rec.classification.emitters[i],
+            disposition: rec.dispositions[i].clone(),
+        })
+        .collect();
+    let rank = |e: Emitter| {
+        Emitter::ALL
+            .iter()
+            .position(|x| *x == e)
+            .unwrap_or(usize::MAX)
+    };
+    series.sort_by_key(|s| (rank(s.emitter), s.observation));
+    Explanation {
+        source: source.clone(),
+        destination: destination.clone(),
+        edges,
+        series,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_like_the_command_line_gives_them() {
+        assert_eq!(
+            parse_endpoint("bookinfo/reviews-v2"),
+            Endpoint::Workload(WorkloadRef::new("bookinfo", "reviews-v2"))
+        );
+        assert_eq!(
+            parse_endpoint("workload:bookinfo/reviews-v2"),
+            parse_endpoint("bookinfo/reviews-v2")
+        );
+        assert_eq!(parse_endpoint("unknown"), Endpoint::Unknown);
+        assert_eq!(
+            parse_endpoint("service:bookinfo/reviews"),
+            Endpoint::Service {
+                namespace: "bookinfo".into(),
+                name: "reviews".into()
+            }
+        );
+        assert_eq!(
+            parse_endpoint("PassthroughCluster"),
+            Endpoint::External {
+                host: "PassthroughCluster".into()
+            }
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! Rendering `meshgraph explain`: text for people, JSON for tools.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use meshgraph_core::reconcile::{Disposition, Reconciliation};
+use meshgraph_core::{Endpoint, Explanation};
+use meshgraph_model::Observation;
+use serde::Serialize;
+
+fn endpoint_name(e: &Endpoint) -> String {
+    match e {
+        Endpoint::Workload(w) => w.to_string(),
+        Endpoint::Service { namespace, name } => format!("service:{namespace}/{name}"),
+        Endpoint::External { host } => format!("external:{host}"),
+        Endpoint::Unknown => "unknown".into(),
+    }
+}
+
+fn edge_name(rec: &Reconciliation, index: usize) -> String {
+    let e = &rec.edges[index];
+    format!(
+        "{} -> {}",
+        endpoint_name(&e.source),
+        endpoint_name(&e.destination)
+    )
+}
+
+#[derive(Debug, Serialize)]
+struct JsonExplanation {
+    source: String,
+    destination: String,
+    edges: Vec<JsonEdge>,
+    series: Vec<JsonSeries>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonEdge {
+    source: String,
+    target: String,
+    protocol: &'static str,
+    rates_from: Option<&'static str>,
+    via_waypoint: Option<String>,
+    rps: Option<f64>,
+    error_rps: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonSeries {
+    emitter: &'static str,
+    metric: &'static str,
+    labels: BTreeMap<String, String>,
+    value: f64,
+    disposition: JsonDisposition,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonDisposition {
+    action: &'static str,
+    /// What the action means, in words.
+    meaning: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    edges: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    of: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waypoint: Option<String>,
+}
+
+fn disposition(rec: &Reconciliation, d: &Disposition) -> JsonDisposition {
+    let edge = |i: &usize| vec![edge_name(rec, *i)];
+    match d {
+        Disposition::Rates { edge: e, emitter } => JsonDisposition {
+            action: "rates",
+            meaning: format!("kept: the edge's rates come from {emitter}"),
+            edges: edge(e),
+            of: None,
+            waypoint: None,
+        },
+        Disposition::FailedBeforeServer { edge: e } => JsonDisposition {
+            action: "failed_before_server",
+            meaning: "kept: requests that failed before any server saw them, added to the rates"
+                .into(),
+            edges: edge(e),
+            of: None,
+            waypoint: None,
+        },
+        Disposition::Transport { edge: e, emitter } => JsonDisposition {
+            action: "transport",
+            meaning: format!("kept as the transport (TCP) figures of an L7 edge, from {emitter}"),
+            edges: edge(e),
+            of: None,
+            waypoint: None,
+        },
+        Disposition::WaypointHop { waypoint, edges } => JsonDisposition {
+            action: "waypoint_hop",
+            meaning: format!(
+                "dropped as a hop through waypoint {waypoint}: not an edge of its own; marks {} edge(s) as via the waypoint",
+                edges.len()
+            ),
+            edges: edges.iter().map(|i| edge_name(rec, *i)).collect(),
+            of: None,
+            waypoint: Some(waypoint.to_string()),
+        },
+        Disposition::Duplicate { edge: e, of } => JsonDisposition {
+            action: "duplicate",
+            meaning: format!("dropped: the same traffic as reported by {of}, which gave the rates"),
+            edges: edge(e),
+            of: Some(of.as_str()),
+            waypoint: None,
+        },
+    }
+}
+
+fn build(rec: &Reconciliation, observations: &[Observation], ex: &Explanation) -> JsonExplanation {
+    JsonExplanation {
+        source: endpoint_name(&ex.source),
+        destination: endpoint_name(&ex.destination),
+        edges: ex
+            .edges
+            .iter()
+            .map(|&i| {
+                let e = &rec.edges[i];
+                JsonEdge {
+                    source: endpoint_name(&e.source),
+                    target: endpoint_name(&e.destination),
+                    protocol: e.protocol.as_str(),
+                    rates_from: e.rates_from().map(|r| r.as_str()),
+                    via_waypoint: (!e.via_waypoint.is_empty()).then(|| {
+                        e.via_waypoint
+                            .iter()
+                            .map(|w| w.to_string())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    }),
+                    rps: e.l7.as_ref().map(|l| l.rps),
+                    error_rps: e.l7.as_ref().map(|l| l.error_rps),
+                }
+            })
+            .collect(),
+        series: ex
+            .series
+            .iter()
+            .map(|s| {
+                let obs = &observations[s.observation];
+                JsonSeries {
+                    emitter: s.emitter.as_str(),
+                    metric: obs.metric.series_name(),
+                    labels: obs.labels().into_iter().collect(),
+                    value: obs.value,
+                    disposition: disposition(rec, &s.disposition),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The explanation as pretty JSON.
+pub fn explain_json(
+    rec: &Reconciliation,
+    observations: &[Observation],
+    ex: &Explanation,
+) -> Result<String, crate::ExportError> {
+    let mut text = serde_json::to_string_pretty(&build(rec, observations, ex))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Labels worth reading first; the rest are in the JSON form.
+const KEY_LABELS: &[&str] = &[
+    "reporter",
+    "source_workload",
+    "destination_workload",
+    "destination_service",
+    "request_protocol",
+    "response_code",
+    "response_flags",
+    "connection_security_policy",
+    "le",
+];
+
+/// The explanation as text, grouped by emitter.
+pub fn explain_text(
+    rec: &Reconciliation,
+    observations: &[Observation],
+    ex: &Explanation,
+) -> String {
+    let doc = build(rec, observations, ex);
+    let mut out = String::new();
+    let _ = writeln!(out, "{} -> {}", doc.source, doc.destination);
+    if doc.edges.is_empty() {
+        let _ = writeln!(
+            out,
+            "  no logical edge: these series were not drawn as an edge of their own"
+        );
+    }
+    for e in &doc.edges {
+        let _ = write!(out, "  edge: {}", e.protocol);
+        if let Some(rps) = e.rps {
+            let _ = write!(out, ", {rps} rps, {} errors/s", e.error_rps.unwrap_or(0.0));
+        }
+        let _ = write!(out, ", rates from {}", e.rates_from.unwrap_or("-"));
+        if let Some(w) = &e.via_waypoint {
+            let _ = write!(out, ", via waypoint {w}");
+        }
+        out.push('\n');
+    }
+    let mut current = "";
+    let mut buckets_done = std::collections::BTreeSet::new();
+    for s in &doc.series {
+        // A histogram is one line: its buckets differ only in `le`.
+        let is_bucket = s.metric.ends_with("_bucket");
+        if is_bucket {
+            let mut key = s.labels.clone();
+            key.remove("le");
+            if !buckets_done.insert((s.emitter, key)) {
+                continue;
+            }
+        }
+        if s.emitter != current {
+            current = s.emitter;
+            let count = doc.series.iter().filter(|x| x.emitter == current).count();
+            let _ = writeln!(out, "\n{current} ({count} series)");
+        }
+        let labels: Vec<String> = KEY_LABELS
+            .iter()
+            .filter_map(|k| s.labels.get(*k).map(|v| format!("{k}={v:?}")))
+            .collect();
+        if is_bucket {
+            let labels: Vec<&String> = labels.iter().filter(|l| !l.starts_with("le=")).collect();
+            let labels: Vec<&str> = labels.iter().map(|l| l.as_str()).collect();
+            let total = doc
+                .series
+                .iter()
+                .filter(|x| {
+                    x.emitter == s.emitter
+                        && x.metric == s.metric
+                        && x.labels.get("le").map(String::as_str) == Some("+Inf")
+                })
+                .filter(|x| {
+                    x.labels
+                        .iter()
+                        .all(|(k, v)| k == "le" || s.labels.get(k) == Some(v))
+                })
+                .map(|x| x.value)
+                .sum::<f64>();
+            let _ = writeln!(
+                out,
+                "  {}{{{}}} all buckets, +Inf {}",
+                s.metric,
+                labels.join(", "),
+                total
+            );
+        } else {
+            let _ = writeln!(out, "  {}{{{}}} {}", s.metric, labels.join(", "), s.value);
+        }
+        let _ = writeln!(out, "    -> {}", s.disposition.meaning);
+    }
+    if doc.series.is_empty() {
+        let _ = writeln!(out, "\nno series touch this pair");
+    }
+    out
+}

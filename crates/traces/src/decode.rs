@@ -1,0 +1,787 @@
+//! Lenient decoding of every trace answer meshgraph reads, into [`Span`]s.
+//!
+//! The answer is parsed once into a small envelope whose parts stay borrowed
+//! raw JSON (`&RawValue`, slices of the input, never a `serde_json::Value`
+//! tree); each batch, process and span is then decoded on its own into typed
+//! structs. A part that cannot be read becomes a warning and the rest is used.
+//! Scalars are accepted in every spelling seen in the wild: 64-bit integers as
+//! numbers or strings, ids in hex or base64, enums as integers or names, `null`
+//! for absent.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::TracesError;
+use crate::span::{Resource, SearchHit, Span, SpanKind, normalize_span_id, normalize_trace_id};
+
+/// Which answer a body was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Jaeger `/api/v3/traces` or `/api/v3/traces/{id}`: `{"result": {"resourceSpans": [...]}}`.
+    JaegerV3,
+    /// Jaeger `/api/traces` (`{"data": [trace, ...]}`) or one v1 trace object.
+    JaegerV1,
+    /// Tempo `/api/traces/{id}` (`{"batches": [...]}`) or `/api/v2/traces/{id}` (`{"trace": {...}}`).
+    Tempo,
+    /// Tempo `/api/search`: trace metadata and matched spans only.
+    TempoSearch,
+    /// Bare OTLP JSON `TracesData` (`{"resourceSpans": [...]}`), e.g. an OpenTelemetry Collector file export.
+    Otlp,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::JaegerV3 => "jaeger-v3",
+            Format::JaegerV1 => "jaeger-v1",
+            Format::Tempo => "tempo",
+            Format::TempoSearch => "tempo-search",
+            Format::Otlp => "otlp",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What one answer held.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    pub format: Format,
+    /// Spans of full traces (not of search answers).
+    pub spans: Vec<Span>,
+    /// Traces found by a Tempo search.
+    pub search: Vec<SearchHit>,
+    /// Parts that could not be read, and messages from the server.
+    pub warnings: Vec<String>,
+}
+
+/// How many per-span warnings one answer reports before summarising.
+const DETAILED_WARNINGS: usize = 10;
+
+struct Warnings {
+    source: String,
+    list: Vec<String>,
+    suppressed: usize,
+}
+
+impl Warnings {
+    fn push(&mut self, what: impl fmt::Display) {
+        if self.list.len() < DETAILED_WARNINGS {
+            self.list.push(format!("{}: {what}", self.source));
+        } else {
+            self.suppressed += 1;
+        }
+    }
+
+    fn finish(mut self) -> Vec<String> {
+        if self.suppressed > 0 {
+            self.list.push(format!(
+                "{}: {} more unreadable parts not listed",
+                self.source, self.suppressed
+            ));
+        }
+        self.list
+    }
+}
+
+/// Decodes one answer, recognising its format. `source_name` (a URL without
+/// credentials, or a file path) is named in every error and warning.
+pub fn decode(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
+    let envelope: Envelope<'_> =
+        serde_json::from_slice(bytes).map_err(|e| json_error(&e, bytes, source_name))?;
+    let mut w = Warnings {
+        source: source_name.to_string(),
+        list: Vec::new(),
+        suppressed: 0,
+    };
+    let mut spans = Vec::new();
+    let mut search = Vec::new();
+    let format = if let Some(result) = envelope.result {
+        let data: TracesData<'_> = part(result, "result", &mut w).unwrap_or_default();
+        otlp_resource_spans(
+            &data.resource_spans,
+            "result.resourceSpans",
+            &mut spans,
+            &mut w,
+        );
+        Format::JaegerV3
+    } else if let Some(list) = envelope.resource_spans {
+        let list: Vec<&RawValue> = part(list, "resourceSpans", &mut w).unwrap_or_default();
+        otlp_resource_spans(&list, "resourceSpans", &mut spans, &mut w);
+        Format::Otlp
+    } else if let Some(list) = envelope.batches {
+        let list: Vec<&RawValue> = part(list, "batches", &mut w).unwrap_or_default();
+        otlp_resource_spans(&list, "batches", &mut spans, &mut w);
+        Format::Tempo
+    } else if let Some(trace) = envelope.trace {
+        let data: TracesData<'_> = part(trace, "trace", &mut w).unwrap_or_default();
+        otlp_resource_spans(
+            &data.resource_spans,
+            "trace.resourceSpans",
+            &mut spans,
+            &mut w,
+        );
+        Format::Tempo
+    } else if let Some(traces) = envelope.traces {
+        let list: Vec<&RawValue> = part(traces, "traces", &mut w).unwrap_or_default();
+        for (i, raw) in list.iter().enumerate() {
+            if let Some(hit) = part::<TempoHit<'_>>(raw, &format!("traces[{i}]"), &mut w) {
+                search.push(search_hit(hit, i, &mut w));
+            }
+        }
+        Format::TempoSearch
+    } else if let Some(data) = envelope.data {
+        let list: Vec<&RawValue> = part(data, "data", &mut w).unwrap_or_default();
+        for (i, raw) in list.iter().enumerate() {
+            if let Some(trace) = part::<V1Trace<'_>>(raw, &format!("data[{i}]"), &mut w) {
+                v1_trace(trace, &format!("data[{i}]"), &mut spans, &mut w);
+            }
+        }
+        if let Some(errors) = envelope.errors {
+            v1_errors(errors, &mut w);
+        }
+        Format::JaegerV1
+    } else if envelope.spans.is_some() {
+        let trace = V1Trace {
+            spans: envelope.spans,
+            processes: envelope.processes,
+        };
+        v1_trace(trace, "the trace", &mut spans, &mut w);
+        Format::JaegerV1
+    } else if let Some(error) = envelope.error {
+        return Err(TracesError::Server {
+            source_name: source_name.to_string(),
+            message: error_message(error),
+        });
+    } else if let Some(errors) = envelope.errors {
+        return Err(TracesError::Server {
+            source_name: source_name.to_string(),
+            message: error_message(errors),
+        });
+    } else {
+        return Err(TracesError::Decode {
+            source_name: source_name.to_string(),
+            location: None,
+            reason: "no result, resourceSpans, batches, trace, traces or data key".into(),
+        });
+    };
+    dedupe(&mut spans);
+    Ok(Decoded {
+        format,
+        spans,
+        search,
+        warnings: w.finish(),
+    })
+}
+
+/// Drops repeated spans (same trace, span id and kind), keeping the first.
+fn dedupe(spans: &mut Vec<Span>) {
+    let mut seen = HashSet::new();
+    spans.retain(|s| seen.insert((s.trace_id.clone(), s.span_id.clone(), s.kind)));
+}
+
+fn json_error(e: &serde_json::Error, bytes: &[u8], source_name: &str) -> TracesError {
+    if e.classify() == serde_json::error::Category::Eof {
+        return TracesError::Truncated {
+            source_name: source_name.to_string(),
+            bytes: bytes.len(),
+        };
+    }
+    let text = e.to_string();
+    let reason = text
+        .rsplit_once(" at line ")
+        .map(|(r, _)| r.to_string())
+        .unwrap_or(text);
+    TracesError::Decode {
+        source_name: source_name.to_string(),
+        location: Some(format!("line {}, column {}", e.line(), e.column())),
+        reason,
+    }
+}
+
+/// Decodes one part, or warns and gives `None`.
+fn part<'a, T: Deserialize<'a>>(raw: &'a RawValue, what: &str, w: &mut Warnings) -> Option<T> {
+    match serde_json::from_str(raw.get()) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            w.push(format_args!("{what} is unreadable and was skipped ({e})"));
+            None
+        }
+    }
+}
+
+fn error_message(raw: &RawValue) -> String {
+    #[derive(Deserialize)]
+    struct Detail {
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        msg: Option<String>,
+    }
+    if let Ok(text) = serde_json::from_str::<String>(raw.get()) {
+        return text;
+    }
+    if let Ok(Detail { message, msg }) = serde_json::from_str::<Detail>(raw.get())
+        && let Some(m) = message.or(msg)
+    {
+        return m;
+    }
+    if let Ok(list) = serde_json::from_str::<Vec<Detail>>(raw.get()) {
+        let all: Vec<String> = list
+            .into_iter()
+            .filter_map(|d| d.message.or(d.msg))
+            .collect();
+        if !all.is_empty() {
+            return all.join("; ");
+        }
+    }
+    raw.get().chars().take(200).collect()
+}
+
+fn v1_errors(raw: &RawValue, w: &mut Warnings) {
+    if raw.get() != "null" && raw.get() != "[]" {
+        w.push(format_args!(
+            "the server reported errors: {}",
+            error_message(raw)
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Envelope
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    result: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "resourceSpans")]
+    resource_spans: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    batches: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    trace: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    traces: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    data: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    spans: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    processes: Option<BTreeMap<String, &'a RawValue>>,
+    #[serde(borrow, default)]
+    error: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    errors: Option<&'a RawValue>,
+}
+
+// ---------------------------------------------------------------------------
+// OTLP JSON (Jaeger v3, Tempo)
+
+#[derive(Deserialize, Default)]
+struct TracesData<'a> {
+    #[serde(borrow, default, rename = "resourceSpans")]
+    resource_spans: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct ResourceSpans<'a> {
+    #[serde(borrow, default)]
+    resource: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "scopeSpans")]
+    scope_spans: Option<Vec<&'a RawValue>>,
+    /// The name before OTLP 0.19, still written by older Tempo versions.
+    #[serde(borrow, default, rename = "instrumentationLibrarySpans")]
+    library_spans: Option<Vec<&'a RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct ScopeSpans<'a> {
+    #[serde(borrow, default)]
+    spans: Option<Vec<&'a RawValue>>,
+}
+
+#[derive(Deserialize, Default)]
+struct OtlpResource {
+    #[serde(default)]
+    attributes: Option<Vec<KeyValue>>,
+}
+
+#[derive(Deserialize)]
+struct OtlpSpan {
+    #[serde(default, rename = "traceId")]
+    trace_id: Option<String>,
+    #[serde(default, rename = "spanId")]
+    span_id: Option<String>,
+    #[serde(default, rename = "parentSpanId")]
+    parent_span_id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    kind: Option<Scalar>,
+    #[serde(default, rename = "startTimeUnixNano")]
+    start: Option<Scalar>,
+    #[serde(default, rename = "endTimeUnixNano")]
+    end: Option<Scalar>,
+    #[serde(default)]
+    attributes: Option<Vec<KeyValue>>,
+    #[serde(default)]
+    status: Option<OtlpStatus>,
+}
+
+#[derive(Deserialize)]
+struct OtlpStatus {
+    #[serde(default)]
+    code: Option<Scalar>,
+}
+
+#[derive(Deserialize)]
+struct KeyValue {
+    key: String,
+    #[serde(default)]
+    value: Option<AnyValue>,
+}
+
+/// OTLP `AnyValue`; arrays, maps and bytes are skipped.
+#[derive(Deserialize)]
+struct AnyValue {
+    #[serde(default, rename = "stringValue")]
+    string: Option<Scalar>,
+    #[serde(default, rename = "intValue")]
+    int: Option<Scalar>,
+    #[serde(default, rename = "boolValue")]
+    boolean: Option<Scalar>,
+    #[serde(default, rename = "doubleValue")]
+    double: Option<Scalar>,
+}
+
+impl AnyValue {
+    fn into_text(self) -> Option<String> {
+        [self.string, self.int, self.boolean, self.double]
+            .into_iter()
+            .flatten()
+            .find_map(|s| s.0)
+    }
+}
+
+fn attributes(list: Option<Vec<KeyValue>>) -> Vec<(String, String)> {
+    list.unwrap_or_default()
+        .into_iter()
+        .filter_map(|kv| Some((kv.key, kv.value?.into_text()?)))
+        .collect()
+}
+
+fn otlp_resource_spans(list: &[&RawValue], what: &str, out: &mut Vec<Span>, w: &mut Warnings) {
+    for (i, raw) in list.iter().enumerate() {
+        let here = format!("{what}[{i}]");
+        let Some(rs) = part::<ResourceSpans<'_>>(raw, &here, w) else {
+            continue;
+        };
+        let resource = rs
+            .resource
+            .and_then(|r| part::<OtlpResource>(r, &format!("{here}.resource"), w))
+            .unwrap_or_default();
+        let attrs = attributes(resource.attributes);
+        let service_name = attrs
+            .iter()
+            .find(|(k, _)| k == "service.name")
+            .map(|(_, v)| v.clone());
+        let resource = Arc::new(Resource {
+            service_name,
+            attributes: attrs,
+        });
+        let scopes = rs
+            .scope_spans
+            .into_iter()
+            .flatten()
+            .map(|s| (s, "scopeSpans"))
+            .chain(
+                rs.library_spans
+                    .into_iter()
+                    .flatten()
+                    .map(|s| (s, "instrumentationLibrarySpans")),
+            );
+        for (j, (scope, key)) in scopes.enumerate() {
+            let here = format!("{here}.{key}[{j}]");
+            let Some(scope) = part::<ScopeSpans<'_>>(scope, &here, w) else {
+                continue;
+            };
+            for (k, raw) in scope.spans.into_iter().flatten().enumerate() {
+                let here = format!("{here}.spans[{k}]");
+                let Some(span) = part::<OtlpSpan>(raw, &here, w) else {
+                    continue;
+                };
+                match otlp_span(span, &resource) {
+                    Ok(span) => out.push(span),
+                    Err(reason) => w.push(format_args!("{here} was skipped: {reason}")),
+                }
+            }
+        }
+    }
+}
+
+fn otlp_span(span: OtlpSpan, resource: &Arc<Resource>) -> Result<Span, String> {
+    let trace_id = id(span.trace_id.as_deref(), "trace id", normalize_trace_id)?;
+    let span_id = id(span.span_id.as_deref(), "span id", normalize_span_id)?;
+    let kind = match span.kind.and_then(|k| k.0) {
+        Some(text) => SpanKind::parse(&text).ok_or(format!("unknown span kind {text:?}"))?,
+        None => SpanKind::Unspecified,
+    };
+    let start = span.start.and_then(|s| s.as_u64());
+    let end = span.end.and_then(|s| s.as_u64());
+    let status_error = span
+        .status
+        .and_then(|s| s.code)
+        .and_then(|c| c.0)
+        .is_some_and(|c| is_error_code(&c));
+    Ok(Span {
+        trace_id,
+        span_id,
+        parent_span_id: parent(span.parent_span_id.as_deref()),
+        name: span.name.unwrap_or_default(),
+        kind,
+        start_unix_nanos: start,
+        duration_nanos: start.zip(end).and_then(|(s, e)| e.checked_sub(s)),
+        status_error,
+        attributes: attributes(span.attributes),
+        resource: resource.clone(),
+    })
+}
+
+/// OTLP `STATUS_CODE_ERROR` in any spelling (`2`, `STATUS_CODE_ERROR`, `ERROR`).
+fn is_error_code(text: &str) -> bool {
+    let t = text.trim().to_ascii_uppercase();
+    t == "2" || t == "STATUS_CODE_ERROR" || t == "ERROR"
+}
+
+fn id(
+    text: Option<&str>,
+    what: &str,
+    normalize: fn(&str) -> Option<String>,
+) -> Result<String, String> {
+    let text = text.ok_or(format!("it has no {what}"))?;
+    normalize(text).ok_or_else(|| format!("its {what} {text:?} is neither hex nor base64"))
+}
+
+/// A parent id; empty, unreadable and all-zero ids mean "no parent".
+fn parent(text: Option<&str>) -> Option<String> {
+    normalize_span_id(text?).filter(|id| id.bytes().any(|b| b != b'0'))
+}
+
+// ---------------------------------------------------------------------------
+// Tempo search
+
+#[derive(Deserialize)]
+struct TempoHit<'a> {
+    #[serde(default, rename = "traceID")]
+    trace_id: Option<String>,
+    #[serde(default, rename = "rootServiceName")]
+    root_service_name: Option<String>,
+    #[serde(default, rename = "rootTraceName")]
+    root_trace_name: Option<String>,
+    #[serde(default, rename = "startTimeUnixNano")]
+    start: Option<Scalar>,
+    #[serde(default, rename = "durationMs")]
+    duration_ms: Option<Scalar>,
+    #[serde(borrow, default, rename = "spanSet")]
+    span_set: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "spanSets")]
+    span_sets: Option<Vec<&'a RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct TempoSpanSet<'a> {
+    #[serde(borrow, default)]
+    spans: Option<Vec<&'a RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct TempoSearchSpan {
+    #[serde(default, rename = "spanID")]
+    span_id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, rename = "startTimeUnixNano")]
+    start: Option<Scalar>,
+    #[serde(default, rename = "durationNanos")]
+    duration: Option<Scalar>,
+    #[serde(default)]
+    attributes: Option<Vec<KeyValue>>,
+}
+
+fn search_hit(hit: TempoHit<'_>, index: usize, w: &mut Warnings) -> SearchHit {
+    let here = format!("traces[{index}]");
+    let trace_id = hit.trace_id.as_deref().and_then(normalize_trace_id);
+    if trace_id.is_none() {
+        w.push(format_args!("{here} has no readable traceID"));
+    }
+    let trace_id = trace_id.unwrap_or_default();
+    let sets = hit.span_sets.into_iter().flatten().chain(hit.span_set);
+    let resource = Arc::new(Resource::default());
+    let mut spans: Vec<Span> = Vec::new();
+    for (i, set) in sets.enumerate() {
+        let Some(set) = part::<TempoSpanSet<'_>>(set, &format!("{here}.spanSets[{i}]"), w) else {
+            continue;
+        };
+        for (j, raw) in set.spans.into_iter().flatten().enumerate() {
+            let where_ = format!("{here}.spanSets[{i}].spans[{j}]");
+            let Some(s) = part::<TempoSearchSpan>(raw, &where_, w) else {
+                continue;
+            };
+            let Some(span_id) = s.span_id.as_deref().and_then(normalize_span_id) else {
+                w.push(format_args!("{where_} has no readable spanID"));
+                continue;
+            };
+            if spans.iter().any(|x| x.span_id == span_id) {
+                continue;
+            }
+            spans.push(Span {
+                trace_id: trace_id.clone(),
+                span_id,
+                parent_span_id: None,
+                name: s.name.unwrap_or_default(),
+                kind: SpanKind::Unspecified,
+                start_unix_nanos: s.start.and_then(|v| v.as_u64()),
+                duration_nanos: s.duration.and_then(|v| v.as_u64()),
+                status_error: false,
+                attributes: attributes(s.attributes),
+                resource: resource.clone(),
+            });
+        }
+    }
+    SearchHit {
+        trace_id,
+        root_service_name: hit.root_service_name,
+        root_trace_name: hit.root_trace_name,
+        start_unix_nanos: hit.start.and_then(|v| v.as_u64()),
+        duration_ms: hit.duration_ms.and_then(|v| v.as_u64()),
+        spans,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Jaeger v1
+
+#[derive(Deserialize)]
+struct V1Trace<'a> {
+    #[serde(borrow, default)]
+    spans: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    processes: Option<BTreeMap<String, &'a RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct V1Process {
+    #[serde(default, rename = "serviceName")]
+    service_name: Option<String>,
+    #[serde(default)]
+    tags: Option<Vec<V1Tag>>,
+}
+
+#[derive(Deserialize)]
+struct V1Span {
+    #[serde(default, rename = "traceID")]
+    trace_id: Option<String>,
+    #[serde(default, rename = "spanID")]
+    span_id: Option<String>,
+    /// Old answers carry the parent here instead of in `references`.
+    #[serde(default, rename = "parentSpanID")]
+    parent_span_id: Option<String>,
+    #[serde(default, rename = "operationName")]
+    operation_name: Option<String>,
+    #[serde(default)]
+    references: Option<Vec<V1Reference>>,
+    #[serde(default, rename = "startTime")]
+    start_micros: Option<Scalar>,
+    #[serde(default)]
+    duration: Option<Scalar>,
+    #[serde(default)]
+    tags: Option<Vec<V1Tag>>,
+    #[serde(default, rename = "processID")]
+    process_id: Option<String>,
+    /// Some answers embed the process instead of referring to `processes`.
+    #[serde(default)]
+    process: Option<V1Process>,
+}
+
+#[derive(Deserialize)]
+struct V1Reference {
+    #[serde(default, rename = "refType")]
+    ref_type: Option<String>,
+    #[serde(default, rename = "traceID")]
+    trace_id: Option<String>,
+    #[serde(default, rename = "spanID")]
+    span_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct V1Tag {
+    key: String,
+    #[serde(default)]
+    value: Option<Scalar>,
+}
+
+fn v1_tags(tags: Option<Vec<V1Tag>>) -> Vec<(String, String)> {
+    tags.unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| Some((t.key, t.value?.0?)))
+        .collect()
+}
+
+fn v1_resource(process: V1Process) -> Resource {
+    Resource {
+        service_name: process.service_name.filter(|s| !s.is_empty()),
+        attributes: v1_tags(process.tags),
+    }
+}
+
+fn v1_trace(trace: V1Trace<'_>, what: &str, out: &mut Vec<Span>, w: &mut Warnings) {
+    let mut processes: BTreeMap<String, Arc<Resource>> = BTreeMap::new();
+    for (id, raw) in trace.processes.unwrap_or_default() {
+        if let Some(p) = part::<V1Process>(raw, &format!("{what}.processes.{id}"), w) {
+            processes.insert(id, Arc::new(v1_resource(p)));
+        }
+    }
+    let no_process = Arc::new(Resource::default());
+    for (i, raw) in trace.spans.unwrap_or_default().iter().enumerate() {
+        let here = format!("{what}.spans[{i}]");
+        let Some(span) = part::<V1Span>(raw, &here, w) else {
+            continue;
+        };
+        let resource = match (span.process, &span.process_id) {
+            (Some(p), _) => Arc::new(v1_resource(p)),
+            (None, Some(id)) => match processes.get(id) {
+                Some(r) => r.clone(),
+                None => {
+                    w.push(format_args!("{here} names the unknown process {id:?}"));
+                    no_process.clone()
+                }
+            },
+            (None, None) => no_process.clone(),
+        };
+        let built = (|| {
+            let trace_id = id(span.trace_id.as_deref(), "trace id", normalize_trace_id)?;
+            let span_id = id(span.span_id.as_deref(), "span id", normalize_span_id)?;
+            let refs = span.references.unwrap_or_default();
+            // The parent is the first CHILD_OF reference in the same trace.
+            let parent_span_id = refs
+                .iter()
+                .filter(|r| r.ref_type.as_deref().unwrap_or("CHILD_OF") == "CHILD_OF")
+                .find(|r| {
+                    r.trace_id
+                        .as_deref()
+                        .and_then(normalize_trace_id)
+                        .is_none_or(|t| t == trace_id)
+                })
+                .and_then(|r| parent(r.span_id.as_deref()))
+                .or_else(|| parent(span.parent_span_id.as_deref()));
+            let attributes = v1_tags(span.tags);
+            let tag = |k: &str| {
+                attributes
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.as_str())
+            };
+            let kind = tag("span.kind")
+                .and_then(SpanKind::parse)
+                .unwrap_or(SpanKind::Unspecified);
+            let status_error = tag("error").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+                || tag("otel.status_code").is_some_and(is_error_code);
+            let start_micros = span.start_micros.and_then(|s| s.as_u64());
+            Ok::<_, String>(Span {
+                trace_id,
+                span_id,
+                parent_span_id,
+                name: span.operation_name.unwrap_or_default(),
+                kind,
+                start_unix_nanos: start_micros.map(|m| m.saturating_mul(1000)),
+                duration_nanos: span
+                    .duration
+                    .and_then(|d| d.as_u64())
+                    .map(|m| m.saturating_mul(1000)),
+                status_error,
+                attributes,
+                resource,
+            })
+        })();
+        match built {
+            Ok(span) => out.push(span),
+            Err(reason) => w.push(format_args!("{here} was skipped: {reason}")),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Scalars in any spelling
+
+/// A JSON scalar as text (`"200"`, `200`, `true` → `"true"`), `None` for null;
+/// arrays and objects are skipped as `None` without failing.
+struct Scalar(Option<String>);
+
+impl Scalar {
+    fn as_u64(&self) -> Option<u64> {
+        let t = self.0.as_deref()?.trim();
+        t.parse::<u64>().ok().or_else(|| {
+            t.parse::<f64>()
+                .ok()
+                .filter(|f| *f >= 0.0)
+                .map(|f| f as u64)
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON scalar")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+                Ok(Scalar(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Scalar, E> {
+                Ok(Scalar(None))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Scalar, D::Error> {
+                d.deserialize_any(V)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar(None))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}

@@ -1,0 +1,220 @@
+//! The one span model every input format is decoded into.
+
+use std::sync::Arc;
+
+/// What a span says about its place in a call (OTLP `SpanKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum SpanKind {
+    #[default]
+    Unspecified,
+    Internal,
+    Server,
+    Client,
+    Producer,
+    Consumer,
+}
+
+impl SpanKind {
+    /// OTLP's integer (`2`), its enum name (`SPAN_KIND_SERVER`), the short name
+    /// (`SERVER`) or Jaeger v1's `span.kind` tag (`server`).
+    pub fn parse(text: &str) -> Option<SpanKind> {
+        let t = text.trim();
+        if let Ok(n) = t.parse::<i64>() {
+            return Some(Self::from_code(n));
+        }
+        let upper = t.to_ascii_uppercase();
+        let name = upper.strip_prefix("SPAN_KIND_").unwrap_or(&upper);
+        Some(match name {
+            "UNSPECIFIED" => SpanKind::Unspecified,
+            "INTERNAL" => SpanKind::Internal,
+            "SERVER" => SpanKind::Server,
+            "CLIENT" => SpanKind::Client,
+            "PRODUCER" => SpanKind::Producer,
+            "CONSUMER" => SpanKind::Consumer,
+            _ => return None,
+        })
+    }
+
+    /// OTLP's integer; out-of-range values are [`SpanKind::Unspecified`].
+    pub fn from_code(code: i64) -> SpanKind {
+        match code {
+            1 => SpanKind::Internal,
+            2 => SpanKind::Server,
+            3 => SpanKind::Client,
+            4 => SpanKind::Producer,
+            5 => SpanKind::Consumer,
+            _ => SpanKind::Unspecified,
+        }
+    }
+}
+
+/// The process or OTLP resource a span came from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Resource {
+    /// `service.name` (OTLP) or the process' `serviceName` (Jaeger v1).
+    pub service_name: Option<String>,
+    /// All attributes (process tags), values as text.
+    pub attributes: Vec<(String, String)>,
+}
+
+impl Resource {
+    pub fn attr(&self, key: &str) -> Option<&str> {
+        lookup(&self.attributes, key)
+    }
+}
+
+/// One span, whatever format it was read from. Ids are lower-case hex, trace
+/// ids padded to 32 digits and span ids to 16, so that the same span read from
+/// Jaeger and from Tempo compares equal. Attribute values are text (`200`,
+/// `true`); arrays, maps and bytes are left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    pub trace_id: String,
+    pub span_id: String,
+    /// `None` for a root span (absent, empty, null or all-zero parent id).
+    pub parent_span_id: Option<String>,
+    pub name: String,
+    pub kind: SpanKind,
+    pub start_unix_nanos: Option<u64>,
+    pub duration_nanos: Option<u64>,
+    /// OTLP status `ERROR`, or Jaeger's `error=true` / `otel.status_code=ERROR`.
+    pub status_error: bool,
+    /// The span's own attributes (Jaeger v1: tags).
+    pub attributes: Vec<(String, String)>,
+    /// Shared by all spans of one resource (process).
+    pub resource: Arc<Resource>,
+}
+
+impl Span {
+    /// A span attribute, else a resource attribute.
+    pub fn attr(&self, key: &str) -> Option<&str> {
+        lookup(&self.attributes, key).or_else(|| self.resource.attr(key))
+    }
+
+    /// The resource's `service.name`, else a `service.name` span attribute
+    /// (Tempo search answers put it there).
+    pub fn service_name(&self) -> Option<&str> {
+        self.resource
+            .service_name
+            .as_deref()
+            .or_else(|| lookup(&self.attributes, "service.name"))
+            .filter(|s| !s.is_empty())
+    }
+
+    /// Duration in milliseconds, when known.
+    pub fn duration_ms(&self) -> Option<f64> {
+        self.duration_nanos.map(|n| n as f64 / 1e6)
+    }
+}
+
+fn lookup<'a>(attributes: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    attributes
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A trace found by a Tempo search: metadata and the few matched spans (no
+/// parent ids, no kinds), not the whole trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub trace_id: String,
+    pub root_service_name: Option<String>,
+    pub root_trace_name: Option<String>,
+    pub start_unix_nanos: Option<u64>,
+    pub duration_ms: Option<u64>,
+    pub spans: Vec<Span>,
+}
+
+/// Normalises a trace id: hex (any case, leading zeros dropped or not) or
+/// base64 of the bytes; `None` when it is neither or empty.
+pub fn normalize_trace_id(text: &str) -> Option<String> {
+    normalize_id(text, 32)
+}
+
+/// Normalises a span id like [`normalize_trace_id`], to 16 hex digits.
+pub fn normalize_span_id(text: &str) -> Option<String> {
+    normalize_id(text, 16)
+}
+
+fn normalize_id(text: &str, width: usize) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let hex = if t.len() <= 32 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        t.to_ascii_lowercase()
+    } else {
+        let bytes = base64_decode(t)?;
+        if bytes.is_empty() || bytes.len() > 16 {
+            return None;
+        }
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let hex = if hex.len() < width {
+        format!("{hex:0>width$}")
+    } else {
+        hex
+    };
+    Some(hex)
+}
+
+/// Standard or URL-safe base64, padding optional.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for b in text.trim_end_matches('=').bytes() {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_from_hex_and_base64_compare_equal() {
+        assert_eq!(
+            normalize_span_id("Sc130fnc2TY=").as_deref(),
+            Some("49cd77d1f9dcd936")
+        );
+        assert_eq!(
+            normalize_trace_id("O6VWCcPN5JZJzXfR+dzZNg==").as_deref(),
+            Some("3ba55609c3cde49649cd77d1f9dcd936")
+        );
+        assert_eq!(
+            normalize_trace_id("2e299711ce47710289dc6640727404f").as_deref(),
+            Some("02e299711ce47710289dc6640727404f")
+        );
+        assert_eq!(
+            normalize_trace_id("0000000000000001"),
+            normalize_trace_id("00000000000000000000000000000001")
+        );
+        assert_eq!(normalize_span_id(""), None);
+        assert_eq!(normalize_span_id("not an id!"), None);
+    }
+
+    #[test]
+    fn kinds_in_every_spelling() {
+        for text in ["2", "SPAN_KIND_SERVER", "SERVER", "server"] {
+            assert_eq!(SpanKind::parse(text), Some(SpanKind::Server), "{text}");
+        }
+        assert_eq!(SpanKind::parse("3"), Some(SpanKind::Client));
+        assert_eq!(SpanKind::parse("weird"), None);
+    }
+}
