@@ -66,6 +66,8 @@ pub enum Command {
 pub struct InputArgs {
     #[command(flatten)]
     pub prometheus: PrometheusArgs,
+    #[command(flatten)]
+    pub traces: TraceArgs,
     /// Replay a recording made by `meshgraph record` instead of querying a server
     #[arg(long, value_name = "DIR", conflicts_with_all = ["demo", "scenario"])]
     pub replay: Option<PathBuf>,
@@ -76,6 +78,28 @@ pub struct InputArgs {
     /// Run on a scenario file (TOML, see docs/scenarios.md)
     #[arg(long, value_name = "FILE", conflicts_with = "demo")]
     pub scenario: Option<PathBuf>,
+}
+
+/// Reading traces: Jaeger, Tempo, or a saved answer of either.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// Jaeger query base URL (Istio's addon serves it under /jaeger)
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "MESHGRAPH_JAEGER_URL",
+        conflicts_with = "tempo"
+    )]
+    pub jaeger: Option<String>,
+    /// Tempo base URL
+    #[arg(long, value_name = "URL", env = "MESHGRAPH_TEMPO_URL")]
+    pub tempo: Option<String>,
+    /// A saved Jaeger (v3 or v1) or Tempo answer to read instead of a server (repeatable)
+    #[arg(long = "traces-file", value_name = "FILE")]
+    pub traces_files: Vec<PathBuf>,
+    /// Trace service to query (repeatable); default: every service the backend knows
+    #[arg(long = "trace-service", value_name = "NAME")]
+    pub trace_services: Vec<String>,
 }
 
 /// Reading Istio's metrics from anything that speaks the Prometheus HTTP API.
@@ -154,6 +178,9 @@ pub struct GraphArgs {
     /// Draw calls through a waypoint as client -> waypoint -> server
     #[arg(long)]
     pub show_waypoints: bool,
+    /// Keep infrastructure traffic (Prometheus scraping, collectors, probes)
+    #[arg(long)]
+    pub show_infra: bool,
 }
 
 #[derive(Debug, Args)]
@@ -199,4 +226,6 @@ pub struct RecordArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub prometheus: PrometheusArgs,
+    #[command(flatten)]
+    pub traces: TraceArgs,
 }

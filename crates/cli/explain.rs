@@ -1,7 +1,7 @@
 //! `meshgraph explain SRC DST`.
 
 use anyhow::bail;
-use meshgraph_core::{ClassifyOptions, Endpoint, explain, parse_endpoint, reconcile};
+use meshgraph_core::{ClassifyOptions, Endpoint, explain, parse_endpoint};
 use meshgraph_export::{explain_json, explain_text};
 
 use crate::cli::{ExplainArgs, ExplainFormat, GlobalArgs};
@@ -9,16 +9,12 @@ use crate::{Exit, input, output};
 
 pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> anyhow::Result<Exit> {
     let collected = input::collect(&args.input)?;
-    if !global.quiet
-        && let Some(summary) = &collected.summary
-    {
-        eprintln!("meshgraph: {summary}");
-    }
+    collected.report(global.quiet);
     let classify = ClassifyOptions {
         ztunnel_label: args.input.prometheus.ztunnel_label.clone(),
         ..ClassifyOptions::default()
     };
-    let rec = reconcile(&collected.observations, &classify);
+    let rec = collected.reconcile(&classify);
     let (source, destination) = (
         parse_endpoint(&args.source),
         parse_endpoint(&args.destination),

@@ -1,38 +1,102 @@
-//! Turning the input flags into observations.
+//! Turning the input flags into observations and trace calls.
 
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use meshgraph_model::Observation;
+use meshgraph_model::trace::TraceCall;
 use meshgraph_prometheus::{Auth, PrometheusConfig, QueryPlan, Recorder, parse_at, parse_window};
 use meshgraph_scenario::{Scenario, builtin, builtin_names};
 
-use crate::cli::{InputArgs, PrometheusArgs};
+use crate::cli::{InputArgs, PrometheusArgs, TraceArgs};
 
 /// Observations plus what the output should say about where they came from.
 pub struct Collected {
     pub observations: Vec<Observation>,
+    /// `None` when no trace source was given.
+    pub trace_calls: Option<Vec<TraceCall>>,
     pub source: String,
     pub at: i64,
     pub window_seconds: u64,
     pub warnings: Vec<String>,
-    /// The collector's one-line summary (queries, series, time), if any.
-    pub summary: Option<String>,
+    /// The collectors' one-line summaries (queries, series, time).
+    pub summaries: Vec<String>,
+}
+
+impl Collected {
+    /// A run with traces and no metrics: `--at` and `--window` still apply.
+    pub fn for_traces_only(args: &PrometheusArgs) -> anyhow::Result<Collected> {
+        let plan = query_plan(args, None)?;
+        Ok(Collected::empty("traces".into(), plan.at, plan.window))
+    }
+
+    fn empty(source: String, at: f64, window: Duration) -> Collected {
+        Collected {
+            observations: Vec::new(),
+            trace_calls: None,
+            source,
+            at: at.round() as i64,
+            window_seconds: window.as_secs(),
+            warnings: Vec::new(),
+            summaries: Vec::new(),
+        }
+    }
+}
+
+impl Collected {
+    /// The collectors' summaries and warnings on stderr, unless `quiet`.
+    pub fn report(&self, quiet: bool) {
+        if quiet {
+            return;
+        }
+        for summary in &self.summaries {
+            eprintln!("meshgraph: {summary}");
+        }
+        for warning in &self.warnings {
+            eprintln!("meshgraph: warning: {warning}");
+        }
+    }
+
+    /// Reconciles the observations and merges the trace calls, if any.
+    pub fn reconcile(
+        &self,
+        options: &meshgraph_core::ClassifyOptions,
+    ) -> meshgraph_core::Reconciliation {
+        let mut rec = meshgraph_core::reconcile(&self.observations, options);
+        if let Some(calls) = &self.trace_calls {
+            meshgraph_core::merge_traces(&mut rec, calls);
+        }
+        rec
+    }
 }
 
 fn from_scenario(scenario: Scenario, source: String) -> Collected {
     Collected {
         observations: scenario.telemetry(),
+        trace_calls: None,
         source,
         at: scenario.at,
         window_seconds: scenario.window_seconds,
         warnings: Vec::new(),
-        summary: None,
+        summaries: Vec::new(),
     }
 }
 
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn has_live_traces(args: &TraceArgs) -> bool {
+    args.jaeger.is_some() || args.tempo.is_some()
+}
+
+/// Collects metrics (demo, scenario, replay or Prometheus) and traces (files,
+/// Jaeger, Tempo, or a replayed recording), whichever were asked for.
 pub fn collect(input: &InputArgs) -> anyhow::Result<Collected> {
-    if let Some(name) = &input.demo {
+    let mut collected = if let Some(name) = &input.demo {
         let Some(scenario) = builtin(name) else {
             let names: Vec<&str> = builtin_names().collect();
             bail!(
@@ -40,35 +104,116 @@ pub fn collect(input: &InputArgs) -> anyhow::Result<Collected> {
                 names.join(", ")
             );
         };
-        return Ok(from_scenario(scenario?, format!("demo:{name}")));
-    }
-    if let Some(path) = &input.scenario {
+        from_scenario(scenario?, format!("demo:{name}"))
+    } else if let Some(path) = &input.scenario {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let scenario = Scenario::from_toml(&text, &path.display().to_string())?;
-        return Ok(from_scenario(
-            scenario,
-            format!("scenario:{}", path.display()),
-        ));
+        from_scenario(scenario, format!("scenario:{}", path.display()))
+    } else if let Some(dir) = &input.replay {
+        replay(dir, &input.prometheus)?
+    } else if input.prometheus.prometheus.is_some() {
+        collect_prometheus(&input.prometheus, None)?
+    } else if !input.traces.traces_files.is_empty() || has_live_traces(&input.traces) {
+        Collected::for_traces_only(&input.prometheus)?
+    } else {
+        bail!(
+            "no input: give --prometheus URL, --replay DIR, --jaeger/--tempo URL, --traces-file FILE, --demo [NAME] or --scenario FILE"
+        )
+    };
+    collect_traces(&input.traces, &input.prometheus, &mut collected, None)?;
+    Ok(collected)
+}
+
+fn replay(dir: &std::path::Path, args: &PrometheusArgs) -> anyhow::Result<Collected> {
+    let manifest = meshgraph_prometheus::Manifest::read(dir)?;
+    let recorded_at = manifest.prometheus.first().map(|e| e.time);
+    let plan = query_plan(args, recorded_at)?;
+    let mut collected = Collected::empty(format!("replay:{}", dir.display()), plan.at, plan.window);
+    if !manifest.prometheus.is_empty() {
+        let metrics = meshgraph_prometheus::replay(dir, &plan)?;
+        collected.summaries.push(metrics.stats.summary_line());
+        collected.observations = metrics.observations;
+        collected.warnings = metrics.warnings;
     }
-    if let Some(dir) = &input.replay {
-        let manifest = meshgraph_prometheus::Manifest::read(dir)?;
-        let recorded_at = manifest.prometheus.first().map(|e| e.time);
-        let plan = query_plan(&input.prometheus, recorded_at)?;
-        let collected = meshgraph_prometheus::replay(dir, &plan)?;
-        return Ok(Collected {
-            source: format!("replay:{}", dir.display()),
-            at: plan.at.round() as i64,
-            window_seconds: plan.window.as_secs(),
-            summary: Some(collected.stats.summary_line()),
-            observations: collected.observations,
-            warnings: collected.warnings,
-        });
+    if manifest.other.contains_key("traces") {
+        let traces = meshgraph_traces::replay(dir)?;
+        collected.summaries.push(traces.stats.summary_line());
+        collected.warnings.extend(traces.warnings);
+        collected.trace_calls = Some(traces.calls);
     }
-    if input.prometheus.prometheus.is_some() {
-        return collect_prometheus(&input.prometheus, None);
+    Ok(collected)
+}
+
+/// Adds trace calls from files or a live backend to `collected`.
+pub fn collect_traces(
+    args: &TraceArgs,
+    window_args: &PrometheusArgs,
+    collected: &mut Collected,
+    recorder: Option<&Recorder>,
+) -> anyhow::Result<()> {
+    let mut calls: Vec<TraceCall> = Vec::new();
+    let mut any = false;
+    for path in &args.traces_files {
+        let read = meshgraph_traces::read_file(path)?;
+        collected.summaries.push(read.stats.summary_line());
+        collected.warnings.extend(read.warnings);
+        calls.extend(read.calls);
+        any = true;
     }
-    bail!("no input: give --prometheus URL, --replay DIR, --demo [NAME] or --scenario FILE")
+    if has_live_traces(args) {
+        let mut config = match (&args.jaeger, &args.tempo) {
+            (Some(url), _) => meshgraph_traces::TracesConfig::jaeger(url.clone()),
+            (None, Some(url)) => meshgraph_traces::TracesConfig::tempo(url.clone()),
+            (None, None) => unreachable!("has_live_traces"),
+        };
+        config.services = args.trace_services.clone();
+        if !window_args.all_namespaces {
+            config.namespaces = window_args.namespace.clone();
+        }
+        config.timeout = parse_window(&window_args.query_timeout).context("--query-timeout")?;
+        let window = parse_window(&window_args.window).context("--window")?;
+        let time = meshgraph_traces::TimeWindow::ending_at(collected.at as f64, window)?;
+        let sink = recorder.map(RecorderSink);
+        let read = runtime()?.block_on(meshgraph_traces::collect(
+            &config,
+            time,
+            sink.as_ref()
+                .map(|s| s as &dyn meshgraph_traces::RecordSink),
+        ))?;
+        collected.summaries.push(read.stats.summary_line());
+        collected.warnings.extend(read.warnings);
+        calls.extend(read.calls);
+        any = true;
+    }
+    if any {
+        collected
+            .trace_calls
+            .get_or_insert_with(Vec::new)
+            .extend(calls);
+    }
+    Ok(())
+}
+
+/// Lets the traces collector write into the same recording as Prometheus.
+struct RecorderSink<'a>(&'a Recorder);
+
+impl meshgraph_traces::RecordSink for RecorderSink<'_> {
+    fn write_file(
+        &self,
+        relative: &str,
+        bytes: &[u8],
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.0.write_file(relative, bytes).map_err(|e| e.into())
+    }
+
+    fn add_entry(
+        &self,
+        key: &str,
+        entry: serde_json::Value,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.0.add_entry(key, entry).map_err(|e| e.into())
+    }
 }
 
 /// Queries Prometheus, optionally recording every answer.
@@ -78,19 +223,12 @@ pub fn collect_prometheus(
 ) -> anyhow::Result<Collected> {
     let config = prometheus_config(args)?;
     let plan = query_plan(args, None)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let collected = runtime.block_on(meshgraph_prometheus::collect(&config, &plan, recorder))?;
-    Ok(Collected {
-        source: redact_url(&config.url),
-        at: plan.at.round() as i64,
-        window_seconds: plan.window.as_secs(),
-        summary: Some(collected.stats.summary_line()),
-        observations: collected.observations,
-        warnings: collected.warnings,
-    })
+    let collected = runtime()?.block_on(meshgraph_prometheus::collect(&config, &plan, recorder))?;
+    let mut out = Collected::empty(redact_url(&config.url), plan.at, plan.window);
+    out.summaries.push(collected.stats.summary_line());
+    out.observations = collected.observations;
+    out.warnings = collected.warnings;
+    Ok(out)
 }
 
 /// The URL without userinfo, for output and logs.
@@ -131,8 +269,8 @@ fn prometheus_config(args: &PrometheusArgs) -> anyhow::Result<PrometheusConfig> 
     for header in &args.prometheus_headers {
         let (name, value) = header.split_once('=').ok_or_else(|| {
             anyhow!(
-                "--prometheus-header {name:?} must be NAME=VALUE",
-                name = header.split('=').next().unwrap_or("")
+                "--prometheus-header {:?} must be NAME=VALUE",
+                header.split('=').next().unwrap_or("")
             )
         })?;
         config

@@ -9,11 +9,25 @@ use crate::{Exit, input};
 pub fn run(global: &GlobalArgs, args: &RecordArgs) -> anyhow::Result<Exit> {
     let recorder = Recorder::create(&args.dir)
         .with_context(|| format!("recording into {}", args.dir.display()))?;
-    let collected = input::collect_prometheus(&args.prometheus, Some(&recorder))?;
+    let mut collected = if args.prometheus.prometheus.is_some() {
+        input::collect_prometheus(&args.prometheus, Some(&recorder))?
+    } else {
+        input::Collected::for_traces_only(&args.prometheus)?
+    };
+    input::collect_traces(
+        &args.traces,
+        &args.prometheus,
+        &mut collected,
+        Some(&recorder),
+    )?;
+    if collected.observations.is_empty()
+        && collected.trace_calls.is_none()
+        && args.prometheus.prometheus.is_none()
+    {
+        anyhow::bail!("nothing to record: give --prometheus URL and/or --jaeger/--tempo URL");
+    }
+    collected.report(global.quiet);
     if !global.quiet {
-        if let Some(summary) = &collected.summary {
-            eprintln!("meshgraph: {summary}");
-        }
         eprintln!(
             "meshgraph: recorded {} series into {}; replay with --replay {}",
             collected.observations.len(),

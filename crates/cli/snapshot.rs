@@ -1,7 +1,7 @@
 //! `meshgraph snapshot`.
 
 use anyhow::{Context, anyhow};
-use meshgraph_core::{ClassifyOptions, GraphOptions, build_graph, reconcile};
+use meshgraph_core::{ClassifyOptions, GraphOptions, build_graph};
 use meshgraph_export::{DotOptions, Format, SnapshotMeta, to_dot, to_json, to_svg};
 
 use crate::cli::{GlobalArgs, SnapshotArgs};
@@ -20,19 +20,12 @@ pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
         })?,
     };
     let collected = input::collect(&args.input)?;
-    if !global.quiet {
-        if let Some(summary) = &collected.summary {
-            eprintln!("meshgraph: {summary}");
-        }
-        for warning in &collected.warnings {
-            eprintln!("meshgraph: warning: {warning}");
-        }
-    }
+    collected.report(global.quiet);
     let classify = ClassifyOptions {
         ztunnel_label: args.input.prometheus.ztunnel_label.clone(),
         ..ClassifyOptions::default()
     };
-    let reconciliation = reconcile(&collected.observations, &classify);
+    let reconciliation = collected.reconcile(&classify);
     if global.verbose {
         for note in &reconciliation.notes {
             eprintln!("meshgraph: note: {note}");
@@ -43,6 +36,7 @@ pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
         &GraphOptions {
             graph_type: args.graph.graph_type.into(),
             show_waypoints: args.graph.show_waypoints,
+            show_infra: args.graph.show_infra,
         },
     );
     let mut warnings = collected.warnings.clone();

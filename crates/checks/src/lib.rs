@@ -1,1 +1,116 @@
-//! Findings from configuration and telemetry.
+//! Findings: what is wrong with a mesh, from its configuration and its traffic.
+//!
+//! Each check lives in its own file under `rules/` with its documentation
+//! beside it; [`registry::RULES`] lists every code (codes are never reused).
+//! Configuration checks (MG1xx–MG5xx) read a [`MeshConfig`]; telemetry checks
+//! (MG9xx) read the core's [`meshgraph_core::Reconciliation`] too. A check
+//! whose inputs are missing is skipped with a note, never silently.
+//!
+//! This crate does no IO: renderers return strings.
+
+mod context;
+pub mod docs;
+mod finding;
+pub mod format;
+pub mod registry;
+mod rules;
+
+use std::collections::BTreeSet;
+
+pub use context::{Context, IGNORE_ANNOTATION, Telemetry};
+pub use finding::{Finding, ResourceRef, Severity};
+use meshgraph_config::MeshConfig;
+pub use registry::{Inputs, RESERVED, Rule, RuleDoc, Status, rule};
+
+/// Which checks run.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// Codes not to run or report (`--ignore`).
+    pub ignore: BTreeSet<String>,
+    /// When set, only these codes run.
+    pub only: Option<BTreeSet<String>>,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, Default)]
+pub struct CheckReport {
+    /// Sorted by code, then resource, then path.
+    pub findings: Vec<Finding>,
+    /// Checks skipped for missing inputs, findings silenced by annotations.
+    pub notes: Vec<String>,
+    /// Codes of the checks that ran.
+    pub checked: Vec<String>,
+}
+
+impl CheckReport {
+    /// The most severe finding's severity.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// Runs every selected check.
+pub fn check(
+    config: &MeshConfig,
+    telemetry: Option<Telemetry<'_>>,
+    options: &CheckOptions,
+) -> CheckReport {
+    let cx = Context::new(config, telemetry);
+    let mut findings = context::Findings::default();
+    let mut notes = Vec::new();
+    let mut skipped_for_telemetry = Vec::new();
+    let mut checked = Vec::new();
+    for rule in registry::RULES {
+        if rule.status == Status::Removed
+            || options.ignore.contains(rule.code)
+            || options
+                .only
+                .as_ref()
+                .is_some_and(|only| !only.contains(rule.code))
+        {
+            continue;
+        }
+        if rule.inputs == Inputs::Telemetry && cx.telemetry.is_none() {
+            skipped_for_telemetry.push(rule.code);
+            continue;
+        }
+        (rule.check)(&cx, &mut findings);
+        checked.push(rule.code.to_string());
+    }
+    if !skipped_for_telemetry.is_empty() {
+        notes.push(format!(
+            "skipped {} (they need telemetry; none was given)",
+            skipped_for_telemetry.join(", ")
+        ));
+    }
+    if config.is_empty() {
+        notes
+            .push("no configuration objects were given: MG1xx-MG5xx found nothing to check".into());
+    } else if !cx.has_workloads() {
+        notes.push(
+            "no Pods or workloads in the input: selector checks (MG203, MG303, MG403) report every selector"
+                .into(),
+        );
+    }
+    if findings.silenced > 0 {
+        notes.push(format!(
+            "{} finding(s) silenced by {IGNORE_ANNOTATION} annotations",
+            findings.silenced
+        ));
+    }
+    let mut list = findings.list;
+    list.retain(|f| !options.ignore.contains(&f.code));
+    list.sort_by(|a, b| {
+        (&a.code, &a.resource, &a.path, &a.message).cmp(&(
+            &b.code,
+            &b.resource,
+            &b.path,
+            &b.message,
+        ))
+    });
+    CheckReport {
+        findings: list,
+        notes,
+        checked,
+    }
+}

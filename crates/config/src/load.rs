@@ -223,14 +223,23 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
-/// The first line of a (possibly multi-line, snippet-rendered) parser message.
+/// The first line of a (possibly multi-line, snippet-rendered) parser
+/// message, without its document-relative `line N column M` (the warning
+/// carries the line in the file).
 fn one_line(message: &str) -> String {
-    message
+    let line = message
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
-        .unwrap_or("invalid YAML")
-        .to_string()
+        .unwrap_or("invalid YAML");
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    match line
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((position, rest)) if position.contains("column") => rest.to_string(),
+        _ => line.to_string(),
+    }
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>, warnings: &mut Vec<ConfigWarning>) {

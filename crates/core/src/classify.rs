@@ -19,7 +19,26 @@ pub struct ClassifyOptions {
     pub gateways: BTreeSet<WorkloadRef>,
     /// Infer waypoints from telemetry in addition to the configured ones.
     pub infer_waypoints: bool,
+    /// Workload or app names whose calls are infrastructure (scrapers,
+    /// collectors), hidden from the application graph unless asked for.
+    pub infrastructure: Vec<String>,
+    /// Hosts declared by ServiceEntries, drawn as their own node kind.
+    pub service_entry_hosts: BTreeSet<String>,
 }
+
+/// Callers that are infrastructure, not application, by default.
+pub const DEFAULT_INFRASTRUCTURE: &[&str] = &[
+    "prometheus",
+    "prometheus-server",
+    "prometheus-k8s",
+    "kube-prometheus-stack-prometheus",
+    "otel-collector",
+    "opentelemetry-collector",
+    "jaeger-collector",
+    "kiali",
+    "grafana",
+    "kube-probe",
+];
 
 impl Default for ClassifyOptions {
     fn default() -> Self {
@@ -29,6 +48,11 @@ impl Default for ClassifyOptions {
             waypoints: BTreeSet::new(),
             gateways: BTreeSet::new(),
             infer_waypoints: true,
+            infrastructure: DEFAULT_INFRASTRUCTURE
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            service_entry_hosts: BTreeSet::new(),
         }
     }
 }
@@ -58,13 +82,16 @@ pub struct Classification {
     pub waypoints: BTreeMap<WorkloadRef, WaypointEvidence>,
     pub gateways: BTreeSet<WorkloadRef>,
     pub workloads: BTreeMap<WorkloadRef, WorkloadInfo>,
+    /// Workloads whose calls are infrastructure traffic.
+    pub infrastructure: BTreeSet<WorkloadRef>,
+    pub service_entry_hosts: BTreeSet<String>,
 }
 
 impl Classification {
     pub fn role(&self, workload: &WorkloadRef) -> EndpointRole {
         if self.waypoints.contains_key(workload) {
             EndpointRole::Waypoint
-        } else if self.gateways.contains(workload) {
+        } else if self.gateways.contains(workload) || looks_like_gateway(&workload.name) {
             EndpointRole::Gateway
         } else {
             EndpointRole::Workload
@@ -147,10 +174,25 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
         gateways.remove(w);
     }
 
+    // Workloads captured by ztunnel on their node: they run no sidecar, so an
+    // Envoy reporting `destination` for traffic into them is a waypoint of
+    // Istio 1.21 or older, which reported as `destination` (telemetry-facts.md).
+    let ambient_servers: BTreeSet<WorkloadRef> = observations
+        .iter()
+        .filter(|obs| obs.reporter == Reporter::Destination && is_ztunnel(obs, options))
+        .filter_map(|obs| WorkloadRef::of_peer(&obs.destination))
+        .collect();
     let emitters = observations
         .iter()
         .map(|obs| match obs.reporter {
             Reporter::Waypoint => Emitter::Waypoint,
+            Reporter::Destination
+                if !is_ztunnel(obs, options)
+                    && WorkloadRef::of_peer(&obs.destination)
+                        .is_some_and(|d| ambient_servers.contains(&d)) =>
+            {
+                Emitter::Waypoint
+            }
             Reporter::Source if is_ztunnel(obs, options) => Emitter::ZtunnelSource,
             Reporter::Destination if is_ztunnel(obs, options) => Emitter::ZtunnelDestination,
             Reporter::Destination => Emitter::EnvoyDestination,
@@ -161,11 +203,25 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
         })
         .collect();
 
+    let is_infrastructure = |w: &WorkloadRef, info: &WorkloadInfo| {
+        options
+            .infrastructure
+            .iter()
+            .any(|name| *name == w.name || *name == info.app)
+    };
+    let infrastructure = workloads
+        .iter()
+        .filter(|(w, info)| is_infrastructure(w, info))
+        .map(|(w, _)| w.clone())
+        .collect();
+
     Classification {
         emitters,
         waypoints,
         gateways,
         workloads,
+        infrastructure,
+        service_entry_hosts: options.service_entry_hosts.clone(),
     }
 }
 
@@ -174,16 +230,18 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
 /// for another workload's service, the source of destination-reported series,
 /// and never the destination of a destination-reported series.
 fn infer_waypoints(observations: &[Observation]) -> BTreeSet<WorkloadRef> {
-    let mut called_for: BTreeMap<WorkloadRef, BTreeSet<(String, String)>> = BTreeMap::new();
+    type Service = (String, String);
+    let mut called_for: BTreeMap<WorkloadRef, BTreeSet<(Option<WorkloadRef>, Service)>> =
+        BTreeMap::new();
     let mut forwards: BTreeSet<WorkloadRef> = BTreeSet::new();
     let mut served: BTreeSet<WorkloadRef> = BTreeSet::new();
-    let mut service_backends: BTreeMap<(String, String), BTreeSet<WorkloadRef>> = BTreeMap::new();
+    let mut service_backends: BTreeMap<Service, BTreeSet<WorkloadRef>> = BTreeMap::new();
+    // (client, service) pairs some waypoint reported on.
+    let mut waypoint_reported: BTreeSet<(Option<WorkloadRef>, Service)> = BTreeSet::new();
 
     for obs in observations {
-        let service = (
-            obs.service.effective_namespace().to_string(),
-            obs.service.effective_name().to_string(),
-        );
+        let service = obs.service.identity();
+        let source = WorkloadRef::of_peer(&obs.source);
         let destination = WorkloadRef::of_peer(&obs.destination);
         match obs.reporter {
             Reporter::Source => {
@@ -191,18 +249,20 @@ fn infer_waypoints(observations: &[Observation]) -> BTreeSet<WorkloadRef> {
                     called_for
                         .entry(d.clone())
                         .or_default()
-                        .insert(service.clone());
+                        .insert((source.clone(), service.clone()));
                 }
             }
             Reporter::Destination => {
-                if let Some(s) = WorkloadRef::of_peer(&obs.source) {
-                    forwards.insert(s);
+                if let Some(s) = &source {
+                    forwards.insert(s.clone());
                 }
                 if let Some(d) = &destination {
                     served.insert(d.clone());
                 }
             }
-            Reporter::Waypoint => {}
+            Reporter::Waypoint => {
+                waypoint_reported.insert((source.clone(), service.clone()));
+            }
         }
         if obs.reporter != Reporter::Source
             && let Some(d) = destination
@@ -213,14 +273,21 @@ fn infer_waypoints(observations: &[Observation]) -> BTreeSet<WorkloadRef> {
 
     called_for
         .into_iter()
-        .filter(|(w, services)| {
-            forwards.contains(w)
-                && !served.contains(w)
-                && services.iter().any(|s| {
+        .filter(|(w, calls)| {
+            if served.contains(w) {
+                return false;
+            }
+            // Addressed to another workload's service, and forwarding to it.
+            let in_front_of_others = forwards.contains(w)
+                && calls.iter().any(|(_, s)| {
                     service_backends
                         .get(s)
                         .is_some_and(|backends| backends.iter().any(|b| b != w))
-                })
+                });
+            // An egress waypoint: the same client's calls to the same service
+            // were reported by a waypoint, which names the real destination.
+            let reported_by_waypoint = calls.iter().any(|call| waypoint_reported.contains(call));
+            in_front_of_others || reported_by_waypoint
         })
         .map(|(w, _)| w)
         .collect()

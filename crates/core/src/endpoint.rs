@@ -68,12 +68,14 @@ impl Endpoint {
         }
         let service = &obs.service;
         if service.is_special_cluster() {
-            let name = if service.name.is_empty() || service.name == UNKNOWN {
+            // Passthrough may carry the Host header in destination_service.
+            let known = |v: &String| !v.is_empty() && v != UNKNOWN && !v.contains(".svc.");
+            let host = if known(&service.fqdn) {
                 &service.fqdn
             } else {
                 &service.name
             };
-            return Endpoint::External { host: name.clone() };
+            return Endpoint::External { host: host.clone() };
         }
         if service.is_unknown() {
             return Endpoint::Unknown;

@@ -82,10 +82,11 @@ pub struct L7Figures {
     /// Failed requests per second: no response, 5xx, or non-OK gRPC status.
     pub error_rps: f64,
     pub latency: Histogram,
-    pub request_bytes_per_second: f64,
-    pub response_bytes_per_second: f64,
-    pub grpc_request_messages_per_second: f64,
-    pub grpc_response_messages_per_second: f64,
+    /// `None` when no series of that family exists for the edge.
+    pub request_bytes_per_second: Option<f64>,
+    pub response_bytes_per_second: Option<f64>,
+    pub grpc_request_messages_per_second: Option<f64>,
+    pub grpc_response_messages_per_second: Option<f64>,
 }
 
 impl L7Figures {
@@ -96,10 +97,31 @@ impl L7Figures {
         }
         self.error_rps += other.error_rps;
         self.latency.add(&other.latency);
-        self.request_bytes_per_second += other.request_bytes_per_second;
-        self.response_bytes_per_second += other.response_bytes_per_second;
-        self.grpc_request_messages_per_second += other.grpc_request_messages_per_second;
-        self.grpc_response_messages_per_second += other.grpc_response_messages_per_second;
+        self.request_bytes_per_second = add_present(
+            self.request_bytes_per_second,
+            other.request_bytes_per_second,
+        );
+        self.response_bytes_per_second = add_present(
+            self.response_bytes_per_second,
+            other.response_bytes_per_second,
+        );
+        self.grpc_request_messages_per_second = add_present(
+            self.grpc_request_messages_per_second,
+            other.grpc_request_messages_per_second,
+        );
+        self.grpc_response_messages_per_second = add_present(
+            self.grpc_response_messages_per_second,
+            other.grpc_response_messages_per_second,
+        );
+    }
+}
+
+/// Sums two figures that may be absent: absent stays absent, not zero.
+pub fn add_present(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a + b),
+        (a, None) => a,
+        (None, b) => b,
     }
 }
 

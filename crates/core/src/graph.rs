@@ -15,6 +15,8 @@ pub struct GraphOptions {
     pub graph_type: GraphType,
     /// Draw a call through a waypoint as client → waypoint → server (rule 8).
     pub show_waypoints: bool,
+    /// Keep infrastructure traffic (scrapers, collectors, probes).
+    pub show_infra: bool,
 }
 
 /// A stable, readable node id such as `workload:bookinfo/reviews-v2`.
@@ -44,6 +46,12 @@ pub struct GraphEdge {
     pub services: BTreeSet<String>,
     pub source_principals: BTreeSet<String>,
     pub destination_principals: BTreeSet<String>,
+    /// Sampled spans, when traces were collected and saw the edge.
+    pub traces: Option<crate::traces::TraceFigures>,
+    /// Where the edge was seen once traces were collected.
+    pub seen_in: Option<crate::traces::SeenIn>,
+    /// Infrastructure traffic (shown only with `show_infra`).
+    pub infrastructure: bool,
     /// Indices into [`Reconciliation::edges`].
     pub logical_edges: Vec<usize>,
 }
@@ -60,6 +68,9 @@ impl GraphEdge {
             services: edge.services.clone(),
             source_principals: edge.source_principals.clone(),
             destination_principals: edge.destination_principals.clone(),
+            traces: edge.traces.clone(),
+            seen_in: edge.seen_in,
+            infrastructure: edge.infrastructure,
             logical_edges: vec![index],
         }
     }
@@ -81,6 +92,17 @@ impl GraphEdge {
         self.source_principals.extend(other.source_principals);
         self.destination_principals
             .extend(other.destination_principals);
+        merge_option(
+            &mut self.traces,
+            other.traces,
+            crate::traces::TraceFigures::add,
+        );
+        self.seen_in = match (self.seen_in, other.seen_in) {
+            (Some(a), Some(b)) if a == b => Some(a),
+            (Some(_), Some(_)) => Some(crate::traces::SeenIn::Both),
+            (a, b) => a.or(b),
+        };
+        self.infrastructure &= other.infrastructure;
         self.logical_edges.extend(other.logical_edges);
         self.logical_edges.sort_unstable();
         self.logical_edges.dedup();
@@ -124,8 +146,6 @@ impl MeshGraph {
 struct NodeMapper<'a> {
     rec: &'a Reconciliation,
     graph_type: GraphType,
-    /// For the service graph: the service each workload serves.
-    served_by: BTreeMap<WorkloadRef, String>,
 }
 
 impl NodeMapper<'_> {
@@ -139,6 +159,18 @@ impl NodeMapper<'_> {
                 app: None,
                 version: None,
             },
+            Endpoint::External { host }
+                if self.rec.classification.service_entry_hosts.contains(host) =>
+            {
+                Node {
+                    id: format!("service_entry:{host}"),
+                    kind: NodeKind::ServiceEntry,
+                    namespace: None,
+                    name: host.clone(),
+                    app: None,
+                    version: None,
+                }
+            }
             Endpoint::External { host } => Node {
                 id: format!("external:{host}"),
                 kind: NodeKind::External,
@@ -173,23 +205,13 @@ impl NodeMapper<'_> {
         };
         let level = self.graph_type.as_str();
         let (id, kind, name, version) = match (self.graph_type, special) {
-            (GraphType::Workload, kind) => (
+            // The service graph draws workloads with service nodes in front.
+            (GraphType::Workload | GraphType::Service, kind) => (
                 format!("workload:{w}"),
                 kind.unwrap_or(NodeKind::Workload),
                 w.name.clone(),
                 Some(info.version.clone()),
             ),
-            (GraphType::Service, None) => {
-                if let Some(service) = self.served_by.get(w) {
-                    return service_node(&w.namespace, service);
-                }
-                (
-                    format!("workload:{w}"),
-                    NodeKind::Workload,
-                    w.name.clone(),
-                    Some(info.version.clone()),
-                )
-            }
             (_, Some(kind)) => (
                 format!("{level}:{}/{app}", w.namespace),
                 kind,
@@ -234,21 +256,9 @@ fn service_node(namespace: &str, name: &str) -> Node {
 /// Builds the graph of the requested type from reconciled edges. Rates are
 /// summed, latency histograms summed bucket by bucket, mTLS evidence weighted.
 pub fn build_graph(rec: &Reconciliation, options: &GraphOptions) -> MeshGraph {
-    let mut served_by = BTreeMap::new();
-    if options.graph_type == GraphType::Service {
-        for edge in &rec.edges {
-            if let (Endpoint::Workload(w), Some(fqdn)) =
-                (&edge.destination, edge.services.iter().next())
-            {
-                let name = fqdn.split('.').next().unwrap_or(fqdn).to_string();
-                served_by.entry(w.clone()).or_insert(name);
-            }
-        }
-    }
     let mapper = NodeMapper {
         rec,
         graph_type: options.graph_type,
-        served_by,
     };
 
     let mut nodes: BTreeMap<NodeId, Node> = BTreeMap::new();
@@ -266,20 +276,36 @@ pub fn build_graph(rec: &Reconciliation, options: &GraphOptions) -> MeshGraph {
     };
 
     for (index, logical) in rec.edges.iter().enumerate() {
-        let from = mapper.node(&logical.source);
-        let to = mapper.node(&logical.destination);
-        let edge = GraphEdge::from_logical(logical, index);
-        if options.show_waypoints && !logical.via_waypoint.is_empty() {
-            // Rule 8: client → waypoint → server, the L7 figures on both halves.
-            for waypoint in &logical.via_waypoint {
-                let middle = mapper.node(&Endpoint::Workload(waypoint.clone()));
-                let mut half = edge.clone();
-                half.via_waypoint.clear();
-                add(from.clone(), middle.clone(), half.clone());
-                add(middle, to.clone(), half);
+        if logical.infrastructure && !options.show_infra {
+            continue;
+        }
+        let mut edge = GraphEdge::from_logical(logical, index);
+        // Nodes drawn between caller and callee: the service (service graph,
+        // as Kiali injects it), then the waypoint (rule 8: client → waypoint →
+        // server with the L7 figures on every part, never parallel arrows).
+        let mut path = vec![mapper.node(&logical.source)];
+        if options.graph_type == GraphType::Service
+            && matches!(logical.destination, Endpoint::Workload(_))
+            && let Some(fqdn) = logical.services.iter().next()
+        {
+            let (namespace, name) = meshgraph_model::ServiceRef {
+                fqdn: fqdn.clone(),
+                ..Default::default()
             }
-        } else {
-            add(from, to, edge);
+            .identity();
+            if !namespace.is_empty() {
+                path.push(service_node(&namespace, &name));
+            }
+        }
+        if options.show_waypoints {
+            for waypoint in &logical.via_waypoint {
+                path.push(mapper.node(&Endpoint::Workload(waypoint.clone())));
+            }
+            edge.via_waypoint.clear();
+        }
+        path.push(mapper.node(&logical.destination));
+        for pair in path.windows(2) {
+            add(pair[0].clone(), pair[1].clone(), edge.clone());
         }
     }
 

@@ -20,6 +20,7 @@ pub mod explain;
 pub mod figures;
 pub mod graph;
 pub mod reconcile;
+pub mod traces;
 
 pub use classify::{Classification, ClassifyOptions, classify};
 pub use endpoint::{Endpoint, EndpointRole, WorkloadRef};
@@ -27,3 +28,4 @@ pub use explain::{ExplainedSeries, Explanation, explain, parse_endpoint};
 pub use figures::{Histogram, L4Figures, L7Figures, Security};
 pub use graph::{GraphOptions, MeshGraph, Node, NodeId, build_graph};
 pub use reconcile::{Disposition, LogicalEdge, Reconciliation, reconcile};
+pub use traces::{SeenIn, TraceFigures, merge_traces};

@@ -8,7 +8,7 @@ use meshgraph_model::{Emitter, Layer, Metric, Observation, Protocol, UNKNOWN};
 
 use crate::classify::{Classification, ClassifyOptions, classify};
 use crate::endpoint::{Endpoint, WorkloadRef};
-use crate::figures::{L4Figures, L7Figures, Security};
+use crate::figures::{L4Figures, L7Figures, Security, add_present};
 
 /// One call from one node to another as the application sees it, at workload level.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -30,12 +30,18 @@ pub struct LogicalEdge {
     pub via_waypoint: BTreeSet<WorkloadRef>,
     pub source_principals: BTreeSet<String>,
     pub destination_principals: BTreeSet<String>,
+    /// Traffic from infrastructure (scrapers, collectors), not the application.
+    pub infrastructure: bool,
+    /// Sampled spans, when traces were collected and saw this edge.
+    pub traces: Option<crate::traces::TraceFigures>,
+    /// Where the edge was seen, once traces were collected (`None` without traces).
+    pub seen_in: Option<crate::traces::SeenIn>,
     /// Indices of every observation that touched this edge, for `explain`.
     pub series: Vec<usize>,
 }
 
 impl LogicalEdge {
-    fn new(source: Endpoint, destination: Endpoint) -> Self {
+    pub(crate) fn new(source: Endpoint, destination: Endpoint) -> Self {
         LogicalEdge {
             source,
             destination,
@@ -49,6 +55,9 @@ impl LogicalEdge {
             via_waypoint: BTreeSet::new(),
             source_principals: BTreeSet::new(),
             destination_principals: BTreeSet::new(),
+            infrastructure: false,
+            traces: None,
+            seen_in: None,
             series: Vec::new(),
         }
     }
@@ -98,6 +107,30 @@ pub struct Reconciliation {
     pub notes: Vec<String>,
 }
 
+impl Reconciliation {
+    /// Puts the edges in their stable order (by source, then destination) and
+    /// renumbers every reference to them.
+    pub(crate) fn sort_edges(&mut self) {
+        let mut order: Vec<usize> = (0..self.edges.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (ea, eb) = (&self.edges[a], &self.edges[b]);
+            (&ea.source, &ea.destination).cmp(&(&eb.source, &eb.destination))
+        });
+        let mut new_index = vec![0; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_index[old] = new;
+        }
+        let mut slots: Vec<Option<LogicalEdge>> = std::mem::take(&mut self.edges)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.edges = order.iter().filter_map(|&old| slots[old].take()).collect();
+        for d in &mut self.dispositions {
+            renumber(d, &new_index);
+        }
+    }
+}
+
 /// Precedence of emitters for the rates of one layer: lower is better.
 /// L7: waypoint > envoy-destination > envoy-source/gateway (rule 2, 3).
 /// L4: the same, then ztunnel-source > ztunnel-destination (rule 4).
@@ -139,10 +172,22 @@ fn add_l7(figures: &mut L7Figures, obs: &Observation) {
                 figures.latency.add_bucket(le, obs.value);
             }
         }
-        Metric::RequestBytesSum => figures.request_bytes_per_second += obs.value,
-        Metric::ResponseBytesSum => figures.response_bytes_per_second += obs.value,
-        Metric::RequestMessages => figures.grpc_request_messages_per_second += obs.value,
-        Metric::ResponseMessages => figures.grpc_response_messages_per_second += obs.value,
+        Metric::RequestBytesSum => {
+            figures.request_bytes_per_second =
+                add_present(figures.request_bytes_per_second, Some(obs.value))
+        }
+        Metric::ResponseBytesSum => {
+            figures.response_bytes_per_second =
+                add_present(figures.response_bytes_per_second, Some(obs.value))
+        }
+        Metric::RequestMessages => {
+            figures.grpc_request_messages_per_second =
+                add_present(figures.grpc_request_messages_per_second, Some(obs.value))
+        }
+        Metric::ResponseMessages => {
+            figures.grpc_response_messages_per_second =
+                add_present(figures.grpc_response_messages_per_second, Some(obs.value))
+        }
         _ => {}
     }
 }
@@ -193,8 +238,9 @@ fn security_of(observations: &[Observation], emitters: &[Emitter], series: &[usi
                     security.observed += obs.value;
                 }
                 "none" => security.observed += obs.value,
-                // ztunnel writes `unknown` for plain TCP passthrough.
-                _ if emitters[i].is_ztunnel() => security.observed += obs.value,
+                // Client-side Envoy's `unknown` says nothing, and ztunnel's
+                // `unknown` (plain passthrough) is reported as unknown too
+                // (reconciliation.md, case 11).
                 _ => {}
             }
         }
@@ -215,21 +261,15 @@ fn security_rank(emitter: Emitter) -> u8 {
 }
 
 fn service_key(obs: &Observation) -> (String, String) {
-    (
-        obs.service.effective_namespace().to_string(),
-        obs.service.effective_name().to_string(),
-    )
+    obs.service.identity()
 }
 
 fn service_key_of_fqdn(fqdn: &str) -> (String, String) {
-    let service = meshgraph_model::ServiceRef {
+    meshgraph_model::ServiceRef {
         fqdn: fqdn.to_string(),
         ..Default::default()
-    };
-    (
-        service.effective_namespace().to_string(),
-        service.effective_name().to_string(),
-    )
+    }
+    .identity()
 }
 
 /// Reconciles raw series into logical edges. Never fails: series it cannot
@@ -305,35 +345,25 @@ pub fn reconcile(observations: &[Observation], options: &ClassifyOptions) -> Rec
         &mut notes,
     );
 
-    // Edges created for unattached hops were appended: restore the stable order.
-    let mut order: Vec<usize> = (0..edges.len()).collect();
-    order.sort_by(|&a, &b| {
-        (&edges[a].source, &edges[a].destination).cmp(&(&edges[b].source, &edges[b].destination))
-    });
-    let mut new_index = vec![0; edges.len()];
-    for (new, &old) in order.iter().enumerate() {
-        new_index[old] = new;
+    for edge in &mut edges {
+        edge.infrastructure = edge
+            .source
+            .workload()
+            .is_some_and(|w| classification.infrastructure.contains(w));
     }
-    let mut slots: Vec<Option<LogicalEdge>> = edges.into_iter().map(Some).collect();
-    let edges: Vec<LogicalEdge> = order
-        .iter()
-        .map(|&old| slots[old].take().expect("each edge moved once"))
-        .collect();
     let dispositions = dispositions
         .into_iter()
-        .map(|d| {
-            let mut d = d.expect("every observation gets a disposition");
-            renumber(&mut d, &new_index);
-            d
-        })
+        .map(|d| d.expect("every observation gets a disposition"))
         .collect();
-
-    Reconciliation {
+    let mut rec = Reconciliation {
         edges,
         dispositions,
         classification,
         notes,
-    }
+    };
+    // Edges created for unattached hops were appended: restore the stable order.
+    rec.sort_edges();
+    rec
 }
 
 fn renumber(d: &mut Disposition, new_index: &[usize]) {
@@ -536,9 +566,15 @@ fn attach_client_hops(
             ));
             let mut edge = LogicalEdge::new(
                 client.clone(),
-                Endpoint::Service {
-                    namespace: service.0.clone(),
-                    name: service.1.clone(),
+                if service.0.is_empty() {
+                    Endpoint::External {
+                        host: service.1.clone(),
+                    }
+                } else {
+                    Endpoint::Service {
+                        namespace: service.0.clone(),
+                        name: service.1.clone(),
+                    }
                 },
             );
             for &i in &series {

@@ -75,6 +75,17 @@ pub struct JsonEdge {
     pub services: Vec<String>,
     pub source_principals: Vec<String>,
     pub destination_principals: Vec<String>,
+    /// Traffic from infrastructure (scrapers, collectors); present only with `--show-infra`.
+    pub infrastructure: bool,
+    /// `metrics`, `traces` or `both` when traces were collected, else `null`.
+    pub seen_in: Option<&'static str>,
+    /// Sampled spans behind the edge (a sample count, not a rate).
+    pub trace_spans: Option<u64>,
+    pub trace_errors: Option<u64>,
+    pub trace_latency_p50_ms: Option<f64>,
+    pub trace_latency_p99_ms: Option<f64>,
+    /// A few trace ids to open in Jaeger or Tempo.
+    pub trace_ids: Vec<String>,
 }
 
 impl JsonDocument {
@@ -107,8 +118,8 @@ impl JsonDocument {
                     latency_p50_ms: quantile(0.5),
                     latency_p95_ms: quantile(0.95),
                     latency_p99_ms: quantile(0.99),
-                    request_bytes_per_second: l7.map(|l| l.request_bytes_per_second),
-                    response_bytes_per_second: l7.map(|l| l.response_bytes_per_second),
+                    request_bytes_per_second: l7.and_then(|l| l.request_bytes_per_second),
+                    response_bytes_per_second: l7.and_then(|l| l.response_bytes_per_second),
                     bytes_to_server_per_second: l4.map(|l| l.bytes_to_server),
                     bytes_to_client_per_second: l4.map(|l| l.bytes_to_client),
                     tcp_connections_opened_per_second: l4.map(|l| l.connections_opened),
@@ -124,6 +135,17 @@ impl JsonDocument {
                     services: e.services.iter().cloned().collect(),
                     source_principals: e.source_principals.iter().cloned().collect(),
                     destination_principals: e.destination_principals.iter().cloned().collect(),
+                    infrastructure: e.infrastructure,
+                    seen_in: e.seen_in.map(|s| s.as_str()),
+                    trace_spans: e.traces.as_ref().map(|t| t.spans),
+                    trace_errors: e.traces.as_ref().map(|t| t.errors),
+                    trace_latency_p50_ms: e.traces.as_ref().and_then(|t| t.quantile_ms(0.5)),
+                    trace_latency_p99_ms: e.traces.as_ref().and_then(|t| t.quantile_ms(0.99)),
+                    trace_ids: e
+                        .traces
+                        .as_ref()
+                        .map(|t| t.trace_ids.iter().cloned().collect())
+                        .unwrap_or_default(),
                 }
             })
             .collect();

@@ -261,6 +261,19 @@ impl ServiceRef {
         }
     }
 
+    /// What the call was addressed to, comparable across reporters:
+    /// `(namespace, name)` for a cluster service, `("", host)` for anything else.
+    pub fn identity(&self) -> (String, String) {
+        if self.fqdn.contains(".svc.") || self.fqdn.is_empty() || self.fqdn == UNKNOWN {
+            (
+                self.effective_namespace().to_string(),
+                self.effective_name().to_string(),
+            )
+        } else {
+            (String::new(), self.fqdn.clone())
+        }
+    }
+
     /// `PassthroughCluster`, `BlackHoleCluster` or `InboundPassthroughCluster*`.
     pub fn is_special_cluster(&self) -> bool {
         let name = if self.name.is_empty() {

@@ -13,6 +13,6 @@ mod telemetry;
 pub use builtin::{BUILTIN, builtin, builtin_names};
 pub use spec::{
     CallSpec, DataPlaneMode, GatewayFlavor, GatewaySpec, NamespaceSpec, Scenario, ScenarioError,
-    WaypointSpec, WorkloadSpec,
+    ServiceEntrySpec, WaypointSpec, WorkloadSpec,
 };
-pub use telemetry::{DEFAULT_BUCKETS_MS, LogicalCall, logical_calls};
+pub use telemetry::{CallEnd, DEFAULT_BUCKETS_MS, LogicalCall, logical_calls};

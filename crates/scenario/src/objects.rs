@@ -21,7 +21,11 @@ impl Scenario {
                 DataPlaneMode::None => {}
             }
             if let Some(wp) = &ns.use_waypoint {
-                labels.insert("istio.io/use-waypoint".into(), wp.clone().into());
+                let (namespace, name) = wp.split_once('/').unwrap_or(("", wp));
+                labels.insert("istio.io/use-waypoint".into(), name.into());
+                if !namespace.is_empty() {
+                    labels.insert("istio.io/use-waypoint-namespace".into(), namespace.into());
+                }
             }
             out.push(json!({
                 "apiVersion": "v1", "kind": "Namespace",
@@ -99,6 +103,18 @@ impl Scenario {
                     },
                 }),
             });
+        }
+        for se in &self.service_entries {
+            out.push(json!({
+                "apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
+                "metadata": {"name": se.name, "namespace": se.namespace},
+                "spec": {
+                    "hosts": se.hosts,
+                    "location": "MESH_EXTERNAL",
+                    "resolution": "DNS",
+                    "ports": [{"number": 443, "name": "tls", "protocol": "TLS"}],
+                },
+            }));
         }
         for wp in &self.waypoints {
             out.push(json!({

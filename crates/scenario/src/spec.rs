@@ -29,7 +29,10 @@ pub struct Scenario {
     pub waypoints: Vec<WaypointSpec>,
     #[serde(default)]
     pub gateways: Vec<GatewaySpec>,
+    #[serde(default)]
+    pub service_entries: Vec<ServiceEntrySpec>,
     pub workloads: Vec<WorkloadSpec>,
+    #[serde(default)]
     pub calls: Vec<CallSpec>,
 }
 
@@ -74,6 +77,15 @@ pub struct NamespaceSpec {
 pub struct WaypointSpec {
     pub namespace: String,
     pub name: String,
+}
+
+/// A ServiceEntry: hosts outside the cluster that the mesh knows by name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceEntrySpec {
+    pub namespace: String,
+    pub name: String,
+    pub hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -154,8 +166,13 @@ pub enum CallProtocol {
 pub struct CallSpec {
     /// `namespace/workload`, `namespace/gateway-name` or `unknown` (out of mesh).
     pub from: String,
-    /// `namespace/service`.
+    /// `namespace/service`, or `external:HOST` for a destination outside the
+    /// cluster (a ServiceEntry host, or anything reached through passthrough).
     pub to: String,
+    /// `namespace/name` of an egress waypoint the call goes through (ambient
+    /// clients calling an external host).
+    #[serde(default)]
+    pub egress_waypoint: Option<String>,
     #[serde(default)]
     pub protocol: CallProtocol,
     /// Requests per second (connections per second for TCP).
@@ -177,6 +194,13 @@ pub struct CallSpec {
 }
 
 pub use CallProtocol as Protocol;
+
+impl CallSpec {
+    /// The host of an `external:HOST` destination.
+    pub fn external_host(&self) -> Option<&str> {
+        self.to.strip_prefix("external:").filter(|h| !h.is_empty())
+    }
+}
 
 fn default_error_code() -> u16 {
     503
@@ -242,15 +266,32 @@ impl Scenario {
                     call.from
                 ));
             }
-            let (ns, svc) = call
-                .to
-                .split_once('/')
-                .ok_or_else(|| format!("call to {:?}: expected namespace/service", call.to))?;
-            if self.backends(ns, svc).is_empty() {
-                return Err(format!(
-                    "call to {:?}: no workload serves that service",
-                    call.to
-                ));
+            if let Some(waypoint) = &call.egress_waypoint {
+                let known = waypoint.split_once('/').is_some_and(|(ns, n)| {
+                    self.waypoints
+                        .iter()
+                        .any(|w| w.namespace == ns && w.name == n)
+                });
+                if !known || call.external_host().is_none() {
+                    return Err(format!(
+                        "call to {:?}: egress_waypoint {waypoint:?} must name a declared waypoint, and the call an external:HOST",
+                        call.to
+                    ));
+                }
+            }
+            if call.external_host().is_none() {
+                let (ns, svc) = call.to.split_once('/').ok_or_else(|| {
+                    format!(
+                        "call to {:?}: expected namespace/service or external:HOST",
+                        call.to
+                    )
+                })?;
+                if self.backends(ns, svc).is_empty() {
+                    return Err(format!(
+                        "call to {:?}: no workload serves that service",
+                        call.to
+                    ));
+                }
             }
             if !(call.rps.is_finite() && call.rps >= 0.0 && (0.0..=1.0).contains(&call.error_ratio))
             {
@@ -318,9 +359,19 @@ impl Scenario {
         if name == "none" {
             return None;
         }
+        // `namespace/name` stands for `istio.io/use-waypoint-namespace` plus
+        // `istio.io/use-waypoint`: a waypoint in another namespace.
+        let (namespace, name) = name.split_once('/').unwrap_or((&w.namespace, name));
         self.waypoints
             .iter()
-            .find(|wp| wp.namespace == w.namespace && wp.name == name)
+            .find(|wp| wp.namespace == namespace && wp.name == name)
+    }
+
+    /// The ServiceEntry declaring a host, if any.
+    pub fn service_entry_for(&self, host: &str) -> Option<&ServiceEntrySpec> {
+        self.service_entries
+            .iter()
+            .find(|se| se.hosts.iter().any(|h| h == host))
     }
 
     /// Parsed `istio_version` as (minor, patch) of 1.x; unparsable means the newest.

@@ -23,14 +23,36 @@ const REQUESTS_PER_CONNECTION: f64 = 10.0;
 /// Spread of the log-normal latency distribution.
 const LATENCY_SIGMA: f64 = 0.6;
 
+/// One end of a logical call, named as meshgraph's core names endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CallEnd {
+    Workload {
+        namespace: String,
+        name: String,
+    },
+    /// A host outside the cluster.
+    External(String),
+    /// A peer nobody on the path can identify.
+    Unknown,
+}
+
+impl std::fmt::Display for CallEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallEnd::Workload { namespace, name } => write!(f, "{namespace}/{name}"),
+            CallEnd::External(host) => write!(f, "external {host}"),
+            CallEnd::Unknown => f.write_str("unknown"),
+        }
+    }
+}
+
 /// The truth a scenario's telemetry encodes: one application-level call from a
-/// client workload to a backend workload.
+/// client workload to a backend workload (or an external host).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogicalCall {
-    /// `(namespace, workload)`; `None` when the server cannot identify the caller.
-    pub source: Option<(String, String)>,
-    pub destination: (String, String),
-    pub service: (String, String),
+    /// `Unknown` when the server cannot identify the caller.
+    pub source: CallEnd,
+    pub destination: CallEnd,
     /// `http`, `grpc` or `tcp` as an observer of this path can tell.
     pub observed_protocol: &'static str,
     pub rps: f64,
@@ -59,7 +81,13 @@ enum ClientProxy<'a> {
 }
 
 fn paths<'a>(scenario: &'a Scenario, call: &'a crate::spec::CallSpec) -> Vec<Path<'a>> {
-    let (ns, svc) = call.to.split_once('/').expect("validated");
+    let Some((ns, svc)) = call
+        .to
+        .split_once('/')
+        .filter(|_| call.external_host().is_none())
+    else {
+        return Vec::new();
+    };
     let backends = scenario.backends(ns, svc);
     let weight = |w: &WorkloadSpec| {
         if call.weights.is_empty() {
@@ -108,11 +136,17 @@ pub fn logical_calls(scenario: &Scenario) -> Vec<LogicalCall> {
         for path in paths(scenario, call) {
             let source = match path.client {
                 Some(ClientProxy::Sidecar(w)) | Some(ClientProxy::Ambient(w)) => {
-                    Some((w.namespace.clone(), w.name.clone()))
+                    CallEnd::Workload {
+                        namespace: w.namespace.clone(),
+                        name: w.name.clone(),
+                    }
                 }
-                Some(ClientProxy::Gateway(g)) => Some((g.namespace.clone(), g.workload_name())),
+                Some(ClientProxy::Gateway(g)) => CallEnd::Workload {
+                    namespace: g.namespace.clone(),
+                    name: g.workload_name(),
+                },
                 // The server cannot identify a caller without identity.
-                Some(ClientProxy::Unmeshed(_)) | None => None,
+                Some(ClientProxy::Unmeshed(_)) | None => CallEnd::Unknown,
             };
             let client_sees_l7 = matches!(
                 path.client,
@@ -121,7 +155,7 @@ pub fn logical_calls(scenario: &Scenario) -> Vec<LogicalCall> {
             let l7_observed = client_sees_l7
                 || path.backend_mode == DataPlaneMode::Sidecar
                 || path.waypoint.is_some();
-            if source.is_none() && path.backend_mode == DataPlaneMode::None {
+            if source == CallEnd::Unknown && path.backend_mode == DataPlaneMode::None {
                 continue; // nobody reports it
             }
             let observed_protocol = match (call.protocol, l7_observed) {
@@ -132,11 +166,10 @@ pub fn logical_calls(scenario: &Scenario) -> Vec<LogicalCall> {
             let rps = call.rps * path.share;
             out.push(LogicalCall {
                 source,
-                destination: (path.backend.namespace.clone(), path.backend.name.clone()),
-                service: (
-                    path.backend.namespace.clone(),
-                    path.backend.service.clone().unwrap_or_default(),
-                ),
+                destination: CallEnd::Workload {
+                    namespace: path.backend.namespace.clone(),
+                    name: path.backend.name.clone(),
+                },
                 observed_protocol,
                 rps,
                 error_rps: if observed_protocol == "tcp" {
@@ -152,8 +185,109 @@ pub fn logical_calls(scenario: &Scenario) -> Vec<LogicalCall> {
                 via_waypoint: path.waypoint.map(|w| (w.namespace.clone(), w.name.clone())),
             });
         }
+        if let Some(external) = external_call(scenario, call) {
+            out.push(external.logical);
+        }
     }
     out
+}
+
+/// A call to a host outside the cluster, resolved.
+struct ExternalCall<'a> {
+    client: ClientProxy<'a>,
+    host: &'a str,
+    waypoint: Option<&'a WaypointSpec>,
+    service: ServiceRef,
+    logical: LogicalCall,
+}
+
+/// How a call to `external:HOST` travels and what it looks like as a logical
+/// call: sidecars and gateways see it as L7 (PassthroughCluster or the
+/// ServiceEntry host), ambient clients through an egress waypoint as L7 via
+/// the waypoint, ambient clients without one only as TCP to an unknown peer
+/// (ztunnel does not know the host: case 10).
+fn external_call<'a>(
+    scenario: &'a Scenario,
+    call: &'a crate::spec::CallSpec,
+) -> Option<ExternalCall<'a>> {
+    let host = call.external_host()?;
+    let client = match scenario.client(&call.from)? {
+        Client::Gateway(g) => ClientProxy::Gateway(g),
+        Client::Workload(w) => match scenario.mode_of(w) {
+            DataPlaneMode::Sidecar => ClientProxy::Sidecar(w),
+            DataPlaneMode::Ambient => ClientProxy::Ambient(w),
+            DataPlaneMode::None => return None, // nobody reports it
+        },
+    };
+    let waypoint = call.egress_waypoint.as_deref().and_then(|r| {
+        let (ns, name) = r.split_once('/')?;
+        scenario
+            .waypoints
+            .iter()
+            .find(|w| w.namespace == ns && w.name == name)
+    });
+    let waypoint = waypoint.filter(|_| matches!(client, ClientProxy::Ambient(_)));
+    // Istio names a ServiceEntry host in the destination_service labels;
+    // anything else is PassthroughCluster with the Host header.
+    let service = match scenario.service_entry_for(host) {
+        Some(se) => ServiceRef {
+            fqdn: host.into(),
+            name: host.into(),
+            namespace: se.namespace.clone(),
+        },
+        None => ServiceRef {
+            fqdn: host.into(),
+            name: "PassthroughCluster".into(),
+            namespace: "unknown".into(),
+        },
+    };
+    let source = match client {
+        ClientProxy::Sidecar(w) | ClientProxy::Ambient(w) | ClientProxy::Unmeshed(w) => {
+            CallEnd::Workload {
+                namespace: w.namespace.clone(),
+                name: w.name.clone(),
+            }
+        }
+        ClientProxy::Gateway(g) => CallEnd::Workload {
+            namespace: g.namespace.clone(),
+            name: g.workload_name(),
+        },
+    };
+    let l7_observed = !matches!(client, ClientProxy::Ambient(_)) || waypoint.is_some();
+    let observed_protocol = match (call.protocol, l7_observed) {
+        (Protocol::Tcp, _) | (_, false) => "tcp",
+        (Protocol::Grpc, true) => "grpc",
+        (Protocol::Http, true) => "http",
+    };
+    let destination = if l7_observed || waypoint.is_some() {
+        CallEnd::External(host.into())
+    } else {
+        CallEnd::Unknown
+    };
+    let logical = LogicalCall {
+        source,
+        destination,
+        observed_protocol,
+        rps: call.rps,
+        error_rps: if observed_protocol == "tcp" {
+            0.0
+        } else {
+            call.rps * call.error_ratio
+        },
+        connections_per_second: if call.protocol == Protocol::Tcp {
+            call.rps
+        } else {
+            call.rps / REQUESTS_PER_CONNECTION
+        },
+        via_waypoint: waypoint.map(|w| (w.namespace.clone(), w.name.clone())),
+    };
+    Some(ExternalCall {
+        client,
+        host,
+        waypoint,
+        service,
+        logical,
+    })
 }
 
 /// Standard normal CDF through erf (Abramowitz and Stegun 7.1.26, |error| < 1.5e-7).
@@ -480,6 +614,18 @@ impl Scenario {
                 };
                 emit_path(&mut emit, &path, &shape, minor, patch);
             }
+            if let Some(external) = external_call(self, call) {
+                let shape = Shape {
+                    rps: call.rps,
+                    error_ratio: call.error_ratio,
+                    error_code: call.error_code,
+                    latency_ms: call.latency_ms,
+                    request_bytes: call.request_bytes,
+                    response_bytes: call.response_bytes,
+                    protocol: call.protocol,
+                };
+                emit_external(&mut emit, &external, &shape);
+            }
         }
         merge_identical_series(emit.out)
     }
@@ -522,6 +668,89 @@ fn series<'p>(
         policy,
         scrape,
     }
+}
+
+fn emit_external(emit: &mut Emitter<'_>, call: &ExternalCall<'_>, shape: &Shape) {
+    let unknown = Peer::unknown();
+    match call.client {
+        ClientProxy::Sidecar(_) | ClientProxy::Gateway(_) => {
+            let (client, scrape) = match call.client {
+                ClientProxy::Gateway(g) => (
+                    emit.gateway_peer(g),
+                    envoy_scrape(&g.namespace, &g.workload_name(), None, None),
+                ),
+                ClientProxy::Sidecar(w) | ClientProxy::Ambient(w) | ClientProxy::Unmeshed(w) => (
+                    emit.workload_peer(w),
+                    envoy_scrape(&w.namespace, &w.name, Some(&w.app), Some(&w.version)),
+                ),
+            };
+            emit.envoy(
+                &series(
+                    Reporter::Source,
+                    &client,
+                    &unknown,
+                    &call.service,
+                    "unknown",
+                    &scrape,
+                ),
+                shape,
+            );
+        }
+        ClientProxy::Ambient(w) => {
+            let client = emit.workload_peer(w);
+            let ztunnel = ztunnel_scrape(&w.name);
+            match call.waypoint {
+                // Case 12: client -> egress waypoint (hop), waypoint -> host (the call).
+                Some(wp) => {
+                    let waypoint = emit.waypoint_peer(wp);
+                    let (src, dst) = (emit.ztunnel_view(&client), emit.ztunnel_view(&waypoint));
+                    emit.l4(
+                        &series(
+                            Reporter::Source,
+                            &src,
+                            &dst,
+                            &call.service,
+                            "mutual_tls",
+                            &ztunnel,
+                        ),
+                        shape,
+                    );
+                    let mut wp_scrape = envoy_scrape(&wp.namespace, &wp.name, None, None);
+                    wp_scrape.insert(
+                        "gateway_networking_k8s_io_gateway_name".into(),
+                        wp.name.clone(),
+                    );
+                    emit.envoy(
+                        &series(
+                            Reporter::Waypoint,
+                            &client,
+                            &unknown,
+                            &call.service,
+                            "mutual_tls",
+                            &wp_scrape,
+                        ),
+                        shape,
+                    );
+                }
+                // Case 10: ztunnel passes the connection through and knows
+                // neither the host nor the peer; `unknown` security.
+                None => {
+                    let src = emit.ztunnel_view(&client);
+                    let none = ServiceRef {
+                        fqdn: "unknown".into(),
+                        name: "unknown".into(),
+                        namespace: "unknown".into(),
+                    };
+                    emit.l4(
+                        &series(Reporter::Source, &src, &unknown, &none, "unknown", &ztunnel),
+                        shape,
+                    );
+                }
+            }
+        }
+        ClientProxy::Unmeshed(_) => {}
+    }
+    let _ = call.host;
 }
 
 fn emit_path(emit: &mut Emitter<'_>, path: &Path<'_>, shape: &Shape, minor: u32, patch: u32) {

@@ -95,9 +95,10 @@ impl Warnings {
 
 /// Decodes one answer, recognising its format. `source_name` (a URL without
 /// credentials, or a file path) is named in every error and warning.
+///
+/// Several JSON objects one after the other (a streamed `/api/v3/traces`
+/// answer, one `{"result": ...}` per chunk) are read as one answer.
 pub fn decode(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
-    let envelope: Envelope<'_> =
-        serde_json::from_slice(bytes).map_err(|e| json_error(&e, bytes, source_name))?;
     let mut w = Warnings {
         source: source_name.to_string(),
         list: Vec::new(),
@@ -105,49 +106,79 @@ pub fn decode(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
     };
     let mut spans = Vec::new();
     let mut search = Vec::new();
+    let mut format = None;
+    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Envelope<'_>>();
+    loop {
+        let envelope = match stream.next() {
+            None if format.is_none() => {
+                return Err(TracesError::Truncated {
+                    source_name: source_name.to_string(),
+                    bytes: bytes.len(),
+                });
+            }
+            None => break,
+            Some(Err(e)) => return Err(json_error(&e, bytes, source_name)),
+            Some(Ok(envelope)) => envelope,
+        };
+        let this = one_envelope(envelope, source_name, &mut spans, &mut search, &mut w)?;
+        if format.is_some_and(|f| f != this) {
+            return Err(TracesError::Decode {
+                source_name: source_name.to_string(),
+                location: Some(format!("byte {}", stream.byte_offset())),
+                reason: format!("a {this} object follows a {} one", format.expect("checked")),
+            });
+        }
+        format = Some(this);
+    }
+    dedupe(&mut spans);
+    Ok(Decoded {
+        format: format.expect("at least one object was read"),
+        spans,
+        search,
+        warnings: w.finish(),
+    })
+}
+
+fn one_envelope(
+    envelope: Envelope<'_>,
+    source_name: &str,
+    spans: &mut Vec<Span>,
+    search: &mut Vec<SearchHit>,
+    w: &mut Warnings,
+) -> Result<Format, TracesError> {
     let format = if let Some(result) = envelope.result {
-        let data: TracesData<'_> = part(result, "result", &mut w).unwrap_or_default();
-        otlp_resource_spans(
-            &data.resource_spans,
-            "result.resourceSpans",
-            &mut spans,
-            &mut w,
-        );
+        let data: TracesData<'_> = part(result, "result", w).unwrap_or_default();
+        otlp_resource_spans(&data.resource_spans, "result.resourceSpans", spans, w);
         Format::JaegerV3
     } else if let Some(list) = envelope.resource_spans {
-        let list: Vec<&RawValue> = part(list, "resourceSpans", &mut w).unwrap_or_default();
-        otlp_resource_spans(&list, "resourceSpans", &mut spans, &mut w);
+        let list: Vec<&RawValue> = part(list, "resourceSpans", w).unwrap_or_default();
+        otlp_resource_spans(&list, "resourceSpans", spans, w);
         Format::Otlp
     } else if let Some(list) = envelope.batches {
-        let list: Vec<&RawValue> = part(list, "batches", &mut w).unwrap_or_default();
-        otlp_resource_spans(&list, "batches", &mut spans, &mut w);
+        let list: Vec<&RawValue> = part(list, "batches", w).unwrap_or_default();
+        otlp_resource_spans(&list, "batches", spans, w);
         Format::Tempo
     } else if let Some(trace) = envelope.trace {
-        let data: TracesData<'_> = part(trace, "trace", &mut w).unwrap_or_default();
-        otlp_resource_spans(
-            &data.resource_spans,
-            "trace.resourceSpans",
-            &mut spans,
-            &mut w,
-        );
+        let data: TracesData<'_> = part(trace, "trace", w).unwrap_or_default();
+        otlp_resource_spans(&data.resource_spans, "trace.resourceSpans", spans, w);
         Format::Tempo
     } else if let Some(traces) = envelope.traces {
-        let list: Vec<&RawValue> = part(traces, "traces", &mut w).unwrap_or_default();
+        let list: Vec<&RawValue> = part(traces, "traces", w).unwrap_or_default();
         for (i, raw) in list.iter().enumerate() {
-            if let Some(hit) = part::<TempoHit<'_>>(raw, &format!("traces[{i}]"), &mut w) {
-                search.push(search_hit(hit, i, &mut w));
+            if let Some(hit) = part::<TempoHit<'_>>(raw, &format!("traces[{i}]"), w) {
+                search.push(search_hit(hit, i, w));
             }
         }
         Format::TempoSearch
     } else if let Some(data) = envelope.data {
-        let list: Vec<&RawValue> = part(data, "data", &mut w).unwrap_or_default();
+        let list: Vec<&RawValue> = part(data, "data", w).unwrap_or_default();
         for (i, raw) in list.iter().enumerate() {
-            if let Some(trace) = part::<V1Trace<'_>>(raw, &format!("data[{i}]"), &mut w) {
-                v1_trace(trace, &format!("data[{i}]"), &mut spans, &mut w);
+            if let Some(trace) = part::<V1Trace<'_>>(raw, &format!("data[{i}]"), w) {
+                v1_trace(trace, &format!("data[{i}]"), spans, w);
             }
         }
         if let Some(errors) = envelope.errors {
-            v1_errors(errors, &mut w);
+            v1_errors(errors, w);
         }
         Format::JaegerV1
     } else if envelope.spans.is_some() {
@@ -155,7 +186,7 @@ pub fn decode(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
             spans: envelope.spans,
             processes: envelope.processes,
         };
-        v1_trace(trace, "the trace", &mut spans, &mut w);
+        v1_trace(trace, "the trace", spans, w);
         Format::JaegerV1
     } else if let Some(error) = envelope.error {
         return Err(TracesError::Server {
@@ -174,19 +205,15 @@ pub fn decode(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
             reason: "no result, resourceSpans, batches, trace, traces or data key".into(),
         });
     };
-    dedupe(&mut spans);
-    Ok(Decoded {
-        format,
-        spans,
-        search,
-        warnings: w.finish(),
-    })
+    Ok(format)
 }
 
-/// Drops repeated spans (same trace, span id and kind), keeping the first.
-fn dedupe(spans: &mut Vec<Span>) {
+/// Drops repeated spans (same [`Span::identity`]), keeping the first.
+pub(crate) fn dedupe(spans: &mut Vec<Span>) {
     let mut seen = HashSet::new();
-    spans.retain(|s| seen.insert((s.trace_id.clone(), s.span_id.clone(), s.kind)));
+    let keep: Vec<bool> = spans.iter().map(|s| seen.insert(s.identity())).collect();
+    let mut keep = keep.into_iter();
+    spans.retain(|_| keep.next().unwrap_or(true));
 }
 
 fn json_error(e: &serde_json::Error, bytes: &[u8], source_name: &str) -> TracesError {

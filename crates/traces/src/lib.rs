@@ -302,8 +302,7 @@ pub(crate) fn from_decoded(answers: Vec<Decoded>) -> TracesCollected {
             spans.extend(hit.spans);
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    spans.retain(|s| seen.insert((s.trace_id.clone(), s.span_id.clone(), s.kind)));
+    decode::dedupe(&mut spans);
     if searched > 0 {
         warnings.push(format!(
             "{searched} trace(s) come from a Tempo search answer, which holds only matched spans without parent ids: only tagged waypoint spans give calls; fetch the traces by id for the rest"

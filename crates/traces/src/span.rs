@@ -101,6 +101,19 @@ impl Span {
             .filter(|s| !s.is_empty())
     }
 
+    /// What makes a span the same span when it is read twice (from two
+    /// answers, or twice in one): ids, kind, service, name and start.
+    pub fn identity(&self) -> (&str, &str, SpanKind, Option<&str>, &str, Option<u64>) {
+        (
+            &self.trace_id,
+            &self.span_id,
+            self.kind,
+            self.service_name(),
+            &self.name,
+            self.start_unix_nanos,
+        )
+    }
+
     /// Duration in milliseconds, when known.
     pub fn duration_ms(&self) -> Option<f64> {
         self.duration_nanos.map(|n| n as f64 / 1e6)

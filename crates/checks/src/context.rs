@@ -1,0 +1,502 @@
+//! What checks read (configuration, telemetry) and how they report.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use meshgraph_config::{Kind, MeshConfig, Object, hosts, scalar_text, selector_matches};
+use meshgraph_core::Reconciliation;
+use meshgraph_model::Observation;
+use serde_json::Value;
+
+use crate::finding::{Finding, ResourceRef};
+use crate::registry;
+
+/// Telemetry for the MG9xx checks: the raw series and what the core made of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Telemetry<'a> {
+    pub observations: &'a [Observation],
+    pub reconciliation: &'a Reconciliation,
+}
+
+/// Everything a check may look at.
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub config: &'a MeshConfig,
+    pub telemetry: Option<Telemetry<'a>>,
+    pub(crate) hosts: HostRegistry,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(config: &'a MeshConfig, telemetry: Option<Telemetry<'a>>) -> Self {
+        Context {
+            config,
+            telemetry,
+            hosts: HostRegistry::build(config),
+        }
+    }
+
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &'a Object> {
+        self.config.of_kind(kind)
+    }
+
+    /// The Service `name` in `namespace`.
+    pub fn service(&self, namespace: &str, name: &str) -> Option<&'a Object> {
+        self.config
+            .of_kind(Kind::Service)
+            .find(|s| s.name() == name && s.effective_namespace() == namespace)
+    }
+
+    /// The Service a cluster-local FQDN names.
+    pub fn service_by_fqdn(&self, fqdn: &str) -> Option<&'a Object> {
+        let (name, namespace) = hosts::split_service_fqdn(fqdn)?;
+        self.service(namespace, name)
+    }
+
+    /// Pods and pod templates matching `selector`, in `namespace` (`None`: anywhere).
+    pub fn selected(
+        &self,
+        selector: &BTreeMap<String, String>,
+        namespace: Option<&str>,
+    ) -> Vec<&'a Object> {
+        self.config
+            .pod_carriers()
+            .filter(|o| namespace.is_none_or(|ns| o.effective_namespace() == ns))
+            .filter(|o| {
+                o.pod_template()
+                    .is_some_and(|p| selector_matches(selector, &p.labels))
+            })
+            .collect()
+    }
+
+    /// Whether the input holds any pod or workload at all.
+    pub fn has_workloads(&self) -> bool {
+        self.config.pod_carriers().next().is_some()
+    }
+
+    /// The object a resource reference names, if in the input.
+    pub fn object(&self, resource: &ResourceRef) -> Option<&'a Object> {
+        self.config.objects.iter().find(|o| {
+            o.kind.as_str() == resource.kind
+                && o.name() == resource.name
+                && o.namespace() == resource.namespace.as_deref()
+        })
+    }
+
+    /// A workload (Deployment, StatefulSet, DaemonSet) by the name Istio's
+    /// telemetry gives it (`destination_workload`).
+    pub fn workload(&self, namespace: &str, name: &str) -> Option<&'a Object> {
+        self.config.objects.iter().find(|o| {
+            matches!(
+                o.kind,
+                Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet
+            ) && o.name() == name
+                && o.effective_namespace() == namespace
+        })
+    }
+
+    /// The mTLS mode in force for a pod (template) in `namespace` with `labels`:
+    /// workload PeerAuthentication, then namespace, then mesh (root namespace),
+    /// else Istio's default PERMISSIVE. Returns the mode and the policy that set it.
+    pub fn effective_mtls(
+        &self,
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> (String, Option<&'a Object>) {
+        let root = self.config.settings.root_namespace.as_str();
+        let mode_of = |pa: &Object| {
+            pa.spec_at(&["mtls", "mode"])
+                .and_then(scalar_text)
+                .unwrap_or_else(|| "UNSET".into())
+        };
+        let pas: Vec<&Object> = self.of_kind(Kind::PeerAuthentication).collect();
+        let workload = pas.iter().find(|pa| {
+            pa.effective_namespace() == namespace
+                && pa
+                    .selector()
+                    .is_some_and(|s| !s.is_empty() && selector_matches(&s, labels))
+        });
+        let ns_level = pas
+            .iter()
+            .find(|pa| pa.effective_namespace() == namespace && pa.selector().is_none());
+        let mesh = pas
+            .iter()
+            .find(|pa| pa.effective_namespace() == root && pa.selector().is_none());
+        for pa in [workload, ns_level, mesh].into_iter().flatten() {
+            let mode = mode_of(pa);
+            if mode != "UNSET" {
+                return (mode, Some(pa));
+            }
+        }
+        ("PERMISSIVE".into(), None)
+    }
+}
+
+/// Collects findings, applying the registry's defaults and per-object ignores.
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub(crate) list: Vec<Finding>,
+    /// Findings silenced by `meshgraph.io/ignore` annotations.
+    pub(crate) silenced: usize,
+    /// A scratch finding for silenced ones, so builders still work.
+    scratch: Option<Finding>,
+}
+
+/// The annotation that silences codes on one object.
+pub const IGNORE_ANNOTATION: &str = "meshgraph.io/ignore";
+
+/// Whether an object's `meshgraph.io/ignore` annotation lists `code`.
+pub fn object_ignores(object: &Object, code: &str) -> bool {
+    let listed = |text: &str| text.split([',', ' ']).any(|c| c.trim() == code);
+    object.annotation(IGNORE_ANNOTATION).is_some_and(listed)
+        || object
+            .pod_template()
+            .and_then(|p| p.annotations.get(IGNORE_ANNOTATION).cloned())
+            .is_some_and(|a| listed(&a))
+}
+
+impl Findings {
+    fn blank(code: &str, resource: ResourceRef, message: String) -> Finding {
+        let rule = registry::rule(code).unwrap_or_else(|| panic!("{code} is not in the registry"));
+        Finding {
+            code: rule.code.to_string(),
+            name: rule.name.to_string(),
+            severity: rule.severity,
+            istio_code: rule.istio_code.map(str::to_string),
+            resource,
+            path: None,
+            message,
+            evidence: Vec::new(),
+            source: None,
+        }
+    }
+
+    /// A finding about an object of the input.
+    pub fn add(&mut self, code: &str, object: &Object, message: impl Into<String>) -> &mut Finding {
+        let mut finding = Self::blank(code, ResourceRef::of(object), message.into());
+        finding.source = object.source.clone();
+        if object_ignores(object, code) {
+            self.silenced += 1;
+            return self.scratch.insert(finding);
+        }
+        self.list.push(finding);
+        self.list.last_mut().expect("just pushed")
+    }
+
+    /// A finding about something that may not be an input object (telemetry).
+    pub fn add_ref(
+        &mut self,
+        code: &str,
+        resource: ResourceRef,
+        object: Option<&Object>,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        if let Some(o) = object {
+            return self.add(code, o, message);
+        }
+        self.list.push(Self::blank(code, resource, message.into()));
+        self.list.last_mut().expect("just pushed")
+    }
+}
+
+/// A host that destinations can resolve to: a Service or a ServiceEntry host.
+#[derive(Debug, Clone)]
+pub(crate) struct HostEntry {
+    pub ports: Vec<u32>,
+}
+
+/// Istio's view of which hosts each namespace can see (exportTo honoured):
+/// keys are (scope, FQDN) where scope is `*` or a namespace.
+#[derive(Debug, Default)]
+pub(crate) struct HostRegistry {
+    entries: BTreeMap<(String, String), HostEntry>,
+}
+
+impl HostRegistry {
+    fn build(config: &MeshConfig) -> HostRegistry {
+        let mut entries = BTreeMap::new();
+        for se in config.of_kind(Kind::ServiceEntry) {
+            let ns = se.effective_namespace();
+            let ports = spec_port_numbers(se.spec.get("ports"), "number");
+            let scopes = scopes(&se.export_to(), ns);
+            for host in se.spec_strings("hosts") {
+                for scope in &scopes {
+                    entries.insert(
+                        (scope.clone(), hosts::fqdn(&host, ns)),
+                        HostEntry {
+                            ports: ports.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        for svc in config.of_kind(Kind::Service) {
+            let ns = svc.effective_namespace();
+            let ports = svc
+                .service_ports()
+                .iter()
+                .map(|p| p.port)
+                .collect::<Vec<_>>();
+            for scope in scopes(&svc.export_to(), ns) {
+                entries.insert(
+                    (scope, hosts::service_fqdn(svc.name(), ns)),
+                    HostEntry {
+                        ports: ports.clone(),
+                    },
+                );
+            }
+        }
+        HostRegistry { entries }
+    }
+
+    /// Resolves `host` as seen from an object in `namespace` exported to
+    /// `export_to` (Istio's `GetDestinationHost`): exported-to-all hosts, then
+    /// the object's export scopes, then wildcard ServiceEntry hosts.
+    pub fn lookup(&self, namespace: &str, export_to: &[String], host: &str) -> Option<&HostEntry> {
+        let fqdn = hosts::fqdn(host, namespace);
+        if let Some(e) = self.entries.get(&("*".to_string(), fqdn.clone())) {
+            return Some(e);
+        }
+        let own = [namespace.to_string()];
+        let scopes: &[String] = if export_to.is_empty() {
+            &own
+        } else {
+            export_to
+        };
+        for scope in scopes {
+            let scope = if scope == "." {
+                namespace
+            } else {
+                scope.as_str()
+            };
+            if let Some(e) = self.entries.get(&(scope.to_string(), fqdn.clone())) {
+                return Some(e);
+            }
+        }
+        let wanted = fqdn.trim_start_matches('*');
+        self.entries.iter().find_map(|((scope, se_host), e)| {
+            let suffix = se_host.strip_prefix('*')?;
+            (scope == "*" || scope == namespace)
+                .then_some(())
+                .filter(|_| wanted.ends_with(suffix))
+                .map(|_| e)
+        })
+    }
+
+    /// Whether a host is visible from `namespace` at all.
+    pub fn visible(&self, namespace: &str, host: &str) -> bool {
+        self.lookup(namespace, &[], host).is_some()
+    }
+}
+
+/// Export scopes of an object: `*` when exported everywhere, `.` resolved.
+fn scopes(export_to: &[String], namespace: &str) -> Vec<String> {
+    if export_to.is_empty() || export_to.iter().any(|e| e == "*") {
+        return vec!["*".to_string()];
+    }
+    export_to
+        .iter()
+        .map(|e| {
+            if e == "." {
+                namespace.to_string()
+            } else {
+                e.clone()
+            }
+        })
+        .collect()
+}
+
+fn spec_port_numbers(ports: Option<&Value>, key: &str) -> Vec<u32> {
+    ports
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.get(key).and_then(Value::as_u64))
+        .map(|n| n as u32)
+        .collect()
+}
+
+/// One destination of a VirtualService route or mirror.
+#[derive(Debug, Clone)]
+pub(crate) struct Destination<'a> {
+    pub path: String,
+    pub host: Option<&'a str>,
+    pub subset: Option<&'a str>,
+    pub port: Option<u64>,
+}
+
+/// Every route and mirror destination of a VirtualService, HTTP, TCP and TLS.
+pub(crate) fn vs_destinations(vs: &Object) -> Vec<Destination<'_>> {
+    let mut out = Vec::new();
+    fn dest(v: Option<&Value>, path: String) -> Destination<'_> {
+        let v = v.filter(|v| v.is_object());
+        Destination {
+            path,
+            host: v.and_then(|d| d.get("host")).and_then(Value::as_str),
+            subset: v.and_then(|d| d.get("subset")).and_then(Value::as_str),
+            port: v
+                .and_then(|d| d.get("port"))
+                .and_then(|p| p.get("number"))
+                .and_then(Value::as_u64),
+        }
+    }
+    for proto in ["http", "tcp", "tls"] {
+        let Some(Value::Array(routes)) = vs.spec.get(proto) else {
+            continue;
+        };
+        for (i, route) in routes.iter().enumerate() {
+            if let Some(Value::Array(items)) = route.get("route") {
+                for (j, item) in items.iter().enumerate() {
+                    out.push(dest(
+                        item.get("destination"),
+                        format!("spec/{proto}[{i}]/route[{j}]/destination"),
+                    ));
+                }
+            }
+            if proto == "http" {
+                if let Some(m) = route.get("mirror").filter(|m| m.is_object()) {
+                    out.push(dest(Some(m), format!("spec/http[{i}]/mirror")));
+                }
+                if let Some(Value::Array(mirrors)) = route.get("mirrors") {
+                    for (j, m) in mirrors.iter().enumerate() {
+                        out.push(dest(
+                            m.get("destination"),
+                            format!("spec/http[{i}]/mirrors[{j}]/destination"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether a VirtualService applies to sidecars (no `gateways`, or `mesh` among them).
+pub(crate) fn vs_is_mesh_bound(vs: &Object) -> bool {
+    let gateways = vs.spec_strings("gateways");
+    gateways.is_empty() || gateways.iter().any(|g| g == "mesh")
+}
+
+/// The subset names each DestinationRule host (FQDN) defines.
+pub(crate) fn subsets_by_host(config: &MeshConfig) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for dr in config.of_kind(Kind::DestinationRule) {
+        let Some(host) = dr.spec.get("host").and_then(Value::as_str) else {
+            continue;
+        };
+        let names = dr
+            .spec
+            .get("subsets")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.get("name").and_then(Value::as_str).map(str::to_string));
+        out.entry(hosts::fqdn(host, dr.effective_namespace()))
+            .or_default()
+            .extend(names);
+    }
+    out
+}
+
+/// DestinationRule subsets with their labels and paths.
+pub(crate) fn dr_subsets(dr: &Object) -> Vec<(usize, String, BTreeMap<String, String>)> {
+    dr.spec
+        .get("subsets")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, s)| {
+            (
+                i,
+                s.get("name").and_then(scalar_text).unwrap_or_default(),
+                meshgraph_config::string_map(s.get("labels")),
+            )
+        })
+        .collect()
+}
+
+/// `key=value,...` for messages.
+pub(crate) fn labels_text(labels: &BTreeMap<String, String>) -> String {
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Every `tls.mode` set in a DestinationRule, with its path.
+pub(crate) fn dr_tls_modes(dr: &Object) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut policy = |p: Option<&Value>, path: String| {
+        let Some(p) = p else { return };
+        if let Some(mode) = p
+            .get("tls")
+            .and_then(|t| t.get("mode"))
+            .and_then(Value::as_str)
+        {
+            out.push((format!("{path}/tls/mode"), mode.to_string()));
+        }
+        if let Some(Value::Array(ports)) = p.get("portLevelSettings") {
+            for (i, port) in ports.iter().enumerate() {
+                if let Some(mode) = port
+                    .get("tls")
+                    .and_then(|t| t.get("mode"))
+                    .and_then(Value::as_str)
+                {
+                    out.push((
+                        format!("{path}/portLevelSettings[{i}]/tls/mode"),
+                        mode.to_string(),
+                    ));
+                }
+            }
+        }
+    };
+    policy(dr.spec.get("trafficPolicy"), "spec/trafficPolicy".into());
+    if let Some(Value::Array(subsets)) = dr.spec.get("subsets") {
+        for (i, s) in subsets.iter().enumerate() {
+            policy(
+                s.get("trafficPolicy"),
+                format!("spec/subsets[{i}]/trafficPolicy"),
+            );
+        }
+    }
+    out
+}
+
+impl<'a> Context<'a> {
+    /// The resource a telemetry workload stands for: its Deployment (or
+    /// StatefulSet, DaemonSet) when in the input, else a `Workload` reference.
+    pub(crate) fn workload_resource(
+        &self,
+        w: &meshgraph_core::WorkloadRef,
+    ) -> (ResourceRef, Option<&'a Object>) {
+        match self.workload(&w.namespace, &w.name) {
+            Some(o) => (ResourceRef::of(o), Some(o)),
+            None => (
+                ResourceRef::new("Workload", Some(&w.namespace), w.name.clone()),
+                None,
+            ),
+        }
+    }
+
+    /// Pod labels of a telemetry workload: from its template when in the input,
+    /// else `app`/`version` as the telemetry names them.
+    pub(crate) fn workload_labels(
+        &self,
+        w: &meshgraph_core::WorkloadRef,
+    ) -> BTreeMap<String, String> {
+        if let Some(p) = self
+            .workload(&w.namespace, &w.name)
+            .and_then(|o| o.pod_template())
+        {
+            return p.labels;
+        }
+        let mut labels = BTreeMap::new();
+        if let Some(t) = self.telemetry
+            && let Some(info) = t.reconciliation.classification.workloads.get(w)
+        {
+            labels.insert("app".to_string(), info.app.clone());
+            labels.insert("version".to_string(), info.version.clone());
+        }
+        labels
+    }
+}

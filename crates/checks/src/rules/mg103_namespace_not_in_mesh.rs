@@ -1,0 +1,39 @@
+//! MG103 namespace-not-in-mesh.
+
+use meshgraph_config::{Enrollment, Kind};
+
+use crate::context::{Context, Findings};
+use crate::registry::RuleDoc;
+
+pub(crate) const DOC: RuleDoc = RuleDoc {
+    what: "A Namespace with none of `istio-injection`, `istio.io/rev` or \
+`istio.io/dataplane-mode=ambient`. System namespaces (`kube-system`, `kube-public`, \
+`kube-node-lease`, `local-path-storage`, the Istio root namespace) are skipped, and so is a \
+namespace labelled `istio-injection=disabled`, which is a deliberate choice.",
+    why: "Workloads deployed there join the mesh neither as sidecars nor through ztunnel: they get \
+no mTLS and appear as `unknown` sources to meshed services.",
+    fix: "Label the namespace for the data plane you use: `kubectl label namespace NS \
+istio-injection=enabled` (sidecars) or `istio.io/dataplane-mode=ambient` (ambient), then restart \
+sidecar workloads. Label it `istio-injection=disabled` to keep it out on purpose.",
+    example: "```yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: bookinfo   # no enrollment label: MG103\n```",
+};
+
+pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
+    for ns in cx.of_kind(Kind::Namespace) {
+        if cx.config.is_system_namespace(ns.name()) {
+            continue;
+        }
+        let e = Enrollment::of(ns);
+        if e.injection_enabled || e.injection_disabled || e.revision.is_some() || e.ambient {
+            continue;
+        }
+        out.add(
+            "MG103",
+            ns,
+            format!(
+                "Namespace {} is not enrolled in the mesh (no istio-injection, istio.io/rev or ambient label)",
+                ns.name()
+            ),
+        );
+    }
+}

@@ -1,0 +1,68 @@
+//! MG206 conflicting-virtual-services.
+
+use std::collections::BTreeSet;
+
+use meshgraph_config::{Kind, Object, hosts};
+
+use crate::context::{Context, Findings, vs_is_mesh_bound};
+use crate::registry::RuleDoc;
+
+pub(crate) const DOC: RuleDoc = RuleDoc {
+    what: "Two VirtualServices bound to the mesh (no `gateways`, or `mesh` among them) with the \
+same host, as an FQDN, whose `exportTo` scopes overlap (exported everywhere, or to the same \
+namespace).",
+    why: "Sidecars use only one VirtualService per host; which one is not defined, so half the \
+routing rules silently do nothing.",
+    fix: "Merge the routes into one VirtualService per host, or narrow `exportTo` so each client \
+namespace sees one.",
+    example: "```yaml\n# foo/productpage and foo/bogus-productpage both claim host productpage: MG206 on both\n```",
+};
+
+/// Export scope of a VirtualService: `*` when everywhere, else its own namespace.
+fn scope(vs: &Object) -> String {
+    let export = vs.export_to();
+    if export.is_empty() || export.iter().any(|e| e == "*") {
+        "*".into()
+    } else {
+        vs.effective_namespace().to_string()
+    }
+}
+
+pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
+    let vss: Vec<(&Object, String, BTreeSet<String>)> = cx
+        .of_kind(Kind::VirtualService)
+        .filter(|vs| vs_is_mesh_bound(vs))
+        .map(|vs| {
+            let ns = vs.effective_namespace();
+            let hosts = vs
+                .spec_strings("hosts")
+                .iter()
+                .map(|h| hosts::fqdn(h, ns))
+                .collect();
+            (vs, scope(vs), hosts)
+        })
+        .collect();
+    for (i, (vs, scope_a, hosts_a)) in vss.iter().enumerate() {
+        let mut with = Vec::new();
+        for (j, (other, scope_b, hosts_b)) in vss.iter().enumerate() {
+            if i == j || !(scope_a == "*" || scope_b == "*" || scope_a == scope_b) {
+                continue;
+            }
+            if let Some(h) = hosts_a.intersection(hosts_b).next() {
+                with.push(format!("{} (host {h})", other.display_name()));
+            }
+        }
+        if with.is_empty() {
+            continue;
+        }
+        let f = out.add(
+            "MG206",
+            vs,
+            format!(
+                "VirtualService conflicts with {} for the mesh gateway",
+                with.join(", ")
+            ),
+        );
+        f.at("spec/hosts");
+    }
+}

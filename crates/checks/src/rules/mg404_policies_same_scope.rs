@@ -1,0 +1,83 @@
+//! MG404 policies-at-same-scope.
+
+use std::collections::BTreeMap;
+
+use meshgraph_config::{Kind, Object, selector_matches};
+
+use crate::context::{Context, Findings};
+use crate::registry::RuleDoc;
+
+pub(crate) const DOC: RuleDoc = RuleDoc {
+    what: "More than one PeerAuthentication, Sidecar or Telemetry without a workload selector in \
+one namespace, or several with selectors that select the same pod.",
+    why: "Istio applies only one of them (the oldest) and ignores the others without telling: the \
+configuration in force is not the one that was reviewed.",
+    fix: "Merge them into one namespace-wide resource, or make the selectors disjoint.",
+    example: "```yaml\n# Sidecars has-conflict-1 and has-conflict-2 in namespace ns2, neither with a workloadSelector: MG404 on both\n```",
+};
+
+const KINDS: &[Kind] = &[Kind::PeerAuthentication, Kind::Sidecar, Kind::Telemetry];
+
+pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
+    for &kind in KINDS {
+        let policies: Vec<&Object> = cx.of_kind(kind).collect();
+        let mut by_ns: BTreeMap<&str, Vec<&Object>> = BTreeMap::new();
+        for p in &policies {
+            if p.selector().is_none_or(|s| s.is_empty()) {
+                by_ns.entry(p.effective_namespace()).or_default().push(p);
+            }
+        }
+        for (ns, list) in by_ns {
+            if list.len() < 2 {
+                continue;
+            }
+            let names: Vec<&str> = list.iter().map(|p| p.name()).collect();
+            for p in list {
+                out.add(
+                    "MG404",
+                    p,
+                    format!(
+                        "several {kind}s without a workload selector in namespace {ns}: {}",
+                        names.join(", ")
+                    ),
+                )
+                .istio_code((kind == Kind::Sidecar).then_some("IST0111"));
+            }
+        }
+        // Selectors overlapping on one pod.
+        for pod in cx.config.pod_carriers() {
+            let Some(view) = pod.pod_template() else {
+                continue;
+            };
+            let hits: Vec<&Object> = policies
+                .iter()
+                .copied()
+                .filter(|p| p.effective_namespace() == pod.effective_namespace())
+                .filter(|p| {
+                    p.selector()
+                        .is_some_and(|s| !s.is_empty() && selector_matches(&s, &view.labels))
+                })
+                .collect();
+            if hits.len() < 2 {
+                continue;
+            }
+            for p in &hits {
+                let others: Vec<&str> = hits
+                    .iter()
+                    .filter(|o| o.name() != p.name())
+                    .map(|o| o.name())
+                    .collect();
+                out.add(
+                    "MG404",
+                    p,
+                    format!(
+                        "{kind} selects {} together with {}",
+                        pod.display_name(),
+                        others.join(", ")
+                    ),
+                )
+                .istio_code((kind == Kind::Sidecar).then_some("IST0110"));
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! MG406 unknown-source-namespace.
+
+use meshgraph_config::{Kind, hosts::namespace_pattern_matches, string_list};
+use serde_json::Value;
+
+use crate::context::{Context, Findings};
+use crate::registry::RuleDoc;
+
+pub(crate) const DOC: RuleDoc = RuleDoc {
+    what: "An AuthorizationPolicy rule whose `from[].source.namespaces` or `notNamespaces` entry \
+(exact, `prefix-*`, `*-suffix`) matches no namespace of the input (Namespace objects and the \
+namespaces objects live in).",
+    why: "A typo in a namespace makes an ALLOW rule allow nothing, or a DENY rule deny nothing.",
+    fix: "Correct the namespace name or pattern.",
+    example: "```yaml\n  rules:\n  - from:\n    - source:\n        namespaces: [\"*-bogus\"]   # MG406\n```",
+};
+
+pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
+    let known = cx.config.namespace_names();
+    for ap in cx.of_kind(Kind::AuthorizationPolicy) {
+        for (i, rule) in ap
+            .spec
+            .get("rules")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            for (j, from) in rule
+                .get("from")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                for field in ["namespaces", "notNamespaces"] {
+                    let patterns = string_list(from.get("source").and_then(|s| s.get(field)));
+                    for (k, pattern) in patterns.iter().enumerate() {
+                        if known
+                            .iter()
+                            .any(|ns| namespace_pattern_matches(pattern, ns))
+                        {
+                            continue;
+                        }
+                        out.add(
+                            "MG406",
+                            ap,
+                            format!("source {field} entry {pattern:?} matches no namespace"),
+                        )
+                        .at(format!("spec/rules[{i}]/from[{j}]/source/{field}[{k}]"));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! MG502 waypoint-not-deployed.
+
+use meshgraph_config::Kind;
+use serde_json::Value;
+
+use crate::context::{Context, Findings};
+use crate::finding::ResourceRef;
+use crate::registry::RuleDoc;
+
+pub(crate) const DOC: RuleDoc = RuleDoc {
+    what: "A Namespace, Service, ServiceEntry, Pod or workload labelled \
+`istio.io/use-waypoint: NAME` where NAME (in `istio.io/use-waypoint-namespace`, else the same \
+namespace) is no Gateway of class `istio-waypoint` in the input.",
+    why: "Traffic for it is sent to a waypoint that does not exist: L7 policy and routing are not \
+applied, and with some Istio versions the traffic is dropped.",
+    fix: "Deploy the waypoint (`istioctl waypoint apply -n NS --name NAME`), or correct or remove \
+the label.",
+    example: "```yaml\nmetadata:\n  labels:\n    istio.io/use-waypoint: waypoint   # no Gateway waypoint of class istio-waypoint: MG502\n```",
+};
+
+pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
+    let waypoints = cx.config.waypoints();
+    for u in cx.config.waypoint_uses() {
+        if waypoints
+            .iter()
+            .any(|w| w.namespace == u.waypoint_namespace && w.name == u.waypoint_name)
+        {
+            continue;
+        }
+        let other_class = cx
+            .of_kind(Kind::KubeGateway)
+            .find(|g| {
+                g.name() == u.waypoint_name && g.effective_namespace() == u.waypoint_namespace
+            })
+            .and_then(|g| {
+                g.spec
+                    .get("gatewayClassName")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            });
+        let resource = ResourceRef::new(
+            u.kind.as_str(),
+            (!u.namespace.is_empty()).then_some(u.namespace.as_str()),
+            u.name.clone(),
+        );
+        let object = cx.config.objects.iter().find(|o| {
+            o.kind == u.kind
+                && o.name() == u.name
+                && (u.kind == Kind::Namespace || o.effective_namespace() == u.namespace)
+        });
+        let message = match other_class {
+            Some(class) => format!(
+                "waypoint {}/{} is a Gateway of class {class}, not istio-waypoint",
+                u.waypoint_namespace, u.waypoint_name
+            ),
+            None => format!(
+                "waypoint {}/{} is not deployed",
+                u.waypoint_namespace, u.waypoint_name
+            ),
+        };
+        out.add_ref("MG502", resource, object, message)
+            .at("metadata/labels/istio.io~1use-waypoint");
+    }
+}

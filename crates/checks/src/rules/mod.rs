@@ -1,0 +1,37 @@
+//! One check per file, each with its documentation beside it.
+
+pub(crate) mod mg101_missing_sidecar;
+pub(crate) mod mg102_partially_meshed;
+pub(crate) mod mg103_namespace_not_in_mesh;
+pub(crate) mod mg104_conflicting_enrollment_labels;
+pub(crate) mod mg105_workload_out_of_mesh;
+pub(crate) mod mg201_destination_host_not_found;
+pub(crate) mod mg202_subset_not_defined;
+pub(crate) mod mg203_subset_matches_no_workload;
+pub(crate) mod mg204_destination_rule_host_not_found;
+pub(crate) mod mg205_duplicate_destination_rules;
+pub(crate) mod mg206_conflicting_virtual_services;
+pub(crate) mod mg207_destination_port;
+pub(crate) mod mg208_two_part_host;
+pub(crate) mod mg209_port_name_protocol;
+pub(crate) mod mg301_gateway_not_found;
+pub(crate) mod mg302_host_not_in_gateway;
+pub(crate) mod mg303_gateway_selects_nothing;
+pub(crate) mod mg304_conflicting_gateways;
+pub(crate) mod mg305_route_reference_unresolved;
+pub(crate) mod mg401_mtls_conflict;
+pub(crate) mod mg402_mutual_tls_without_proxy;
+pub(crate) mod mg403_selector_matches_nothing;
+pub(crate) mod mg404_policies_same_scope;
+pub(crate) mod mg405_negative_condition;
+pub(crate) mod mg406_unknown_source_namespace;
+pub(crate) mod mg501_ambient_sidecar_mixed;
+pub(crate) mod mg502_waypoint_not_deployed;
+pub(crate) mod mg503_waypoint_outside_ambient;
+pub(crate) mod mg504_l7_without_waypoint;
+pub(crate) mod mg901_subset_bypassed;
+pub(crate) mod mg902_edge_error_rate;
+pub(crate) mod mg903_unknown_sources;
+pub(crate) mod mg904_plaintext_into_strict;
+pub(crate) mod mg905_service_without_workloads;
+pub(crate) mod mg906_proxy_missing_from_telemetry;

@@ -1,0 +1,240 @@
+//! Traces through the binary: real captures from Kiali and Jaeger (read where
+//! they are, in ../shared/fixtures/traces), merged with metrics, and a local
+//! HTTP server replaying a recorded Jaeger answer.
+
+use std::path::Path;
+use std::process::Command;
+
+use meshgraph_prometheus::testing::{Canned, CannedServer};
+use serde_json::Value;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/traces");
+
+fn snapshot(args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+        .arg("snapshot")
+        .args(args)
+        .args(["-o", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(FIXTURES).join(name).display().to_string()
+}
+
+fn pairs(doc: &Value) -> Vec<(String, String)> {
+    doc["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["source"].as_str().unwrap().to_string(),
+                e["target"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    (a.to_string(), b.to_string())
+}
+
+#[test]
+fn kialis_tempo_bookinfo_trace_gives_the_sidecar_call_chain() {
+    let doc = snapshot(&[
+        "--traces-file",
+        &fixture("kiali-tempo-bookinfo-sidecar-trace.json"),
+        "--graph-type",
+        "workload",
+    ]);
+    assert_eq!(
+        pairs(&doc),
+        vec![
+            pair(
+                "workload:bookinfo/productpage-v1",
+                "workload:bookinfo/details-v1"
+            ),
+            pair(
+                "workload:bookinfo/productpage-v1",
+                "workload:bookinfo/reviews-v2"
+            ),
+            pair(
+                "workload:bookinfo/reviews-v2",
+                "workload:bookinfo/ratings-v1"
+            ),
+            pair(
+                "workload:istio-system/istio-ingressgateway",
+                "workload:bookinfo/productpage-v1"
+            ),
+        ]
+    );
+    for edge in doc["edges"].as_array().unwrap() {
+        assert_eq!(edge["seen_in"], "traces");
+        assert!(edge["rps"].is_null(), "traces are samples, not rates");
+        assert_eq!(edge["trace_spans"], 1);
+        assert_eq!(edge["trace_ids"][0], "3ba55609c3cde49649cd77d1f9dcd936");
+    }
+    let gateway = doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == "istio-ingressgateway")
+        .unwrap();
+    assert_eq!(gateway["kind"], "gateway");
+}
+
+#[test]
+fn jaegers_v3_hotrod_trace_gives_frontend_to_route_driver_and_customer() {
+    let doc = snapshot(&["--traces-file", &fixture("jaeger-v3-hotrod-trace.json")]);
+    let edges = pairs(&doc);
+    for target in ["route", "driver", "customer"] {
+        assert!(
+            edges.contains(&pair(
+                "workload:unknown/frontend",
+                &format!("workload:unknown/{target}")
+            )),
+            "frontend -> {target} missing in {edges:?}"
+        );
+    }
+    let redis = doc["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["target"] == "external:redis-manual")
+        .unwrap();
+    assert_eq!(redis["trace_spans"], 14);
+    assert_eq!(redis["trace_errors"], 3);
+}
+
+#[test]
+fn metrics_and_traces_agree_and_one_sided_edges_are_marked() {
+    let doc = snapshot(&[
+        "--demo",
+        "bookinfo-sidecar",
+        "--traces-file",
+        &fixture("kiali-tempo-bookinfo-sidecar-trace.json"),
+        "--traces-file",
+        &fixture("jaeger-v3-hotrod-trace.json"),
+    ]);
+    let seen = |s: &str, t: &str| {
+        doc["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["source"] == s && e["target"] == t)
+            .map(|e| e["seen_in"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no edge {s} -> {t}"))
+    };
+    assert_eq!(
+        seen(
+            "workload:bookinfo/productpage-v1",
+            "workload:bookinfo/reviews-v2"
+        ),
+        "both"
+    );
+    assert_eq!(
+        seen(
+            "workload:istio-system/istio-ingressgateway",
+            "workload:bookinfo/productpage-v1"
+        ),
+        "both"
+    );
+    assert_eq!(
+        seen(
+            "workload:bookinfo/productpage-v1",
+            "workload:bookinfo/reviews-v1"
+        ),
+        "metrics"
+    );
+    assert_eq!(
+        seen("workload:unknown/frontend", "workload:unknown/route"),
+        "traces"
+    );
+    let both = doc["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["source"] == "workload:bookinfo/reviews-v2"
+                && e["target"] == "workload:bookinfo/ratings-v1"
+        })
+        .unwrap();
+    assert!(
+        (both["rps"].as_f64().unwrap() - 4.0).abs() < 1e-9,
+        "rates still come from metrics"
+    );
+    assert_eq!(both["trace_spans"], 1);
+}
+
+#[test]
+fn a_local_jaeger_serving_a_recorded_answer_is_read_through_v3() {
+    // A recorded real Jaeger /api/v3/traces answer (jaeger-ui's HotROD fixture).
+    let trace = std::fs::read(Path::new(FIXTURES).join("jaeger-v3-hotrod-trace.json")).unwrap();
+    let server = CannedServer::start(vec![
+        Canned::json(r#"{"services":["frontend"]}"#),
+        Canned::json(trace),
+    ]);
+    let url = format!("{}/jaeger", server.url());
+    let doc = snapshot(&[
+        "--jaeger",
+        &url,
+        "--trace-service",
+        "frontend",
+        "--at",
+        "2026-11-25T02:00:00Z",
+        "--window",
+        "10m",
+    ]);
+    assert!(pairs(&doc).contains(&pair("workload:unknown/frontend", "workload:unknown/route")));
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    assert!(
+        paths.iter().all(|p| p.starts_with("/jaeger/api/v3/")),
+        "{paths:?}"
+    );
+    let trace_queries: Vec<&&str> = paths
+        .iter()
+        .filter(|p| p.starts_with("/jaeger/api/v3/traces?"))
+        .collect();
+    assert!(!trace_queries.is_empty(), "{paths:?}");
+    for query in trace_queries {
+        assert!(query.contains("query.service_name=frontend"), "{query}");
+        assert!(
+            query.contains("query.start_time_max=2026-11-25T0"),
+            "the window ends at --at: {query}"
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_jaeger_is_one_line_and_exit_two() {
+    let port = meshgraph_prometheus::testing::free_port();
+    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+        .args([
+            "snapshot",
+            "--jaeger",
+            &format!("http://u:secret@127.0.0.1:{port}"),
+            "--trace-service",
+            "x",
+            "--query-timeout",
+            "2s",
+            "-o",
+            "g.json",
+        ])
+        .current_dir(tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("secret"));
+    assert!(stderr.contains("127.0.0.1"), "{stderr}");
+}
