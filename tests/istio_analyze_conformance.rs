@@ -105,10 +105,7 @@ fn istio_analyze_cases_match() {
     let mut matched = 0;
     let mut matched_all_checks = 0;
     let mut failures = Vec::new();
-    println!(
-        "{:<50} {:>8} {:>8}  {}",
-        "case", "expected", "got", "result"
-    );
+    println!("{:<50} {:>8} {:>8}  result", "case", "expected", "got");
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let (got, want) = run_case(case, true);

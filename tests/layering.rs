@@ -20,6 +20,8 @@ fn layers() -> BTreeMap<&'static str, u8> {
         ("meshgraph-checks", 2),
         ("meshgraph-export", 3),
         ("meshgraph", 4),
+        // The benchmark binary measures every layer.
+        ("meshgraph-bench", 4),
     ])
 }
 

@@ -7,13 +7,10 @@ use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 use meshgraph_checks::format::{TextOptions, render_json, render_junit, render_sarif, render_text};
 use meshgraph_checks::{CheckOptions, Severity, Telemetry, check, registry};
-use meshgraph_config::{LoadOptions, MeshConfig};
-use meshgraph_core::{ClassifyOptions, WorkloadRef, reconcile};
-use meshgraph_scenario::{builtin, builtin_names};
 
 use crate::Exit;
-use crate::cli::GlobalArgs;
-use crate::output;
+use crate::cli::{GlobalArgs, InputArgs};
+use crate::{input, output};
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum CheckFormat {
@@ -49,9 +46,9 @@ impl From<FailOn> for Severity {
 pub struct CheckArgs {
     /// Manifests, directories (read recursively) or `-` for stdin
     pub paths: Vec<PathBuf>,
-    /// A manifest, directory or `-` (repeatable)
-    #[arg(long = "filename", short = 'f', value_name = "PATH")]
-    pub files: Vec<PathBuf>,
+    /// Telemetry (same flags as `snapshot`) and `-f` manifests
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub format: CheckFormat,
@@ -61,10 +58,6 @@ pub struct CheckArgs {
     /// Finding codes not to run (repeatable or comma-separated), e.g. MG105,MG209
     #[arg(long, value_name = "CODE", value_delimiter = ',')]
     pub ignore: Vec<String>,
-    /// Check a built-in scenario (its objects and its telemetry): bookinfo-sidecar,
-    /// bookinfo-ambient, bookinfo-waypoint (default), bookinfo-mixed
-    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "bookinfo-waypoint")]
-    pub demo: Option<String>,
     /// Namespace holding mesh-wide policies
     #[arg(long, value_name = "NAMESPACE", default_value = "istio-system")]
     pub root_namespace: String,
@@ -84,47 +77,21 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
         }
         ignore.insert(code);
     }
-    let paths: Vec<PathBuf> = args.paths.iter().chain(&args.files).cloned().collect();
-    if paths.is_empty() && args.demo.is_none() {
-        bail!("nothing to check: give manifest paths, -f PATH, `-` for stdin, or --demo");
+    let collected = input::collect(&args.input, &args.paths, true)?;
+    if !collected.has_telemetry && args.paths.is_empty() && args.input.files.is_empty() {
+        bail!(
+            "nothing to check: give manifest paths, -f PATH, `-` for stdin, telemetry flags or --demo"
+        );
     }
-
-    let (mut config, warnings) =
-        MeshConfig::load(&paths, &LoadOptions::default()).context("reading manifests")?;
-    let mut notes: Vec<String> = warnings.iter().map(|w| format!("warning: {w}")).collect();
-
-    let mut observations = Vec::new();
-    let mut telemetry_source = None;
-    if let Some(name) = &args.demo {
-        let Some(scenario) = builtin(name) else {
-            let names: Vec<&str> = builtin_names().collect();
-            bail!(
-                "no built-in scenario {name:?}; choose one of {}",
-                names.join(", ")
-            );
-        };
-        let scenario = scenario?;
-        let (demo, demo_warnings) = MeshConfig::from_values(scenario.objects());
-        notes.extend(demo_warnings.iter().map(|w| format!("warning: {w}")));
-        config.extend(demo);
-        observations = scenario.telemetry();
-        telemetry_source = Some(format!("demo:{name}"));
-    }
-    config.settings.root_namespace = args.root_namespace.clone();
-
-    let reconciliation = telemetry_source.as_ref().map(|_| {
-        let classify = ClassifyOptions {
-            waypoints: config
-                .waypoints()
-                .into_iter()
-                .map(|w| WorkloadRef::new(w.namespace, w.name))
-                .collect(),
-            ..ClassifyOptions::default()
-        };
-        reconcile(&observations, &classify)
+    collected.report(global.quiet);
+    let mut notes: Vec<String> = Vec::new();
+    let reconciliation = collected.has_telemetry.then(|| {
+        collected.reconcile(&collected.classify_options(&args.input.prometheus.ztunnel_label))
     });
+    let mut config = collected.config.clone();
+    config.settings.root_namespace = args.root_namespace.clone();
     let telemetry = reconciliation.as_ref().map(|r| Telemetry {
-        observations: &observations,
+        observations: &collected.observations,
         reconciliation: r,
     });
     let options = CheckOptions { ignore, only: None };

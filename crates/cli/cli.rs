@@ -64,6 +64,10 @@ pub enum Command {
 /// Where the telemetry comes from.
 #[derive(Debug, Args)]
 pub struct InputArgs {
+    /// Kubernetes and Istio manifests or `kubectl get -o yaml` dumps (file, directory
+    /// or `-`; repeatable): they name waypoints, gateways and ServiceEntry hosts
+    #[arg(long = "filename", short = 'f', value_name = "PATH")]
+    pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub prometheus: PrometheusArgs,
     #[command(flatten)]

@@ -1,19 +1,16 @@
 //! `meshgraph explain SRC DST`.
 
 use anyhow::bail;
-use meshgraph_core::{ClassifyOptions, Endpoint, explain, parse_endpoint};
+use meshgraph_core::{Endpoint, explain, parse_endpoint};
 use meshgraph_export::{explain_json, explain_text};
 
 use crate::cli::{ExplainArgs, ExplainFormat, GlobalArgs};
 use crate::{Exit, input, output};
 
 pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> anyhow::Result<Exit> {
-    let collected = input::collect(&args.input)?;
+    let collected = input::collect(&args.input, &[], false)?;
     collected.report(global.quiet);
-    let classify = ClassifyOptions {
-        ztunnel_label: args.input.prometheus.ztunnel_label.clone(),
-        ..ClassifyOptions::default()
-    };
+    let classify = collected.classify_options(&args.input.prometheus.ztunnel_label);
     let rec = collected.reconcile(&classify);
     let (source, destination) = (
         parse_endpoint(&args.source),

@@ -8,10 +8,19 @@ use meshgraph_model::trace::TraceCall;
 use meshgraph_prometheus::{Auth, PrometheusConfig, QueryPlan, Recorder, parse_at, parse_window};
 use meshgraph_scenario::{Scenario, builtin, builtin_names};
 
+use std::path::PathBuf;
+
+use meshgraph_config::{Kind, LoadOptions, MeshConfig};
+use meshgraph_core::{ClassifyOptions, WorkloadRef};
+
 use crate::cli::{InputArgs, PrometheusArgs, TraceArgs};
 
 /// Observations plus what the output should say about where they came from.
 pub struct Collected {
+    /// Kubernetes and Istio objects: from `-f`, and a scenario's own objects.
+    pub config: MeshConfig,
+    /// Whether any telemetry source (metrics or traces) was given.
+    pub has_telemetry: bool,
     pub observations: Vec<Observation>,
     /// `None` when no trace source was given.
     pub trace_calls: Option<Vec<TraceCall>>,
@@ -32,6 +41,8 @@ impl Collected {
 
     fn empty(source: String, at: f64, window: Duration) -> Collected {
         Collected {
+            config: MeshConfig::default(),
+            has_telemetry: true,
             observations: Vec::new(),
             trace_calls: None,
             source,
@@ -41,9 +52,7 @@ impl Collected {
             summaries: Vec::new(),
         }
     }
-}
 
-impl Collected {
     /// The collectors' summaries and warnings on stderr, unless `quiet`.
     pub fn report(&self, quiet: bool) {
         if quiet {
@@ -57,11 +66,31 @@ impl Collected {
         }
     }
 
+    /// What the configuration tells the classification: waypoints and
+    /// ServiceEntry hosts (gateways and waypoints are also inferred).
+    pub fn classify_options(&self, ztunnel_label: &str) -> ClassifyOptions {
+        let service_entry_hosts = self
+            .config
+            .of_kind(Kind::ServiceEntry)
+            .filter_map(|se| se.spec.get("hosts").and_then(|h| h.as_array()))
+            .flatten()
+            .filter_map(|h| h.as_str().map(str::to_string))
+            .collect();
+        ClassifyOptions {
+            ztunnel_label: ztunnel_label.to_string(),
+            waypoints: self
+                .config
+                .waypoints()
+                .into_iter()
+                .map(|w| WorkloadRef::new(w.namespace, w.name))
+                .collect(),
+            service_entry_hosts,
+            ..ClassifyOptions::default()
+        }
+    }
+
     /// Reconciles the observations and merges the trace calls, if any.
-    pub fn reconcile(
-        &self,
-        options: &meshgraph_core::ClassifyOptions,
-    ) -> meshgraph_core::Reconciliation {
+    pub fn reconcile(&self, options: &ClassifyOptions) -> meshgraph_core::Reconciliation {
         let mut rec = meshgraph_core::reconcile(&self.observations, options);
         if let Some(calls) = &self.trace_calls {
             meshgraph_core::merge_traces(&mut rec, calls);
@@ -71,7 +100,10 @@ impl Collected {
 }
 
 fn from_scenario(scenario: Scenario, source: String) -> Collected {
+    let (config, _) = MeshConfig::from_values(scenario.objects());
     Collected {
+        config,
+        has_telemetry: true,
         observations: scenario.telemetry(),
         trace_calls: None,
         source,
@@ -94,8 +126,29 @@ fn has_live_traces(args: &TraceArgs) -> bool {
 }
 
 /// Collects metrics (demo, scenario, replay or Prometheus) and traces (files,
-/// Jaeger, Tempo, or a replayed recording), whichever were asked for.
-pub fn collect(input: &InputArgs) -> anyhow::Result<Collected> {
+/// Jaeger, Tempo, or a replayed recording), whichever were asked for, plus
+/// the manifests of `-f` and `extra_manifests`. Without any telemetry source
+/// this is an error unless `telemetry_optional`.
+pub fn collect(
+    input: &InputArgs,
+    extra_manifests: &[PathBuf],
+    telemetry_optional: bool,
+) -> anyhow::Result<Collected> {
+    let manifests: Vec<PathBuf> = input.files.iter().chain(extra_manifests).cloned().collect();
+    let (config, config_warnings) = if manifests.is_empty() {
+        (MeshConfig::default(), Vec::new())
+    } else {
+        MeshConfig::load(&manifests, &LoadOptions::default()).context("reading manifests")?
+    };
+    let mut collected = collect_telemetry(input, telemetry_optional)?;
+    collected.config.extend(config);
+    collected
+        .warnings
+        .extend(config_warnings.iter().map(|w| w.to_string()));
+    Ok(collected)
+}
+
+fn collect_telemetry(input: &InputArgs, telemetry_optional: bool) -> anyhow::Result<Collected> {
     let mut collected = if let Some(name) = &input.demo {
         let Some(scenario) = builtin(name) else {
             let names: Vec<&str> = builtin_names().collect();
@@ -116,6 +169,11 @@ pub fn collect(input: &InputArgs) -> anyhow::Result<Collected> {
         collect_prometheus(&input.prometheus, None)?
     } else if !input.traces.traces_files.is_empty() || has_live_traces(&input.traces) {
         Collected::for_traces_only(&input.prometheus)?
+    } else if telemetry_optional {
+        let plan = query_plan(&input.prometheus, None)?;
+        let mut none = Collected::empty("manifests".into(), plan.at, plan.window);
+        none.has_telemetry = false;
+        none
     } else {
         bail!(
             "no input: give --prometheus URL, --replay DIR, --jaeger/--tempo URL, --traces-file FILE, --demo [NAME] or --scenario FILE"

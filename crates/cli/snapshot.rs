@@ -1,7 +1,7 @@
 //! `meshgraph snapshot`.
 
 use anyhow::{Context, anyhow};
-use meshgraph_core::{ClassifyOptions, GraphOptions, build_graph};
+use meshgraph_core::{GraphOptions, build_graph};
 use meshgraph_export::{DotOptions, Format, SnapshotMeta, to_dot, to_json, to_svg};
 
 use crate::cli::{GlobalArgs, SnapshotArgs};
@@ -19,12 +19,9 @@ pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
             )
         })?,
     };
-    let collected = input::collect(&args.input)?;
+    let collected = input::collect(&args.input, &[], false)?;
     collected.report(global.quiet);
-    let classify = ClassifyOptions {
-        ztunnel_label: args.input.prometheus.ztunnel_label.clone(),
-        ..ClassifyOptions::default()
-    };
+    let classify = collected.classify_options(&args.input.prometheus.ztunnel_label);
     let reconciliation = collected.reconcile(&classify);
     if global.verbose {
         for note in &reconciliation.notes {

@@ -431,13 +431,20 @@ pub static RULES: &[Rule] = &[
         mg906_proxy_missing_from_telemetry,
         "A workload is only seen by its peers' proxies, or traffic leaves through a passthrough"
     ),
+    rule!(
+        "MG907",
+        "traces-metrics-disagree",
+        Info,
+        None,
+        Stable,
+        Telemetry,
+        mg907_traces_metrics_disagree,
+        "An edge is seen in traces but not in metrics, or the reverse"
+    ),
 ];
 
 /// Codes that are taken although no check runs for them yet.
-pub const RESERVED: &[(&str, &str)] = &[(
-    "MG907",
-    "edge seen in traces but not in metrics (or the reverse); needs the traces collector",
-)];
+pub const RESERVED: &[(&str, &str)] = &[];
 
 /// The registry entry of a code.
 pub fn rule(code: &str) -> Option<&'static Rule> {

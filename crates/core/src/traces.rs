@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use meshgraph_model::Protocol;
-use meshgraph_model::trace::{TraceCall, TracePeer};
+use meshgraph_model::trace::{TraceCall, TraceEvidence, TracePeer};
 
 use crate::endpoint::{Endpoint, WorkloadRef};
 use crate::reconcile::{LogicalEdge, Reconciliation};
@@ -126,19 +126,33 @@ pub fn merge_traces(rec: &mut Reconciliation, calls: &[TraceCall]) {
     for edge in &mut rec.edges {
         edge.seen_in = Some(SeenIn::Metrics);
     }
-    for call in calls {
+    // Calls whose caller is known first, so that server-only spans (whose
+    // caller had no tracing proxy) can then go to an edge nothing else confirmed.
+    let mut ordered: Vec<&TraceCall> = calls.iter().collect();
+    ordered.sort_by_key(|c| c.evidence == TraceEvidence::ServerOnly);
+    let rps = |e: &LogicalEdge| e.l7.as_ref().map_or(0.0, |l| l.rps);
+    for call in ordered {
         let (source, destination) = (endpoint_of(&call.source), endpoint_of(&call.destination));
         let figures = TraceFigures::of(call);
-        let target = rec
-            .edges
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| describes(e, &source, &destination))
-            .max_by(|(_, a), (_, b)| {
-                let rps = |e: &LogicalEdge| e.l7.as_ref().map_or(0.0, |l| l.rps);
-                rps(a).total_cmp(&rps(b))
-            })
-            .map(|(i, _)| i);
+        let busiest = |candidates: &mut dyn Iterator<Item = (usize, &LogicalEdge)>| {
+            candidates
+                .max_by(|(_, a), (_, b)| rps(a).total_cmp(&rps(b)))
+                .map(|(i, _)| i)
+        };
+        let mut target = busiest(
+            &mut rec
+                .edges
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| describes(e, &source, &destination)),
+        );
+        if target.is_none() && call.evidence == TraceEvidence::ServerOnly {
+            // The caller sent no span (ztunnel, an untraced client): the
+            // metrics know it. Take the busiest unconfirmed edge into the server.
+            target = busiest(&mut rec.edges.iter().enumerate().filter(|(_, e)| {
+                e.destination == destination && e.seen_in == Some(SeenIn::Metrics)
+            }));
+        }
         let index = match target {
             Some(i) => i,
             None => {

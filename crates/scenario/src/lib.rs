@@ -9,6 +9,7 @@ mod builtin;
 mod objects;
 mod spec;
 mod telemetry;
+mod traces;
 
 pub use builtin::{BUILTIN, builtin, builtin_names};
 pub use spec::{

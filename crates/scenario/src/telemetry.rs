@@ -63,16 +63,16 @@ pub struct LogicalCall {
 }
 
 /// One hop of a call, resolved: who calls whom, through what.
-struct Path<'a> {
-    client: Option<ClientProxy<'a>>,
-    backend: &'a WorkloadSpec,
+pub(crate) struct Path<'a> {
+    pub(crate) client: Option<ClientProxy<'a>>,
+    pub(crate) backend: &'a WorkloadSpec,
     backend_mode: DataPlaneMode,
     waypoint: Option<&'a WaypointSpec>,
-    share: f64,
+    pub(crate) share: f64,
 }
 
 #[derive(Clone, Copy)]
-enum ClientProxy<'a> {
+pub(crate) enum ClientProxy<'a> {
     Sidecar(&'a WorkloadSpec),
     Ambient(&'a WorkloadSpec),
     /// A workload with no proxy and no ambient redirection.
@@ -80,7 +80,7 @@ enum ClientProxy<'a> {
     Gateway(&'a GatewaySpec),
 }
 
-fn paths<'a>(scenario: &'a Scenario, call: &'a crate::spec::CallSpec) -> Vec<Path<'a>> {
+pub(crate) fn paths<'a>(scenario: &'a Scenario, call: &'a crate::spec::CallSpec) -> Vec<Path<'a>> {
     let Some((ns, svc)) = call
         .to
         .split_once('/')
@@ -547,12 +547,24 @@ impl Emitter<'_> {
     }
 }
 
-fn pod_name(workload: &str) -> String {
-    // A stable pod-template hash and pod suffix per workload.
-    let hash = workload
+pub(crate) fn pod_name(workload: &str) -> String {
+    // A stable pod-template hash (10 characters) and pod suffix (5), in the
+    // alphabet Kubernetes uses for generated names (no vowels, no 0, 1, 3).
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut hash = workload
         .bytes()
-        .fold(5381u32, |h, b| h.wrapping_mul(33) ^ u32::from(b));
-    format!("{workload}-{:08x}-{:05x}", hash, hash >> 12 & 0xfffff)
+        .fold(5381u64, |h, b| h.wrapping_mul(33) ^ u64::from(b));
+    let mut take = |n: usize| -> String {
+        (0..n)
+            .map(|_| {
+                let c = ALPHABET[(hash % ALPHABET.len() as u64) as usize] as char;
+                hash = (hash / ALPHABET.len() as u64) ^ hash.rotate_left(29);
+                c
+            })
+            .collect()
+    };
+    let (template, suffix) = (take(10), take(5));
+    format!("{workload}-{template}-{suffix}")
 }
 
 fn node_of(workload: &str) -> u32 {

@@ -19,10 +19,12 @@ happens when injection was enabled while the workload was running.",
     example: "```text\nreviews-v1-5b6f-abc  2/2  (istio-proxy)\nreviews-v1-5b6f-def  1/1  (no proxy)  -> MG102 on Deployment bookinfo/reviews-v1\n```",
 };
 
+/// (kind, namespace, name) of a pod's controller.
+type OwnerKey = (String, String, String);
+
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     // Owner (kind, namespace, name) -> (with proxy, without).
-    let mut owners: BTreeMap<(String, String, String), (Vec<String>, Vec<String>)> =
-        BTreeMap::new();
+    let mut owners: BTreeMap<OwnerKey, (Vec<String>, Vec<String>)> = BTreeMap::new();
     for pod in cx.of_kind(Kind::Pod) {
         let Some(owner) = owner_key(cx, pod) else {
             continue;
@@ -60,7 +62,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
 
 /// The controller that owns a pod: from the input when there, else from its
 /// owner reference (a ReplicaSet's Deployment by the pod-template-hash).
-fn owner_key(cx: &Context<'_>, pod: &meshgraph_config::Object) -> Option<(String, String, String)> {
+fn owner_key(cx: &Context<'_>, pod: &meshgraph_config::Object) -> Option<OwnerKey> {
     let ns = pod.effective_namespace().to_string();
     if let Some(owner) = cx.config.owner_in_input(pod) {
         return Some((

@@ -44,36 +44,37 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 _ => None,
             };
             match policy.selector().filter(|s| !s.is_empty()) {
-                Some(selector) => {
-                    if cx.selected(&selector, scope).is_empty() {
-                        let path = if kind == Kind::Sidecar {
-                            "spec/workloadSelector"
-                        } else {
-                            "spec/selector"
-                        };
-                        out.add(
-                            "MG403",
-                            policy,
-                            format!(
-                                "{kind} selector {} matches no workload",
-                                labels_text(&selector)
-                            ),
-                        )
-                        .at(path)
-                        .istio_code(istio);
-                    }
+                Some(selector) if cx.selected(&selector, scope).is_empty() => {
+                    let path = if kind == Kind::Sidecar {
+                        "spec/workloadSelector"
+                    } else {
+                        "spec/selector"
+                    };
+                    out.add(
+                        "MG403",
+                        policy,
+                        format!(
+                            "{kind} selector {} matches no workload",
+                            labels_text(&selector)
+                        ),
+                    )
+                    .at(path)
+                    .istio_code(istio);
                 }
-                None if kind == Kind::AuthorizationPolicy && scope.is_some() => {
-                    if cx.selected(&Default::default(), scope).is_empty() {
-                        out.add(
-                            "MG403",
-                            policy,
-                            format!("namespace-wide AuthorizationPolicy applies to no workload: namespace {ns} has none"),
-                        )
-                        .istio_code(istio);
-                    }
+                None if kind == Kind::AuthorizationPolicy
+                    && scope.is_some()
+                    && cx.selected(&Default::default(), scope).is_empty() =>
+                {
+                    out.add(
+                        "MG403",
+                        policy,
+                        format!(
+                            "namespace-wide AuthorizationPolicy applies to no workload: namespace {ns} has none"
+                        ),
+                    )
+                    .istio_code(istio);
                 }
-                None => {}
+                _ => {}
             }
         }
     }

@@ -39,7 +39,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             .reconciliation
             .edges
             .iter()
-            .filter(|e| &e.destination == &edge.destination)
+            .filter(|e| e.destination == edge.destination)
             .filter_map(|e| e.l7.as_ref().map(|l| l.rps))
             .sum();
         out.add_ref(

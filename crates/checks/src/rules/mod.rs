@@ -35,3 +35,4 @@ pub(crate) mod mg903_unknown_sources;
 pub(crate) mod mg904_plaintext_into_strict;
 pub(crate) mod mg905_service_without_workloads;
 pub(crate) mod mg906_proxy_missing_from_telemetry;
+pub(crate) mod mg907_traces_metrics_disagree;

@@ -1,0 +1,101 @@
+//! A global allocator that counts live bytes and their high-water mark, so a
+//! benchmark can say how much memory one step needed on top of what was
+//! already allocated.
+//!
+//! It counts the sizes requested from the allocator (`Layout::size`), not the
+//! allocator's own overhead, and a `realloc` counts as its larger size only
+//! (a moved block briefly holds both). Counters are relaxed atomics: exact for
+//! the single-threaded steps measured here.
+//!
+//! This module is the crate's only unsafe code: `GlobalAlloc` is an unsafe
+//! trait and its methods forward raw pointers to [`System`].
+
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// [`System`] plus two counters.
+pub struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(bytes: usize) {
+    let now = LIVE.fetch_add(bytes, Ordering::Relaxed) + bytes;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+fn shrank(bytes: usize) {
+    LIVE.fetch_sub(bytes, Ordering::Relaxed);
+}
+
+// SAFETY: every method forwards its arguments unchanged to `System`, which
+// upholds `GlobalAlloc`'s contract; the counters never touch the memory.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's guarantees on `layout` are passed on as they are.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            grew(layout.size());
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as for `alloc`.
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            grew(layout.size());
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by `System` with `layout` (every
+        // allocation of this allocator is `System`'s).
+        unsafe { System.dealloc(ptr, layout) };
+        shrank(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: as for `dealloc`; `new_size` is passed on unchanged.
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            let old = layout.size();
+            if new_size >= old {
+                grew(new_size - old);
+            } else {
+                shrank(old - new_size);
+            }
+        }
+        new
+    }
+}
+
+/// Memory use of one measured step, from [`Span::start`] on.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    start: usize,
+}
+
+impl Span {
+    /// Starts a measurement: the high-water mark is reset to what is live now.
+    /// Spans do not nest.
+    pub fn start() -> Span {
+        let live = LIVE.load(Ordering::Relaxed);
+        PEAK.store(live, Ordering::Relaxed);
+        Span { start: live }
+    }
+
+    /// The most bytes live at once since the start, above what was live then.
+    pub fn peak(&self) -> usize {
+        PEAK.load(Ordering::Relaxed).saturating_sub(self.start)
+    }
+
+    /// Bytes still live now, above what was live at the start (what the step
+    /// returned and kept).
+    pub fn retained(&self) -> usize {
+        LIVE.load(Ordering::Relaxed).saturating_sub(self.start)
+    }
+}

@@ -1,0 +1,137 @@
+//! Prometheus `/api/v1/query` answers for a scenario's series, and the naive
+//! decoder the streaming one is compared with.
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::{Context, Result, anyhow, bail};
+use meshgraph_model::{Metric, Observation};
+
+/// The label names a family's built-in query keeps (its `sum by (...)` list),
+/// with the ztunnel scrape label at its default, `app`.
+pub fn kept_labels(metric: Metric) -> Result<Vec<String>> {
+    let template = meshgraph_prometheus::queries::built_in(metric);
+    let text: String = template
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let start = text
+        .find("by (")
+        .ok_or_else(|| anyhow!("the {metric:?} query has no `by (`"))?
+        + "by (".len();
+    let end = start
+        + text[start..]
+            .find(')')
+            .ok_or_else(|| anyhow!("the {metric:?} query's `by (` is not closed"))?;
+    let labels: Vec<String> = text[start..end]
+        .split(',')
+        .map(|l| l.trim().replace("__ZTUNNEL_LABEL__", "app"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    if !labels.iter().any(|l| l == "reporter") {
+        bail!("the {metric:?} query does not keep reporter: {labels:?}");
+    }
+    Ok(labels)
+}
+
+/// One family's answer as Prometheus would give it for the built-in query:
+/// the family's series summed by the query's `by` labels, as a vector result.
+/// Returns the body and the number of series in it.
+pub fn render(observations: &[Observation], metric: Metric, at: i64) -> Result<(Vec<u8>, usize)> {
+    let kept = kept_labels(metric)?;
+    // JSON text of each distinct label set, in first-seen order, and its sum.
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut series: Vec<(String, f64)> = Vec::new();
+    for obs in observations.iter().filter(|o| o.metric == metric) {
+        let labels: BTreeMap<String, String> = obs
+            .labels()
+            .into_iter()
+            .filter(|(k, v)| !v.is_empty() && kept.contains(k))
+            .collect();
+        let text = serde_json::to_string(&labels)?;
+        match index.get(&text) {
+            Some(&i) => series[i].1 += obs.value,
+            None => {
+                index.insert(text.clone(), series.len());
+                series.push((text, obs.value));
+            }
+        }
+    }
+    drop(index);
+    let mut body = Vec::with_capacity(series.iter().map(|(t, _)| t.len() + 48).sum::<usize>() + 64);
+    body.extend_from_slice(br#"{"status":"success","data":{"resultType":"vector","result":["#);
+    for (i, (labels, value)) in series.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(br#"{"metric":"#);
+        body.extend_from_slice(labels.as_bytes());
+        // Prometheus writes the shortest representation that reads back
+        // exactly, as Rust's `Display` does.
+        body.extend_from_slice(format!(r#","value":[{at},"{value}"]}}"#).as_bytes());
+    }
+    body.extend_from_slice(b"]}}");
+    Ok((body, series.len()))
+}
+
+/// The baseline: the whole body into a `serde_json::Value` tree, then walked
+/// (moving the strings out, not copying them) into the same observations.
+pub fn naive_decode(body: &[u8], metric: Metric) -> Result<Vec<Observation>> {
+    let mut tree: serde_json::Value = serde_json::from_slice(body)?;
+    if tree["status"] != "success" || tree["data"]["resultType"] != "vector" {
+        bail!("not a successful vector answer");
+    }
+    let serde_json::Value::Array(result) = tree["data"]["result"].take() else {
+        bail!("data.result is not an array");
+    };
+    let mut out = Vec::with_capacity(result.len());
+    for mut item in result {
+        let serde_json::Value::Object(metric_labels) = item["metric"].take() else {
+            bail!("a result element has no metric object");
+        };
+        let labels: BTreeMap<String, String> = metric_labels
+            .into_iter()
+            .filter_map(|(k, v)| match v {
+                serde_json::Value::String(s) if !s.is_empty() => Some((k, s)),
+                _ => None,
+            })
+            .collect();
+        let value: f64 = item["value"][1]
+            .as_str()
+            .context("a result element has no value string")?
+            .parse()
+            .context("a value is not a number")?;
+        out.push(Observation::from_labels(metric, labels, value).map_err(|e| anyhow!("{e}"))?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_family_keeps_reporter_and_the_bucket_family_keeps_le() {
+        for metric in Metric::ALL {
+            kept_labels(metric).unwrap();
+        }
+        let bucket = kept_labels(Metric::RequestDurationBucket).unwrap();
+        assert!(bucket.contains(&"le".to_string()));
+        assert!(bucket.contains(&"app".to_string()));
+    }
+
+    #[test]
+    fn the_streaming_and_naive_decoders_agree_on_a_rendered_answer() {
+        let scenario = meshgraph_scenario::builtin("bookinfo-waypoint")
+            .unwrap()
+            .unwrap();
+        let observations = scenario.telemetry();
+        for metric in Metric::ALL {
+            let (body, count) = render(&observations, metric, scenario.at).unwrap();
+            let streaming = meshgraph_prometheus::decode(&body, metric, "test").unwrap();
+            assert!(streaming.warnings.is_empty(), "{:?}", streaming.warnings);
+            assert_eq!(streaming.series, count);
+            assert_eq!(streaming.observations, naive_decode(&body, metric).unwrap());
+        }
+    }
+}

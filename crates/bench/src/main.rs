@@ -1,0 +1,384 @@
+//! `meshgraph-bench`: how decode, reconcile, graph building and export scale
+//! with the size of the mesh. Run it with
+//!
+//! ```text
+//! cargo run --release -p meshgraph-bench [-- WORKLOADS[:NAMESPACES]...]
+//! ```
+//!
+//! (default `100:10 1000:50 3000:150`). For each size it generates a mesh with
+//! the scenario kit, renders each metric family's Prometheus answer as the
+//! built-in query would return it, and measures:
+//!
+//! - decode: `meshgraph_prometheus::decode` (streaming) against a naive
+//!   baseline (`serde_json::Value` tree, then walked), in MB/s, series/s and
+//!   peak heap bytes; both must produce the same observations;
+//! - `reconcile` and `build_graph`: time and peak heap per series, and how the
+//!   per-series cost changes from the smallest mesh to the largest;
+//! - `to_json` and `to_dot` on each graph.
+//!
+//! Times are the best of several runs for fast steps, one run for slow ones.
+//! Peak heap is counted by a global allocator wrapper ([`alloc`]), above what
+//! was live when the step started. The program prints tables and exits
+//! non-zero only when something fails (an internal error), never on a
+//! threshold. See docs/benchmarks.md.
+
+mod alloc;
+mod answer;
+mod mesh;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use meshgraph_core::{ClassifyOptions, GraphOptions};
+use meshgraph_model::{Metric, Observation};
+
+use crate::alloc::{Counting, Span};
+use crate::mesh::{MeshCounts, MeshSize};
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const DEFAULT_SIZES: [&str; 3] = ["100:10", "1000:50", "3000:150"];
+
+/// Steps faster than this are repeated, and the best run is kept.
+const REPEAT_BELOW: Duration = Duration::from_millis(500);
+/// At most this many runs of one step.
+const MAX_RUNS: usize = 5;
+
+/// Time and memory of one step.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cost {
+    time: Duration,
+    /// Peak heap above the start, on the first run.
+    peak: usize,
+    /// Heap still held by the step's result.
+    retained: usize,
+}
+
+impl Cost {
+    fn add(&mut self, other: Cost) {
+        self.time += other.time;
+        self.peak = self.peak.max(other.peak);
+        self.retained += other.retained;
+    }
+}
+
+/// Runs `step` once with memory counted, then again while it is fast, keeping
+/// the first run's result and the best time.
+fn measure<T>(mut step: impl FnMut() -> Result<T>) -> Result<(T, Cost)> {
+    let span = Span::start();
+    let started = Instant::now();
+    let value = step()?;
+    let mut best = started.elapsed();
+    let mut cost = Cost {
+        time: best,
+        peak: span.peak(),
+        retained: span.retained(),
+    };
+    let mut runs = 1;
+    while runs < MAX_RUNS && best < REPEAT_BELOW {
+        let started = Instant::now();
+        black_box(step()?);
+        best = best.min(started.elapsed());
+        runs += 1;
+    }
+    cost.time = best;
+    Ok((value, cost))
+}
+
+/// Everything measured on one mesh.
+struct Row {
+    size: MeshSize,
+    counts: MeshCounts,
+    generate: Duration,
+    raw_series: usize,
+    answer_series: usize,
+    body_bytes: usize,
+    streaming: Cost,
+    naive: Cost,
+    reconcile: Cost,
+    graph: Cost,
+    logical_edges: usize,
+    nodes: usize,
+    edges: usize,
+    to_json: Cost,
+    json_bytes: usize,
+    to_dot: Cost,
+    dot_bytes: usize,
+}
+
+fn run(size: MeshSize) -> Result<Row> {
+    let label = format!("{} workloads", size.workloads);
+    eprintln!("meshgraph-bench: {label}: generating");
+    let started = Instant::now();
+    let (toml, counts) = mesh::scenario_toml(size);
+    let scenario = meshgraph_scenario::Scenario::from_toml(&toml, "generated mesh")?;
+    drop(toml);
+    let raw = scenario.telemetry();
+    let generate = started.elapsed();
+    let raw_series = raw.len();
+
+    eprintln!("meshgraph-bench: {label}: rendering {raw_series} series as query answers");
+    let mut bodies: Vec<(Metric, Vec<u8>, usize)> = Vec::new();
+    for metric in Metric::ALL {
+        let (body, series) = answer::render(&raw, metric, scenario.at)?;
+        bodies.push((metric, body, series));
+    }
+    drop(raw);
+    let answer_series: usize = bodies.iter().map(|(_, _, n)| n).sum();
+    let body_bytes: usize = bodies.iter().map(|(_, b, _)| b.len()).sum();
+
+    eprintln!("meshgraph-bench: {label}: decoding {body_bytes} bytes");
+    let mut observations: Vec<Observation> = Vec::with_capacity(answer_series);
+    let mut streaming = Cost::default();
+    let mut naive = Cost::default();
+    for (metric, body, series) in &bodies {
+        let source = format!("generated {}", metric.series_name());
+        let (decoded, cost) =
+            measure(|| meshgraph_prometheus::decode(body, *metric, &source).map_err(Into::into))?;
+        streaming.add(cost);
+        if decoded.series != *series || !decoded.warnings.is_empty() {
+            bail!(
+                "{source}: decoded {} of {series} series, warnings {:?}",
+                decoded.series,
+                decoded.warnings
+            );
+        }
+        let (baseline, cost) = measure(|| answer::naive_decode(body, *metric))
+            .with_context(|| format!("naive decode of {source}"))?;
+        naive.add(cost);
+        if baseline != decoded.observations {
+            bail!("{source}: the streaming and the naive decoder disagree");
+        }
+        drop(baseline);
+        observations.extend(decoded.observations);
+    }
+    drop(bodies);
+
+    eprintln!(
+        "meshgraph-bench: {label}: reconciling {} series",
+        observations.len()
+    );
+    let options = ClassifyOptions::default();
+    let (rec, reconcile) = measure(|| Ok(meshgraph_core::reconcile(&observations, &options)))?;
+    let (graph, graph_cost) =
+        measure(|| Ok(meshgraph_core::build_graph(&rec, &GraphOptions::default())))?;
+    if graph.graph.edge_count() == 0 {
+        bail!("{label}: the graph has no edges");
+    }
+
+    eprintln!("meshgraph-bench: {label}: exporting");
+    let meta = meshgraph_export::SnapshotMeta {
+        at: scenario.at,
+        window_seconds: scenario.window_seconds,
+        source: format!("bench:{}", scenario.name),
+        warnings: Vec::new(),
+    };
+    let (json, to_json) = measure(|| Ok(meshgraph_export::to_json(&graph, &meta)?))?;
+    let (dot, to_dot) = measure(|| {
+        Ok(meshgraph_export::to_dot(
+            &graph,
+            &meshgraph_export::DotOptions::default(),
+        ))
+    })?;
+
+    Ok(Row {
+        size,
+        counts,
+        generate,
+        raw_series,
+        answer_series,
+        body_bytes,
+        streaming,
+        naive,
+        reconcile,
+        graph: graph_cost,
+        logical_edges: rec.edges.len(),
+        nodes: graph.graph.node_count(),
+        edges: graph.graph.edge_count(),
+        to_json,
+        json_bytes: json.len(),
+        to_dot,
+        dot_bytes: dot.len(),
+    })
+}
+
+fn mb(bytes: usize) -> f64 {
+    bytes as f64 / 1e6
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn per_second(count: f64, d: Duration) -> f64 {
+    count / d.as_secs_f64().max(1e-9)
+}
+
+/// Per-series cost of reconcile plus build_graph, in microseconds.
+fn core_us_per_series(r: &Row) -> f64 {
+    (r.reconcile.time + r.graph.time).as_secs_f64() * 1e6 / r.answer_series.max(1) as f64
+}
+
+fn print(rows: &[Row]) {
+    println!(
+        "meshgraph-bench {} ({} build), {} CPUs, times are the best of up to {MAX_RUNS} runs, memory is peak heap above the step's start",
+        env!("CARGO_PKG_VERSION"),
+        if cfg!(debug_assertions) {
+            "DEBUG: numbers are not meaningful"
+        } else {
+            "release"
+        },
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+    );
+
+    println!("\nmeshes");
+    println!(
+        "{:>9} {:>5} {:>12} {:>6} {:>9} {:>9} {:>8} {:>7} {:>7} {:>8}",
+        "workloads",
+        "ns",
+        "sc/amb/wp ns",
+        "calls",
+        "raw ser",
+        "answ ser",
+        "answ MB",
+        "nodes",
+        "edges",
+        "gen s"
+    );
+    for r in rows {
+        println!(
+            "{:>9} {:>5} {:>12} {:>6} {:>9} {:>9} {:>8.1} {:>7} {:>7} {:>8.2}",
+            r.size.workloads,
+            r.size.namespaces,
+            format!(
+                "{}/{}/{}",
+                r.counts.sidecar_namespaces,
+                r.counts.ambient_namespaces,
+                r.counts.waypoint_namespaces
+            ),
+            r.counts.calls,
+            r.raw_series,
+            r.answer_series,
+            mb(r.body_bytes),
+            r.nodes,
+            r.edges,
+            r.generate.as_secs_f64(),
+        );
+    }
+
+    println!(
+        "\ndecode (all 10 family answers): streaming = meshgraph_prometheus::decode, naive = serde_json::Value + walk"
+    );
+    println!(
+        "{:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}",
+        "workloads",
+        "str ms",
+        "str MB/s",
+        "str kser/s",
+        "str pk MB",
+        "nv ms",
+        "nv MB/s",
+        "nv pk MB",
+        "out MB",
+        "t s/n",
+        "pk s/n"
+    );
+    for r in rows {
+        println!(
+            "{:>9} {:>9.1} {:>9.1} {:>9.0} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>8.2} {:>8.2}",
+            r.size.workloads,
+            ms(r.streaming.time),
+            per_second(mb(r.body_bytes), r.streaming.time),
+            per_second(r.answer_series as f64, r.streaming.time) / 1e3,
+            mb(r.streaming.peak),
+            ms(r.naive.time),
+            per_second(mb(r.body_bytes), r.naive.time),
+            mb(r.naive.peak),
+            mb(r.streaming.retained),
+            r.streaming.time.as_secs_f64() / r.naive.time.as_secs_f64().max(1e-9),
+            r.streaming.peak as f64 / r.naive.peak.max(1) as f64,
+        );
+    }
+    println!(
+        "  (pk MB: the largest family's peak; out MB: the observations kept; s/n: streaming / naive)"
+    );
+
+    println!("\nreconcile + build_graph (workload graph)");
+    println!(
+        "{:>9} {:>9} {:>8} {:>8} {:>10} {:>10} {:>8} {:>10}",
+        "workloads",
+        "series",
+        "log edges",
+        "rec ms",
+        "graph ms",
+        "us/series",
+        "rec pk MB",
+        "graph pk MB"
+    );
+    for r in rows {
+        println!(
+            "{:>9} {:>9} {:>8} {:>8.1} {:>10.1} {:>10.2} {:>8.1} {:>10.1}",
+            r.size.workloads,
+            r.answer_series,
+            r.logical_edges,
+            ms(r.reconcile.time),
+            ms(r.graph.time),
+            core_us_per_series(r),
+            mb(r.reconcile.peak),
+            mb(r.graph.peak),
+        );
+    }
+    if let (Some(small), Some(large)) = (
+        rows.iter().min_by_key(|r| r.answer_series),
+        rows.iter().max_by_key(|r| r.answer_series),
+    ) && large.answer_series > small.answer_series
+    {
+        println!(
+            "  per-series cost, largest / smallest mesh: {:.2} for {:.1}x the series (1.0 = linear)",
+            core_us_per_series(large) / core_us_per_series(small),
+            large.answer_series as f64 / small.answer_series as f64,
+        );
+    }
+
+    println!("\nexport");
+    println!(
+        "{:>9} {:>7} {:>10} {:>10} {:>10} {:>10}",
+        "workloads", "edges", "json ms", "json MB", "dot ms", "dot MB"
+    );
+    for r in rows {
+        println!(
+            "{:>9} {:>7} {:>10.1} {:>10.1} {:>10.1} {:>10.1}",
+            r.size.workloads,
+            r.edges,
+            ms(r.to_json.time),
+            mb(r.json_bytes),
+            ms(r.to_dot.time),
+            mb(r.dot_bytes),
+        );
+    }
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!(
+            "usage: meshgraph-bench [WORKLOADS[:NAMESPACES]...]   (default: {})",
+            DEFAULT_SIZES.join(" ")
+        );
+        return Ok(());
+    }
+    let sizes: Vec<MeshSize> = if args.is_empty() {
+        DEFAULT_SIZES.iter().map(|s| MeshSize::parse(s)).collect()
+    } else {
+        args.iter().map(|s| MeshSize::parse(s)).collect()
+    }
+    .map_err(anyhow::Error::msg)?;
+    let mut rows = Vec::new();
+    for size in sizes {
+        rows.push(run(size)?);
+    }
+    print(&rows);
+    Ok(())
+}
