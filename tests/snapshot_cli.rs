@@ -339,3 +339,141 @@ fn output_files_get_the_usual_permissions_not_the_temp_files() {
         & 0o777;
     assert_eq!(mode, 0o644);
 }
+
+#[test]
+fn findings_appear_as_badges_on_nodes_and_edges() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/scenarios/bookinfo-faults.toml"
+    );
+    let out = meshgraph(
+        &["snapshot", "--scenario", scenario, "-o", "g.json"],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("g.json")).unwrap()).unwrap();
+    let details = doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == "workload:bookinfo/details-v1")
+        .unwrap();
+    assert_eq!(details["findings"], serde_json::json!(["MG105", "MG906"]));
+    let failing = edges(&doc)
+        .iter()
+        .find(|e| {
+            e["source"] == "workload:bookinfo/reviews-v3"
+                && e["target"] == "workload:bookinfo/ratings-v1"
+        })
+        .unwrap();
+    assert_eq!(failing["findings"], serde_json::json!(["MG902"]));
+    let plaintext = edges(&doc)
+        .iter()
+        .find(|e| e["source"] == "unknown" && e["target"] == "workload:bookinfo/productpage-v1")
+        .unwrap();
+    assert_eq!(plaintext["findings"], serde_json::json!(["MG903", "MG904"]));
+
+    let out = meshgraph(
+        &[
+            "snapshot",
+            "--scenario",
+            scenario,
+            "--format",
+            "dot",
+            "-o",
+            "-",
+        ],
+        dir.path(),
+    );
+    let dot = String::from_utf8(out.stdout).unwrap();
+    assert!(dot.contains("[MG105 MG906]"), "badge in the node label");
+    assert!(dot.contains("penwidth=\"2\""), "outlined node");
+
+    let out = meshgraph(
+        &[
+            "snapshot",
+            "--scenario",
+            scenario,
+            "--no-findings",
+            "-o",
+            "-",
+        ],
+        dir.path(),
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["findings"].as_array().unwrap().is_empty())
+    );
+}
+
+#[test]
+fn infrastructure_traffic_is_hidden_unless_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/scenarios/infra.toml"
+    );
+    let out = meshgraph(&["snapshot", "--scenario", scenario, "-o", "-"], dir.path());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(edges(&doc).len(), 1, "only web -> api: {:#?}", edges(&doc));
+    assert!(
+        doc["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["namespace"] != "monitoring")
+    );
+    let out = meshgraph(
+        &[
+            "snapshot",
+            "--scenario",
+            scenario,
+            "--show-infra",
+            "-o",
+            "-",
+        ],
+        dir.path(),
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let infra: Vec<&Value> = edges(&doc)
+        .iter()
+        .filter(|e| e["infrastructure"] == true)
+        .collect();
+    assert_eq!(infra.len(), 1);
+    assert_eq!(infra[0]["source"], "workload:monitoring/prometheus-server");
+}
+
+#[test]
+fn service_graph_puts_service_nodes_between_callers_and_workloads() {
+    let doc = snapshot_json("bookinfo-sidecar", "service");
+    let into_reviews: Vec<&Value> = edges(&doc)
+        .iter()
+        .filter(|e| e["target"] == "service:bookinfo/reviews")
+        .collect();
+    assert_eq!(into_reviews.len(), 1);
+    assert!(
+        (into_reviews[0]["rps"].as_f64().unwrap() - 12.0).abs() < 1e-9,
+        "the three versions' calls summed"
+    );
+    let out_of_reviews: Vec<&Value> = edges(&doc)
+        .iter()
+        .filter(|e| e["source"] == "service:bookinfo/reviews")
+        .collect();
+    assert_eq!(out_of_reviews.len(), 3, "to reviews-v1, v2, v3");
+    assert!(
+        edges(&doc)
+            .iter()
+            .all(|e| !(e["source"] == "workload:bookinfo/productpage-v1"
+                && e["target"] == "workload:bookinfo/reviews-v1"))
+    );
+}

@@ -199,6 +199,9 @@ pub struct SnapshotArgs {
     /// Output format, overriding the extension
     #[arg(long, value_parser = ["json", "dot", "svg"])]
     pub format: Option<String>,
+    /// Do not run the checks that put finding badges on nodes and edges
+    #[arg(long)]
+    pub no_findings: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -1,7 +1,11 @@
 //! `meshgraph snapshot`.
 
 use anyhow::{Context, anyhow};
-use meshgraph_core::{GraphOptions, build_graph};
+use meshgraph_checks::{CheckOptions, Severity, Telemetry};
+use meshgraph_core::{
+    Badge, BadgeSeverity, Endpoint, GraphOptions, MeshGraph, Reconciliation, WorkloadRef,
+    build_graph,
+};
 use meshgraph_export::{DotOptions, Format, SnapshotMeta, to_dot, to_json, to_svg};
 
 use crate::cli::{GlobalArgs, SnapshotArgs};
@@ -28,7 +32,7 @@ pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
             eprintln!("meshgraph: note: {note}");
         }
     }
-    let graph = build_graph(
+    let mut graph = build_graph(
         &reconciliation,
         &GraphOptions {
             graph_type: args.graph.graph_type.into(),
@@ -36,6 +40,9 @@ pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
             show_infra: args.graph.show_infra,
         },
     );
+    if !args.no_findings {
+        badge_findings(&collected, &reconciliation, &mut graph);
+    }
     let mut warnings = collected.warnings.clone();
     warnings.extend(reconciliation.notes.iter().cloned());
     let meta = SnapshotMeta {
@@ -69,4 +76,36 @@ pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
         );
     }
     Ok(Exit::Clean)
+}
+
+/// Runs the checks and shows each finding on the nodes and edges it concerns:
+/// telemetry findings on their logical edges, the others on the workload
+/// their resource names.
+fn badge_findings(collected: &input::Collected, rec: &Reconciliation, graph: &mut MeshGraph) {
+    let telemetry = collected.has_telemetry.then_some(Telemetry {
+        observations: &collected.observations,
+        reconciliation: rec,
+    });
+    let report = meshgraph_checks::check(&collected.config, telemetry, &CheckOptions::default());
+    for finding in &report.findings {
+        let badge = Badge {
+            code: finding.code.clone(),
+            severity: match finding.severity {
+                Severity::Info => BadgeSeverity::Info,
+                Severity::Warning => BadgeSeverity::Warning,
+                Severity::Error => BadgeSeverity::Error,
+            },
+        };
+        for (source, destination) in &finding.edges {
+            graph.badge_logical_edge(rec, source, destination, &badge);
+        }
+        let workload_kinds = ["Deployment", "StatefulSet", "DaemonSet", "Workload", "Pod"];
+        if finding.edges.is_empty()
+            && workload_kinds.contains(&finding.resource.kind.as_str())
+            && let Some(namespace) = &finding.resource.namespace
+        {
+            let endpoint = Endpoint::Workload(WorkloadRef::new(namespace, &finding.resource.name));
+            graph.badge_endpoint(rec, &endpoint, &badge);
+        }
+    }
 }

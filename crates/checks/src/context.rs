@@ -166,6 +166,7 @@ impl Findings {
             message,
             evidence: Vec::new(),
             source: None,
+            edges: Vec::new(),
         }
     }
 

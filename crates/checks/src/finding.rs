@@ -100,11 +100,25 @@ pub struct Finding {
     /// The file and line the object was read from.
     #[serde(skip)]
     pub source: Option<Source>,
+    /// The logical edges (source, destination) a telemetry finding is about,
+    /// so the graph can show it on them.
+    #[serde(skip)]
+    pub edges: Vec<(meshgraph_core::Endpoint, meshgraph_core::Endpoint)>,
 }
 
 impl Finding {
     pub fn at(&mut self, path: impl Into<String>) -> &mut Self {
         self.path = Some(path.into());
+        self
+    }
+
+    /// Marks the finding as being about one logical edge.
+    pub fn on_edge(
+        &mut self,
+        source: &meshgraph_core::Endpoint,
+        destination: &meshgraph_core::Endpoint,
+    ) -> &mut Self {
+        self.edges.push((source.clone(), destination.clone()));
         self
     }
 

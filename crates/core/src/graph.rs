@@ -31,6 +31,23 @@ pub struct Node {
     pub name: String,
     pub app: Option<String>,
     pub version: Option<String>,
+    /// Findings about the node, set by whoever ran the checks.
+    pub badges: Vec<Badge>,
+}
+
+/// A finding code shown on a node or an edge.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Badge {
+    pub code: String,
+    pub severity: BadgeSeverity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BadgeSeverity {
+    Info,
+    Warning,
+    Error,
 }
 
 /// An edge of the drawn graph: one or more logical edges summed.
@@ -54,6 +71,8 @@ pub struct GraphEdge {
     pub infrastructure: bool,
     /// Indices into [`Reconciliation::edges`].
     pub logical_edges: Vec<usize>,
+    /// Findings about the edge, set by whoever ran the checks.
+    pub badges: Vec<Badge>,
 }
 
 impl GraphEdge {
@@ -72,6 +91,7 @@ impl GraphEdge {
             seen_in: edge.seen_in,
             infrastructure: edge.infrastructure,
             logical_edges: vec![index],
+            badges: Vec::new(),
         }
     }
 
@@ -141,6 +161,48 @@ impl MeshGraph {
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.nodes().find(|n| n.id == id)
     }
+
+    /// Shows a finding on the node an endpoint is drawn as (if it is drawn).
+    pub fn badge_endpoint(&mut self, rec: &Reconciliation, endpoint: &Endpoint, badge: &Badge) {
+        let id = NodeMapper {
+            rec,
+            graph_type: self.graph_type,
+        }
+        .node(endpoint)
+        .id;
+        if let Some(node) = self.graph.node_weights_mut().find(|n| n.id == id)
+            && !node.badges.contains(badge)
+        {
+            node.badges.push(badge.clone());
+            node.badges.sort();
+        }
+    }
+
+    /// Shows a finding on every drawn edge that carries the logical edge
+    /// (source, destination).
+    pub fn badge_logical_edge(
+        &mut self,
+        rec: &Reconciliation,
+        source: &Endpoint,
+        destination: &Endpoint,
+        badge: &Badge,
+    ) {
+        let logical: Vec<usize> = rec
+            .edges
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| &e.source == source && &e.destination == destination)
+            .map(|(i, _)| i)
+            .collect();
+        for edge in self.graph.edge_weights_mut() {
+            if edge.logical_edges.iter().any(|i| logical.contains(i))
+                && !edge.badges.contains(badge)
+            {
+                edge.badges.push(badge.clone());
+                edge.badges.sort();
+            }
+        }
+    }
 }
 
 struct NodeMapper<'a> {
@@ -158,6 +220,7 @@ impl NodeMapper<'_> {
                 name: "unknown".into(),
                 app: None,
                 version: None,
+                badges: Vec::new(),
             },
             Endpoint::External { host }
                 if self.rec.classification.service_entry_hosts.contains(host) =>
@@ -169,6 +232,7 @@ impl NodeMapper<'_> {
                     name: host.clone(),
                     app: None,
                     version: None,
+                    badges: Vec::new(),
                 }
             }
             Endpoint::External { host } => Node {
@@ -178,6 +242,7 @@ impl NodeMapper<'_> {
                 name: host.clone(),
                 app: None,
                 version: None,
+                badges: Vec::new(),
             },
             Endpoint::Service { namespace, name } => service_node(namespace, name),
             Endpoint::Workload(w) => self.workload_node(w),
@@ -238,6 +303,7 @@ impl NodeMapper<'_> {
             name,
             app: Some(app),
             version,
+            badges: Vec::new(),
         }
     }
 }
@@ -250,6 +316,7 @@ fn service_node(namespace: &str, name: &str) -> Node {
         name: name.to_string(),
         app: None,
         version: None,
+        badges: Vec::new(),
     }
 }
 

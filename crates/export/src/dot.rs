@@ -89,7 +89,10 @@ pub fn to_dot(graph: &MeshGraph, options: &DotOptions) -> String {
                 quoted(&format!("{} {}", node.kind.as_str(), node.id)),
             ),
         ];
-        if node.kind == meshgraph_model::NodeKind::Waypoint {
+        if let Some(color) = style::badge_color(&node.badges) {
+            attributes.push(attr("color", quoted(color)));
+            attributes.push(attr("penwidth", quoted("2")));
+        } else if node.kind == meshgraph_model::NodeKind::Waypoint {
             attributes.push(attr("color", quoted(style::COLOR_TCP)));
         }
         by_namespace

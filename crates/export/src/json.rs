@@ -45,6 +45,8 @@ pub struct JsonNode {
     pub name: String,
     pub app: Option<String>,
     pub version: Option<String>,
+    /// Codes of the findings about the node (`meshgraph check` explains them).
+    pub findings: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -86,6 +88,8 @@ pub struct JsonEdge {
     pub trace_latency_p99_ms: Option<f64>,
     /// A few trace ids to open in Jaeger or Tempo.
     pub trace_ids: Vec<String>,
+    /// Codes of the findings about the edge.
+    pub findings: Vec<String>,
 }
 
 impl JsonDocument {
@@ -99,6 +103,7 @@ impl JsonDocument {
                 name: n.name.clone(),
                 app: n.app.clone(),
                 version: n.version.clone(),
+                findings: n.badges.iter().map(|b| b.code.clone()).collect(),
             })
             .collect();
         let edges = graph
@@ -146,6 +151,7 @@ impl JsonDocument {
                         .as_ref()
                         .map(|t| t.trace_ids.iter().cloned().collect())
                         .unwrap_or_default(),
+                    findings: e.badges.iter().map(|b| b.code.clone()).collect(),
                 }
             })
             .collect();

@@ -1,6 +1,7 @@
 //! What an edge or node looks like, shared by the DOT and SVG renderers.
 
 use meshgraph_core::graph::GraphEdge;
+use meshgraph_core::{Badge, BadgeSeverity};
 use meshgraph_model::{NodeKind, Protocol};
 
 /// Error share from which an edge is drawn as degraded / failing (MG902's thresholds).
@@ -93,7 +94,27 @@ pub fn edge_label_lines(edge: &GraphEdge) -> Vec<String> {
     for waypoint in &edge.via_waypoint {
         lines.push(format!("via waypoint {waypoint}"));
     }
+    if let Some(badges) = badge_line(&edge.badges) {
+        lines.push(badges);
+    }
     lines
+}
+
+/// The finding codes as one label line: `[MG902 MG904]`.
+pub fn badge_line(badges: &[Badge]) -> Option<String> {
+    (!badges.is_empty()).then(|| {
+        let codes: Vec<&str> = badges.iter().map(|b| b.code.as_str()).collect();
+        format!("[{}]", codes.join(" "))
+    })
+}
+
+/// Outline colour of a node with findings, by the worst one.
+pub fn badge_color(badges: &[Badge]) -> Option<&'static str> {
+    match badges.iter().map(|b| b.severity).max()? {
+        BadgeSeverity::Error => Some(COLOR_FAILING),
+        BadgeSeverity::Warning => Some(COLOR_DEGRADED),
+        BadgeSeverity::Info => None,
+    }
 }
 
 /// Graphviz shape of a node kind.
@@ -126,6 +147,9 @@ pub fn node_label_lines(node: &meshgraph_core::Node) -> Vec<String> {
         .filter(|v| !v.is_empty() && *v != "latest" && *v != "unknown")
     {
         lines.push(version.to_string());
+    }
+    if let Some(badges) = badge_line(&node.badges) {
+        lines.push(badges);
     }
     lines
 }

@@ -104,6 +104,48 @@ impl Scenario {
                 }),
             });
         }
+        for ns in self.namespaces.iter().filter(|n| n.mtls_mode.is_some()) {
+            out.push(json!({
+                "apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+                "metadata": {"name": "default", "namespace": ns.name},
+                "spec": {"mtls": {"mode": ns.mtls_mode}},
+            }));
+        }
+        for route in &self.routes {
+            let host = format!("{}.{}.svc.cluster.local", route.service, route.namespace);
+            let weight = 100 / route.subsets.len().max(1);
+            let destinations: Vec<_> = route
+                .subsets
+                .iter()
+                .enumerate()
+                .map(|(i, subset)| {
+                    // Weights must add up to 100.
+                    let w = if i == 0 {
+                        100 - weight * (route.subsets.len() - 1)
+                    } else {
+                        weight
+                    };
+                    json!({"destination": {"host": host, "subset": subset}, "weight": w})
+                })
+                .collect();
+            out.push(json!({
+                "apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+                "metadata": {"name": route.service, "namespace": route.namespace},
+                "spec": {"hosts": [host], "http": [{"route": destinations}]},
+            }));
+            if route.destination_rule {
+                let subsets: Vec<_> = route
+                    .subsets
+                    .iter()
+                    .map(|s| json!({"name": s, "labels": {"version": s}}))
+                    .collect();
+                out.push(json!({
+                    "apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
+                    "metadata": {"name": route.service, "namespace": route.namespace},
+                    "spec": {"host": host, "subsets": subsets},
+                }));
+            }
+        }
         for se in &self.service_entries {
             out.push(json!({
                 "apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",

@@ -31,6 +31,9 @@ pub struct Scenario {
     pub gateways: Vec<GatewaySpec>,
     #[serde(default)]
     pub service_entries: Vec<ServiceEntrySpec>,
+    /// Routing to subsets: a VirtualService and, unless left out, its DestinationRule.
+    #[serde(default)]
+    pub routes: Vec<RouteSpec>,
     pub workloads: Vec<WorkloadSpec>,
     #[serde(default)]
     pub calls: Vec<CallSpec>,
@@ -69,6 +72,29 @@ pub struct NamespaceSpec {
     /// `istio.io/use-waypoint` on the namespace.
     #[serde(default)]
     pub use_waypoint: Option<String>,
+    /// A namespace-wide PeerAuthentication with this mTLS mode (`STRICT`, `PERMISSIVE`).
+    #[serde(default)]
+    pub mtls_mode: Option<String>,
+}
+
+/// A mesh VirtualService routing a service to version subsets. The routing is
+/// configuration only: the traffic the calls describe is what really happens
+/// (a fault when it reaches other versions).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSpec {
+    pub namespace: String,
+    pub service: String,
+    /// Subset names, each selecting pods by `version` (`v1` selects `version: v1`).
+    pub subsets: Vec<String>,
+    /// Also write the DestinationRule defining the subsets; `false` injects
+    /// the workshop's "missing DestinationRule" fault.
+    #[serde(default = "default_true")]
+    pub destination_rule: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// A waypoint: a Gateway of class `istio-waypoint` and its deployment.

@@ -93,7 +93,8 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 edge.destination
             ),
         );
-        f.severity(severity);
+        f.severity(severity)
+            .on_edge(&edge.source, &edge.destination);
         f.evidence(format!(
             "{:.2} req/s, by class: {}",
             l7.rps,

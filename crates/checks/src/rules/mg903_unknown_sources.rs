@@ -49,6 +49,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             object,
             format!("{dest} receives {rate} from unidentified sources"),
         );
+        f.on_edge(&edge.source, &edge.destination);
         f.evidence(format!("reported by {from}"));
         if !edge.services.is_empty() {
             f.evidence(format!(

@@ -24,7 +24,8 @@ clients before enforcing STRICT.",
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     let Some(t) = cx.telemetry else { return };
     // Destination -> (plaintext rate, sources).
-    let mut plaintext: BTreeMap<meshgraph_core::WorkloadRef, (f64, Vec<String>)> = BTreeMap::new();
+    type Plaintext = (f64, Vec<String>, Vec<(Endpoint, Endpoint)>);
+    let mut plaintext: BTreeMap<meshgraph_core::WorkloadRef, Plaintext> = BTreeMap::new();
     for edge in &t.reconciliation.edges {
         let Endpoint::Workload(dest) = &edge.destination else {
             continue;
@@ -36,8 +37,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         let entry = plaintext.entry(dest.clone()).or_default();
         entry.0 += rate;
         entry.1.push(format!("{} ({rate:.2}/s)", edge.source));
+        entry
+            .2
+            .push((edge.source.clone(), edge.destination.clone()));
     }
-    for (dest, (rate, sources)) in plaintext {
+    for (dest, (rate, sources, edges)) in plaintext {
         let labels = cx.workload_labels(&dest);
         let (mode, policy) = cx.effective_mtls(&dest.namespace, &labels);
         let (resource, object) = cx.workload_resource(&dest);
@@ -67,5 +71,8 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             None => format!("mTLS mode {mode} (Istio's default: no PeerAuthentication applies)"),
         });
         f.evidence(format!("plaintext sources: {}", sources.join(", ")));
+        for (source, destination) in &edges {
+            f.on_edge(source, destination);
+        }
     }
 }

@@ -57,6 +57,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                         edge.source, edge.destination
                     ),
                 );
+                f.on_edge(&edge.source, &edge.destination);
                 if let Some(traces) = &edge.traces {
                     for id in &traces.trace_ids {
                         f.evidence(format!("trace {id}"));
@@ -84,6 +85,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                         edge.source, edge.destination
                     ),
                 );
+                f.on_edge(&edge.source, &edge.destination);
                 f.evidence(format!(
                     "rates from {}",
                     edge.l7_from.map_or("-", |e| e.as_str())
