@@ -369,3 +369,135 @@ fn server_failures_are_one_line_exit_two_and_leave_no_file() {
         );
     }
 }
+
+#[test]
+fn a_recording_holds_metrics_and_traces_and_explain_replays_it() {
+    let scenario = meshgraph_scenario::builtin("bookinfo-sidecar")
+        .unwrap()
+        .unwrap();
+    let (openmetrics, end) = scenario_openmetrics("bookinfo-sidecar");
+    let traces = serde_json::to_vec(&scenario.jaeger_v3_traces(0.01)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let at = (end - 60).to_string();
+    let live = {
+        let prometheus = PrometheusServer::start(&openmetrics);
+        // A local Jaeger answering with the scenario's spans.
+        let jaeger = CannedServer::start(vec![
+            Canned::json(r#"{"services":["productpage.bookinfo"]}"#),
+            Canned::json(traces),
+        ]);
+        let common = [
+            "--prometheus",
+            &prometheus.url(),
+            "--jaeger",
+            &jaeger.url(),
+            "--trace-service",
+            "productpage.bookinfo",
+            "--at",
+            &at,
+            "--window",
+            "5m",
+        ];
+        let mut record = vec!["record", "bundle"];
+        record.extend_from_slice(&common);
+        let out = meshgraph(&record, dir.path());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        snapshot(dir.path(), &common)
+    };
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("bundle/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(!manifest["prometheus"].as_array().unwrap().is_empty());
+    assert!(!manifest["traces"].as_array().unwrap().is_empty());
+    let replayed = snapshot(dir.path(), &["--replay", "bundle", "--window", "5m"]);
+    assert_eq!(live["edges"], replayed["edges"]);
+    assert!(
+        replayed["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["seen_in"] == "both"),
+        "{:#}",
+        replayed["edges"]
+    );
+
+    let out = meshgraph(
+        &[
+            "explain",
+            "--replay",
+            "bundle",
+            "--window",
+            "5m",
+            "bookinfo/reviews-v3",
+            "bookinfo/ratings-v1",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let explained: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(explained["edges"][0]["rates_from"], "envoy-destination");
+}
+
+#[test]
+fn meshgraph_toml_supplies_defaults_that_flags_override() {
+    let (openmetrics, end) = scenario_openmetrics("bookinfo-sidecar");
+    let prometheus = PrometheusServer::start(&openmetrics);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("meshgraph.toml"),
+        format!(
+            "prometheus = \"{}\"\nwindow = \"5m\"\nnamespaces = [\"bookinfo\"]\n",
+            prometheus.url()
+        ),
+    )
+    .unwrap();
+    let at = (end - 60).to_string();
+    let doc = snapshot(dir.path(), &["--at", &at]);
+    assert_eq!(doc["source"], prometheus.url());
+    assert_eq!(doc["window_seconds"], 300);
+    assert_eq!(doc["edges"].as_array().unwrap().len(), 7);
+
+    // A flag wins over the file.
+    let unreachable = format!(
+        "http://127.0.0.1:{}",
+        meshgraph_prometheus::testing::free_port()
+    );
+    let out = meshgraph(
+        &[
+            "snapshot",
+            "--at",
+            &at,
+            "--prometheus",
+            &unreachable,
+            "-o",
+            "g.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&unreachable));
+
+    // A demo needs no server, whatever the file says.
+    let out = meshgraph(&["snapshot", "--demo", "-o", "demo.json"], dir.path());
+    assert!(out.status.success());
+
+    // A mistake in the file is named.
+    std::fs::write(dir.path().join("bad.toml"), "prometheus_url = \"x\"\n").unwrap();
+    let out = meshgraph(
+        &["--config", "bad.toml", "snapshot", "--demo", "-o", "x.json"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml"));
+}

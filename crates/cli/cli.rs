@@ -26,6 +26,10 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
+    /// Settings file with connection defaults (default: ./meshgraph.toml, then
+    /// ~/.config/meshgraph/meshgraph.toml); flags and variables win over it
+    #[arg(long, global = true, value_name = "FILE", env = "MESHGRAPH_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
     /// Print nothing on stderr but errors
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,

@@ -7,11 +7,12 @@ mod explain;
 mod input;
 mod output;
 mod record;
+mod settings;
 mod snapshot;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 /// Exit status: 0 clean, 1 findings at or above `--fail-on`, 2 the run failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,17 +33,14 @@ impl From<Exit> for ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    let result = match &cli.command {
-        cli::Command::Snapshot(args) => snapshot::run(&cli.global, args),
-        cli::Command::Explain(args) => explain::run(&cli.global, args),
-        cli::Command::Check(args) => check::run(&cli.global, args),
-        cli::Command::Record(args) => record::run(&cli.global, args),
-        cli::Command::Completions { shell } => {
-            cli::print_completions(*shell);
-            Ok(Exit::Clean)
-        }
+    let matches = cli::Cli::command().get_matches();
+    let mut cli = match cli::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
     };
+    let result = settings::load(cli.global.config.as_deref())
+        .map(|s| settings::apply(&s, &matches, &mut cli.command))
+        .and_then(|()| run(&cli));
     match result {
         Ok(exit) => exit.into(),
         Err(error) => {
@@ -53,6 +51,19 @@ fn main() -> ExitCode {
             let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
             eprintln!("meshgraph: error: {}", chain.join(": "));
             Exit::Failure.into()
+        }
+    }
+}
+
+fn run(cli: &cli::Cli) -> anyhow::Result<Exit> {
+    match &cli.command {
+        cli::Command::Snapshot(args) => snapshot::run(&cli.global, args),
+        cli::Command::Explain(args) => explain::run(&cli.global, args),
+        cli::Command::Check(args) => check::run(&cli.global, args),
+        cli::Command::Record(args) => record::run(&cli.global, args),
+        cli::Command::Completions { shell } => {
+            cli::print_completions(*shell);
+            Ok(Exit::Clean)
         }
     }
 }

@@ -369,12 +369,16 @@ fn main() -> Result<()> {
         );
         return Ok(());
     }
-    let sizes: Vec<MeshSize> = if args.is_empty() {
-        DEFAULT_SIZES.iter().map(|s| MeshSize::parse(s)).collect()
+    let names: Vec<&str> = if args.is_empty() {
+        DEFAULT_SIZES.to_vec()
     } else {
-        args.iter().map(|s| MeshSize::parse(s)).collect()
-    }
-    .map_err(anyhow::Error::msg)?;
+        args.iter().map(String::as_str).collect()
+    };
+    let sizes = names
+        .into_iter()
+        .map(MeshSize::parse)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
     let mut rows = Vec::new();
     for size in sizes {
         rows.push(run(size)?);

@@ -1,0 +1,170 @@
+//! `meshgraph.toml`: defaults for the connection flags, below flags and
+//! environment variables (flags > env > file > built-in defaults).
+//!
+//! Looked up at `--config FILE` (or `MESHGRAPH_CONFIG`), else `./meshgraph.toml`,
+//! else `$XDG_CONFIG_HOME/meshgraph/meshgraph.toml` (`~/.config/...`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+use serde::Deserialize;
+
+use crate::cli::{Command, InputArgs, PrometheusArgs, TraceArgs};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    prometheus: Option<String>,
+    prometheus_token_file: Option<PathBuf>,
+    prometheus_user: Option<String>,
+    prometheus_ca: Option<PathBuf>,
+    #[serde(default)]
+    prometheus_headers: Vec<String>,
+    queries_dir: Option<PathBuf>,
+    query_timeout: Option<String>,
+    window: Option<String>,
+    #[serde(default)]
+    namespaces: Vec<String>,
+    ztunnel_label: Option<String>,
+    jaeger: Option<String>,
+    tempo: Option<String>,
+    /// Manifests read with every run, like `-f`.
+    #[serde(default)]
+    manifests: Vec<PathBuf>,
+}
+
+fn default_locations() -> Vec<PathBuf> {
+    let mut out = vec![PathBuf::from("meshgraph.toml")];
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")));
+    if let Some(base) = base {
+        out.push(base.join("meshgraph").join("meshgraph.toml"));
+    }
+    out
+}
+
+/// Reads the settings file; an explicit path must exist, the default ones may not.
+pub fn load(explicit: Option<&Path>) -> anyhow::Result<Settings> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => match default_locations().into_iter().find(|p| p.is_file()) {
+            Some(p) => p,
+            None => return Ok(Settings::default()),
+        },
+    };
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Whether a flag was left to its default (so the settings file may set it).
+fn unset(matches: &ArgMatches, id: &str) -> bool {
+    !matches!(
+        matches
+            .try_get_raw(id)
+            .ok()
+            .flatten()
+            .and(matches.value_source(id)),
+        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+    )
+}
+
+fn fill<T: Clone>(target: &mut T, matches: &ArgMatches, id: &str, value: &Option<T>) {
+    if let Some(v) = value
+        && unset(matches, id)
+    {
+        *target = v.clone();
+    }
+}
+
+fn fill_option<T: Clone>(
+    target: &mut Option<T>,
+    matches: &ArgMatches,
+    id: &str,
+    value: &Option<T>,
+) {
+    if value.is_some() && unset(matches, id) {
+        target.clone_from(value);
+    }
+}
+
+fn apply_prometheus(s: &Settings, m: &ArgMatches, args: &mut PrometheusArgs) {
+    fill_option(&mut args.prometheus, m, "prometheus", &s.prometheus);
+    fill_option(
+        &mut args.prometheus_token_file,
+        m,
+        "prometheus_token_file",
+        &s.prometheus_token_file,
+    );
+    fill_option(
+        &mut args.prometheus_user,
+        m,
+        "prometheus_user",
+        &s.prometheus_user,
+    );
+    fill_option(
+        &mut args.prometheus_ca,
+        m,
+        "prometheus_ca",
+        &s.prometheus_ca,
+    );
+    fill_option(&mut args.queries_dir, m, "queries_dir", &s.queries_dir);
+    fill(
+        &mut args.query_timeout,
+        m,
+        "query_timeout",
+        &s.query_timeout,
+    );
+    fill(&mut args.window, m, "window", &s.window);
+    fill(
+        &mut args.ztunnel_label,
+        m,
+        "ztunnel_label",
+        &s.ztunnel_label,
+    );
+    if args.prometheus_headers.is_empty() {
+        args.prometheus_headers = s.prometheus_headers.clone();
+    }
+    if args.namespace.is_empty() && !args.all_namespaces {
+        args.namespace = s.namespaces.clone();
+    }
+}
+
+fn apply_traces(s: &Settings, m: &ArgMatches, args: &mut TraceArgs) {
+    // One tracing backend: a flag or variable for either replaces the file's.
+    if args.jaeger.is_none() && args.tempo.is_none() {
+        fill_option(&mut args.jaeger, m, "jaeger", &s.jaeger);
+        if args.jaeger.is_none() {
+            fill_option(&mut args.tempo, m, "tempo", &s.tempo);
+        }
+    }
+}
+
+fn apply_input(s: &Settings, m: &ArgMatches, input: &mut InputArgs) {
+    // A demo, a scenario or a replay needs no server: the file does not add one.
+    if input.demo.is_none() && input.scenario.is_none() && input.replay.is_none() {
+        apply_prometheus(s, m, &mut input.prometheus);
+        apply_traces(s, m, &mut input.traces);
+    }
+    input.files.extend(s.manifests.iter().cloned());
+}
+
+/// Fills the flags the command line and the environment left unset.
+pub fn apply(settings: &Settings, matches: &ArgMatches, command: &mut Command) {
+    let Some((_, m)) = matches.subcommand() else {
+        return;
+    };
+    match command {
+        Command::Snapshot(args) => apply_input(settings, m, &mut args.input),
+        Command::Explain(args) => apply_input(settings, m, &mut args.input),
+        Command::Check(args) => apply_input(settings, m, &mut args.input),
+        Command::Record(args) => {
+            apply_prometheus(settings, m, &mut args.prometheus);
+            apply_traces(settings, m, &mut args.traces);
+        }
+        Command::Completions { .. } => {}
+    }
+}

@@ -1,0 +1,165 @@
+//! The one error type of the cluster reader.
+//!
+//! Every message says where the problem is (a kubeconfig path, or an API URL
+//! without credentials and without query string) and what to do about it.
+//! Text quoted from the API server has the configured secrets scrubbed out
+//! before it is stored, so neither `Display` nor `Debug` can show a token.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What to run instead when meshgraph cannot log in to the cluster itself.
+pub const KUBECTL_FALLBACK: &str = "kubectl get -A -o yaml namespaces,pods,deployments,statefulsets,daemonsets,replicasets,services,serviceaccounts,virtualservices,destinationrules,gateways.networking.istio.io,serviceentries,sidecars,peerauthentications,authorizationpolicies,requestauthentications,telemetries,gateways.gateway.networking.k8s.io,httproutes,grpcroutes,referencegrants | meshgraph check -";
+
+/// Why reading the cluster failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KubeError {
+    /// No kubeconfig file was found and meshgraph is not running in a pod.
+    #[error(
+        "no kubeconfig found (looked at {tried}) and not running inside a cluster; pass --kubeconfig FILE or set KUBECONFIG"
+    )]
+    NoConfig { tried: String },
+
+    /// The kubeconfig (or a file it names) cannot be read.
+    #[error("cannot read {path}: {reason}; check --kubeconfig / KUBECONFIG")]
+    ReadFile { path: PathBuf, reason: String },
+
+    /// The kubeconfig is not valid YAML of the expected shape.
+    #[error("{path} is not a valid kubeconfig: {reason}")]
+    Parse { path: PathBuf, reason: String },
+
+    /// The context, its cluster or its user cannot be used.
+    #[error("kubeconfig {path}: {reason}")]
+    Context { path: PathBuf, reason: String },
+
+    /// The user authenticates with an exec plugin or an auth provider, which
+    /// meshgraph does not run.
+    #[error(
+        "kubeconfig {path}: user {user:?} authenticates with {mechanism}, which meshgraph does not support (it only uses tokens, client certificates and basic auth from the kubeconfig); read the objects with kubectl instead: {}",
+        KUBECTL_FALLBACK
+    )]
+    UnsupportedAuth {
+        path: PathBuf,
+        user: String,
+        mechanism: String,
+    },
+
+    /// A credential or certificate named by the kubeconfig is unusable.
+    #[error("kubeconfig {path}: {what} is unusable: {reason}")]
+    Credential {
+        path: PathBuf,
+        what: String,
+        reason: String,
+    },
+
+    /// A namespace given with `-n` is not a valid namespace name.
+    #[error(
+        "{namespace:?} is not a valid namespace name (lower-case letters, digits and '-', at most 63 characters); check -n"
+    )]
+    InvalidNamespace { namespace: String },
+
+    /// The cluster's `server` is not an http(s) URL.
+    #[error(
+        "invalid API server URL {server:?}: {reason}; check the cluster's `server` in the kubeconfig"
+    )]
+    InvalidServer { server: String, reason: String },
+
+    /// The HTTP client could not be set up (TLS settings).
+    #[error("cannot set up the connection to {server}: {reason}")]
+    Client { server: String, reason: String },
+
+    /// HTTP 401: the credentials were rejected.
+    #[error(
+        "the API server at {url} rejected the credentials of {identity} (HTTP 401) while listing {resource}{}: the token or certificate is missing, wrong or expired; log in again or choose another context (--context, --kubeconfig)",
+        message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default()
+    )]
+    Unauthorized {
+        url: String,
+        resource: String,
+        identity: String,
+        message: Option<String>,
+    },
+
+    /// HTTP 403: the user may not list a resource.
+    #[error(
+        "the API server at {url} forbids {identity} to list {resource} (HTTP 403){}; check RBAC (`kubectl auth can-i list {resource} {scope}`), choose a context whose user may read it (--context), or select namespaces you can read (-n)",
+        message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+    )]
+    Forbidden {
+        url: String,
+        resource: String,
+        identity: String,
+        /// `-A` or `-n NAMESPACE`, for the `kubectl auth can-i` hint.
+        scope: String,
+        message: Option<String>,
+    },
+
+    /// A built-in resource (not a CRD) is not served: the URL is probably not
+    /// a Kubernetes API server.
+    #[error(
+        "the server at {url} does not serve {resource} (HTTP 404); is the kubeconfig's `server` the Kubernetes API server?"
+    )]
+    NotServed { url: String, resource: String },
+
+    /// No connection could be made, after every retry.
+    #[error(
+        "cannot reach the Kubernetes API server at {url} ({attempts} attempts): {reason}; is the cluster up and reachable from here? check the context (--context, --kubeconfig)"
+    )]
+    Connect {
+        url: String,
+        attempts: u32,
+        reason: String,
+    },
+
+    /// The server did not answer in time.
+    #[error("the Kubernetes API server at {url} did not answer within {}s; retry, select fewer namespaces (-n) or raise the timeout", timeout.as_secs_f64())]
+    Timeout { url: String, timeout: Duration },
+
+    /// Any other HTTP error status (after every retry for 429/5xx).
+    #[error("the Kubernetes API server at {url} answered HTTP {status} ({attempts} attempts) while listing {resource}{}: {hint}", excerpt.as_deref().map(|e| format!(": {e}")).unwrap_or_default())]
+    Http {
+        url: String,
+        resource: String,
+        status: u16,
+        attempts: u32,
+        excerpt: Option<String>,
+        hint: &'static str,
+    },
+
+    /// One answer is larger than the size cap.
+    #[error(
+        "the answer from {url} is larger than the limit of {limit} bytes; select fewer namespaces (-n) or raise the response size limit"
+    )]
+    TooLarge { url: String, limit: u64 },
+
+    /// The connection broke while an answer was being read.
+    #[error(
+        "reading the answer from {url} failed after {received} bytes: {reason}; retry, or check proxies between meshgraph and the API server"
+    )]
+    Body {
+        url: String,
+        received: usize,
+        reason: String,
+    },
+
+    /// The answer is not a Kubernetes list (or object).
+    #[error(
+        "the answer from {url} is not a Kubernetes {expected}: {reason}; is the kubeconfig's `server` the Kubernetes API server?"
+    )]
+    Decode {
+        url: String,
+        expected: &'static str,
+        reason: String,
+    },
+
+    /// The server kept handing out `continue` tokens.
+    #[error(
+        "listing {resource} at {url} did not end after {pages} pages; the server keeps returning a `continue` token"
+    )]
+    Paging {
+        url: String,
+        resource: String,
+        pages: usize,
+    },
+}
