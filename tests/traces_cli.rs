@@ -376,3 +376,41 @@ fn check_reports_mg907_for_edges_seen_by_only_one_source() {
             .all(|f| f["code"] != "MG907")
     );
 }
+
+#[test]
+fn with_metrics_a_failed_trace_backend_leaves_a_metrics_only_graph_and_a_warning() {
+    let port = meshgraph_prometheus::testing::free_port();
+    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+        .args([
+            "snapshot",
+            "--demo",
+            "bookinfo-sidecar",
+            "--jaeger",
+            &format!("http://127.0.0.1:{port}"),
+            "--trace-service",
+            "x",
+            "--query-timeout",
+            "2s",
+            "-o",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning: traces not used"), "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["edges"].as_array().unwrap().len(), 7);
+    assert!(
+        doc["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["seen_in"].is_null())
+    );
+    assert!(doc["warnings"].to_string().contains("traces not used"));
+}

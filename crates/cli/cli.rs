@@ -69,7 +69,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Kubernetes and Istio manifests or `kubectl get -o yaml` dumps (file, directory
-    /// or `-`; repeatable): they name waypoints, gateways and ServiceEntry hosts
+    /// or `-`; repeatable): they name waypoints and ServiceEntry hosts, and feed the findings
     #[arg(long = "filename", short = 'f', value_name = "PATH")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]

@@ -238,11 +238,21 @@ pub fn collect_traces(
             time,
             sink.as_ref()
                 .map(|s| s as &dyn meshgraph_traces::RecordSink),
-        ))?;
-        collected.summaries.push(read.stats.summary_line());
-        collected.warnings.extend(read.warnings);
-        calls.extend(read.calls);
-        any = true;
+        ));
+        match read {
+            Ok(read) => {
+                collected.summaries.push(read.stats.summary_line());
+                collected.warnings.extend(read.warnings);
+                calls.extend(read.calls);
+                any = true;
+            }
+            // A failed collector degrades the result when metrics are there:
+            // a metrics-only graph, and a warning saying why.
+            Err(error) if !collected.observations.is_empty() => {
+                collected.warnings.push(format!("traces not used: {error}"));
+            }
+            Err(error) => return Err(error.into()),
+        }
     }
     if any {
         collected

@@ -867,7 +867,10 @@ contexts:
             "{e}"
         );
         let missing_file = from_kubeconfig(&path, None).unwrap_err().to_string();
-        assert!(missing_file.contains("token.txt"), "{missing_file}");
+        assert!(
+            missing_file.contains("ca.pem") && missing_file.contains("certificate-authority"),
+            "{missing_file}"
+        );
     }
 
     #[test]

@@ -1,0 +1,523 @@
+//! Test support: a stand-in Kubernetes API server on 127.0.0.1.
+//!
+//! No API server can be installed here. The objects it serves are real ones
+//! (Istio's bookinfo sample from `shared/fixtures/istio-bookinfo`), served in
+//! the API's list format: `{"kind":"DeploymentList","apiVersion":"apps/v1",
+//! "metadata":{"resourceVersion":..},"items":[..]}` with `kind`/`apiVersion`
+//! removed from the items and `metadata.namespace` filled in, as the API
+//! server does. This is NOT a recording of a real API server: the list
+//! envelope, paging (`limit`/`continue`), `Status` errors and 404s for
+//! resources that are not installed are built here after the API's documented
+//! behaviour.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use meshgraph_kube::RESOURCES;
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+pub const BOOKINFO: &str = "bookinfo.yaml";
+pub const DESTINATION_RULES: &str = "networking-destination-rule-all.yaml";
+
+/// The documents of one fixture file.
+pub fn fixture(name: &str) -> Vec<Value> {
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/istio-bookinfo/"
+    ))
+    .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    serde_saphyr::from_multiple::<Value>(&text)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .into_iter()
+        .filter(|v| v.is_object())
+        .collect()
+}
+
+/// One answer.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    pub fn json(status: u16, value: &Value) -> Reply {
+        Reply {
+            status,
+            body: serde_json::to_vec(value).unwrap(),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn raw(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            body: body.as_bytes().to_vec(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A Kubernetes `Status` failure, as the API server sends it.
+    pub fn status(code: u16, reason: &str, message: &str) -> Reply {
+        Reply::json(
+            code,
+            &json!({
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Failure",
+                "message": message,
+                "reason": reason,
+                "code": code,
+            }),
+        )
+    }
+
+    /// The API server's 404 for a path it does not serve.
+    pub fn not_found() -> Reply {
+        Reply::status(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        )
+    }
+}
+
+/// A request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    /// Whether the client presented a TLS certificate.
+    pub client_cert: bool,
+}
+
+impl Seen {
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One list the fake API serves.
+#[derive(Clone, Debug)]
+struct List {
+    kind: String,
+    api_version: String,
+    items: Vec<Value>,
+}
+
+/// The state of the fake API server: its lists, and the faults to inject.
+#[derive(Default)]
+pub struct FakeApi {
+    /// Cluster-wide list path → list.
+    lists: BTreeMap<String, List>,
+    /// Path → items on the first page (the rest comes with `continue`).
+    pub split: BTreeMap<String, usize>,
+    /// Path → answers for its first requests, `None` serving it normally
+    /// (then always served normally).
+    pub faults: BTreeMap<String, Vec<Option<Reply>>>,
+    /// Path → answer for every request.
+    pub always: BTreeMap<String, Reply>,
+    /// Accepted bearer tokens; empty accepts any request.
+    pub tokens: Vec<String>,
+    /// Whether the client must present a TLS certificate instead.
+    pub require_client_cert: bool,
+}
+
+impl FakeApi {
+    /// Every built-in resource (empty), no custom resource installed.
+    pub fn new() -> FakeApi {
+        let mut api = FakeApi::default();
+        for r in RESOURCES.iter().filter(|r| !r.custom) {
+            api.install(r.group, r.versions[0], r.plural, r.kind);
+        }
+        api
+    }
+
+    /// Bookinfo in namespace `default` (labelled for injection), with all
+    /// Istio networking and security CRDs installed and its four
+    /// DestinationRules; telemetry and the Gateway API are not installed.
+    pub fn bookinfo() -> FakeApi {
+        let mut api = FakeApi::new();
+        for r in RESOURCES
+            .iter()
+            .filter(|r| r.group == "networking.istio.io" || r.group == "security.istio.io")
+        {
+            api.install(r.group, r.versions[0], r.plural, r.kind);
+        }
+        api.add(json!({
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": "default", "labels": {"istio-injection": "enabled"}},
+        }));
+        for object in fixture(BOOKINFO)
+            .into_iter()
+            .chain(fixture(DESTINATION_RULES))
+        {
+            api.add(object);
+        }
+        api
+    }
+
+    /// Serves an (empty) list for a resource.
+    pub fn install(&mut self, group: &str, version: &str, plural: &str, kind: &str) {
+        let api_version = if group.is_empty() {
+            version.to_string()
+        } else {
+            format!("{group}/{version}")
+        };
+        self.lists
+            .entry(list_path(&api_version, plural))
+            .or_insert_with(|| List {
+                kind: format!("{kind}List"),
+                api_version,
+                items: Vec::new(),
+            });
+    }
+
+    /// Adds an object to the list of its kind and apiVersion (installing it),
+    /// in namespace `default` when it names none.
+    pub fn add(&mut self, mut object: Value) {
+        let api_version = object["apiVersion"].as_str().unwrap().to_string();
+        let kind = object["kind"].as_str().unwrap().to_string();
+        let group = api_version.split_once('/').map_or("", |(g, _)| g);
+        let resource = RESOURCES
+            .iter()
+            .find(|r| r.kind == kind && r.group == group)
+            .unwrap_or_else(|| panic!("no resource for {kind} {api_version}"));
+        if resource.namespaced && object["metadata"].get("namespace").is_none() {
+            object["metadata"]["namespace"] = json!("default");
+        }
+        let path = list_path(&api_version, resource.plural);
+        let list = self.lists.entry(path).or_insert_with(|| List {
+            kind: format!("{kind}List"),
+            api_version: api_version.clone(),
+            items: Vec::new(),
+        });
+        // The API server leaves kind and apiVersion out of list items.
+        let map = object.as_object_mut().unwrap();
+        map.remove("kind");
+        map.remove("apiVersion");
+        list.items.push(object);
+    }
+
+    /// Removes a list (the resource is then not served: 404).
+    pub fn uninstall(&mut self, path: &str) {
+        self.lists.remove(path);
+    }
+
+    fn answer(&mut self, seen: &Seen) -> Reply {
+        if let Some(reply) = self.always.get(&seen.path) {
+            return reply.clone();
+        }
+        if let Some(queue) = self.faults.get_mut(&seen.path)
+            && !queue.is_empty()
+            && let Some(reply) = queue.remove(0)
+        {
+            return reply;
+        }
+        if self.require_client_cert && !seen.client_cert {
+            return Reply::status(401, "Unauthorized", "Unauthorized");
+        }
+        if !self.tokens.is_empty() {
+            let ok = seen
+                .header("authorization")
+                .and_then(|h| h.strip_prefix("Bearer "))
+                .is_some_and(|t| self.tokens.iter().any(|x| x == t));
+            if !ok {
+                return Reply::status(401, "Unauthorized", "Unauthorized");
+            }
+        }
+        let segments: Vec<&str> = seen.path.trim_start_matches('/').split('/').collect();
+        // /api/v1 or /apis/GROUP/VERSION, then the rest.
+        let (prefix_len, rest) = match segments.first() {
+            Some(&"api") if segments.len() >= 2 => (2, &segments[2..]),
+            Some(&"apis") if segments.len() >= 3 => (3, &segments[3..]),
+            _ => return Reply::not_found(),
+        };
+        let prefix = format!("/{}", segments[..prefix_len].join("/"));
+        match rest {
+            // GET one namespace.
+            ["namespaces", name] if prefix == "/api/v1" => {
+                let Some(list) = self.lists.get("/api/v1/namespaces") else {
+                    return Reply::not_found();
+                };
+                match list.items.iter().find(|n| n["metadata"]["name"] == *name) {
+                    Some(ns) => {
+                        let mut ns = ns.clone();
+                        ns["kind"] = json!("Namespace");
+                        ns["apiVersion"] = json!("v1");
+                        Reply::json(200, &ns)
+                    }
+                    None => {
+                        Reply::status(404, "NotFound", &format!("namespaces \"{name}\" not found"))
+                    }
+                }
+            }
+            [plural] => self.list(&format!("{prefix}/{plural}"), None, seen),
+            ["namespaces", ns, plural] => self.list(&format!("{prefix}/{plural}"), Some(ns), seen),
+            _ => Reply::not_found(),
+        }
+    }
+
+    fn list(&self, path: &str, namespace: Option<&str>, seen: &Seen) -> Reply {
+        let Some(list) = self.lists.get(path) else {
+            return Reply::not_found();
+        };
+        let items: Vec<Value> = list
+            .items
+            .iter()
+            .filter(|i| namespace.is_none_or(|ns| i["metadata"]["namespace"] == *ns))
+            .cloned()
+            .collect();
+        let mut metadata = json!({"resourceVersion": "1"});
+        let page = match (self.split.get(path), seen.param("continue")) {
+            (Some(&n), None) if n < items.len() && seen.param("limit").is_some() => {
+                metadata["continue"] = json!("page-2-token");
+                metadata["remainingItemCount"] = json!(items.len() - n);
+                items[..n].to_vec()
+            }
+            (Some(&n), Some("page-2-token")) => items[n.min(items.len())..].to_vec(),
+            (_, Some(_)) => {
+                return Reply::status(400, "BadRequest", "invalid continue token");
+            }
+            _ => items,
+        };
+        Reply::json(
+            200,
+            &json!({
+                "kind": list.kind,
+                "apiVersion": list.api_version,
+                "metadata": metadata,
+                "items": page,
+            }),
+        )
+    }
+}
+
+fn list_path(api_version: &str, plural: &str) -> String {
+    if api_version.contains('/') {
+        format!("/apis/{api_version}/{plural}")
+    } else {
+        format!("/api/{api_version}/{plural}")
+    }
+}
+
+pub struct Server {
+    /// `http://127.0.0.1:PORT` or `https://...`
+    pub url: String,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+    pub api: Arc<Mutex<FakeApi>>,
+}
+
+impl Server {
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    pub fn seen_path(&self, path: &str) -> Vec<Seen> {
+        self.seen().into_iter().filter(|s| s.path == path).collect()
+    }
+}
+
+/// Serves `api` over plain HTTP (the reader accepts `http://` servers for
+/// tests like this one; real clusters use https).
+pub async fn serve(api: FakeApi) -> Server {
+    serve_with(api, None).await
+}
+
+/// Serves `api` over TLS with the test certificates in `tests/data`.
+pub async fn serve_tls(api: FakeApi) -> Server {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(data_path("server.pem"))
+            .unwrap()
+            .map(|c| c.unwrap())
+            .collect();
+    let key = PrivateKeyDer::from_pem_file(data_path("server-key.pem")).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    for ca in CertificateDer::pem_file_iter(data_path("ca.pem")).unwrap() {
+        roots.add(ca.unwrap()).unwrap();
+    }
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .allow_unauthenticated()
+    .build()
+    .unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(certs, key)
+        .unwrap();
+    serve_with(api, Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))).await
+}
+
+pub fn data_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+async fn serve_with(api: FakeApi, tls: Option<tokio_rustls::TlsAcceptor>) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{}", listener.local_addr().unwrap());
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+    let api = Arc::new(Mutex::new(api));
+    let (log, state) = (seen.clone(), api.clone());
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let (log, state, tls) = (log.clone(), state.clone(), tls.clone());
+            tokio::spawn(async move {
+                match tls {
+                    None => handle(socket, false, log, state).await,
+                    Some(acceptor) => {
+                        let Ok(stream) = acceptor.accept(socket).await else {
+                            return;
+                        };
+                        let client_cert = stream
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .is_some_and(|c| !c.is_empty());
+                        handle(stream, client_cert, log, state).await
+                    }
+                }
+            });
+        }
+    });
+    Server { url, seen, api }
+}
+
+/// Answers one request, then closes the connection.
+async fn handle<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    client_cert: bool,
+    log: Arc<Mutex<Vec<Seen>>>,
+    state: Arc<Mutex<FakeApi>>,
+) {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&head).to_string();
+    let mut lines = text.split("\r\n");
+    let target = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .unwrap_or("/")
+        .to_string();
+    let headers = lines
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let query = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect();
+    let seen = Seen {
+        path: path.to_string(),
+        query,
+        headers,
+        client_cert,
+    };
+    log.lock().unwrap().push(seen.clone());
+    let reply = state.lock().unwrap().answer(&seen);
+    let mut out = format!(
+        "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+        reply.status,
+        reply.body.len()
+    );
+    for (k, v) in &reply.headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    let _ = stream.write_all(out.as_bytes()).await;
+    let _ = stream.write_all(&reply.body).await;
+    let _ = stream.shutdown().await;
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap_or(b'?'));
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A kubeconfig with one context per `(name, server, token, namespace)`;
+/// the first is the current context.
+pub fn kubeconfig(dir: &Path, contexts: &[(&str, &str, &str, Option<&str>)]) -> PathBuf {
+    let mut clusters = String::new();
+    let mut users = String::new();
+    let mut ctxs = String::new();
+    for (name, server, token, namespace) in contexts {
+        clusters.push_str(&format!(
+            "- name: {name}-cluster\n  cluster:\n    server: {server}\n"
+        ));
+        users.push_str(&format!(
+            "- name: {name}-user\n  user:\n    token: {token}\n"
+        ));
+        ctxs.push_str(&format!(
+            "- name: {name}\n  context:\n    cluster: {name}-cluster\n    user: {name}-user\n"
+        ));
+        if let Some(ns) = namespace {
+            ctxs.push_str(&format!("    namespace: {ns}\n"));
+        }
+    }
+    let text = format!(
+        "apiVersion: v1\nkind: Config\npreferences: {{}}\ncurrent-context: {}\nclusters:\n{clusters}users:\n{users}contexts:\n{ctxs}",
+        contexts[0].0
+    );
+    let path = dir.join("config");
+    std::fs::write(&path, text).unwrap();
+    path
+}
