@@ -78,7 +78,11 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
         ignore.insert(code);
     }
     let collected = input::collect(&args.input, &args.paths, true)?;
-    if !collected.has_telemetry && args.paths.is_empty() && args.input.files.is_empty() {
+    if !collected.has_telemetry
+        && args.paths.is_empty()
+        && args.input.files.is_empty()
+        && !args.input.cluster
+    {
         bail!(
             "nothing to check: give manifest paths, -f PATH, `-` for stdin, telemetry flags or --demo"
         );

@@ -72,6 +72,15 @@ pub struct InputArgs {
     /// or `-`; repeatable): they name waypoints and ServiceEntry hosts, and feed the findings
     #[arg(long = "filename", short = 'f', value_name = "PATH")]
     pub files: Vec<PathBuf>,
+    /// Also read the objects from the live cluster of the current kubeconfig context
+    #[arg(long)]
+    pub cluster: bool,
+    /// Kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)
+    #[arg(long, value_name = "FILE", requires = "cluster")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use instead of the current one
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub context: Option<String>,
     #[command(flatten)]
     pub prometheus: PrometheusArgs,
     #[command(flatten)]

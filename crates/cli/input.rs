@@ -140,12 +140,48 @@ pub fn collect(
     } else {
         MeshConfig::load(&manifests, &LoadOptions::default()).context("reading manifests")?
     };
-    let mut collected = collect_telemetry(input, telemetry_optional)?;
+    let mut collected = collect_telemetry(input, telemetry_optional || input.cluster)?;
     collected.config.extend(config);
+    if input.cluster {
+        read_cluster(input, &mut collected)?;
+    }
     collected
         .warnings
         .extend(config_warnings.iter().map(|w| w.to_string()));
     Ok(collected)
+}
+
+/// Reads the live cluster's objects into the configuration.
+fn read_cluster(input: &InputArgs, collected: &mut Collected) -> anyhow::Result<()> {
+    let mut namespaces = if input.prometheus.all_namespaces {
+        Vec::new()
+    } else {
+        input.prometheus.namespace.clone()
+    };
+    // Mesh-wide policies live in the root namespace.
+    if !namespaces.is_empty() && !namespaces.iter().any(|n| n == "istio-system") {
+        namespaces.push("istio-system".into());
+    }
+    let options = meshgraph_kube::ClusterOptions {
+        kubeconfig: input.kubeconfig.clone(),
+        context: input.context.clone(),
+        namespaces,
+        ..meshgraph_kube::ClusterOptions::default()
+    };
+    let read = runtime()?.block_on(meshgraph_kube::read_cluster(&options))?;
+    collected.summaries.push(format!(
+        "cluster: {} objects from context {} ({})",
+        read.objects.len(),
+        read.cluster.context.as_deref().unwrap_or("(in-cluster)"),
+        read.cluster.server
+    ));
+    collected.warnings.extend(read.warnings);
+    let (config, warnings) = MeshConfig::from_values(read.objects);
+    collected
+        .warnings
+        .extend(warnings.iter().map(|w| w.to_string()));
+    collected.config.extend(config);
+    Ok(())
 }
 
 fn collect_telemetry(input: &InputArgs, telemetry_optional: bool) -> anyhow::Result<Collected> {

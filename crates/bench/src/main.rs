@@ -100,6 +100,9 @@ struct Row {
     reconcile: Cost,
     graph: Cost,
     logical_edges: usize,
+    /// Hash of the whole reconciliation, to check that an optimisation of
+    /// the core left its output unchanged.
+    fingerprint: u64,
     nodes: usize,
     edges: usize,
     to_json: Cost,
@@ -167,6 +170,7 @@ fn run(size: MeshSize) -> Result<Row> {
     if graph.graph.edge_count() == 0 {
         bail!("{label}: the graph has no edges");
     }
+    let fingerprint = fingerprint(&rec)?;
 
     eprintln!("meshgraph-bench: {label}: exporting");
     let meta = meshgraph_export::SnapshotMeta {
@@ -195,6 +199,7 @@ fn run(size: MeshSize) -> Result<Row> {
         reconcile,
         graph: graph_cost,
         logical_edges: rec.edges.len(),
+        fingerprint,
         nodes: graph.graph.node_count(),
         edges: graph.graph.edge_count(),
         to_json,
@@ -202,6 +207,27 @@ fn run(size: MeshSize) -> Result<Row> {
         to_dot,
         dot_bytes: dot.len(),
     })
+}
+
+/// A hash of everything reconciliation decided (edges with their figures,
+/// every series' disposition, the notes), taken over their `Debug` text, which
+/// prints every field and every float exactly. Equal fingerprints for the same
+/// mesh mean an identical result (the hash is stable for one build of Rust).
+fn fingerprint(rec: &meshgraph_core::Reconciliation) -> Result<u64> {
+    use std::hash::{DefaultHasher, Hasher};
+    struct HashWriter(DefaultHasher);
+    impl std::fmt::Write for HashWriter {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.write(s.as_bytes());
+            Ok(())
+        }
+    }
+    let mut writer = HashWriter(DefaultHasher::new());
+    std::fmt::Write::write_fmt(
+        &mut writer,
+        format_args!("{:?}", (&rec.edges, &rec.dispositions, &rec.notes)),
+    )?;
+    Ok(writer.0.finish())
 }
 
 fn mb(bytes: usize) -> f64 {
@@ -221,9 +247,19 @@ fn core_us_per_series(r: &Row) -> f64 {
     (r.reconcile.time + r.graph.time).as_secs_f64() * 1e6 / r.answer_series.max(1) as f64
 }
 
+/// Prints one table row: a right-aligned cell per column, each `width` wide.
+fn row(width: usize, cells: &[String]) {
+    let line: Vec<String> = cells.iter().map(|c| format!("{c:>width$}")).collect();
+    println!("{}", line.join(" "));
+}
+
+fn cells(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
 fn print(rows: &[Row]) {
     println!(
-        "meshgraph-bench {} ({} build), {} CPUs, times are the best of up to {MAX_RUNS} runs, memory is peak heap above the step's start",
+        "meshgraph-bench {} ({} build, {} CPUs); times: best of up to {MAX_RUNS} runs; memory: peak heap above the step's start",
         env!("CARGO_PKG_VERSION"),
         if cfg!(debug_assertions) {
             "DEBUG: numbers are not meaningful"
@@ -233,101 +269,127 @@ fn print(rows: &[Row]) {
         std::thread::available_parallelism().map_or(1, |n| n.get()),
     );
 
-    println!("\nmeshes");
-    println!(
-        "{:>9} {:>5} {:>12} {:>6} {:>9} {:>9} {:>8} {:>7} {:>7} {:>8}",
-        "workloads",
-        "ns",
-        "sc/amb/wp ns",
-        "calls",
-        "raw ser",
-        "answ ser",
-        "answ MB",
-        "nodes",
-        "edges",
-        "gen s"
+    println!("\nmeshes (ns modes: sidecar/ambient/ambient+waypoint)");
+    row(
+        10,
+        &cells(&[
+            "workloads",
+            "namespaces",
+            "ns modes",
+            "calls",
+            "raw series",
+            "series",
+            "answers MB",
+            "nodes",
+            "edges",
+            "generate s",
+        ]),
     );
     for r in rows {
-        println!(
-            "{:>9} {:>5} {:>12} {:>6} {:>9} {:>9} {:>8.1} {:>7} {:>7} {:>8.2}",
-            r.size.workloads,
-            r.size.namespaces,
-            format!(
-                "{}/{}/{}",
-                r.counts.sidecar_namespaces,
-                r.counts.ambient_namespaces,
-                r.counts.waypoint_namespaces
-            ),
-            r.counts.calls,
-            r.raw_series,
-            r.answer_series,
-            mb(r.body_bytes),
-            r.nodes,
-            r.edges,
-            r.generate.as_secs_f64(),
+        row(
+            10,
+            &[
+                r.size.workloads.to_string(),
+                r.size.namespaces.to_string(),
+                format!(
+                    "{}/{}/{}",
+                    r.counts.sidecar_namespaces,
+                    r.counts.ambient_namespaces,
+                    r.counts.waypoint_namespaces
+                ),
+                r.counts.calls.to_string(),
+                r.raw_series.to_string(),
+                r.answer_series.to_string(),
+                format!("{:.1}", mb(r.body_bytes)),
+                r.nodes.to_string(),
+                r.edges.to_string(),
+                format!("{:.2}", r.generate.as_secs_f64()),
+            ],
         );
     }
+    println!(
+        "  series: as the built-in queries return them (raw series summed by each query's labels)"
+    );
 
     println!(
-        "\ndecode (all 10 family answers): streaming = meshgraph_prometheus::decode, naive = serde_json::Value + walk"
+        "\ndecode, all 10 family answers: streaming = meshgraph_prometheus::decode, naive = serde_json::Value tree + walk"
     );
-    println!(
-        "{:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}",
-        "workloads",
-        "str ms",
-        "str MB/s",
-        "str kser/s",
-        "str pk MB",
-        "nv ms",
-        "nv MB/s",
-        "nv pk MB",
-        "out MB",
-        "t s/n",
-        "pk s/n"
+    row(
+        10,
+        &cells(&[
+            "workloads",
+            "str ms",
+            "str MB/s",
+            "str kser/s",
+            "str peakMB",
+            "naive ms",
+            "naive MB/s",
+            "nv peakMB",
+            "kept MB",
+            "time s/n",
+            "peak s/n",
+        ]),
     );
     for r in rows {
-        println!(
-            "{:>9} {:>9.1} {:>9.1} {:>9.0} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>8.2} {:>8.2}",
-            r.size.workloads,
-            ms(r.streaming.time),
-            per_second(mb(r.body_bytes), r.streaming.time),
-            per_second(r.answer_series as f64, r.streaming.time) / 1e3,
-            mb(r.streaming.peak),
-            ms(r.naive.time),
-            per_second(mb(r.body_bytes), r.naive.time),
-            mb(r.naive.peak),
-            mb(r.streaming.retained),
-            r.streaming.time.as_secs_f64() / r.naive.time.as_secs_f64().max(1e-9),
-            r.streaming.peak as f64 / r.naive.peak.max(1) as f64,
+        row(
+            10,
+            &[
+                r.size.workloads.to_string(),
+                format!("{:.0}", ms(r.streaming.time)),
+                format!("{:.1}", per_second(mb(r.body_bytes), r.streaming.time)),
+                format!(
+                    "{:.0}",
+                    per_second(r.answer_series as f64, r.streaming.time) / 1e3
+                ),
+                format!("{:.1}", mb(r.streaming.peak)),
+                format!("{:.0}", ms(r.naive.time)),
+                format!("{:.1}", per_second(mb(r.body_bytes), r.naive.time)),
+                format!("{:.1}", mb(r.naive.peak)),
+                format!("{:.1}", mb(r.streaming.retained)),
+                format!(
+                    "{:.2}",
+                    r.streaming.time.as_secs_f64() / r.naive.time.as_secs_f64().max(1e-9)
+                ),
+                format!(
+                    "{:.2}",
+                    r.streaming.peak as f64 / r.naive.peak.max(1) as f64
+                ),
+            ],
         );
     }
     println!(
-        "  (pk MB: the largest family's peak; out MB: the observations kept; s/n: streaming / naive)"
+        "  peakMB: the largest family's peak, output included; kept MB: all observations decoded; s/n: streaming / naive"
     );
 
     println!("\nreconcile + build_graph (workload graph)");
-    println!(
-        "{:>9} {:>9} {:>8} {:>8} {:>10} {:>10} {:>8} {:>10}",
-        "workloads",
-        "series",
-        "log edges",
-        "rec ms",
-        "graph ms",
-        "us/series",
-        "rec pk MB",
-        "graph pk MB"
+    row(
+        10,
+        &cells(&[
+            "workloads",
+            "series",
+            "log edges",
+            "rec ms",
+            "graph ms",
+            "us/series",
+            "rec peakMB",
+            "gr peakMB",
+            "fingerprint",
+        ]),
     );
     for r in rows {
-        println!(
-            "{:>9} {:>9} {:>8} {:>8.1} {:>10.1} {:>10.2} {:>8.1} {:>10.1}",
-            r.size.workloads,
-            r.answer_series,
-            r.logical_edges,
-            ms(r.reconcile.time),
-            ms(r.graph.time),
-            core_us_per_series(r),
-            mb(r.reconcile.peak),
-            mb(r.graph.peak),
+        row(
+            10,
+            &[
+                r.size.workloads.to_string(),
+                r.answer_series.to_string(),
+                r.logical_edges.to_string(),
+                format!("{:.0}", ms(r.reconcile.time)),
+                format!("{:.0}", ms(r.graph.time)),
+                format!("{:.2}", core_us_per_series(r)),
+                format!("{:.1}", mb(r.reconcile.peak)),
+                format!("{:.1}", mb(r.graph.peak)),
+                format!("{:016x}", r.fingerprint),
+            ],
         );
     }
     if let (Some(small), Some(large)) = (
@@ -336,26 +398,35 @@ fn print(rows: &[Row]) {
     ) && large.answer_series > small.answer_series
     {
         println!(
-            "  per-series cost, largest / smallest mesh: {:.2} for {:.1}x the series (1.0 = linear)",
+            "  us/series of reconcile + build_graph, largest / smallest mesh: {:.2} for {:.1}x the series (1.00 = linear)",
             core_us_per_series(large) / core_us_per_series(small),
             large.answer_series as f64 / small.answer_series as f64,
         );
     }
 
     println!("\nexport");
-    println!(
-        "{:>9} {:>7} {:>10} {:>10} {:>10} {:>10}",
-        "workloads", "edges", "json ms", "json MB", "dot ms", "dot MB"
+    row(
+        10,
+        &cells(&[
+            "workloads",
+            "edges",
+            "to_json ms",
+            "json MB",
+            "to_dot ms",
+            "dot MB",
+        ]),
     );
     for r in rows {
-        println!(
-            "{:>9} {:>7} {:>10.1} {:>10.1} {:>10.1} {:>10.1}",
-            r.size.workloads,
-            r.edges,
-            ms(r.to_json.time),
-            mb(r.json_bytes),
-            ms(r.to_dot.time),
-            mb(r.dot_bytes),
+        row(
+            10,
+            &[
+                r.size.workloads.to_string(),
+                r.edges.to_string(),
+                format!("{:.1}", ms(r.to_json.time)),
+                format!("{:.1}", mb(r.json_bytes)),
+                format!("{:.1}", ms(r.to_dot.time)),
+                format!("{:.1}", mb(r.dot_bytes)),
+            ],
         );
     }
 }

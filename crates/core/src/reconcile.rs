@@ -2,7 +2,7 @@
 //!
 //! Rule numbers refer to `shared/design/reconciliation.md`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use meshgraph_model::{Emitter, Layer, Metric, Observation, Protocol, UNKNOWN};
 
@@ -545,24 +545,17 @@ fn attach_client_hops(
     dispositions: &mut [Option<Disposition>],
     notes: &mut Vec<String>,
 ) {
-    // Each hop group looks only at its client's edges: scanning every edge per
-    // group made reconciliation quadratic in the size of the mesh.
-    let mut by_source: HashMap<Endpoint, Vec<usize>> = HashMap::new();
-    for (i, edge) in edges.iter().enumerate() {
-        by_source.entry(edge.source.clone()).or_default().push(i);
-    }
     for ((client, waypoint, service), series) in hops {
-        let mut targets: Vec<usize> = by_source
-            .get(&client)
-            .map_or(&[][..], Vec::as_slice)
+        let mut targets: Vec<usize> = edges
             .iter()
-            .copied()
-            .filter(|&i| {
-                edges[i]
-                    .services
-                    .iter()
-                    .any(|fqdn| service_key_of_fqdn(fqdn) == service)
+            .enumerate()
+            .filter(|(_, e)| {
+                e.source == client
+                    && e.services
+                        .iter()
+                        .any(|fqdn| service_key_of_fqdn(fqdn) == service)
             })
+            .map(|(i, _)| i)
             .collect();
         if targets.is_empty() {
             // The waypoint reported nothing for this traffic: keep the hop as
@@ -589,10 +582,6 @@ fn attach_client_hops(
             }
             edges.push(edge);
             targets.push(edges.len() - 1);
-            by_source
-                .entry(client.clone())
-                .or_default()
-                .push(edges.len() - 1);
         }
         let hop = Hop {
             waypoint: &waypoint,
@@ -611,27 +600,20 @@ fn attach_server_hops(
     dispositions: &mut [Option<Disposition>],
     notes: &mut Vec<String>,
 ) {
-    // Each hop group looks only at the edges into its server (see
-    // `attach_client_hops`); no edge is added here, so the index stays valid.
-    let mut by_destination: HashMap<Endpoint, Vec<usize>> = HashMap::new();
-    for (i, edge) in edges.iter().enumerate() {
-        by_destination
-            .entry(edge.destination.clone())
-            .or_default()
-            .push(i);
-    }
     for ((waypoint, server), series) in hops {
-        let into_server = by_destination.get(&server).map_or(&[][..], Vec::as_slice);
-        let mut targets: Vec<usize> = into_server
+        let into_server = |e: &LogicalEdge| e.destination == server;
+        let mut targets: Vec<usize> = edges
             .iter()
-            .copied()
-            .filter(|&i| edges[i].via_waypoint.contains(&waypoint))
+            .enumerate()
+            .filter(|(_, e)| into_server(e) && e.via_waypoint.contains(&waypoint))
+            .map(|(i, _)| i)
             .collect();
         if targets.is_empty() {
-            targets = into_server
+            targets = edges
                 .iter()
-                .copied()
-                .filter(|&i| edges[i].rates_from() == Some(Emitter::Waypoint))
+                .enumerate()
+                .filter(|(_, e)| into_server(e) && e.rates_from() == Some(Emitter::Waypoint))
+                .map(|(i, _)| i)
                 .collect();
         }
         if targets.is_empty() {

@@ -8,7 +8,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
 
 use crate::kubeconfig::{ClusterConfig, redact_url};
-use crate::{ClusterOptions, KubeError};
+use crate::{ClusterOptions, KubeError, Verb};
 
 /// First backoff delay; doubled on every retry.
 const BACKOFF_START: Duration = Duration::from_millis(200);
@@ -50,6 +50,8 @@ pub(crate) struct Purpose<'a> {
     pub resource: &'a str,
     /// `-A` or `-n NAMESPACE`.
     pub scope: &'a str,
+    /// `list`, or `get` for one object.
+    pub verb: Verb,
 }
 
 enum Attempt {
@@ -166,6 +168,7 @@ impl Client {
                 url: display.to_string(),
                 resource: purpose.resource.to_string(),
                 identity: self.identity.clone(),
+                verb: purpose.verb,
                 scope: purpose.scope.to_string(),
                 message: self.status_message(&body),
             })),
@@ -253,6 +256,13 @@ impl Client {
             });
         }
         let reason = self.scrub(&error_chain(&e));
+        if received == 0 && is_certificate_error(&reason) {
+            // Retrying cannot help.
+            return Attempt::Fail(KubeError::Tls {
+                url: display.to_string(),
+                reason,
+            });
+        }
         let error = if received > 0 || e.is_body() || e.is_decode() {
             KubeError::Body {
                 url: display.to_string(),
@@ -320,6 +330,15 @@ fn error_chain(e: &reqwest::Error) -> String {
         source = s.source();
     }
     parts.join(": ")
+}
+
+/// Whether a connection error is rustls refusing a certificate.
+fn is_certificate_error(reason: &str) -> bool {
+    let lower = reason.to_ascii_lowercase();
+    lower.contains("invalid peer certificate")
+        || lower.contains("certificate required")
+        || lower.contains("bad certificate")
+        || lower.contains("unknown ca")
 }
 
 /// `Retry-After` in seconds, as the API server sends it.

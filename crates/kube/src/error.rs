@@ -11,6 +11,22 @@ use std::time::Duration;
 /// What to run instead when meshgraph cannot log in to the cluster itself.
 pub const KUBECTL_FALLBACK: &str = "kubectl get -A -o yaml namespaces,pods,deployments,statefulsets,daemonsets,replicasets,services,serviceaccounts,virtualservices,destinationrules,gateways.networking.istio.io,serviceentries,sidecars,peerauthentications,authorizationpolicies,requestauthentications,telemetries,gateways.gateway.networking.k8s.io,httproutes,grpcroutes,referencegrants | meshgraph check -";
 
+/// What was asked of the API server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    List,
+    Get,
+}
+
+impl std::fmt::Display for Verb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Verb::List => "list",
+            Verb::Get => "get",
+        })
+    }
+}
+
 /// Why reading the cluster failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -71,7 +87,7 @@ pub enum KubeError {
 
     /// HTTP 401: the credentials were rejected.
     #[error(
-        "the API server at {url} rejected the credentials of {identity} (HTTP 401) while listing {resource}{}: the token or certificate is missing, wrong or expired; log in again or choose another context (--context, --kubeconfig)",
+        "the API server at {url} rejected the credentials of {identity} (HTTP 401) while reading {resource}{}: the token or certificate is missing, wrong or expired; log in again or choose another context (--context, --kubeconfig)",
         message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default()
     )]
     Unauthorized {
@@ -83,13 +99,15 @@ pub enum KubeError {
 
     /// HTTP 403: the user may not list a resource.
     #[error(
-        "the API server at {url} forbids {identity} to list {resource} (HTTP 403){}; check RBAC (`kubectl auth can-i list {resource} {scope}`), choose a context whose user may read it (--context), or select namespaces you can read (-n)",
+        "the API server at {url} forbids {identity} to {verb} {resource} (HTTP 403){}; check RBAC (`kubectl auth can-i {verb} {resource} {scope}`), choose a context whose user may read it (--context), or select namespaces you can read (-n)",
         message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
     )]
     Forbidden {
         url: String,
         resource: String,
         identity: String,
+        /// `list`, or `get` for one namespace.
+        verb: Verb,
         /// `-A` or `-n NAMESPACE`, for the `kubectl auth can-i` hint.
         scope: String,
         message: Option<String>,
@@ -112,12 +130,18 @@ pub enum KubeError {
         reason: String,
     },
 
+    /// The TLS handshake failed on the server's (or our) certificate.
+    #[error(
+        "the TLS connection to the Kubernetes API server at {url} failed: {reason}; set the cluster's certificate-authority(-data) in the kubeconfig to the CA that signed the server's certificate, or check the client certificate"
+    )]
+    Tls { url: String, reason: String },
+
     /// The server did not answer in time.
     #[error("the Kubernetes API server at {url} did not answer within {}s; retry, select fewer namespaces (-n) or raise the timeout", timeout.as_secs_f64())]
     Timeout { url: String, timeout: Duration },
 
     /// Any other HTTP error status (after every retry for 429/5xx).
-    #[error("the Kubernetes API server at {url} answered HTTP {status} ({attempts} attempts) while listing {resource}{}: {hint}", excerpt.as_deref().map(|e| format!(": {e}")).unwrap_or_default())]
+    #[error("the Kubernetes API server at {url} answered HTTP {status} ({attempts} attempts) while reading {resource}{}: {hint}", excerpt.as_deref().map(|e| format!(": {e}")).unwrap_or_default())]
     Http {
         url: String,
         resource: String,

@@ -62,7 +62,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use client::{Client, Got, Purpose};
-pub use error::{KUBECTL_FALLBACK, KubeError};
+pub use error::{KUBECTL_FALLBACK, KubeError, Verb};
 pub use kubeconfig::{ClusterConfig, ConfigSource, SERVICE_ACCOUNT_DIR};
 
 /// Objects asked for in one page (`limit`).
@@ -486,6 +486,7 @@ async fn list(
     let purpose = Purpose {
         resource: &name,
         scope: &scope,
+        verb: Verb::List,
     };
     let limit = page_size.to_string();
     let mut listed = Listed::default();
@@ -623,6 +624,7 @@ async fn get_namespace(
     let purpose = Purpose {
         resource: &name,
         scope: &scope,
+        verb: Verb::Get,
     };
     let version = resource.versions[0];
     let path = format!("{}/{namespace}", resource.list_path(version, None));
@@ -659,16 +661,11 @@ fn restore(item: Value, kind: &str, api_version: &str) -> Option<Value> {
     let Value::Object(mut map) = item else {
         return None;
     };
-    if !map
-        .get("kind")
-        .is_some_and(|k| k.as_str().is_some_and(|k| !k.is_empty()))
-    {
+    let missing = |v: Option<&Value>| v.and_then(Value::as_str).is_none_or(str::is_empty);
+    if missing(map.get("kind")) {
         map.insert("kind".into(), Value::String(kind.to_string()));
     }
-    if !map
-        .get("apiVersion")
-        .is_some_and(|v| v.as_str().is_some_and(|v| !v.is_empty()))
-    {
+    if missing(map.get("apiVersion")) {
         map.insert("apiVersion".into(), Value::String(api_version.to_string()));
     }
     if let Some(Value::Object(metadata)) = map.get_mut("metadata") {

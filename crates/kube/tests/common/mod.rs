@@ -26,11 +26,16 @@ pub const DESTINATION_RULES: &str = "networking-destination-rule-all.yaml";
 
 /// The documents of one fixture file.
 pub fn fixture(name: &str) -> Vec<Value> {
-    let path = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/istio-bookinfo/"
-    ))
-    .join(name);
+    // `shared/` sits beside the project: two levels above this crate, or one
+    // above the root package when the root's tests include this module.
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = ["../../../shared", "../shared"]
+        .iter()
+        .map(|up| manifest.join(up).join("fixtures/istio-bookinfo").join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("{name}: shared/fixtures/istio-bookinfo not found beside the project")
+        });
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
     serde_saphyr::from_multiple::<Value>(&text)
         .unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -138,6 +143,8 @@ pub struct FakeApi {
     pub always: BTreeMap<String, Reply>,
     /// Accepted bearer tokens; empty accepts any request.
     pub tokens: Vec<String>,
+    /// Path → how long to wait before answering.
+    pub slow: BTreeMap<String, std::time::Duration>,
     /// Whether the client must present a TLS certificate instead.
     pub require_client_cert: bool,
 }
@@ -460,6 +467,10 @@ async fn handle<S: AsyncRead + AsyncWrite + Unpin>(
         client_cert,
     };
     log.lock().unwrap().push(seen.clone());
+    let delay = state.lock().unwrap().slow.get(&seen.path).copied();
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     let reply = state.lock().unwrap().answer(&seen);
     let mut out = format!(
         "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",

@@ -1,0 +1,78 @@
+//! `--cluster`: objects read from a Kubernetes API server feed `check` and the
+//! graph. The server is crates/kube's stand-in (real bookinfo objects served
+//! in the API's list format; no API server can be installed here).
+
+#[path = "../crates/kube/tests/common/mod.rs"]
+mod kube_api;
+
+use std::process::Command;
+
+use serde_json::Value;
+
+#[test]
+fn check_reads_the_live_cluster_of_the_kubeconfig_context() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut api = kube_api::FakeApi::bookinfo();
+    // A routing mistake only the cluster holds: a subset no DestinationRule defines.
+    api.add(serde_json::json!({
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "reviews", "namespace": "default"},
+        "spec": {"hosts": ["reviews"], "http": [{"route": [{"destination": {"host": "reviews", "subset": "v9"}}]}]},
+    }));
+    let server = runtime.block_on(kube_api::serve(api));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig =
+        kube_api::kubeconfig(dir.path(), &[("lab", &server.url, "s3cr3t-token", None)]);
+    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+        .args([
+            "check",
+            "--cluster",
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{stderr}");
+    assert!(
+        stderr.contains("cluster:") && stderr.contains("context lab"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cr3t-token"));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    // The VirtualService from the cluster is checked against its DestinationRules.
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["code"] == "MG202" && f["resource"]["name"] == "reviews"),
+        "{findings:#?}"
+    );
+    // bookinfo's Deployments in the injected namespace `default`: the webhook
+    // will inject them, so no MG101.
+    assert!(
+        findings.iter().all(|f| f["code"] != "MG101"),
+        "{findings:#?}"
+    );
+    assert!(
+        !server.seen_path("/apis/apps/v1/deployments").is_empty(),
+        "deployments were listed"
+    );
+
+    // An unreachable cluster is one clear line and exit 2.
+    let kubeconfig = kube_api::kubeconfig(dir.path(), &[("gone", "http://127.0.0.1:9", "t", None)]);
+    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+        .args([
+            "check",
+            "--cluster",
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("127.0.0.1:9"));
+}
