@@ -2,7 +2,7 @@
 //!
 //! Rule numbers refer to `shared/design/reconciliation.md`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use meshgraph_model::{Emitter, Layer, Metric, Observation, Protocol, UNKNOWN};
 
@@ -545,17 +545,24 @@ fn attach_client_hops(
     dispositions: &mut [Option<Disposition>],
     notes: &mut Vec<String>,
 ) {
+    // Each hop group looks only at its client's edges: scanning every edge per
+    // group made reconciliation quadratic in the size of the mesh.
+    let mut by_source: HashMap<Endpoint, Vec<usize>> = HashMap::new();
+    for (i, edge) in edges.iter().enumerate() {
+        by_source.entry(edge.source.clone()).or_default().push(i);
+    }
     for ((client, waypoint, service), series) in hops {
-        let mut targets: Vec<usize> = edges
+        let mut targets: Vec<usize> = by_source
+            .get(&client)
+            .map_or(&[][..], Vec::as_slice)
             .iter()
-            .enumerate()
-            .filter(|(_, e)| {
-                e.source == client
-                    && e.services
-                        .iter()
-                        .any(|fqdn| service_key_of_fqdn(fqdn) == service)
+            .copied()
+            .filter(|&i| {
+                edges[i]
+                    .services
+                    .iter()
+                    .any(|fqdn| service_key_of_fqdn(fqdn) == service)
             })
-            .map(|(i, _)| i)
             .collect();
         if targets.is_empty() {
             // The waypoint reported nothing for this traffic: keep the hop as
@@ -582,6 +589,10 @@ fn attach_client_hops(
             }
             edges.push(edge);
             targets.push(edges.len() - 1);
+            by_source
+                .entry(client.clone())
+                .or_default()
+                .push(edges.len() - 1);
         }
         let hop = Hop {
             waypoint: &waypoint,
@@ -600,20 +611,27 @@ fn attach_server_hops(
     dispositions: &mut [Option<Disposition>],
     notes: &mut Vec<String>,
 ) {
+    // Each hop group looks only at the edges into its server (see
+    // `attach_client_hops`); no edge is added here, so the index stays valid.
+    let mut by_destination: HashMap<Endpoint, Vec<usize>> = HashMap::new();
+    for (i, edge) in edges.iter().enumerate() {
+        by_destination
+            .entry(edge.destination.clone())
+            .or_default()
+            .push(i);
+    }
     for ((waypoint, server), series) in hops {
-        let into_server = |e: &LogicalEdge| e.destination == server;
-        let mut targets: Vec<usize> = edges
+        let into_server = by_destination.get(&server).map_or(&[][..], Vec::as_slice);
+        let mut targets: Vec<usize> = into_server
             .iter()
-            .enumerate()
-            .filter(|(_, e)| into_server(e) && e.via_waypoint.contains(&waypoint))
-            .map(|(i, _)| i)
+            .copied()
+            .filter(|&i| edges[i].via_waypoint.contains(&waypoint))
             .collect();
         if targets.is_empty() {
-            targets = edges
+            targets = into_server
                 .iter()
-                .enumerate()
-                .filter(|(_, e)| into_server(e) && e.rates_from() == Some(Emitter::Waypoint))
-                .map(|(i, _)| i)
+                .copied()
+                .filter(|&i| edges[i].rates_from() == Some(Emitter::Waypoint))
                 .collect();
         }
         if targets.is_empty() {
