@@ -41,10 +41,11 @@ static ALLOCATOR: Counting = Counting;
 
 const DEFAULT_SIZES: [&str; 3] = ["100:10", "1000:50", "3000:150"];
 
-/// Steps faster than this are repeated, and the best run is kept.
-const REPEAT_BELOW: Duration = Duration::from_millis(500);
+/// Fast steps are repeated until they have run this long in all, and the
+/// best run is kept: other work on the machine only ever adds time.
+const REPEAT_FOR: Duration = Duration::from_secs(1);
 /// At most this many runs of one step.
-const MAX_RUNS: usize = 5;
+const MAX_RUNS: usize = 20;
 
 /// Time and memory of one step.
 #[derive(Debug, Clone, Copy, Default)]
@@ -64,27 +65,27 @@ impl Cost {
     }
 }
 
-/// Runs `step` once with memory counted, then again while it is fast, keeping
-/// the first run's result and the best time.
+/// Runs `step` once with memory counted, then again until [`REPEAT_FOR`] has
+/// passed (at most [`MAX_RUNS`] runs), keeping the first run's result and the
+/// best time. A step slower than `REPEAT_FOR` runs once.
 fn measure<T>(mut step: impl FnMut() -> Result<T>) -> Result<(T, Cost)> {
     let span = Span::start();
-    let started = Instant::now();
+    let first = Instant::now();
     let value = step()?;
-    let mut best = started.elapsed();
-    let mut cost = Cost {
+    let mut best = first.elapsed();
+    let cost = Cost {
         time: best,
         peak: span.peak(),
         retained: span.retained(),
     };
     let mut runs = 1;
-    while runs < MAX_RUNS && best < REPEAT_BELOW {
+    while runs < MAX_RUNS && first.elapsed() < REPEAT_FOR {
         let started = Instant::now();
         black_box(step()?);
         best = best.min(started.elapsed());
         runs += 1;
     }
-    cost.time = best;
-    Ok((value, cost))
+    Ok((value, Cost { time: best, ..cost }))
 }
 
 /// Everything measured on one mesh.
@@ -94,6 +95,8 @@ struct Row {
     generate: Duration,
     raw_series: usize,
     answer_series: usize,
+    /// Series of the latency histogram family (`_bucket`, one per `le`).
+    bucket_series: usize,
     body_bytes: usize,
     streaming: Cost,
     naive: Cost,
@@ -130,6 +133,11 @@ fn run(size: MeshSize) -> Result<Row> {
     }
     drop(raw);
     let answer_series: usize = bodies.iter().map(|(_, _, n)| n).sum();
+    let bucket_series: usize = bodies
+        .iter()
+        .filter(|(m, _, _)| *m == Metric::RequestDurationBucket)
+        .map(|(_, _, n)| n)
+        .sum();
     let body_bytes: usize = bodies.iter().map(|(_, b, _)| b.len()).sum();
 
     eprintln!("meshgraph-bench: {label}: decoding {body_bytes} bytes");
@@ -193,6 +201,7 @@ fn run(size: MeshSize) -> Result<Row> {
         generate,
         raw_series,
         answer_series,
+        bucket_series,
         body_bytes,
         streaming,
         naive,
@@ -279,6 +288,7 @@ fn print(rows: &[Row]) {
             "calls",
             "raw series",
             "series",
+            "bucket %",
             "answers MB",
             "nodes",
             "edges",
@@ -300,6 +310,10 @@ fn print(rows: &[Row]) {
                 r.counts.calls.to_string(),
                 r.raw_series.to_string(),
                 r.answer_series.to_string(),
+                format!(
+                    "{:.0}",
+                    100.0 * r.bucket_series as f64 / r.answer_series.max(1) as f64
+                ),
                 format!("{:.1}", mb(r.body_bytes)),
                 r.nodes.to_string(),
                 r.edges.to_string(),
@@ -308,7 +322,8 @@ fn print(rows: &[Row]) {
         );
     }
     println!(
-        "  series: as the built-in queries return them (raw series summed by each query's labels)"
+        "  series: as the built-in queries return them (raw series summed by each query's labels); \
+         bucket %: share of the latency histogram family"
     );
 
     println!(
@@ -373,7 +388,7 @@ fn print(rows: &[Row]) {
             "us/series",
             "rec peakMB",
             "gr peakMB",
-            "fingerprint",
+            "     fingerprint",
         ]),
     );
     for r in rows {

@@ -6,6 +6,9 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
+use meshgraph_http::{
+    ClientError, ClientOptions, Redirects, Trust, UrlProblem, build_client, redact_url,
+};
 use reqwest::Url;
 use reqwest::header::HeaderValue;
 use serde::Deserialize;
@@ -133,39 +136,32 @@ impl ClusterConfig {
         &self,
         timeout: std::time::Duration,
     ) -> Result<reqwest::Client, KubeError> {
-        let client_error = |reason: String| KubeError::Client {
-            server: self.server_display(),
-            reason,
-        };
-        let mut builder = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(std::time::Duration::from_secs(10)))
+        let options = ClientOptions {
             // The API server never redirects a list; a redirect would carry
             // the Authorization header elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("meshgraph/", env!("CARGO_PKG_VERSION")));
-        if let Some(pem) = &self.ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| client_error(format!("the cluster CA certificate: {e}")))?;
-            if certs.is_empty() {
-                return Err(client_error(
-                    "the cluster CA certificate holds no PEM certificate".into(),
-                ));
-            }
+            redirects: Redirects::Never,
             // Like kubectl: the cluster's CA replaces the system's roots.
-            builder = builder.tls_certs_only(certs);
-        }
-        if self.insecure {
-            builder = builder.tls_danger_accept_invalid_certs(true);
-        }
-        if let Some(pem) = &self.identity_pem {
-            let identity = reqwest::Identity::from_pem(pem)
-                .map_err(|e| client_error(format!("the client certificate and key: {e}")))?;
-            builder = builder.identity(identity);
-        }
-        builder
-            .build()
-            .map_err(|e| client_error(e.without_url().to_string()))
+            trust: match &self.ca_pem {
+                Some(pem) => Trust::OnlyPem(pem.clone()),
+                None => Trust::System,
+            },
+            accept_invalid_certs: self.insecure,
+            identity_pem: self.identity_pem.clone(),
+            ..ClientOptions::new(timeout)
+        };
+        build_client(&options).map_err(|e| KubeError::Client {
+            server: self.server_display(),
+            reason: match e {
+                ClientError::Ca { reason } => format!("the cluster CA certificate: {reason}"),
+                ClientError::NoCaCertificate => {
+                    "the cluster CA certificate holds no PEM certificate".into()
+                }
+                ClientError::Identity { reason } => {
+                    format!("the client certificate and key: {reason}")
+                }
+                ClientError::Build { reason } => reason,
+            },
+        })
     }
 }
 
@@ -660,33 +656,18 @@ fn in_cluster(env: &Env) -> Result<ClusterConfig, KubeError> {
 }
 
 fn parse_server(text: &str, secrets: &mut Vec<String>) -> Result<Url, KubeError> {
-    let mut url = Url::parse(text).map_err(|e| KubeError::InvalidServer {
-        server: redact_raw(text),
-        reason: e.to_string(),
+    let base = meshgraph_http::parse_base_url(text).map_err(|e| KubeError::InvalidServer {
+        server: e.url,
+        reason: match e.problem {
+            UrlProblem::Scheme => "only https (and http) servers are supported".into(),
+            other => other.to_string(),
+        },
     })?;
-    let invalid = |url: &Url, reason: &str| KubeError::InvalidServer {
-        server: redact_url(url),
-        reason: reason.into(),
-    };
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(&url, "only https (and http) servers are supported"));
-    }
-    if url.cannot_be_a_base() || url.host_str().is_none() {
-        return Err(invalid(&url, "the URL has no host"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid(
-            &url,
-            "the URL must not have a query string or fragment",
-        ));
-    }
     // Credentials in the URL are never used, only kept out of messages.
-    if let Some(p) = url.password() {
-        secrets.push(p.to_string());
+    if let Some(password) = base.credentials.and_then(|c| c.raw_password) {
+        secrets.push(password);
     }
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    Ok(url)
+    Ok(base.url)
 }
 
 fn header_value(text: &str) -> Option<HeaderValue> {
@@ -725,27 +706,6 @@ fn names<'a>(names: impl Iterator<Item = &'a str>) -> String {
         "the file has no contexts".into()
     } else {
         format!("contexts: {}", list.join(", "))
-    }
-}
-
-/// A URL without user name and password.
-pub(crate) fn redact_url(url: &Url) -> String {
-    let mut clean = url.clone();
-    let _ = clean.set_username("");
-    let _ = clean.set_password(None);
-    clean.to_string()
-}
-
-/// Removes the user-info part of a URL string that did not parse.
-fn redact_raw(text: &str) -> String {
-    let (scheme, rest) = match text.find("://") {
-        Some(i) => (&text[..i + 3], &text[i + 3..]),
-        None => ("", text),
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}***@{}", &rest[at + 1..]),
-        None => text.to_string(),
     }
 }
 

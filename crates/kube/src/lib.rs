@@ -46,7 +46,8 @@
 //!   appear in a message or in `Debug` output. At most
 //!   [`ClusterOptions::concurrency`] lists run at a time.
 //!
-//! The crate depends on no other meshgraph crate.
+//! The crate depends on no other meshgraph crate but `meshgraph-http`, the
+//! HTTP plumbing it shares with the other collectors.
 
 mod client;
 mod error;
@@ -55,7 +56,6 @@ mod kubeconfig;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -438,9 +438,10 @@ pub async fn read_cluster_with(
     }
     read.stats.lists = jobs.len();
     read.stats.objects = read.objects.len();
-    read.stats.requests = client.requests.load(Ordering::Relaxed);
-    read.stats.retries = client.retried.load(Ordering::Relaxed);
-    read.stats.bytes = client.bytes.load(Ordering::Relaxed);
+    let fetched = client.stats();
+    read.stats.requests = fetched.requests;
+    read.stats.retries = client.retried();
+    read.stats.bytes = fetched.bytes;
     read.stats.elapsed = started.elapsed();
     Ok(read)
 }

@@ -1,37 +1,35 @@
 //! The HTTP side: one instant query with timeout, bounded retries, a size cap
-//! and credentials that never reach a message.
+//! and credentials that never reach a message. The plumbing is
+//! `meshgraph-http`'s; this module says what to ask and what failures mean.
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
-use reqwest::{StatusCode, Url};
+use meshgraph_http::{
+    ClientError, ClientOptions, Endpoint, EndpointError, Failure, FetchError, FetchOptions,
+    Fetcher, Reply, RetryPolicy, Trust, build_client,
+};
+use reqwest::{Method, StatusCode, Url};
 
 use crate::{Auth, CollectError, PrometheusConfig};
 
-/// First backoff delay; doubled on every retry.
-const BACKOFF_START: Duration = Duration::from_millis(200);
-/// Longest backoff delay, including one asked for by `Retry-After`.
-const BACKOFF_MAX: Duration = Duration::from_secs(10);
+// The unit tests below check the shared helpers as this client uses them.
+#[cfg(test)]
+use meshgraph_http::{redact_raw, redact_url, retry_after};
+#[cfg(test)]
+use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+
 /// How much of an error body is quoted in an error message.
 const EXCERPT_CHARS: usize = 200;
-/// Error bodies (4xx/5xx) are read up to this size only.
-const ERROR_BODY_MAX: usize = 64 * 1024;
 
 /// A configured client for one Prometheus-compatible server.
 pub(crate) struct Client {
-    http: reqwest::Client,
+    fetcher: Fetcher,
+    retry: RetryPolicy,
     endpoint: Url,
     /// `endpoint` without credentials, for messages.
     display: String,
     auth: Auth,
-    headers: HeaderMap,
-    retries: u32,
     timeout: Duration,
-    max_bytes: u64,
-    /// Values scrubbed from any text quoted from the server.
-    secrets: Vec<String>,
-    busy: BusyClock,
 }
 
 /// One successful answer.
@@ -39,115 +37,39 @@ pub(crate) struct Fetched {
     pub body: Vec<u8>,
 }
 
-/// Why one attempt failed, and whether another is worth it.
-enum Attempt {
-    Retry {
-        error: CollectError,
-        after: Option<Duration>,
-    },
-    Fail(CollectError),
-}
-
 impl Client {
     pub fn new(config: &PrometheusConfig) -> Result<Client, CollectError> {
-        let mut url = Url::parse(config.url.trim()).map_err(|e| CollectError::InvalidUrl {
-            url: redact_raw(&config.url),
-            reason: e.to_string(),
-        })?;
-        let invalid = |reason: &str| CollectError::InvalidUrl {
-            url: redact_url(&url),
-            reason: reason.into(),
-        };
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(invalid("only http and https are supported"));
-        }
-        if url.cannot_be_a_base() || url.host_str().is_none() {
-            return Err(invalid("the URL has no host"));
-        }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(invalid("the URL must not have a query string or fragment"));
-        }
-        let mut secrets = Vec::new();
-        let mut auth = config.auth.clone();
-        if !url.username().is_empty() || url.password().is_some() {
-            let user = percent_decode(url.username());
-            let password = url.password().map(percent_decode).unwrap_or_default();
-            if matches!(auth, Auth::None) {
-                auth = Auth::Basic {
-                    user,
-                    password: password.clone(),
-                };
-            }
-            secrets.push(password);
-            let _ = url.set_username("");
-            let _ = url.set_password(None);
-        }
-        match &auth {
-            Auth::None => {}
-            Auth::Bearer(token) => secrets.push(token.clone()),
-            Auth::Basic { password, .. } => secrets.push(password.clone()),
-        }
+        let endpoint =
+            Endpoint::new(&config.url, &config.auth, &config.headers).map_err(|e| match e {
+                EndpointError::Url(e) => CollectError::InvalidUrl {
+                    url: e.url,
+                    reason: e.problem.to_string(),
+                },
+                other => CollectError::Config(other.to_string()),
+            })?;
+        let mut url = endpoint.url;
         let path = format!("{}/api/v1/query", url.path().trim_end_matches('/'));
         url.set_path(&path);
-        let display = redact_url(&url);
 
-        let mut headers = HeaderMap::new();
-        for (name, value) in &config.headers {
-            let header = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
-                CollectError::Config(format!("{name:?} is not a valid HTTP header name"))
-            })?;
-            let mut v = HeaderValue::from_str(value.trim()).map_err(|_| {
-                CollectError::Config(format!(
-                    "the value of header {name} is not a valid header value"
-                ))
-            })?;
-            v.set_sensitive(true);
-            headers.append(header, v);
-            secrets.push(value.trim().to_string());
-        }
-        // Scrubbing very short values would mangle messages and protects little.
-        secrets.retain(|s| s.len() >= 4);
-
-        let mut builder = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .user_agent(concat!("meshgraph/", env!("CARGO_PKG_VERSION")));
-        if let Some(path) = &config.ca_file {
-            let pem = std::fs::read(path).map_err(|e| CollectError::CaFile {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
-            let certs =
-                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| CollectError::CaFile {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                })?;
-            if certs.is_empty() {
-                return Err(CollectError::CaFile {
-                    path: path.clone(),
-                    reason: "no PEM certificate in it".into(),
-                });
-            }
-            builder = builder.tls_certs_merge(certs);
-        }
-        let http = builder.build().map_err(|e| {
-            CollectError::Config(format!(
-                "cannot set up the HTTP client: {}",
-                e.without_url()
-            ))
-        })?;
+        let options = ClientOptions {
+            trust: Trust::from_ca_file(config.ca_file.as_deref()),
+            ..ClientOptions::new(config.timeout)
+        };
+        let http = build_client(&options).map_err(|e| client_error(e, config))?;
         Ok(Client {
-            http,
+            fetcher: Fetcher::new(
+                http,
+                FetchOptions {
+                    headers: endpoint.headers,
+                    secrets: endpoint.secrets,
+                    max_bytes: config.max_response_bytes,
+                },
+            ),
+            retry: RetryPolicy::new(config.retries),
+            display: url.to_string(),
             endpoint: url,
-            display,
-            auth,
-            headers,
-            retries: config.retries,
+            auth: endpoint.auth,
             timeout: config.timeout,
-            max_bytes: config.max_response_bytes,
-            secrets,
-            busy: BusyClock::default(),
         })
     }
 
@@ -158,7 +80,7 @@ impl Client {
 
     /// Time during which at least one request was in flight.
     pub fn busy_time(&self) -> Duration {
-        self.busy.total()
+        self.fetcher.stats().busy
     }
 
     /// Runs one instant query, retrying on 429, 5xx and connection errors.
@@ -169,24 +91,9 @@ impl Client {
         time: f64,
         family: &str,
     ) -> Result<Fetched, CollectError> {
-        let attempts = self.retries.saturating_add(1);
-        let mut attempt = 1;
-        loop {
-            let outcome = {
-                let _busy = self.busy.enter();
-                self.attempt(query, time, family, attempt).await
-            };
-            match outcome {
-                Ok(fetched) => return Ok(fetched),
-                Err(Attempt::Retry { after, .. }) if attempt < attempts => {
-                    let backoff = BACKOFF_START.saturating_mul(1 << (attempt - 1).min(16));
-                    let delay = after.unwrap_or(backoff).min(BACKOFF_MAX);
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                Err(Attempt::Retry { error, .. }) | Err(Attempt::Fail(error)) => return Err(error),
-            }
-        }
+        self.retry
+            .run(|attempt| self.attempt(query, time, family, attempt))
+            .await
     }
 
     async fn attempt(
@@ -195,120 +102,48 @@ impl Client {
         time: f64,
         family: &str,
         attempt: u32,
-    ) -> Result<Fetched, Attempt> {
+    ) -> Result<Fetched, Failure<CollectError>> {
         let form = form_body(&[("query", query), ("time", &format_time(time))]);
-        let mut request = self
-            .http
-            .post(self.endpoint.clone())
-            .headers(self.headers.clone())
+        let request = self
+            .fetcher
+            .request(Method::POST, self.endpoint.clone())
             .header(
                 reqwest::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
             )
-            .header(reqwest::header::ACCEPT, "application/json")
             .body(form);
-        request = match &self.auth {
-            Auth::None => request,
-            Auth::Bearer(token) => request.bearer_auth(token),
-            Auth::Basic { user, password } => request.basic_auth(user, Some(password)),
-        };
-        let mut response = match request.send().await {
-            Ok(r) => r,
-            Err(e) => return Err(self.transport_error(e, attempt, 0)),
-        };
-        let status = response.status();
-        if !status.is_success() {
-            let after = retry_after(response.headers());
-            let body = self
-                .read_capped(&mut response, ERROR_BODY_MAX as u64, true, attempt)
-                .await
-                .unwrap_or_default();
-            let error = self.status_error(status, &body, family, attempt);
-            return Err(
-                if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-                    Attempt::Retry { error, after }
-                } else {
-                    Attempt::Fail(error)
-                },
-            );
-        }
-        if response
-            .content_length()
-            .is_some_and(|n| n > self.max_bytes)
-        {
-            return Err(Attempt::Fail(self.too_large()));
-        }
-        let body = self
-            .read_capped(&mut response, self.max_bytes, false, attempt)
-            .await?;
-        Ok(Fetched { body })
-    }
-
-    /// Reads the body up to `limit` bytes. With `truncate`, a longer body is cut
-    /// (for error excerpts); without, it is a [`CollectError::TooLarge`].
-    async fn read_capped(
-        &self,
-        response: &mut reqwest::Response,
-        limit: u64,
-        truncate: bool,
-        attempt: u32,
-    ) -> Result<Vec<u8>, Attempt> {
-        let mut body = Vec::with_capacity(
-            response
-                .content_length()
-                .unwrap_or(0)
-                .min(limit)
-                .min(1 << 24) as usize,
-        );
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if (body.len() + chunk.len()) as u64 > limit {
-                        if truncate {
-                            let room = limit as usize - body.len();
-                            body.extend_from_slice(&chunk[..room]);
-                            return Ok(body);
-                        }
-                        return Err(Attempt::Fail(self.too_large()));
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => return Ok(body),
-                Err(e) => return Err(self.transport_error(e, attempt, body.len())),
+        let reply = self.fetcher.fetch(self.auth.apply(request)).await;
+        match reply.map_err(|e| self.fetch_failure(e, attempt))? {
+            Reply::Success { body, .. } => Ok(Fetched { body }),
+            Reply::Status(reply) => {
+                let body = reply.body.as_deref().unwrap_or_default();
+                let error = self.status_error(reply.status, body, family, attempt);
+                Err(reply.failure(error))
             }
         }
     }
 
-    fn too_large(&self) -> CollectError {
-        CollectError::TooLarge {
-            url: self.display.clone(),
-            limit: self.max_bytes,
-        }
-    }
-
-    fn transport_error(&self, e: reqwest::Error, attempt: u32, received: usize) -> Attempt {
-        let e = e.without_url();
-        if e.is_timeout() {
-            return Attempt::Fail(CollectError::Timeout {
-                url: self.display.clone(),
+    fn fetch_failure(&self, e: FetchError, attempt: u32) -> Failure<CollectError> {
+        let url = self.display.clone();
+        let retry = e.is_retryable();
+        let error = match e {
+            FetchError::Timeout => CollectError::Timeout {
+                url,
                 timeout: self.timeout,
-            });
-        }
-        let reason = self.scrub(&error_chain(&e));
-        let error = if received > 0 || e.is_body() || e.is_decode() {
-            CollectError::Body {
-                url: self.display.clone(),
-                received,
-                reason,
-            }
-        } else {
-            CollectError::Connect {
-                url: self.display.clone(),
+            },
+            FetchError::TooLarge { limit } => CollectError::TooLarge { url, limit },
+            FetchError::Connect { reason } => CollectError::Connect {
+                url,
                 attempts: attempt,
                 reason,
-            }
+            },
+            FetchError::Body { received, reason } => CollectError::Body {
+                url,
+                received,
+                reason,
+            },
         };
-        Attempt::Retry { error, after: None }
+        Failure::retry_if(retry, error)
     }
 
     fn status_error(
@@ -334,14 +169,6 @@ impl Client {
                 message: self.scrub(&error.unwrap_or_default()),
             };
         }
-        let text = String::from_utf8_lossy(body);
-        let excerpt: String = text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .chars()
-            .take(EXCERPT_CHARS)
-            .collect();
         let hint = match status.as_u16() {
             401 | 403 => "check the credentials (bearer token, basic auth, headers)",
             404 => {
@@ -358,11 +185,10 @@ impl Client {
             url: self.display.clone(),
             status: status.as_u16(),
             attempts: attempt,
-            excerpt: (!excerpt.is_empty()).then(|| format!("{:?}", self.scrub(&excerpt))),
+            excerpt: self.fetcher.secrets().excerpt(body, EXCERPT_CHARS),
             hint,
         }
     }
-
     /// Scrubs server-provided text in a decoded answer's warnings.
     pub fn scrub_warnings(&self, warnings: &mut [String]) {
         for w in warnings {
@@ -412,11 +238,7 @@ impl Client {
 
     /// Replaces every configured secret in server-provided text.
     fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for secret in &self.secrets {
-            out = out.replace(secret.as_str(), "***");
-        }
-        out
+        self.fetcher.secrets().scrub(text)
     }
 }
 
@@ -428,32 +250,19 @@ struct ErrorBody {
     error: Option<String>,
 }
 
-/// The error and its sources, joined, without any URL (reqwest's errors carry
-/// the URL only at the top, which `without_url` removed).
-fn error_chain(e: &reqwest::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
+/// A client setup failure in this collector's words.
+fn client_error(e: ClientError, config: &PrometheusConfig) -> CollectError {
+    let path = config.ca_file.clone().unwrap_or_default();
+    match e {
+        ClientError::Ca { reason } => CollectError::CaFile { path, reason },
+        ClientError::NoCaCertificate => CollectError::CaFile {
+            path,
+            reason: "no PEM certificate in it".into(),
+        },
+        ClientError::Identity { reason } | ClientError::Build { reason } => {
+            CollectError::Config(format!("cannot set up the HTTP client: {reason}"))
         }
-        source = s.source();
     }
-    parts.join(": ")
-}
-
-/// `Retry-After` as seconds or an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = text.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = jiff::fmt::rfc2822::DateTimeParser::new()
-        .parse_timestamp(text)
-        .ok()?;
-    let wait = when.duration_since(jiff::Timestamp::now());
-    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
 }
 
 /// Unix seconds as Prometheus' `time` parameter (fractional allowed).
@@ -487,96 +296,6 @@ fn form_encode(text: &str) -> String {
         }
     }
     out
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// A URL without user name and password.
-pub fn redact_url(url: &Url) -> String {
-    let mut clean = url.clone();
-    let _ = clean.set_username("");
-    let _ = clean.set_password(None);
-    clean.to_string()
-}
-
-/// Removes the user-info part of a URL string that did not parse.
-pub fn redact_raw(text: &str) -> String {
-    let (scheme, rest) = match text.find("://") {
-        Some(i) => (&text[..i + 3], &text[i + 3..]),
-        None => ("", text),
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}***@{}", &rest[at + 1..]),
-        None => text.to_string(),
-    }
-}
-
-/// Adds up the time during which at least one request is in flight, so that
-/// concurrent requests are not counted twice.
-#[derive(Default)]
-struct BusyClock {
-    state: Mutex<BusyState>,
-}
-
-#[derive(Default)]
-struct BusyState {
-    in_flight: usize,
-    since: Option<Instant>,
-    total: Duration,
-}
-
-struct BusyGuard<'a>(&'a BusyClock);
-
-impl BusyClock {
-    fn enter(&self) -> BusyGuard<'_> {
-        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if s.in_flight == 0 {
-            s.since = Some(Instant::now());
-        }
-        s.in_flight += 1;
-        BusyGuard(self)
-    }
-
-    fn total(&self) -> Duration {
-        let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        s.total
-            + s.since
-                .filter(|_| s.in_flight > 0)
-                .map(|t| t.elapsed())
-                .unwrap_or_default()
-    }
-}
-
-impl Drop for BusyGuard<'_> {
-    fn drop(&mut self) {
-        let mut s = self.0.state.lock().unwrap_or_else(|p| p.into_inner());
-        s.in_flight -= 1;
-        if s.in_flight == 0
-            && let Some(since) = s.since.take()
-        {
-            s.total += since.elapsed();
-        }
-    }
 }
 
 #[cfg(test)]

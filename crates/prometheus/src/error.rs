@@ -2,7 +2,7 @@
 //!
 //! Every message names where the problem is (a URL without credentials, or a
 //! file path) and what to do about it. URLs are stored already redacted (see
-//! [`crate::client::redact_url`]); messages quoted from the server have the
+//! [`meshgraph_http::redact_url`]); messages quoted from the server have the
 //! configured secrets scrubbed out before they are stored.
 
 use std::path::PathBuf;

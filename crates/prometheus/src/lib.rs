@@ -23,7 +23,8 @@
 //! - **Record and replay.** A [`Recorder`] keeps the exact bytes of every answer
 //!   plus a manifest; [`replay`] decodes them again with no network.
 //!
-//! The crate depends only on `meshgraph-model` among meshgraph crates.
+//! The crate depends only on `meshgraph-model` and `meshgraph-http` (the
+//! HTTP plumbing it shares with the other collectors) among meshgraph crates.
 
 mod client;
 mod decode;
@@ -43,6 +44,7 @@ use meshgraph_model::Observation;
 
 pub use decode::{Decoded, decode};
 pub use error::CollectError;
+pub use meshgraph_http::Auth;
 pub use record::{Manifest, PrometheusEntry, Recorder};
 pub use time::{TimeArgError, parse_at, parse_window};
 
@@ -58,29 +60,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_RETRIES: u32 = 3;
 /// Default scrape label marking ztunnel series (`app="ztunnel"`).
 pub const DEFAULT_ZTUNNEL_LABEL: &str = "app";
-
-/// How to authenticate. `Debug` never shows the secret.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub enum Auth {
-    #[default]
-    None,
-    /// `Authorization: Bearer <token>`; the caller reads the token from a file
-    /// or the environment.
-    Bearer(String),
-    /// HTTP basic auth. Credentials in the URL (`http://user:pass@host`) are
-    /// used as basic auth when `auth` is `None`, and never shown.
-    Basic { user: String, password: String },
-}
-
-impl std::fmt::Debug for Auth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Auth::None => f.write_str("None"),
-            Auth::Bearer(_) => f.write_str("Bearer(***)"),
-            Auth::Basic { user, .. } => write!(f, "Basic {{ user: {user:?}, password: *** }}"),
-        }
-    }
-}
 
 /// Where the server is and how to talk to it.
 #[derive(Clone)]
@@ -127,10 +106,7 @@ impl Default for PrometheusConfig {
 
 impl std::fmt::Debug for PrometheusConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let url = match reqwest::Url::parse(&self.url) {
-            Ok(u) => client::redact_url(&u),
-            Err(_) => client::redact_raw(&self.url),
-        };
+        let url = meshgraph_http::redact_url_str(&self.url);
         let header_names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
         f.debug_struct("PrometheusConfig")
             .field("url", &url)

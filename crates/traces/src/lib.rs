@@ -40,7 +40,8 @@
 //!   that `meshgraph-prometheus` writes, through the [`RecordSink`] trait
 //!   (this crate must not depend on another collector).
 //!
-//! The crate depends only on `meshgraph-model` among meshgraph crates.
+//! The crate depends only on `meshgraph-model` and `meshgraph-http` (the
+//! HTTP plumbing it shares with the other collectors) among meshgraph crates.
 
 mod collect;
 mod decode;
@@ -60,6 +61,7 @@ pub use collect::collect;
 pub use decode::{Decoded, Format, decode};
 pub use edges::{CallsFromSpans, calls_from_spans};
 pub use error::TracesError;
+pub use meshgraph_http::Auth;
 pub use record::{RecordSink, replay};
 pub use span::{Resource, SearchHit, Span, SpanKind, normalize_span_id, normalize_trace_id};
 
@@ -85,28 +87,6 @@ pub enum Backend {
     Jaeger,
     /// Grafana Tempo's HTTP API: `/api/search`, then `/api/traces/{id}`.
     Tempo,
-}
-
-/// How to authenticate. `Debug` never shows the secret.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub enum Auth {
-    #[default]
-    None,
-    /// `Authorization: Bearer <token>`.
-    Bearer(String),
-    /// HTTP basic auth. Credentials in the URL (`http://user:pass@host`) are
-    /// used as basic auth when `auth` is `None`, and never shown.
-    Basic { user: String, password: String },
-}
-
-impl std::fmt::Debug for Auth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Auth::None => f.write_str("None"),
-            Auth::Bearer(_) => f.write_str("Bearer(***)"),
-            Auth::Basic { user, .. } => write!(f, "Basic {{ user: {user:?}, password: *** }}"),
-        }
-    }
 }
 
 /// Where the backend is, how to talk to it and how much to ask for.
@@ -179,10 +159,7 @@ impl TracesConfig {
 
 impl std::fmt::Debug for TracesConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let url = match reqwest::Url::parse(&self.url) {
-            Ok(u) => http::redact_url(&u),
-            Err(_) => http::redact_raw(&self.url),
-        };
+        let url = meshgraph_http::redact_url_str(&self.url);
         let header_names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
         f.debug_struct("TracesConfig")
             .field("backend", &self.backend)
