@@ -63,26 +63,6 @@ impl std::fmt::Display for LabelError {
 
 impl std::error::Error for LabelError {}
 
-fn take(labels: &mut BTreeMap<String, String>, name: &str) -> String {
-    labels.remove(name).unwrap_or_else(|| UNKNOWN.to_string())
-}
-
-fn take_peer(labels: &mut BTreeMap<String, String>, side: &str) -> Peer {
-    let mut field = |suffix: &str| take(labels, &format!("{side}_{suffix}"));
-    Peer {
-        workload: field("workload"),
-        namespace: field("workload_namespace"),
-        app: field("app"),
-        version: field("version"),
-        principal: field("principal"),
-        canonical_service: field("canonical_service"),
-        canonical_revision: field("canonical_revision"),
-        cluster: field("cluster"),
-        region: labels.remove(&format!("{side}_region")),
-        zone: labels.remove(&format!("{side}_zone")),
-    }
-}
-
 fn parse_le(text: &str) -> Option<f64> {
     match text {
         "+Inf" | "Inf" | "inf" => Some(f64::INFINITY),
@@ -105,31 +85,89 @@ impl Observation {
     /// kept in [`Observation::extra`].
     pub fn from_labels(
         metric: Metric,
-        mut labels: BTreeMap<String, String>,
+        labels: BTreeMap<String, String>,
         value: f64,
     ) -> Result<Observation, LabelError> {
-        labels.remove("__name__");
-        let reporter_text = labels.remove("reporter");
-        let reporter = reporter_text
-            .as_deref()
-            .and_then(Reporter::parse)
-            .ok_or(LabelError::Reporter(reporter_text.clone()))?;
+        // One pass over the labels, each moved into its field: this runs once
+        // per series of a large query answer.
+        let unknown_peer = || Peer {
+            canonical_revision: UNKNOWN.into(),
+            ..Peer::unknown()
+        };
+        let (mut source, mut destination) = (unknown_peer(), unknown_peer());
+        let mut service = ServiceRef {
+            fqdn: UNKNOWN.into(),
+            name: UNKNOWN.into(),
+            namespace: UNKNOWN.into(),
+        };
+        let (mut reporter, mut le_text) = (None, None);
+        let (mut request_protocol, mut security) = (UNKNOWN.to_string(), UNKNOWN.to_string());
+        let (mut response_code, mut grpc_response_status, mut response_flags) = (None, None, None);
+        let mut extra = BTreeMap::new();
+        for (name, value) in labels {
+            let (peer, field) = match name.split_once('_') {
+                Some(("source", field)) => (Some(&mut source), field),
+                Some(("destination", field)) if !field.starts_with("service") => {
+                    (Some(&mut destination), field)
+                }
+                _ => (None, ""),
+            };
+            if let Some(peer) = peer {
+                let slot = match field {
+                    "workload" => &mut peer.workload,
+                    "workload_namespace" => &mut peer.namespace,
+                    "app" => &mut peer.app,
+                    "version" => &mut peer.version,
+                    "principal" => &mut peer.principal,
+                    "canonical_service" => &mut peer.canonical_service,
+                    "canonical_revision" => &mut peer.canonical_revision,
+                    "cluster" => &mut peer.cluster,
+                    "region" => {
+                        peer.region = Some(value);
+                        continue;
+                    }
+                    "zone" => {
+                        peer.zone = Some(value);
+                        continue;
+                    }
+                    _ => {
+                        extra.insert(name, value);
+                        continue;
+                    }
+                };
+                *slot = value;
+                continue;
+            }
+            match name.as_str() {
+                "__name__" => {}
+                "reporter" => reporter = Some(value),
+                "le" if metric == Metric::RequestDurationBucket => le_text = Some(value),
+                "destination_service" => service.fqdn = value,
+                "destination_service_name" => service.name = value,
+                "destination_service_namespace" => service.namespace = value,
+                "request_protocol" => request_protocol = value,
+                "response_code" => response_code = Some(value),
+                "grpc_response_status" => grpc_response_status = Some(value),
+                "response_flags" => response_flags = Some(value),
+                "connection_security_policy" => security = value,
+                _ => {
+                    extra.insert(name, value);
+                }
+            }
+        }
+        let reporter = match reporter.as_deref().map(Reporter::parse) {
+            Some(Some(r)) => r,
+            _ => return Err(LabelError::Reporter(reporter)),
+        };
         let le = if metric == Metric::RequestDurationBucket {
-            let text = labels.remove("le");
             Some(
-                text.as_deref()
+                le_text
+                    .as_deref()
                     .and_then(parse_le)
-                    .ok_or(LabelError::Bucket(text))?,
+                    .ok_or(LabelError::Bucket(le_text))?,
             )
         } else {
             None
-        };
-        let source = take_peer(&mut labels, "source");
-        let destination = take_peer(&mut labels, "destination");
-        let service = ServiceRef {
-            fqdn: take(&mut labels, "destination_service"),
-            name: take(&mut labels, "destination_service_name"),
-            namespace: take(&mut labels, "destination_service_namespace"),
         };
         Ok(Observation {
             metric,
@@ -138,14 +176,12 @@ impl Observation {
             source,
             destination,
             service,
-            request_protocol: take(&mut labels, "request_protocol"),
-            response_code: labels.remove("response_code"),
-            grpc_response_status: labels.remove("grpc_response_status"),
-            response_flags: labels
-                .remove("response_flags")
-                .unwrap_or_else(|| "-".into()),
-            connection_security_policy: take(&mut labels, "connection_security_policy"),
-            extra: labels,
+            request_protocol,
+            response_code,
+            grpc_response_status,
+            response_flags: response_flags.unwrap_or_else(|| "-".into()),
+            connection_security_policy: security,
+            extra,
             value,
         })
     }
