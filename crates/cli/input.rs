@@ -255,12 +255,12 @@ pub fn collect_traces(
         calls.extend(read.calls);
         any = true;
     }
-    if has_live_traces(args) {
-        let mut config = match (&args.jaeger, &args.tempo) {
-            (Some(url), _) => meshgraph_traces::TracesConfig::jaeger(url.clone()),
-            (None, Some(url)) => meshgraph_traces::TracesConfig::tempo(url.clone()),
-            (None, None) => unreachable!("has_live_traces"),
-        };
+    let backend = match (&args.jaeger, &args.tempo) {
+        (Some(url), _) => Some(meshgraph_traces::TracesConfig::jaeger(url.clone())),
+        (None, Some(url)) => Some(meshgraph_traces::TracesConfig::tempo(url.clone())),
+        (None, None) => None,
+    };
+    if let Some(mut config) = backend {
         config.services = args.trace_services.clone();
         if !window_args.all_namespaces {
             config.namespaces = window_args.namespace.clone();

@@ -4,7 +4,7 @@
 //! and carry latency samples and example trace ids. Counts from traces are
 //! samples: rates always come from metrics.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use meshgraph_model::Protocol;
 use meshgraph_model::trace::{TraceCall, TraceEvidence, TracePeer};
@@ -131,36 +131,50 @@ pub fn merge_traces(rec: &mut Reconciliation, calls: &[TraceCall]) {
     let mut ordered: Vec<&TraceCall> = calls.iter().collect();
     ordered.sort_by_key(|c| c.evidence == TraceEvidence::ServerOnly);
     let rps = |e: &LogicalEdge| e.l7.as_ref().map_or(0.0, |l| l.rps);
+    // Indexes by source and by destination, so each call looks only at its
+    // candidates (a scan of every edge per call would be quadratic).
+    let mut by_source: HashMap<Endpoint, Vec<usize>> = HashMap::new();
+    let mut by_destination: HashMap<Endpoint, Vec<usize>> = HashMap::new();
+    for (i, edge) in rec.edges.iter().enumerate() {
+        by_source.entry(edge.source.clone()).or_default().push(i);
+        by_destination
+            .entry(edge.destination.clone())
+            .or_default()
+            .push(i);
+    }
     for call in ordered {
         let (source, destination) = (endpoint_of(&call.source), endpoint_of(&call.destination));
         let figures = TraceFigures::of(call);
-        let busiest = |candidates: &mut dyn Iterator<Item = (usize, &LogicalEdge)>| {
+        let edges = &rec.edges;
+        let busiest = |candidates: Option<&Vec<usize>>, keep: &dyn Fn(&LogicalEdge) -> bool| {
             candidates
-                .max_by(|(_, a), (_, b)| rps(a).total_cmp(&rps(b)))
-                .map(|(i, _)| i)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&i| keep(&edges[i]))
+                .max_by(|&a, &b| rps(&edges[a]).total_cmp(&rps(&edges[b])))
         };
-        let mut target = busiest(
-            &mut rec
-                .edges
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| describes(e, &source, &destination)),
-        );
+        let mut target = busiest(by_source.get(&source), &|e| {
+            describes(e, &source, &destination)
+        });
         if target.is_none() && call.evidence == TraceEvidence::ServerOnly {
             // The caller sent no span (ztunnel, an untraced client): the
             // metrics know it. Take the busiest unconfirmed edge into the server.
-            target = busiest(&mut rec.edges.iter().enumerate().filter(|(_, e)| {
-                e.destination == destination && e.seen_in == Some(SeenIn::Metrics)
-            }));
+            target = busiest(by_destination.get(&destination), &|e| {
+                e.seen_in == Some(SeenIn::Metrics)
+            });
         }
         let index = match target {
             Some(i) => i,
             None => {
-                let mut edge = LogicalEdge::new(source, destination);
+                let mut edge = LogicalEdge::new(source.clone(), destination.clone());
                 edge.protocol = Protocol::Http;
                 edge.seen_in = Some(SeenIn::Traces);
                 rec.edges.push(edge);
-                rec.edges.len() - 1
+                let i = rec.edges.len() - 1;
+                by_source.entry(source).or_default().push(i);
+                by_destination.entry(destination).or_default().push(i);
+                i
             }
         };
         let edge = &mut rec.edges[index];
