@@ -477,3 +477,24 @@ fn service_graph_puts_service_nodes_between_callers_and_workloads() {
                 && e["target"] == "workload:bookinfo/reviews-v1"))
     );
 }
+
+#[test]
+fn without_graphviz_the_svg_comes_from_the_built_in_layout_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+        .args(["snapshot", "--demo", "-o", "g.svg"])
+        .env("MESHGRAPH_DOT", "")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("built-in layout"));
+    let svg = std::fs::read_to_string(dir.path().join("g.svg")).unwrap();
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(&svg, options).expect("well-formed SVG");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    assert!(svg.contains("productpage-v1"));
+}
