@@ -76,3 +76,46 @@ fn check_reads_the_live_cluster_of_the_kubeconfig_context() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("127.0.0.1:9"));
 }
+
+/// The Prometheus collector verifies TLS by default and trusts an extra CA
+/// given with `--prometheus-ca` (the stand-in server speaks TLS with
+/// crates/kube's throw-away test certificates; it is not a Prometheus, so a
+/// completed handshake ends in an HTTP error, not a TLS one).
+#[test]
+fn prometheus_tls_is_verified_and_a_custom_ca_is_trusted() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(kube_api::serve_tls(kube_api::FakeApi::new()));
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+            .args([
+                "snapshot",
+                "--prometheus",
+                &server.url,
+                "--at",
+                "1764547200",
+                "--query-timeout",
+                "5s",
+                "-o",
+                "g.json",
+            ])
+            .args(extra)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).to_lowercase()
+    };
+    let untrusted = run(&[]);
+    assert!(
+        untrusted.contains("certificate") || untrusted.contains("tls"),
+        "{untrusted}"
+    );
+    let ca = kube_api::data_path("ca.pem");
+    let trusted = run(&["--prometheus-ca", ca.to_str().unwrap()]);
+    assert!(
+        !trusted.contains("certificate"),
+        "the handshake succeeds with the CA: {trusted}"
+    );
+    assert!(trusted.contains("404"), "{trusted}");
+}

@@ -385,9 +385,13 @@ pub async fn serve_tls(api: FakeApi) -> Server {
 }
 
 pub fn data_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
+    // This crate's tests/data, also when the root package's tests include this module.
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    ["tests/data", "crates/kube/tests/data"]
+        .iter()
+        .map(|dir| manifest.join(dir).join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("test data {name} not found"))
 }
 
 async fn serve_with(api: FakeApi, tls: Option<tokio_rustls::TlsAcceptor>) -> Server {
