@@ -19,22 +19,19 @@ const FIXTURES: &str = concat!(
     "/../shared/fixtures/istio-analyze"
 );
 
-/// Istio analyzer -> the MG checks implementing it.
-fn checks_for(analyzer: &str) -> &'static [&'static str] {
-    match analyzer {
-        "injection.Analyzer" => &["MG101", "MG103", "MG104"],
-        "virtualservice.DestinationRuleAnalyzer" => &["MG202"],
-        "virtualservice.DestinationHostAnalyzer" => &["MG201", "MG207"],
-        "virtualservice.GatewayAnalyzer" => &["MG301", "MG302"],
-        "virtualservice.ConflictingMeshGatewayHostsAnalyzer" => &["MG206"],
-        "destinationrule.PodNotSelectedAnalyzer" => &["MG203", "MG204"],
-        "gateway.IngressGatewayPortAnalyzer" => &["MG303"],
-        "gateway.ConflictingGatewayAnalyzer" => &["MG304"],
-        "sidecar.SelectorAnalyzer" => &["MG403", "MG404", "MG501"],
-        "conditions.ConditionAnalyzer" => &["MG405"],
-        "service.PortNameAnalyzer" => &["MG209"],
-        "authz.AuthorizationPoliciesAnalyzer" => &["MG403", "MG406"],
-        _ => &[],
+/// The MG checks standing for the case's analyzer: the registry's table, or
+/// for an analyzer it does not list, every check mapped to one of the codes
+/// the analyzer can emit.
+fn checks_for(analyzer: &str, codes: &BTreeSet<String>) -> BTreeSet<String> {
+    match meshgraph_checks::registry::checks_for_istio_analyzer(analyzer) {
+        Some(checks) => checks.iter().map(|c| c.to_string()).collect(),
+        None => {
+            let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+            meshgraph_checks::registry::checks_for_istio_codes(&codes)
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        }
     }
 }
 
@@ -62,7 +59,7 @@ fn run_case(case: &Value, scoped: bool) -> (Multiset, Multiset) {
     let config = config.with_settings(settings);
     let analyzer = case["analyzer"].as_str().unwrap();
     let options = CheckOptions {
-        only: scoped.then(|| checks_for(analyzer).iter().map(|c| c.to_string()).collect()),
+        only: scoped.then(|| checks_for(analyzer, &codes)),
         ..CheckOptions::default()
     };
     let report = check(&config, None, &options);
@@ -147,4 +144,59 @@ fn istio_analyze_cases_match() {
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// The same comparison through the binary, scoped with `--istio-analyzer`, as
+/// a user comparing meshgraph with an istioctl run of one analyzer would.
+#[test]
+fn the_cli_scoped_to_an_istio_analyzer_matches_each_case() {
+    let cases: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(FIXTURES).join("cases.json")).unwrap(),
+    )
+    .unwrap();
+    let mut failures = Vec::new();
+    for case in cases["cases"].as_array().unwrap() {
+        let analyzer = case["analyzer"].as_str().unwrap();
+        if meshgraph_checks::registry::checks_for_istio_analyzer(analyzer).is_none() {
+            continue;
+        }
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_meshgraph"));
+        command.args(["check", "--format", "json", "--istio-analyzer", analyzer]);
+        for f in case["files"].as_array().unwrap() {
+            command.arg(Path::new(FIXTURES).join(f.as_str().unwrap()));
+        }
+        let out = command.output().unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let codes: BTreeSet<&str> = case["analyzer_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        let mut got = Multiset::new();
+        for f in doc["findings"].as_array().unwrap() {
+            let Some(code) = f["istio_code"].as_str().filter(|c| codes.contains(c)) else {
+                continue;
+            };
+            let r = &f["resource"];
+            let resource = match r["namespace"].as_str() {
+                Some(ns) => format!(
+                    "{} {ns}/{}",
+                    r["kind"].as_str().unwrap(),
+                    r["name"].as_str().unwrap()
+                ),
+                None => format!(
+                    "{} {}",
+                    r["kind"].as_str().unwrap(),
+                    r["name"].as_str().unwrap()
+                ),
+            };
+            *got.entry((code.to_string(), resource)).or_default() += 1;
+        }
+        let (_, want) = run_case(case, true);
+        if got != want {
+            failures.push(format!("{}: {:?}", case["name"], diff(&got, &want)));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }

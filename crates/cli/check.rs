@@ -58,6 +58,14 @@ pub struct CheckArgs {
     /// Finding codes not to run (repeatable or comma-separated), e.g. MG105,MG209
     #[arg(long, value_name = "CODE", value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// Run only the checks that implement these `istioctl analyze` analyzers
+    /// (e.g. virtualservice.DestinationRuleAnalyzer), to compare with istioctl
+    #[arg(long = "istio-analyzer", value_name = "NAME")]
+    pub istio_analyzers: Vec<String>,
+    /// Run only these checks (MG codes, or IST codes for their MG equivalents;
+    /// repeatable or comma-separated)
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub select: Vec<String>,
     /// Namespace holding mesh-wide policies
     #[arg(long, value_name = "NAMESPACE", default_value = "istio-system")]
     pub root_namespace: String,
@@ -98,7 +106,8 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
         observations: &collected.observations,
         reconciliation: r,
     });
-    let options = CheckOptions { ignore, only: None };
+    let only = selected_checks(args)?;
+    let options = CheckOptions { ignore, only };
     let report = check(&config, telemetry, &options);
     notes.extend(report.notes.iter().cloned());
 
@@ -132,4 +141,41 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::Clean
     })
+}
+
+/// `--select` and `--istio-analyzer` as the set of checks to run (`None`: all).
+fn selected_checks(args: &CheckArgs) -> anyhow::Result<Option<BTreeSet<String>>> {
+    if args.select.is_empty() && args.istio_analyzers.is_empty() {
+        return Ok(None);
+    }
+    let mut only = BTreeSet::new();
+    for code in args
+        .select
+        .iter()
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty())
+    {
+        if code.starts_with("IST") {
+            let checks = registry::checks_for_istio_codes(&[code.as_str()]);
+            if checks.is_empty() {
+                bail!(
+                    "--select {code}: no check maps to this istioctl code (see docs/findings/README.md)"
+                );
+            }
+            only.extend(checks.into_iter().map(str::to_string));
+        } else if registry::is_known_code(&code) {
+            only.insert(code);
+        } else {
+            bail!("--select {code}: no such finding code (see docs/findings/README.md)");
+        }
+    }
+    for analyzer in &args.istio_analyzers {
+        let checks = registry::checks_for_istio_analyzer(analyzer).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--istio-analyzer {analyzer}: no meshgraph check implements this analyzer"
+            )
+        })?;
+        only.extend(checks.iter().map(|c| c.to_string()));
+    }
+    Ok(Some(only))
 }

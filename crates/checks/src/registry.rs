@@ -452,6 +452,36 @@ pub fn rule(code: &str) -> Option<&'static Rule> {
 }
 
 /// Whether a code is known (a rule or reserved), e.g. to validate `--ignore`.
+/// The MG checks that implement one `istioctl analyze` analyzer (its Go name,
+/// e.g. `virtualservice.DestinationRuleAnalyzer`), for comparing meshgraph with
+/// an istioctl run of that analyzer alone. `None` for analyzers not covered.
+pub fn checks_for_istio_analyzer(analyzer: &str) -> Option<&'static [&'static str]> {
+    Some(match analyzer {
+        "injection.Analyzer" => &["MG101", "MG103", "MG104"],
+        "virtualservice.DestinationRuleAnalyzer" => &["MG202"],
+        "virtualservice.DestinationHostAnalyzer" => &["MG201", "MG207"],
+        "virtualservice.GatewayAnalyzer" => &["MG301", "MG302"],
+        "virtualservice.ConflictingMeshGatewayHostsAnalyzer" => &["MG206"],
+        "destinationrule.PodNotSelectedAnalyzer" => &["MG203", "MG204"],
+        "gateway.IngressGatewayPortAnalyzer" => &["MG303"],
+        "gateway.ConflictingGatewayAnalyzer" => &["MG304"],
+        "sidecar.SelectorAnalyzer" => &["MG403", "MG404", "MG501"],
+        "conditions.ConditionAnalyzer" => &["MG405"],
+        "service.PortNameAnalyzer" => &["MG209"],
+        "authz.AuthorizationPoliciesAnalyzer" => &["MG403", "MG406"],
+        _ => return None,
+    })
+}
+
+/// The MG checks whose istioctl equivalent is one of `istio_codes` (`IST0101`...).
+pub fn checks_for_istio_codes(istio_codes: &[&str]) -> Vec<&'static str> {
+    RULES
+        .iter()
+        .filter(|r| r.istio_code.is_some_and(|c| istio_codes.contains(&c)))
+        .map(|r| r.code)
+        .collect()
+}
+
 pub fn is_known_code(code: &str) -> bool {
     rule(code).is_some() || RESERVED.iter().any(|(c, _)| *c == code)
 }
