@@ -242,7 +242,7 @@ fn dot_and_svg_outputs_are_a_digraph_and_well_formed_svg() {
 #[test]
 fn same_input_gives_byte_identical_output() {
     let dir = tempfile::tempdir().unwrap();
-    for format in ["json", "dot", "svg"] {
+    for format in ["json", "dot", "svg", "cytoscape", "mermaid"] {
         let a = meshgraph(
             &[
                 "snapshot",
@@ -497,4 +497,47 @@ fn without_graphviz_the_svg_comes_from_the_built_in_layout_and_says_so() {
     let doc = roxmltree::Document::parse_with_options(&svg, options).expect("well-formed SVG");
     assert_eq!(doc.root_element().tag_name().name(), "svg");
     assert!(svg.contains("productpage-v1"));
+}
+
+#[test]
+fn cytoscape_and_mermaid_follow_their_extensions() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["g.cy.json", "g.mmd"] {
+        let out = meshgraph(
+            &["snapshot", "--demo", "bookinfo-waypoint", "-o", file],
+            dir.path(),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let cy: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("g.cy.json")).unwrap())
+            .unwrap();
+    let edges = cy["elements"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 7);
+    assert!(
+        edges
+            .iter()
+            .filter(|e| e["data"]["via_waypoint"] == "bookinfo/waypoint")
+            .count()
+            == 6
+    );
+    let parents: Vec<&Value> = cy["elements"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["data"]["kind"] == "namespace")
+        .collect();
+    assert_eq!(
+        parents.len(),
+        2,
+        "bookinfo and istio-system as compound nodes"
+    );
+    let mmd = std::fs::read_to_string(dir.path().join("g.mmd")).unwrap();
+    assert!(mmd.starts_with("flowchart LR\n"));
+    assert_eq!(mmd.matches("-->|").count(), 7, "seven http arrows");
+    assert!(mmd.contains("via waypoint bookinfo/waypoint"));
 }

@@ -206,11 +206,11 @@ pub struct SnapshotArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub graph: GraphArgs,
-    /// Output file; the format follows the extension (.svg, .dot, .json). `-` is stdout
+    /// Output file; the format follows the extension (.svg, .dot, .json, .cy.json, .mmd). `-` is stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: String,
     /// Output format, overriding the extension
-    #[arg(long, value_parser = ["json", "dot", "svg"])]
+    #[arg(long, value_parser = ["json", "dot", "svg", "cytoscape", "mermaid"])]
     pub format: Option<String>,
     /// Do not run the checks that put finding badges on nodes and edges
     #[arg(long)]

@@ -6,7 +6,9 @@ use meshgraph_core::{
     Badge, BadgeSeverity, Endpoint, GraphOptions, MeshGraph, Reconciliation, WorkloadRef,
     build_graph,
 };
-use meshgraph_export::{DotOptions, Format, SnapshotMeta, to_dot, to_json, to_svg};
+use meshgraph_export::{
+    DotOptions, Format, SnapshotMeta, to_cytoscape, to_dot, to_json, to_mermaid, to_svg,
+};
 
 use crate::cli::{GlobalArgs, SnapshotArgs};
 use crate::{Exit, input, output};
@@ -58,6 +60,8 @@ pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
     let contents = match format {
         Format::Json => to_json(&graph, &meta)?,
         Format::Dot => to_dot(&graph, &dot_options),
+        Format::Cytoscape => to_cytoscape(&graph, &meta)?,
+        Format::Mermaid => to_mermaid(&graph),
         Format::Svg => {
             let (svg, renderer) = to_svg(&graph, &dot_options)?;
             if !global.quiet {

@@ -83,3 +83,44 @@ fn json_round_trips_hostile_names_exactly() {
             .any(|n| n["name"] == HOSTILE)
     );
 }
+
+#[test]
+fn mermaid_keeps_hostile_names_inside_their_labels() {
+    let graph = hostile_graph();
+    let text = meshgraph_export::to_mermaid(&graph);
+    assert!(!text.contains("<script>"), "markup is escaped");
+    assert!(text.contains("#lt;script#gt;"));
+    for line in text.lines() {
+        // Every label is one double-quoted string: quotes stay balanced, and
+        // a label cannot close its brackets or pipes early.
+        assert_eq!(
+            line.matches('"').count() % 2,
+            0,
+            "unbalanced quotes in {line}"
+        );
+    }
+    let edges = text
+        .lines()
+        .filter(|l| l.contains("-->") || l.contains("-.->") || l.contains("==>"))
+        .count();
+    assert_eq!(edges, graph.graph.edge_count(), "nothing injected");
+}
+
+#[test]
+fn cytoscape_elements_carry_hostile_names_as_data() {
+    let graph = hostile_graph();
+    let text = meshgraph_export::to_cytoscape(&graph, &SnapshotMeta::default()).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let nodes = doc["elements"]["nodes"].as_array().unwrap();
+    assert!(nodes.iter().any(|n| n["data"]["name"] == HOSTILE));
+    let edges = doc["elements"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), graph.graph.edge_count());
+    for edge in edges {
+        let ids: Vec<&str> = nodes
+            .iter()
+            .map(|n| n["data"]["id"].as_str().unwrap())
+            .collect();
+        assert!(ids.contains(&edge["data"]["source"].as_str().unwrap()));
+        assert!(ids.contains(&edge["data"]["target"].as_str().unwrap()));
+    }
+}
