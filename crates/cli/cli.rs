@@ -58,6 +58,12 @@ pub enum Command {
   meshgraph record ./bundle --prometheus http://localhost:9090 --window 10m
   meshgraph snapshot --replay ./bundle -o graph.svg")]
     Record(RecordArgs),
+    /// Edges and nodes that appeared, vanished or got worse between two JSON snapshots
+    /// (exit 1 when something vanished or got worse)
+    #[command(after_help = "Examples:
+  meshgraph diff yesterday.json today.json
+  meshgraph diff --format json --error-points 0.5 old.json new.json")]
+    Diff(DiffArgs),
     /// Print shell completions
     Completions {
         #[arg(value_enum)]
@@ -248,4 +254,20 @@ pub struct RecordArgs {
     pub prometheus: PrometheusArgs,
     #[command(flatten)]
     pub traces: TraceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier snapshot (`meshgraph snapshot -o old.json`)
+    pub old: PathBuf,
+    /// The later snapshot
+    pub new: PathBuf,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ExplainFormat,
+    /// Error-share increase, in percentage points, that counts as worse
+    #[arg(long, default_value_t = 1.0)]
+    pub error_points: f64,
+    /// p99 latency increase, as a fraction, that counts as worse (0.5 = 50% slower)
+    #[arg(long, default_value_t = 0.5)]
+    pub latency_increase: f64,
 }

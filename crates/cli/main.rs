@@ -3,6 +3,7 @@
 
 mod check;
 mod cli;
+mod diff;
 mod explain;
 mod input;
 mod output;
@@ -61,6 +62,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<Exit> {
         cli::Command::Explain(args) => explain::run(&cli.global, args),
         cli::Command::Check(args) => check::run(&cli.global, args),
         cli::Command::Record(args) => record::run(&cli.global, args),
+        cli::Command::Diff(args) => diff::run(args),
         cli::Command::Completions { shell } => {
             cli::print_completions(*shell);
             Ok(Exit::Clean)

@@ -165,6 +165,6 @@ pub fn apply(settings: &Settings, matches: &ArgMatches, command: &mut Command) {
             apply_prometheus(settings, m, &mut args.prometheus);
             apply_traces(settings, m, &mut args.traces);
         }
-        Command::Completions { .. } => {}
+        Command::Completions { .. } | Command::Diff(_) => {}
     }
 }

@@ -3,6 +3,7 @@
 //! core. Every label value is untrusted and escaped for its format.
 
 mod cytoscape;
+mod diff;
 mod dot;
 mod explain;
 mod json;
@@ -12,6 +13,7 @@ mod svg;
 mod time;
 
 pub use cytoscape::to_cytoscape;
+pub use diff::{DiffOptions, SnapshotDiff, Worse, diff_snapshots, diff_text};
 pub use dot::{DotOptions, to_dot};
 pub use explain::{explain_json, explain_text};
 pub use json::{JSON_SCHEMA_VERSION, JsonDocument, JsonEdge, JsonNode, SnapshotMeta, to_json};
@@ -64,6 +66,9 @@ pub enum ExportError {
     /// The pure-Rust layout could not lay the graph out.
     #[error("the built-in SVG layout failed: {0}")]
     Layout(String),
+    /// An input file (a snapshot to compare) is not what it should be.
+    #[error("{0}")]
+    Input(String),
     /// JSON serialisation failed.
     #[error("cannot write JSON: {0}")]
     Json(#[from] serde_json::Error),
