@@ -58,6 +58,13 @@ pub enum Command {
   meshgraph record ./bundle --prometheus http://localhost:9090 --window 10m
   meshgraph snapshot --replay ./bundle -o graph.svg")]
     Record(RecordArgs),
+    /// The mesh health report: one HTML page with the graph, the worst edges, the
+    /// findings and the change since the last report (exit 1 when something broke)
+    #[command(after_help = "Examples:
+  meshgraph report --demo -o report.html
+  meshgraph report --prometheus http://prometheus:9090 -f cluster.yaml \\
+      --previous yesterday.json --json-out today.json -o report.html")]
+    Report(ReportArgs),
     /// Edges and nodes that appeared, vanished or got worse between two JSON snapshots
     /// (exit 1 when something vanished or got worse)
     #[command(after_help = "Examples:
@@ -270,4 +277,36 @@ pub struct DiffArgs {
     /// p99 latency increase, as a fraction, that counts as worse (0.5 = 50% slower)
     #[arg(long, default_value_t = 0.5)]
     pub latency_increase: f64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFailOn {
+    Error,
+    Warning,
+    Info,
+    /// Never exit 1 for findings (regressions since --previous still do)
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub graph: GraphArgs,
+    /// The HTML file to write (atomically)
+    #[arg(long, short = 'o', value_name = "FILE", default_value = "report.html")]
+    pub output: String,
+    /// The previous report's JSON snapshot, to show what changed
+    #[arg(long, value_name = "FILE")]
+    pub previous: Option<PathBuf>,
+    /// Also write this run's JSON snapshot (the next report's --previous)
+    #[arg(long, value_name = "FILE")]
+    pub json_out: Option<String>,
+    /// Exit 1 when a finding has at least this severity
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: ReportFailOn,
+    /// How many edges the worst-edges table lists
+    #[arg(long, default_value_t = 10)]
+    pub worst: usize,
 }

@@ -8,6 +8,7 @@ mod explain;
 mod input;
 mod output;
 mod record;
+mod report;
 mod settings;
 mod snapshot;
 
@@ -63,6 +64,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<Exit> {
         cli::Command::Check(args) => check::run(&cli.global, args),
         cli::Command::Record(args) => record::run(&cli.global, args),
         cli::Command::Diff(args) => diff::run(args),
+        cli::Command::Report(args) => report::run(&cli.global, args),
         cli::Command::Completions { shell } => {
             cli::print_completions(*shell);
             Ok(Exit::Clean)

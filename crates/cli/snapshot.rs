@@ -1,7 +1,7 @@
 //! `meshgraph snapshot`.
 
 use anyhow::{Context, anyhow};
-use meshgraph_checks::{CheckOptions, Severity, Telemetry};
+use meshgraph_checks::{CheckOptions, CheckReport, Severity, Telemetry};
 use meshgraph_core::{
     Badge, BadgeSeverity, Endpoint, GraphOptions, MeshGraph, Reconciliation, WorkloadRef,
     build_graph,
@@ -10,7 +10,7 @@ use meshgraph_export::{
     DotOptions, Format, SnapshotMeta, to_cytoscape, to_dot, to_json, to_mermaid, to_svg,
 };
 
-use crate::cli::{GlobalArgs, SnapshotArgs};
+use crate::cli::{GlobalArgs, GraphArgs, InputArgs, SnapshotArgs};
 use crate::{Exit, input, output};
 
 pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
@@ -25,45 +25,19 @@ pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
             )
         })?,
     };
-    let collected = input::collect(&args.input, &[], false)?;
-    collected.report(global.quiet);
-    let classify = collected.classify_options(&args.input.prometheus.ztunnel_label);
-    let reconciliation = collected.reconcile(&classify);
-    if global.verbose {
-        for note in &reconciliation.notes {
-            eprintln!("meshgraph: note: {note}");
-        }
-    }
-    let mut graph = build_graph(
-        &reconciliation,
-        &GraphOptions {
-            graph_type: args.graph.graph_type.into(),
-            show_waypoints: args.graph.show_waypoints,
-            show_infra: args.graph.show_infra,
-        },
-    );
-    if !args.no_findings {
-        badge_findings(&collected, &reconciliation, &mut graph);
-    }
-    let mut warnings = collected.warnings.clone();
-    warnings.extend(reconciliation.notes.iter().cloned());
-    let meta = SnapshotMeta {
-        at: collected.at,
-        window_seconds: collected.window_seconds,
-        source: collected.source.clone(),
-        warnings,
-    };
+    let built = build(global, &args.input, &args.graph, !args.no_findings)?;
+    let (graph, meta, collected) = (&built.graph, &built.meta, &built.collected);
     let dot_options = DotOptions {
         title: Some(format!("meshgraph: {}", collected.source)),
         ..DotOptions::default()
     };
     let contents = match format {
-        Format::Json => to_json(&graph, &meta)?,
-        Format::Dot => to_dot(&graph, &dot_options),
-        Format::Cytoscape => to_cytoscape(&graph, &meta)?,
-        Format::Mermaid => to_mermaid(&graph),
+        Format::Json => to_json(graph, meta)?,
+        Format::Dot => to_dot(graph, &dot_options),
+        Format::Cytoscape => to_cytoscape(graph, meta)?,
+        Format::Mermaid => to_mermaid(graph),
         Format::Svg => {
-            let (svg, renderer) = to_svg(&graph, &dot_options)?;
+            let (svg, renderer) = to_svg(graph, &dot_options)?;
             if !global.quiet {
                 eprintln!("meshgraph: SVG laid out by {renderer}");
             }
@@ -82,10 +56,65 @@ pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Clean)
 }
 
+/// A graph built from the input, with what produced it.
+pub struct Built {
+    pub collected: input::Collected,
+    pub graph: MeshGraph,
+    pub meta: SnapshotMeta,
+    /// The checks' findings, when they ran.
+    pub findings: Option<CheckReport>,
+}
+
+/// Collects, reconciles, builds the graph and (with `findings`) runs the
+/// checks and puts their codes on the graph: what `snapshot` and `report` share.
+pub fn build(
+    global: &GlobalArgs,
+    input: &InputArgs,
+    graph_args: &GraphArgs,
+    findings: bool,
+) -> anyhow::Result<Built> {
+    let collected = input::collect(input, &[], false)?;
+    collected.report(global.quiet);
+    let classify = collected.classify_options(&input.prometheus.ztunnel_label);
+    let reconciliation = collected.reconcile(&classify);
+    if global.verbose {
+        for note in &reconciliation.notes {
+            eprintln!("meshgraph: note: {note}");
+        }
+    }
+    let mut graph = build_graph(
+        &reconciliation,
+        &GraphOptions {
+            graph_type: graph_args.graph_type.into(),
+            show_waypoints: graph_args.show_waypoints,
+            show_infra: graph_args.show_infra,
+        },
+    );
+    let findings = findings.then(|| badge_findings(&collected, &reconciliation, &mut graph));
+    let mut warnings = collected.warnings.clone();
+    warnings.extend(reconciliation.notes.iter().cloned());
+    let meta = SnapshotMeta {
+        at: collected.at,
+        window_seconds: collected.window_seconds,
+        source: collected.source.clone(),
+        warnings,
+    };
+    Ok(Built {
+        collected,
+        graph,
+        meta,
+        findings,
+    })
+}
+
 /// Runs the checks and shows each finding on the nodes and edges it concerns:
 /// telemetry findings on their logical edges, the others on the workload
 /// their resource names.
-fn badge_findings(collected: &input::Collected, rec: &Reconciliation, graph: &mut MeshGraph) {
+fn badge_findings(
+    collected: &input::Collected,
+    rec: &Reconciliation,
+    graph: &mut MeshGraph,
+) -> CheckReport {
     let telemetry = collected.has_telemetry.then_some(Telemetry {
         observations: &collected.observations,
         reconciliation: rec,
@@ -112,4 +141,5 @@ fn badge_findings(collected: &input::Collected, rec: &Reconciliation, graph: &mu
             graph.badge_endpoint(rec, &endpoint, &badge);
         }
     }
+    report
 }

@@ -8,6 +8,7 @@ mod dot;
 mod explain;
 mod json;
 mod mermaid;
+mod report;
 mod style;
 mod svg;
 mod time;
@@ -18,6 +19,7 @@ pub use dot::{DotOptions, to_dot};
 pub use explain::{explain_json, explain_text};
 pub use json::{JSON_SCHEMA_VERSION, JsonDocument, JsonEdge, JsonNode, SnapshotMeta, to_json};
 pub use mermaid::to_mermaid;
+pub use report::{ReportFinding, ReportInput, to_report_html};
 pub use svg::{SvgRenderer, builtin_svg, find_graphviz, to_svg};
 pub use time::format_rfc3339;
 

@@ -1,0 +1,86 @@
+//! `meshgraph report`: the nightly health page.
+
+use anyhow::Context;
+use meshgraph_checks::Severity;
+use meshgraph_export::{
+    DiffOptions, DotOptions, ReportFinding, ReportInput, diff_snapshots, to_json, to_report_html,
+    to_svg,
+};
+
+use crate::cli::{GlobalArgs, ReportArgs, ReportFailOn};
+use crate::{Exit, output, snapshot};
+
+pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
+    let built = snapshot::build(global, &args.input, &args.graph, true)?;
+    let json = to_json(&built.graph, &built.meta)?;
+    let diff = match &args.previous {
+        Some(path) => {
+            let old = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let origin = path.display().to_string();
+            Some(diff_snapshots(
+                &old,
+                &json,
+                (&origin, "this run"),
+                &DiffOptions::default(),
+            )?)
+        }
+        None => None,
+    };
+    let dot_options = DotOptions {
+        title: Some(format!("meshgraph: {}", built.meta.source)),
+        ..DotOptions::default()
+    };
+    let (svg, renderer) = to_svg(&built.graph, &dot_options)?;
+    if !global.quiet {
+        eprintln!("meshgraph: SVG laid out by {renderer}");
+    }
+    let report = built.findings.unwrap_or_default();
+    let findings: Vec<ReportFinding> = report
+        .findings
+        .iter()
+        .map(|f| ReportFinding {
+            severity: f.severity.as_str().to_string(),
+            code: f.code.clone(),
+            resource: f.resource.to_string(),
+            message: f.message.clone(),
+        })
+        .collect();
+    let html = to_report_html(&ReportInput {
+        graph: &built.graph,
+        meta: &built.meta,
+        svg: &svg,
+        findings: &findings,
+        diff: diff.as_ref(),
+        worst: args.worst,
+    });
+    output::write_output(&args.output, html.as_bytes()).context("writing the report")?;
+    if let Some(path) = &args.json_out {
+        output::write_output(path, json.as_bytes()).context("writing the JSON snapshot")?;
+    }
+    let threshold = match args.fail_on {
+        ReportFailOn::Error => Some(Severity::Error),
+        ReportFailOn::Warning => Some(Severity::Warning),
+        ReportFailOn::Info => Some(Severity::Info),
+        ReportFailOn::Never => None,
+    };
+    let findings_fail = threshold.is_some_and(|t| report.worst().is_some_and(|w| w >= t));
+    let regressed = diff.as_ref().is_some_and(|d| d.has_regressions());
+    if !global.quiet {
+        eprintln!(
+            "meshgraph: wrote {} ({} findings{})",
+            args.output,
+            report.findings.len(),
+            if regressed {
+                ", regressions since the previous snapshot"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(if findings_fail || regressed {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    })
+}

@@ -1,0 +1,162 @@
+//! `meshgraph report`: the HTML health page, loaded in a real headless
+//! Chromium (Debian package `chromium`) to check that it renders.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn meshgraph(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn chromium() -> PathBuf {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("Chromium is needed: apt-get install -y --no-install-recommends chromium")
+        })
+}
+
+/// Loads a page headless and returns the DOM after scripts and layout.
+fn render(page: &Path, extra: &[&str]) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "chromium: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+const FAULTS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/scenarios/bookinfo-faults.toml"
+);
+
+#[test]
+fn the_report_renders_in_chromium_with_graph_findings_and_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    // Last night: the healthy part of the mesh only.
+    let out = meshgraph(
+        &[
+            "snapshot",
+            "--demo",
+            "bookinfo-sidecar",
+            "-o",
+            "previous.json",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success());
+    let out = meshgraph(
+        &[
+            "report",
+            "--scenario",
+            FAULTS,
+            "--previous",
+            "previous.json",
+            "--json-out",
+            "today.json",
+            "-o",
+            "report.html",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "error-level findings fail the job: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        dir.path().join("today.json").is_file(),
+        "the snapshot for tomorrow's --previous"
+    );
+
+    let dom = render(&dir.path().join("report.html"), &["--dump-dom"]);
+    assert!(dom.contains("<svg"), "the graph is inlined");
+    assert!(dom.contains("id=\"findings\""));
+    for code in ["MG901", "MG902", "MG903", "MG904", "MG906"] {
+        assert!(
+            dom.contains(&format!("<td>{code}</td>")),
+            "{code} in the findings table"
+        );
+    }
+    assert!(
+        dom.contains("edge vanished"),
+        "the reviews-v2/v3 -> ratings edges of last night are gone"
+    );
+    assert!(
+        dom.contains("reviews-v3") && dom.contains("20.0%"),
+        "the failing edge leads the worst edges"
+    );
+
+    let shot = dir.path().join("report.png");
+    render(
+        &dir.path().join("report.html"),
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2000",
+        ],
+    );
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "a real rendering ({} bytes)",
+        png.len()
+    );
+}
+
+#[test]
+fn a_clean_report_exits_zero_and_escapes_label_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/scenarios/infra.toml"
+    ))
+    .unwrap()
+    .replace("web-v1", "web<script>alert(1)</script>");
+    std::fs::write(dir.path().join("hostile.toml"), hostile).unwrap();
+    let out = meshgraph(
+        &["report", "--scenario", "hostile.toml", "-o", "report.html"],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(!html.contains("<script>"), "label values are escaped");
+    let dom = render(&dir.path().join("report.html"), &["--dump-dom"]);
+    assert!(
+        !dom.contains("<script>alert"),
+        "no script element in the rendered page"
+    );
+    assert!(
+        dom.contains("web&lt;script&gt;"),
+        "the name is shown as text"
+    );
+}
