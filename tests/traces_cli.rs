@@ -414,3 +414,54 @@ fn with_metrics_a_failed_trace_backend_leaves_a_metrics_only_graph_and_a_warning
     );
     assert!(doc["warnings"].to_string().contains("traces not used"));
 }
+
+#[test]
+fn trace_backends_get_the_token_and_headers_and_the_token_is_never_printed() {
+    let trace = std::fs::read(Path::new(FIXTURES).join("jaeger-v3-hotrod-trace.json")).unwrap();
+    let server = CannedServer::start(vec![
+        Canned::json(r#"{"services":["frontend"]}"#),
+        Canned::json(trace),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("token"), "tr4ce-t0ken\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+        .args([
+            "snapshot",
+            "--jaeger",
+            &server.url(),
+            "--trace-service",
+            "frontend",
+            "--traces-token-file",
+            "token",
+        ])
+        .args([
+            "--traces-header",
+            "X-Scope-OrgID=tenant-1",
+            "--at",
+            "2026-11-25T02:00:00Z",
+            "-o",
+            "-",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let requests = server.requests();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.headers.get("authorization").map(String::as_str)
+                == Some("Bearer tr4ce-t0ken"))
+    );
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.headers.get("x-scope-orgid").map(String::as_str) == Some("tenant-1"))
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("tr4ce-t0ken"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("tr4ce-t0ken"));
+}

@@ -130,6 +130,15 @@ pub struct TraceArgs {
     /// Trace service to query (repeatable); default: every service the backend knows
     #[arg(long = "trace-service", value_name = "NAME")]
     pub trace_services: Vec<String>,
+    /// File holding a bearer token for Jaeger/Tempo (or set MESHGRAPH_TRACES_TOKEN)
+    #[arg(long, value_name = "FILE", env = "MESHGRAPH_TRACES_TOKEN_FILE")]
+    pub traces_token_file: Option<PathBuf>,
+    /// Extra request header for Jaeger/Tempo, NAME=VALUE (repeatable), e.g. X-Scope-OrgID=t1
+    #[arg(long = "traces-header", value_name = "NAME=VALUE")]
+    pub traces_headers: Vec<String>,
+    /// PEM file with extra CA certificates for Jaeger/Tempo
+    #[arg(long, value_name = "FILE", env = "MESHGRAPH_TRACES_CA")]
+    pub traces_ca: Option<PathBuf>,
 }
 
 /// Reading Istio's metrics from anything that speaks the Prometheus HTTP API.

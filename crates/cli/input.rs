@@ -262,6 +262,15 @@ pub fn collect_traces(
     };
     if let Some(mut config) = backend {
         config.services = args.trace_services.clone();
+        if let Some(path) = &args.traces_token_file {
+            let token = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the traces token file {}", path.display()))?;
+            config.auth = meshgraph_traces::Auth::Bearer(token.trim().to_string());
+        } else if let Ok(token) = std::env::var("MESHGRAPH_TRACES_TOKEN") {
+            config.auth = meshgraph_traces::Auth::Bearer(token.trim().to_string());
+        }
+        config.headers = parse_headers(&args.traces_headers, "--traces-header")?;
+        config.ca_file = args.traces_ca.clone();
         if !window_args.all_namespaces {
             config.namespaces = window_args.namespace.clone();
         }
@@ -370,17 +379,7 @@ fn prometheus_config(args: &PrometheusArgs) -> anyhow::Result<PrometheusConfig> 
     } else {
         Auth::None
     };
-    for header in &args.prometheus_headers {
-        let (name, value) = header.split_once('=').ok_or_else(|| {
-            anyhow!(
-                "--prometheus-header {:?} must be NAME=VALUE",
-                header.split('=').next().unwrap_or("")
-            )
-        })?;
-        config
-            .headers
-            .push((name.trim().to_string(), value.to_string()));
-    }
+    config.headers = parse_headers(&args.prometheus_headers, "--prometheus-header")?;
     config.ca_file = args.prometheus_ca.clone();
     config.timeout = parse_window(&args.query_timeout).context("--query-timeout")?;
     config.max_response_bytes = args.max_response_mib.saturating_mul(1024 * 1024);
@@ -418,4 +417,20 @@ mod tests {
         );
         assert_eq!(redact_url("http://127.0.0.1:9090"), "http://127.0.0.1:9090");
     }
+}
+
+/// `NAME=VALUE` flags as header pairs.
+fn parse_headers(flags: &[String], flag: &str) -> anyhow::Result<Vec<(String, String)>> {
+    flags
+        .iter()
+        .map(|header| {
+            let (name, value) = header.split_once('=').ok_or_else(|| {
+                anyhow!(
+                    "{flag} {:?} must be NAME=VALUE",
+                    header.split('=').next().unwrap_or("")
+                )
+            })?;
+            Ok((name.trim().to_string(), value.to_string()))
+        })
+        .collect()
 }
