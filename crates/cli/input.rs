@@ -405,20 +405,6 @@ fn query_plan(args: &PrometheusArgs, default_at: Option<f64>) -> anyhow::Result<
     Ok(plan)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::redact_url;
-
-    #[test]
-    fn credentials_are_removed_from_urls() {
-        assert_eq!(
-            redact_url("https://user:secret@prom.example:9090/api"),
-            "https://prom.example:9090/api"
-        );
-        assert_eq!(redact_url("http://127.0.0.1:9090"), "http://127.0.0.1:9090");
-    }
-}
-
 /// `NAME=VALUE` flags as header pairs.
 fn parse_headers(flags: &[String], flag: &str) -> anyhow::Result<Vec<(String, String)>> {
     flags
@@ -433,4 +419,18 @@ fn parse_headers(flags: &[String], flag: &str) -> anyhow::Result<Vec<(String, St
             Ok((name.trim().to_string(), value.to_string()))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn credentials_are_removed_from_urls() {
+        assert_eq!(
+            redact_url("https://user:secret@prom.example:9090/api"),
+            "https://prom.example:9090/api"
+        );
+        assert_eq!(redact_url("http://127.0.0.1:9090"), "http://127.0.0.1:9090");
+    }
 }
