@@ -240,7 +240,7 @@ pub struct SnapshotArgs {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum ExplainFormat {
+pub enum TextOrJson {
     Text,
     Json,
 }
@@ -254,7 +254,7 @@ pub struct ExplainArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[arg(long, value_enum, default_value = "text")]
-    pub format: ExplainFormat,
+    pub format: TextOrJson,
 }
 
 pub fn print_completions(shell: clap_complete::Shell) {
@@ -279,7 +279,7 @@ pub struct DiffArgs {
     /// The later snapshot
     pub new: PathBuf,
     #[arg(long, value_enum, default_value = "text")]
-    pub format: ExplainFormat,
+    pub format: TextOrJson,
     /// Error-share increase, in percentage points, that counts as worse
     #[arg(long, default_value_t = 1.0)]
     pub error_points: f64,

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use meshgraph_export::{DiffOptions, diff_snapshots, diff_text};
 
-use crate::cli::{DiffArgs, ExplainFormat};
+use crate::cli::{DiffArgs, TextOrJson};
 use crate::{Exit, output};
 
 pub fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
@@ -21,8 +21,8 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
     );
     let diff = diff_snapshots(&old, &new, (&origins.0, &origins.1), &options)?;
     let text = match args.format {
-        ExplainFormat::Text => diff_text(&diff),
-        ExplainFormat::Json => format!("{}\n", serde_json::to_string_pretty(&diff)?),
+        TextOrJson::Text => diff_text(&diff),
+        TextOrJson::Json => format!("{}\n", serde_json::to_string_pretty(&diff)?),
     };
     output::write_output("-", text.as_bytes())?;
     Ok(if diff.has_regressions() {

@@ -4,7 +4,7 @@ use anyhow::bail;
 use meshgraph_core::{Endpoint, explain, parse_endpoint};
 use meshgraph_export::{explain_json, explain_text};
 
-use crate::cli::{ExplainArgs, ExplainFormat, GlobalArgs};
+use crate::cli::{ExplainArgs, GlobalArgs, TextOrJson};
 use crate::{Exit, input, output};
 
 pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> anyhow::Result<Exit> {
@@ -40,8 +40,8 @@ pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> anyhow::Result<Exit> {
         );
     }
     let text = match args.format {
-        ExplainFormat::Text => explain_text(&rec, &collected.observations, &explanation),
-        ExplainFormat::Json => explain_json(&rec, &collected.observations, &explanation)?,
+        TextOrJson::Text => explain_text(&rec, &collected.observations, &explanation),
+        TextOrJson::Json => explain_json(&rec, &collected.observations, &explanation)?,
     };
     output::write_output("-", text.as_bytes())?;
     Ok(Exit::Clean)

@@ -195,7 +195,6 @@ pub fn logical_calls(scenario: &Scenario) -> Vec<LogicalCall> {
 /// A call to a host outside the cluster, resolved.
 struct ExternalCall<'a> {
     client: ClientProxy<'a>,
-    host: &'a str,
     waypoint: Option<&'a WaypointSpec>,
     service: ServiceRef,
     logical: LogicalCall,
@@ -283,7 +282,6 @@ fn external_call<'a>(
     };
     Some(ExternalCall {
         client,
-        host,
         waypoint,
         service,
         logical,
@@ -318,6 +316,21 @@ struct Shape {
     request_bytes: f64,
     response_bytes: f64,
     protocol: Protocol,
+}
+
+impl Shape {
+    /// The traffic of `share` of a call.
+    fn of(call: &crate::spec::CallSpec, share: f64) -> Shape {
+        Shape {
+            rps: call.rps * share,
+            error_ratio: call.error_ratio,
+            error_code: call.error_code,
+            latency_ms: call.latency_ms,
+            request_bytes: call.request_bytes,
+            response_bytes: call.response_bytes,
+            protocol: call.protocol,
+        }
+    }
 }
 
 struct Emitter<'a> {
@@ -536,6 +549,25 @@ impl Emitter<'_> {
         self.peer(&wp.namespace, &wp.name, &wp.name, "latest", &wp.name)
     }
 
+    /// A ztunnel's connection-level series, with ztunnel's view of both peers.
+    #[allow(clippy::too_many_arguments)]
+    fn ztunnel(
+        &mut self,
+        reporter: Reporter,
+        source: &Peer,
+        destination: &Peer,
+        service: &ServiceRef,
+        policy: &'static str,
+        scrape: &BTreeMap<String, String>,
+        shape: &Shape,
+    ) {
+        let (src, dst) = (self.ztunnel_view(source), self.ztunnel_view(destination));
+        self.l4(
+            &series(reporter, &src, &dst, service, policy, scrape),
+            shape,
+        );
+    }
+
     /// ztunnel fills region and zone from Istio 1.26 ("Labels").
     fn ztunnel_view(&self, peer: &Peer) -> Peer {
         let mut p = peer.clone();
@@ -615,28 +647,10 @@ impl Scenario {
         let (minor, patch) = self.istio_minor_patch();
         for call in &self.calls {
             for path in paths(self, call) {
-                let shape = Shape {
-                    rps: call.rps * path.share,
-                    error_ratio: call.error_ratio,
-                    error_code: call.error_code,
-                    latency_ms: call.latency_ms,
-                    request_bytes: call.request_bytes,
-                    response_bytes: call.response_bytes,
-                    protocol: call.protocol,
-                };
-                emit_path(&mut emit, &path, &shape, minor, patch);
+                emit_path(&mut emit, &path, &Shape::of(call, path.share), minor, patch);
             }
             if let Some(external) = external_call(self, call) {
-                let shape = Shape {
-                    rps: call.rps,
-                    error_ratio: call.error_ratio,
-                    error_code: call.error_code,
-                    latency_ms: call.latency_ms,
-                    request_bytes: call.request_bytes,
-                    response_bytes: call.response_bytes,
-                    protocol: call.protocol,
-                };
-                emit_external(&mut emit, &external, &shape);
+                emit_external(&mut emit, &external, &Shape::of(call, 1.0));
             }
         }
         merge_identical_series(emit.out)
@@ -715,16 +729,13 @@ fn emit_external(emit: &mut Emitter<'_>, call: &ExternalCall<'_>, shape: &Shape)
                 // Case 12: client -> egress waypoint (hop), waypoint -> host (the call).
                 Some(wp) => {
                     let waypoint = emit.waypoint_peer(wp);
-                    let (src, dst) = (emit.ztunnel_view(&client), emit.ztunnel_view(&waypoint));
-                    emit.l4(
-                        &series(
-                            Reporter::Source,
-                            &src,
-                            &dst,
-                            &call.service,
-                            "mutual_tls",
-                            &ztunnel,
-                        ),
+                    emit.ztunnel(
+                        Reporter::Source,
+                        &client,
+                        &waypoint,
+                        &call.service,
+                        "mutual_tls",
+                        &ztunnel,
                         shape,
                     );
                     let mut wp_scrape = envoy_scrape(&wp.namespace, &wp.name, None, None);
@@ -747,14 +758,18 @@ fn emit_external(emit: &mut Emitter<'_>, call: &ExternalCall<'_>, shape: &Shape)
                 // Case 10: ztunnel passes the connection through and knows
                 // neither the host nor the peer; `unknown` security.
                 None => {
-                    let src = emit.ztunnel_view(&client);
                     let none = ServiceRef {
                         fqdn: "unknown".into(),
                         name: "unknown".into(),
                         namespace: "unknown".into(),
                     };
-                    emit.l4(
-                        &series(Reporter::Source, &src, &unknown, &none, "unknown", &ztunnel),
+                    emit.ztunnel(
+                        Reporter::Source,
+                        &client,
+                        &unknown,
+                        &none,
+                        "unknown",
+                        &ztunnel,
                         shape,
                     );
                 }
@@ -762,7 +777,6 @@ fn emit_external(emit: &mut Emitter<'_>, call: &ExternalCall<'_>, shape: &Shape)
         }
         ClientProxy::Unmeshed(_) => {}
     }
-    let _ = call.host;
 }
 
 fn emit_path(emit: &mut Emitter<'_>, path: &Path<'_>, shape: &Shape, minor: u32, patch: u32) {
@@ -834,19 +848,13 @@ fn emit_path(emit: &mut Emitter<'_>, path: &Path<'_>, shape: &Shape, minor: u32,
                     );
                 }
                 _ => {
-                    let (src, dst) = (
-                        emit.ztunnel_view(&client_peer),
-                        emit.ztunnel_view(&waypoint),
-                    );
-                    emit.l4(
-                        &series(
-                            Reporter::Source,
-                            &src,
-                            &dst,
-                            &service,
-                            "mutual_tls",
-                            &client_ztunnel,
-                        ),
+                    emit.ztunnel(
+                        Reporter::Source,
+                        &client_peer,
+                        &waypoint,
+                        &service,
+                        "mutual_tls",
+                        &client_ztunnel,
                         shape,
                     );
                 }
@@ -880,16 +888,13 @@ fn emit_path(emit: &mut Emitter<'_>, path: &Path<'_>, shape: &Shape, minor: u32,
                 shape,
             );
             // Family 3: server-node ztunnel, source = the waypoint.
-            let (src, dst) = (emit.ztunnel_view(&waypoint), emit.ztunnel_view(&server));
-            emit.l4(
-                &series(
-                    Reporter::Destination,
-                    &src,
-                    &dst,
-                    &service,
-                    "mutual_tls",
-                    &server_ztunnel,
-                ),
+            emit.ztunnel(
+                Reporter::Destination,
+                &waypoint,
+                &server,
+                &service,
+                "mutual_tls",
+                &server_ztunnel,
                 shape,
             );
         }
@@ -919,16 +924,13 @@ fn emit_path(emit: &mut Emitter<'_>, path: &Path<'_>, shape: &Shape, minor: u32,
                     shape,
                 ),
                 DataPlaneMode::Ambient => {
-                    let (src, dst) = (emit.ztunnel_view(&client_peer), emit.ztunnel_view(&server));
-                    emit.l4(
-                        &series(
-                            Reporter::Destination,
-                            &src,
-                            &dst,
-                            &service,
-                            "mutual_tls",
-                            &server_ztunnel,
-                        ),
+                    emit.ztunnel(
+                        Reporter::Destination,
+                        &client_peer,
+                        &server,
+                        &service,
+                        "mutual_tls",
+                        &server_ztunnel,
                         shape,
                     );
                 }
@@ -936,34 +938,29 @@ fn emit_path(emit: &mut Emitter<'_>, path: &Path<'_>, shape: &Shape, minor: u32,
             }
         }
         (Some(ClientProxy::Ambient(_)), _) => {
-            let (src, dst) = (emit.ztunnel_view(&client_peer), emit.ztunnel_view(&server));
             // ztunnel writes `unknown` for plain passthrough, never `none`.
             let policy = if path.backend_mode == DataPlaneMode::None {
                 "unknown"
             } else {
                 "mutual_tls"
             };
-            emit.l4(
-                &series(
-                    Reporter::Source,
-                    &src,
-                    &dst,
-                    &service,
-                    policy,
-                    &client_ztunnel,
-                ),
+            emit.ztunnel(
+                Reporter::Source,
+                &client_peer,
+                &server,
+                &service,
+                policy,
+                &client_ztunnel,
                 shape,
             );
             match path.backend_mode {
-                DataPlaneMode::Ambient => emit.l4(
-                    &series(
-                        Reporter::Destination,
-                        &src,
-                        &dst,
-                        &service,
-                        "mutual_tls",
-                        &server_ztunnel,
-                    ),
+                DataPlaneMode::Ambient => emit.ztunnel(
+                    Reporter::Destination,
+                    &client_peer,
+                    &server,
+                    &service,
+                    "mutual_tls",
+                    &server_ztunnel,
                     shape,
                 ),
                 DataPlaneMode::Sidecar => emit.envoy(
@@ -994,20 +991,15 @@ fn emit_path(emit: &mut Emitter<'_>, path: &Path<'_>, shape: &Shape, minor: u32,
                 ),
                 shape,
             ),
-            DataPlaneMode::Ambient => {
-                let dst = emit.ztunnel_view(&server);
-                emit.l4(
-                    &series(
-                        Reporter::Destination,
-                        &unknown,
-                        &dst,
-                        &service,
-                        "unknown",
-                        &server_ztunnel,
-                    ),
-                    shape,
-                )
-            }
+            DataPlaneMode::Ambient => emit.ztunnel(
+                Reporter::Destination,
+                &unknown,
+                &server,
+                &service,
+                "unknown",
+                &server_ztunnel,
+                shape,
+            ),
             DataPlaneMode::None => {}
         },
     }
