@@ -119,6 +119,32 @@ fn injected_faults_are_found_from_a_real_prometheus() {
         "productpage has its sidecar: {mg906:#?}"
     );
 
+    // A recording keeps the answers and the objects: the replay needs neither
+    // the server nor the manifests and finds the same.
+    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+        .args([
+            "record",
+            "bundle",
+            "-f",
+            "objects.yaml",
+            "--prometheus",
+            &prometheus.url(),
+            "--at",
+            &at,
+            "--window",
+            "5m",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_file(dir.path().join("objects.yaml")).unwrap();
+    let (_, replayed) = check(dir.path(), &["--replay", "bundle", "--window", "5m"]);
+
     // The same scenario checked in memory gives the same findings.
     let (_, in_memory) = check(dir.path(), &["--scenario", SCENARIO]);
     let strip = |doc: &Value| -> BTreeSet<(String, String, String)> {
@@ -136,4 +162,5 @@ fn injected_faults_are_found_from_a_real_prometheus() {
             .collect()
     };
     assert_eq!(strip(&live), strip(&in_memory));
+    assert_eq!(strip(&live), strip(&replayed));
 }

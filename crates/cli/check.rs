@@ -88,8 +88,8 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
     let collected = input::collect(&args.input, &args.paths, true)?;
     if !collected.has_telemetry
         && args.paths.is_empty()
-        && args.input.files.is_empty()
-        && !args.input.cluster
+        && args.input.config.files.is_empty()
+        && !args.input.config.cluster
     {
         bail!(
             "nothing to check: give manifest paths, -f PATH, `-` for stdin, telemetry flags or --demo"

@@ -81,19 +81,8 @@ pub enum Command {
 /// Where the telemetry comes from.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Kubernetes and Istio manifests or `kubectl get -o yaml` dumps (file, directory
-    /// or `-`; repeatable): they name waypoints and ServiceEntry hosts, and feed the findings
-    #[arg(long = "filename", short = 'f', value_name = "PATH")]
-    pub files: Vec<PathBuf>,
-    /// Also read the objects from the live cluster of the current kubeconfig context
-    #[arg(long)]
-    pub cluster: bool,
-    /// Kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)
-    #[arg(long, value_name = "FILE", requires = "cluster")]
-    pub kubeconfig: Option<PathBuf>,
-    /// Kubeconfig context to use instead of the current one
-    #[arg(long, value_name = "NAME", requires = "cluster")]
-    pub context: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     #[command(flatten)]
     pub prometheus: PrometheusArgs,
     #[command(flatten)]
@@ -108,6 +97,24 @@ pub struct InputArgs {
     /// Run on a scenario file (TOML, see docs/scenarios.md)
     #[arg(long, value_name = "FILE", conflicts_with = "demo")]
     pub scenario: Option<PathBuf>,
+}
+
+/// Where the Kubernetes and Istio objects come from.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Kubernetes and Istio manifests or `kubectl get -o yaml` dumps (file, directory
+    /// or `-`; repeatable): they name waypoints and ServiceEntry hosts, and feed the findings
+    #[arg(long = "filename", short = 'f', value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    /// Also read the objects from the live cluster of the current kubeconfig context
+    #[arg(long)]
+    pub cluster: bool,
+    /// Kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)
+    #[arg(long, value_name = "FILE", requires = "cluster")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use instead of the current one
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub context: Option<String>,
 }
 
 /// Reading traces: Jaeger, Tempo, or a saved answer of either.
@@ -266,6 +273,8 @@ pub fn print_completions(shell: clap_complete::Shell) {
 pub struct RecordArgs {
     /// Directory to write the recording into (created; must be empty)
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     #[command(flatten)]
     pub prometheus: PrometheusArgs,
     #[command(flatten)]

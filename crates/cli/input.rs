@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use meshgraph_config::{Kind, LoadOptions, MeshConfig};
 use meshgraph_core::{ClassifyOptions, WorkloadRef};
 
-use crate::cli::{InputArgs, PrometheusArgs, TraceArgs};
+use crate::cli::{ConfigArgs, InputArgs, PrometheusArgs, TraceArgs};
 
 /// Observations plus what the output should say about where they came from.
 pub struct Collected {
@@ -134,37 +134,62 @@ pub fn collect(
     extra_manifests: &[PathBuf],
     telemetry_optional: bool,
 ) -> anyhow::Result<Collected> {
-    let manifests: Vec<PathBuf> = input.files.iter().chain(extra_manifests).cloned().collect();
-    let (config, config_warnings) = if manifests.is_empty() {
-        (MeshConfig::default(), Vec::new())
-    } else {
-        MeshConfig::load(&manifests, &LoadOptions::default()).context("reading manifests")?
-    };
-    let mut collected = collect_telemetry(input, telemetry_optional || input.cluster)?;
-    collected.config.extend(config);
-    if input.cluster {
-        read_cluster(input, &mut collected)?;
-    }
-    collected
-        .warnings
-        .extend(config_warnings.iter().map(|w| w.to_string()));
+    let mut collected = collect_telemetry(input, telemetry_optional || input.config.cluster)?;
+    collect_objects(
+        &input.config,
+        &input.prometheus,
+        extra_manifests,
+        &mut collected,
+    )?;
     Ok(collected)
 }
 
+/// Adds the objects of `-f` (and `extra_manifests`) and, with `--cluster`,
+/// of the live cluster to the configuration.
+pub fn collect_objects(
+    config_args: &ConfigArgs,
+    scope: &PrometheusArgs,
+    extra_manifests: &[PathBuf],
+    collected: &mut Collected,
+) -> anyhow::Result<()> {
+    let manifests: Vec<PathBuf> = config_args
+        .files
+        .iter()
+        .chain(extra_manifests)
+        .cloned()
+        .collect();
+    if !manifests.is_empty() {
+        let (config, warnings) =
+            MeshConfig::load(&manifests, &LoadOptions::default()).context("reading manifests")?;
+        collected.config.extend(config);
+        collected
+            .warnings
+            .extend(warnings.iter().map(|w| w.to_string()));
+    }
+    if config_args.cluster {
+        read_cluster(config_args, scope, collected)?;
+    }
+    Ok(())
+}
+
 /// Reads the live cluster's objects into the configuration.
-fn read_cluster(input: &InputArgs, collected: &mut Collected) -> anyhow::Result<()> {
-    let mut namespaces = if input.prometheus.all_namespaces {
+fn read_cluster(
+    config_args: &ConfigArgs,
+    scope: &PrometheusArgs,
+    collected: &mut Collected,
+) -> anyhow::Result<()> {
+    let mut namespaces = if scope.all_namespaces {
         Vec::new()
     } else {
-        input.prometheus.namespace.clone()
+        scope.namespace.clone()
     };
     // Mesh-wide policies live in the root namespace.
     if !namespaces.is_empty() && !namespaces.iter().any(|n| n == "istio-system") {
         namespaces.push("istio-system".into());
     }
     let options = meshgraph_kube::ClusterOptions {
-        kubeconfig: input.kubeconfig.clone(),
-        context: input.context.clone(),
+        kubeconfig: config_args.kubeconfig.clone(),
+        context: config_args.context.clone(),
         namespaces,
         ..meshgraph_kube::ClusterOptions::default()
     };
@@ -229,6 +254,28 @@ fn replay(dir: &std::path::Path, args: &PrometheusArgs) -> anyhow::Result<Collec
         collected.summaries.push(metrics.stats.summary_line());
         collected.observations = metrics.observations;
         collected.warnings = metrics.warnings;
+    }
+    if let Some(entries) = manifest.other.get("objects").and_then(|v| v.as_array()) {
+        for entry in entries {
+            let file = entry
+                .get("file")
+                .and_then(|f| f.as_str())
+                .unwrap_or_default();
+            let path = dir.join(file);
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let values: Vec<serde_json::Value> = serde_json::from_str(&text)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let (config, warnings) = MeshConfig::from_values(values);
+            collected.summaries.push(format!(
+                "objects: {} from the recording",
+                config.objects.len()
+            ));
+            collected
+                .warnings
+                .extend(warnings.iter().map(|w| w.to_string()));
+            collected.config.extend(config);
+        }
     }
     if manifest.other.contains_key("traces") {
         let traces = meshgraph_traces::replay(dir)?;

@@ -1,4 +1,5 @@
-//! `meshgraph record DIR`: save every query and its exact answer for `--replay`.
+//! `meshgraph record DIR`: save every query and its exact answer, the trace
+//! answers and the objects read, for `--replay`.
 
 use anyhow::Context;
 use meshgraph_prometheus::Recorder;
@@ -7,6 +8,18 @@ use crate::cli::{GlobalArgs, RecordArgs};
 use crate::{Exit, input};
 
 pub fn run(global: &GlobalArgs, args: &RecordArgs) -> anyhow::Result<Exit> {
+    let wants_traces = args.traces.jaeger.is_some()
+        || args.traces.tempo.is_some()
+        || !args.traces.traces_files.is_empty();
+    if args.prometheus.prometheus.is_none()
+        && !wants_traces
+        && args.config.files.is_empty()
+        && !args.config.cluster
+    {
+        anyhow::bail!(
+            "nothing to record: give --prometheus URL, --jaeger/--tempo URL, -f PATH or --cluster"
+        );
+    }
     let recorder = Recorder::create(&args.dir)
         .with_context(|| format!("recording into {}", args.dir.display()))?;
     let mut collected = if args.prometheus.prometheus.is_some() {
@@ -20,17 +33,29 @@ pub fn run(global: &GlobalArgs, args: &RecordArgs) -> anyhow::Result<Exit> {
         &mut collected,
         Some(&recorder),
     )?;
-    if collected.observations.is_empty()
-        && collected.trace_calls.is_none()
-        && args.prometheus.prometheus.is_none()
-    {
-        anyhow::bail!("nothing to record: give --prometheus URL and/or --jaeger/--tempo URL");
+    input::collect_objects(&args.config, &args.prometheus, &[], &mut collected)?;
+    if !collected.config.objects.is_empty() {
+        // The objects as meshgraph read them (from -f and --cluster), so a
+        // replay checks the same configuration with no cluster at hand.
+        let values: Vec<serde_json::Value> = collected
+            .config
+            .objects
+            .iter()
+            .map(|o| o.to_value())
+            .collect();
+        let file = "objects/objects.json";
+        recorder.write_file(file, &serde_json::to_vec_pretty(&values)?)?;
+        recorder.add_entry(
+            "objects",
+            serde_json::json!({"file": file, "objects": values.len()}),
+        )?;
     }
     collected.report(global.quiet);
     if !global.quiet {
         eprintln!(
-            "meshgraph: recorded {} series into {}; replay with --replay {}",
+            "meshgraph: recorded {} series and {} objects into {}; replay with --replay {}",
             collected.observations.len(),
+            collected.config.objects.len(),
             args.dir.display(),
             args.dir.display()
         );

@@ -149,7 +149,7 @@ fn apply_input(s: &Settings, m: &ArgMatches, input: &mut InputArgs) {
         apply_prometheus(s, m, &mut input.prometheus);
         apply_traces(s, m, &mut input.traces);
     }
-    input.files.extend(s.manifests.iter().cloned());
+    input.config.files.extend(s.manifests.iter().cloned());
 }
 
 /// Fills the flags the command line and the environment left unset.

@@ -228,6 +228,43 @@ pub struct Object {
 pub const DEFAULT_NAMESPACE: &str = "default";
 
 impl Object {
+    /// The object's JSON form with the fields meshgraph reads (what a
+    /// recording keeps); [`Object::from_value`] reads it back to an equal object.
+    pub fn to_value(&self) -> Value {
+        let owners: Vec<Value> = self
+            .metadata
+            .owner_references
+            .iter()
+            .map(
+                |o| serde_json::json!({"kind": o.kind, "name": o.name, "controller": o.controller}),
+            )
+            .collect();
+        let mut metadata = serde_json::json!({
+            "name": self.metadata.name,
+            "labels": self.metadata.labels,
+            "annotations": self.metadata.annotations,
+            "ownerReferences": owners,
+        });
+        if let Some(ns) = &self.metadata.namespace {
+            metadata["namespace"] = Value::String(ns.clone());
+        }
+        if let Some(ts) = &self.metadata.creation_timestamp {
+            metadata["creationTimestamp"] = Value::String(ts.clone());
+        }
+        let mut value = serde_json::json!({
+            "apiVersion": self.api_version,
+            "kind": self.kind.as_str(),
+            "metadata": metadata,
+        });
+        if !self.spec.is_null() {
+            value["spec"] = self.spec.clone();
+        }
+        if let Some(status) = &self.status {
+            value["status"] = status.clone();
+        }
+        value
+    }
+
     /// Builds an object from its JSON form; `None` when `kind` is not one meshgraph reads.
     pub fn from_value(value: &Value, source: Option<Source>) -> Option<Object> {
         let kind_text = value.get("kind").and_then(Value::as_str)?;
