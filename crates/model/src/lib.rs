@@ -12,36 +12,6 @@ pub mod trace;
 pub use labels::{LabelError, format_le, label_names};
 pub use observation::{Layer, Metric, Observation, Peer, Protocol, Reporter, ServiceRef, UNKNOWN};
 
-/// A namespaced name such as `bookinfo/reviews-v2`.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-pub struct NamespacedName {
-    pub namespace: String,
-    pub name: String,
-}
-
-impl NamespacedName {
-    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            namespace: namespace.into(),
-            name: name.into(),
-        }
-    }
-
-    /// Parses `namespace/name`; `None` when there is no slash.
-    pub fn parse(text: &str) -> Option<Self> {
-        let (namespace, name) = text.split_once('/')?;
-        (!namespace.is_empty() && !name.is_empty()).then(|| Self::new(namespace, name))
-    }
-}
-
-impl std::fmt::Display for NamespacedName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.namespace, self.name)
-    }
-}
-
 /// Which proxy produced a series, derived from `reporter`, whether the series came
 /// from ztunnel, and whether the source is a gateway (reconciliation.md,
 /// "Vocabulary").
