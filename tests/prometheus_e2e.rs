@@ -501,3 +501,34 @@ fn meshgraph_toml_supplies_defaults_that_flags_override() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml"));
 }
+
+#[test]
+fn no_series_at_the_asked_time_is_an_empty_graph_with_a_hint() {
+    let (openmetrics, end) = scenario_openmetrics("bookinfo-sidecar");
+    let prometheus = PrometheusServer::start(&openmetrics);
+    let dir = tempfile::tempdir().unwrap();
+    // A day after the data: nothing in the window.
+    let at = (end + 86_400).to_string();
+    let out = meshgraph(
+        &[
+            "snapshot",
+            "--prometheus",
+            &prometheus.url(),
+            "--at",
+            &at,
+            "-o",
+            "g.json",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no Istio series"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("g.json")).unwrap()).unwrap();
+    assert!(doc["edges"].as_array().unwrap().is_empty());
+    assert!(doc["warnings"].to_string().contains("check --at"));
+}

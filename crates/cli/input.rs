@@ -388,6 +388,13 @@ pub fn collect_prometheus(
     out.summaries.push(collected.stats.summary_line());
     out.observations = collected.observations;
     out.warnings = collected.warnings;
+    if out.observations.is_empty() {
+        out.warnings.push(format!(
+            "Prometheus has no Istio series at {} over {}s: check --at (instant queries see only the 5 minutes before it), --window, -n, and that the proxies are scraped",
+            meshgraph_export::format_rfc3339(out.at),
+            out.window_seconds
+        ));
+    }
     Ok(out)
 }
 
