@@ -109,11 +109,14 @@ pub fn is_ztunnel(obs: &Observation, options: &ClassifyOptions) -> bool {
         || obs.destination.zone.is_some()
 }
 
-/// Gateway deployments as Istio names them: `istio-ingressgateway`,
-/// `istio-egressgateway`, and `<gateway>-istio` for Gateway API gateways.
+/// Gateway deployments as Istio names them: `istio-ingressgateway` and
+/// `istio-egressgateway` (istioctl), `istio-ingress`/`istio-egress` (the Helm
+/// gateway chart's default), and `<gateway>-istio` for Gateway API gateways.
 pub fn looks_like_gateway(workload: &str) -> bool {
     workload.contains("ingressgateway")
         || workload.contains("egressgateway")
+        || workload.starts_with("istio-ingress")
+        || workload.starts_with("istio-egress")
         || (workload.contains("gateway") && workload.ends_with("-istio"))
 }
 
@@ -291,4 +294,30 @@ fn infer_waypoints(observations: &[Observation]) -> BTreeSet<WorkloadRef> {
         })
         .map(|(w, _)| w)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_gateway;
+
+    #[test]
+    fn gateway_names_from_each_installer() {
+        for name in [
+            "istio-ingressgateway",
+            "istio-egressgateway",
+            "istio-ingress",
+            "istio-ingress-internal",
+            "bookinfo-gateway-istio",
+        ] {
+            assert!(looks_like_gateway(name), "{name}");
+        }
+        for name in [
+            "productpage-v1",
+            "ingress-nginx-controller",
+            "gateway-service",
+            "waypoint",
+        ] {
+            assert!(!looks_like_gateway(name), "{name}");
+        }
+    }
 }
