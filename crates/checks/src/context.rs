@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use meshgraph_config::{Kind, MeshConfig, Object, hosts, scalar_text, selector_matches};
+use meshgraph_config::{Kind, MeshConfig, Object, hosts, items, scalar_text, selector_matches};
 use meshgraph_core::Reconciliation;
 use meshgraph_model::Observation;
 use serde_json::Value;
@@ -383,12 +383,7 @@ pub(crate) fn subsets_by_host(config: &MeshConfig) -> BTreeMap<String, BTreeSet<
         let Some(host) = dr.spec.get("host").and_then(Value::as_str) else {
             continue;
         };
-        let names = dr
-            .spec
-            .get("subsets")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+        let names = items(&dr.spec, "subsets")
             .filter_map(|s| s.get("name").and_then(Value::as_str).map(str::to_string));
         out.entry(hosts::fqdn(host, dr.effective_namespace()))
             .or_default()
@@ -399,11 +394,7 @@ pub(crate) fn subsets_by_host(config: &MeshConfig) -> BTreeMap<String, BTreeSet<
 
 /// DestinationRule subsets with their labels and paths.
 pub(crate) fn dr_subsets(dr: &Object) -> Vec<(usize, String, BTreeMap<String, String>)> {
-    dr.spec
-        .get("subsets")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    items(&dr.spec, "subsets")
         .enumerate()
         .map(|(i, s)| {
             (

@@ -23,5 +23,5 @@ pub use mesh::{
 };
 pub use object::{
     Condition, DEFAULT_NAMESPACE, Kind, Metadata, Object, OwnerRef, PodView, ServicePort, Source,
-    scalar_text, selector_matches, string_list, string_map,
+    items, scalar_text, selector_matches, string_list, string_map,
 };

@@ -154,6 +154,15 @@ pub struct Metadata {
     pub creation_timestamp: Option<String>,
 }
 
+/// The elements of the array at `value[key]`; none when it is absent or not an array.
+pub fn items<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    value
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
 /// A string map read leniently: numbers and booleans become text, nulls are dropped.
 pub fn string_map(value: Option<&Value>) -> BTreeMap<String, String> {
     let Some(Value::Object(map)) = value else {
@@ -487,13 +496,8 @@ impl PodView<'_> {
 
     /// Whether the pod is itself an Istio proxy (gateway or waypoint deployment).
     pub fn is_proxy_deployment(&self) -> bool {
-        let images = self
-            .spec
-            .get("containers")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c.get("image").and_then(Value::as_str));
+        let images =
+            items(self.spec, "containers").filter_map(|c| c.get("image").and_then(Value::as_str));
         let mut images = images;
         images.any(|i| i.contains("proxyv2"))
             || self

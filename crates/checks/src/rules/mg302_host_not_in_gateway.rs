@@ -1,7 +1,6 @@
 //! MG302 host-not-in-gateway.
 
-use meshgraph_config::{Kind, Object, scalar_text};
-use serde_json::Value;
+use meshgraph_config::{Kind, Object, items, scalar_text};
 
 use crate::context::{Context, Findings};
 use crate::registry::RuleDoc;
@@ -23,13 +22,7 @@ pub(crate) fn gateway_hosts(gateway: &Object, vs_namespace: &str) -> Vec<String>
     let mut out = Vec::new();
     match gateway.kind {
         Kind::Gateway => {
-            for server in gateway
-                .spec
-                .get("servers")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for server in items(&gateway.spec, "servers") {
                 for host in meshgraph_config::string_list(server.get("hosts")) {
                     match host.split_once('/') {
                         Some((ns, h)) => {
@@ -48,13 +41,7 @@ pub(crate) fn gateway_hosts(gateway: &Object, vs_namespace: &str) -> Vec<String>
             }
         }
         Kind::KubeGateway => {
-            for l in gateway
-                .spec
-                .get("listeners")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for l in items(&gateway.spec, "listeners") {
                 out.push(
                     l.get("hostname")
                         .and_then(scalar_text)

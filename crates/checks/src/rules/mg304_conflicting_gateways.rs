@@ -1,6 +1,6 @@
 //! MG304 conflicting-gateways.
 
-use meshgraph_config::{Kind, Object, hosts};
+use meshgraph_config::{Kind, Object, hosts, items};
 use serde_json::Value;
 
 use crate::context::{Context, Findings};
@@ -19,13 +19,7 @@ rejected or shadowed, and which one depends on creation order.",
 /// (port, host) pairs a Gateway's servers declare, hosts without namespace prefix.
 fn servers(gw: &Object) -> Vec<(u64, String)> {
     let mut out = Vec::new();
-    for s in gw
-        .spec
-        .get("servers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for s in items(&gw.spec, "servers") {
         let Some(port) = s
             .get("port")
             .and_then(|p| p.get("number"))

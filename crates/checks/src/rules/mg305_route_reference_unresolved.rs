@@ -1,6 +1,6 @@
 //! MG305 route-reference-unresolved.
 
-use meshgraph_config::{Kind, Object, scalar_text};
+use meshgraph_config::{Kind, Object, items, scalar_text};
 use serde_json::Value;
 
 use crate::context::{Context, Findings};
@@ -26,25 +26,13 @@ fn granted(cx: &Context<'_>, route: &Object, to_ns: &str, to_kind: &str, to_name
     cx.of_kind(Kind::ReferenceGrant)
         .filter(|g| g.effective_namespace() == to_ns)
         .any(|g| {
-            let from_ok = g
-                .spec
-                .get("from")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .any(|f| {
-                    text(f, "kind") == Some(route.kind.as_str())
-                        && text(f, "namespace") == Some(route.effective_namespace())
-                });
-            let to_ok = g
-                .spec
-                .get("to")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .any(|t| {
-                    text(t, "kind") == Some(to_kind) && text(t, "name").is_none_or(|n| n == to_name)
-                });
+            let from_ok = items(&g.spec, "from").any(|f| {
+                text(f, "kind") == Some(route.kind.as_str())
+                    && text(f, "namespace") == Some(route.effective_namespace())
+            });
+            let to_ok = items(&g.spec, "to").any(|t| {
+                text(t, "kind") == Some(to_kind) && text(t, "name").is_none_or(|n| n == to_name)
+            });
             from_ok && to_ok
         })
 }
@@ -58,14 +46,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         .collect();
     for route in routes {
         let ns = route.effective_namespace();
-        for (i, p) in route
-            .spec
-            .get("parentRefs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (i, p) in items(&route.spec, "parentRefs").enumerate() {
             let Some(name) = text(p, "name") else {
                 continue;
             };
@@ -92,12 +73,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                     .at(path);
                 }
                 Some(gw) if gw.kind == Kind::KubeGateway && pns != ns => {
-                    let froms: Vec<String> = gw
-                        .spec
-                        .get("listeners")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
+                    let froms: Vec<String> = items(&gw.spec, "listeners")
                         .map(|l| {
                             l.get("allowedRoutes")
                                 .and_then(|a| a.get("namespaces"))
@@ -120,21 +96,8 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 Some(_) => {}
             }
         }
-        for (i, rule) in route
-            .spec
-            .get("rules")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            for (j, b) in rule
-                .get("backendRefs")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+        for (i, rule) in items(&route.spec, "rules").enumerate() {
+            for (j, b) in items(rule, "backendRefs").enumerate() {
                 let Some(name) = text(b, "name") else {
                     continue;
                 };

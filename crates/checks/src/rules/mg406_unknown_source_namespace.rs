@@ -1,7 +1,6 @@
 //! MG406 unknown-source-namespace.
 
-use meshgraph_config::{Kind, hosts::namespace_pattern_matches, string_list};
-use serde_json::Value;
+use meshgraph_config::{Kind, hosts::namespace_pattern_matches, items, string_list};
 
 use crate::context::{Context, Findings};
 use crate::registry::RuleDoc;
@@ -18,21 +17,8 @@ namespaces objects live in).",
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     let known = cx.config.namespace_names();
     for ap in cx.of_kind(Kind::AuthorizationPolicy) {
-        for (i, rule) in ap
-            .spec
-            .get("rules")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            for (j, from) in rule
-                .get("from")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+        for (i, rule) in items(&ap.spec, "rules").enumerate() {
+            for (j, from) in items(rule, "from").enumerate() {
                 for field in ["namespaces", "notNamespaces"] {
                     let patterns = string_list(from.get("source").and_then(|s| s.get(field)));
                     for (k, pattern) in patterns.iter().enumerate() {

@@ -1,6 +1,6 @@
 //! MG504 l7-policy-without-waypoint.
 
-use meshgraph_config::{Kind, Object, hosts};
+use meshgraph_config::{Kind, Object, hosts, items};
 use serde_json::Value;
 
 use crate::context::{Context, Findings, vs_is_mesh_bound};
@@ -20,52 +20,32 @@ policies to it with `targetRefs`.",
 };
 
 fn uses_l7(ap: &Object) -> bool {
-    let rules = ap
-        .spec
-        .get("rules")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten();
+    let rules = items(&ap.spec, "rules");
     rules.into_iter().any(|rule| {
-        let ops = rule
-            .get("to")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .any(|t| {
-                let op = t.get("operation");
-                [
-                    "methods",
-                    "paths",
-                    "hosts",
-                    "notMethods",
-                    "notPaths",
-                    "notHosts",
-                ]
+        let ops = items(rule, "to").any(|t| {
+            let op = t.get("operation");
+            [
+                "methods",
+                "paths",
+                "hosts",
+                "notMethods",
+                "notPaths",
+                "notHosts",
+            ]
+            .iter()
+            .any(|k| op.and_then(|o| o.get(k)).is_some())
+        });
+        let principals = items(rule, "from").any(|f| {
+            let s = f.get("source");
+            ["requestPrincipals", "notRequestPrincipals"]
                 .iter()
-                .any(|k| op.and_then(|o| o.get(k)).is_some())
-            });
-        let principals = rule
-            .get("from")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .any(|f| {
-                let s = f.get("source");
-                ["requestPrincipals", "notRequestPrincipals"]
-                    .iter()
-                    .any(|k| s.and_then(|s| s.get(k)).is_some())
-            });
-        let when = rule
-            .get("when")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .any(|w| {
-                w.get("key")
-                    .and_then(Value::as_str)
-                    .is_some_and(|k| k.starts_with("request."))
-            });
+                .any(|k| s.and_then(|s| s.get(k)).is_some())
+        });
+        let when = items(rule, "when").any(|w| {
+            w.get("key")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.starts_with("request."))
+        });
         ops || principals || when
     })
 }
