@@ -4,8 +4,9 @@
 //! loaded into a real Prometheus and read back by `meshgraph snapshot` and
 //! `meshgraph explain`. The true rates are in tests/fixtures/prometheus/README.md.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+
+use common::meshgraph;
 
 use meshgraph_prometheus::testing::{PrometheusServer, openmetrics_from_rates, parse_rates};
 use serde_json::Value;
@@ -35,14 +36,6 @@ fn prometheus_with(fixture: &str) -> PrometheusServer {
 
 fn at() -> String {
     (FIXTURE_END - 120).to_string()
-}
-
-fn meshgraph(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_meshgraph"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run meshgraph")
 }
 
 /// `snapshot --graph-type workload` of the server, as JSON.

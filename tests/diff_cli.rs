@@ -1,15 +1,8 @@
 //! `meshgraph diff`: what appeared, vanished or got worse between two snapshots.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn meshgraph(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_meshgraph"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
+use common::meshgraph;
 
 #[test]
 fn a_regression_between_two_snapshots_is_reported_and_fails_the_job() {

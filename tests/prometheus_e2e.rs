@@ -2,9 +2,12 @@
 //! Prometheus 2.42 loaded through `promtool tsdb create-blocks-from
 //! openmetrics`, and a real VictoriaMetrics loaded through its import API.
 
+mod common;
+
+use common::meshgraph;
+
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use meshgraph_prometheus::testing::{
     Canned, CannedServer, PrometheusServer, VictoriaMetricsServer, openmetrics_from_rates,
@@ -14,14 +17,6 @@ use serde_json::Value;
 
 /// End of the hand-written fixture's data (see tests/fixtures/prometheus/README.md).
 const FIXTURE_END: i64 = 1_764_547_200;
-
-fn meshgraph(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_meshgraph"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run meshgraph")
-}
 
 fn snapshot(dir: &Path, args: &[&str]) -> Value {
     let mut all = vec!["snapshot"];

@@ -1,16 +1,12 @@
 //! `meshgraph report`: the HTML health page, loaded in a real headless
 //! Chromium (Debian package `chromium`) to check that it renders.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn meshgraph(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_meshgraph"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
+use common::meshgraph;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn chromium() -> PathBuf {
     ["/usr/bin/chromium", "/usr/bin/chromium-browser"]

@@ -1,17 +1,12 @@
 //! `meshgraph snapshot` end to end, through the binary.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+
+use common::meshgraph;
+
+use std::process::Command;
 
 use serde_json::Value;
-
-fn meshgraph(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_meshgraph"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run meshgraph")
-}
 
 fn snapshot_json(demo: &str, graph_type: &str) -> Value {
     let dir = tempfile::tempdir().unwrap();
