@@ -1,11 +1,9 @@
 //! Bad input never panics: real answers and manifests cut at every length (and
 //! bytes flipped) give an error or a partial result, never a crash.
 
-use std::path::Path;
+mod common;
 
 use meshgraph_model::Metric;
-
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures");
 
 /// Cut points: every byte of the first 4 KiB, then a spread over the rest.
 fn cuts(len: usize) -> impl Iterator<Item = usize> {
@@ -56,7 +54,7 @@ fn trace_answers_cut_never_panic() {
         "kiali-tempo-bookinfo-sidecar-trace.json",
         "jaeger-v1-format-sample.json",
     ] {
-        let body = std::fs::read(Path::new(SHARED).join("traces").join(name)).unwrap();
+        let body = common::read_fixture_bytes(&format!("traces/{name}"));
         assert!(
             meshgraph_traces::decode(&body, name).is_ok(),
             "{name} decodes whole"
@@ -69,8 +67,7 @@ fn trace_answers_cut_never_panic() {
 
 #[test]
 fn manifests_cut_never_panic_and_keep_what_parses() {
-    let text =
-        std::fs::read_to_string(Path::new(SHARED).join("istio-bookinfo/bookinfo.yaml")).unwrap();
+    let text = common::read_fixture("istio-bookinfo/bookinfo.yaml");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("cut.yaml");
     let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).step_by(53).collect();

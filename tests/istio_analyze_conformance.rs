@@ -1,5 +1,5 @@
 //! Conformance with `istioctl analyze`: Istio's own analyzer test cases
-//! (`shared/fixtures/istio-analyze/cases.json`), run through meshgraph's
+//! (`tests/fixtures/istio-analyze/cases.json`), run through meshgraph's
 //! checks and compared as multisets of (IST code, resource) over the codes the
 //! case's analyzer can emit.
 //!
@@ -7,17 +7,19 @@
 //! checks that implement that analyzer (the table below); the share with every
 //! check enabled is printed too, for information.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use meshgraph_checks::{CheckOptions, check};
 use meshgraph_config::{LoadOptions, MeshConfig, MeshSettings};
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/istio-analyze"
-);
+/// A file of Istio's analyzer cases (copied unchanged into tests/fixtures/istio-analyze).
+fn analyze_fixture(path: &str) -> PathBuf {
+    common::fixture(&format!("istio-analyze/{path}"))
+}
 
 /// The MG checks standing for the case's analyzer: the registry's table, or
 /// for an analyzer it does not list, every check mapped to one of the codes
@@ -48,7 +50,7 @@ fn run_case(case: &Value, scoped: bool) -> (Multiset, Multiset) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| Path::new(FIXTURES).join(f.as_str().unwrap()))
+        .map(|f| analyze_fixture(f.as_str().unwrap()))
         .collect();
     let (config, _warnings) =
         MeshConfig::load(&files, &LoadOptions::default()).expect("fixture reads");
@@ -96,7 +98,7 @@ fn diff(got: &Multiset, want: &Multiset) -> Vec<String> {
 
 #[test]
 fn istio_analyze_cases_match() {
-    let text = std::fs::read_to_string(format!("{FIXTURES}/cases.json")).expect("cases.json");
+    let text = common::read_fixture("istio-analyze/cases.json");
     let doc: Value = serde_json::from_str(&text).unwrap();
     let cases = doc["cases"].as_array().unwrap();
     let mut matched = 0;
@@ -150,10 +152,8 @@ fn istio_analyze_cases_match() {
 /// a user comparing meshgraph with an istioctl run of one analyzer would.
 #[test]
 fn the_cli_scoped_to_an_istio_analyzer_matches_each_case() {
-    let cases: Value = serde_json::from_str(
-        &std::fs::read_to_string(Path::new(FIXTURES).join("cases.json")).unwrap(),
-    )
-    .unwrap();
+    let cases: Value =
+        serde_json::from_str(&common::read_fixture("istio-analyze/cases.json")).unwrap();
     let mut failures = Vec::new();
     for case in cases["cases"].as_array().unwrap() {
         let analyzer = case["analyzer"].as_str().unwrap();
@@ -163,7 +163,7 @@ fn the_cli_scoped_to_an_istio_analyzer_matches_each_case() {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_meshgraph"));
         command.args(["check", "--format", "json", "--istio-analyzer", analyzer]);
         for f in case["files"].as_array().unwrap() {
-            command.arg(Path::new(FIXTURES).join(f.as_str().unwrap()));
+            command.arg(analyze_fixture(f.as_str().unwrap()));
         }
         let out = command.output().unwrap();
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -516,7 +516,8 @@ fn no_series_at_the_asked_time_is_an_empty_graph_with_a_hint() {
         ],
         dir.path(),
     );
-    assert!(out.status.success());
+    // The graph is written, and the exit status says it is empty.
+    assert_eq!(out.status.code(), Some(3));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("no Istio series"),
         "{}",
@@ -525,5 +526,6 @@ fn no_series_at_the_asked_time_is_an_empty_graph_with_a_hint() {
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("g.json")).unwrap()).unwrap();
     assert!(doc["edges"].as_array().unwrap().is_empty());
+    assert_eq!(doc["empty"], true);
     assert!(doc["warnings"].to_string().contains("check --at"));
 }

@@ -145,7 +145,12 @@ fn a_clean_report_exits_zero_and_escapes_label_values() {
         String::from_utf8_lossy(&out.stderr)
     );
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
-    assert!(!html.contains("<script>"), "label values are escaped");
+    assert!(!html.contains("<script>alert"), "label values are escaped");
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "the only script is the report's own pan/zoom"
+    );
     let dom = render(&dir.path().join("report.html"), &["--dump-dom"]);
     assert!(
         !dom.contains("<script>alert"),
@@ -155,4 +160,63 @@ fn a_clean_report_exits_zero_and_escapes_label_values() {
         dom.contains("web&lt;script&gt;"),
         "the name is shown as text"
     );
+}
+
+/// The graph fits a 1400 px wide window (scaled, proportions kept), the
+/// legend is on the page, and pan/zoom changes the view without any network.
+#[test]
+fn the_graph_fits_the_page_width_and_the_legend_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = meshgraph(
+        &[
+            "report",
+            "--demo",
+            "bookinfo-mixed",
+            "--fail-on",
+            "never",
+            "-o",
+            "report.html",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(!html.contains("src=\"http"), "self-contained");
+    // Measure in the browser: a copy of the page with a probe that writes
+    // the sizes into the DOM, then zooms in once with the page's own button.
+    let probe = "<script>window.addEventListener('load',function(){\
+var s=document.getElementById('graph-svg'),r=s.getBoundingClientRect(),before=s.getAttribute('viewBox');\
+document.getElementById('zoom-in').click();\
+var p=document.createElement('pre');p.id='probe';\
+p.textContent='svg='+Math.round(r.width)+'x'+Math.round(r.height)+' viewport='+document.documentElement.clientWidth+\
+' zoomed='+(s.getAttribute('viewBox')!==before);document.body.appendChild(p);});</script>";
+    let page = dir.path().join("probe.html");
+    std::fs::write(&page, html.replace("</body>", &format!("{probe}</body>"))).unwrap();
+    let dom = render(&page, &["--window-size=1400,1000", "--dump-dom"]);
+    let probe = dom
+        .split("<pre id=\"probe\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no probe output in {dom}"));
+    let number = |key: &str| -> f64 {
+        probe
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix(key))
+            .and_then(|v| v.split('x').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{key} in {probe}"))
+    };
+    let (svg_width, viewport) = (number("svg="), number("viewport="));
+    assert!(svg_width > 200.0, "the graph is drawn: {probe}");
+    assert!(svg_width <= viewport, "the graph fits the window: {probe}");
+    assert!(
+        probe.contains("zoomed=true"),
+        "the zoom button works: {probe}"
+    );
+    assert!(dom.contains("id=\"legend\""), "the legend is in the DOM");
+    assert!(dom.contains("errors 10% or more"));
 }

@@ -1,14 +1,13 @@
-//! Traces through the binary: real captures from Kiali and Jaeger (read where
-//! they are, in ../shared/fixtures/traces), merged with metrics, and a local
+//! Traces through the binary: real captures from Kiali and Jaeger (copied
+//! unchanged into tests/fixtures/traces), merged with metrics, and a local
 //! HTTP server replaying a recorded Jaeger answer.
 
-use std::path::Path;
+mod common;
+
 use std::process::Command;
 
 use meshgraph_prometheus::testing::{Canned, CannedServer};
 use serde_json::Value;
-
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/traces");
 
 fn snapshot(args: &[&str]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
@@ -25,8 +24,11 @@ fn snapshot(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// A capture in tests/fixtures/traces, as a command-line argument.
 fn fixture(name: &str) -> String {
-    Path::new(FIXTURES).join(name).display().to_string()
+    common::fixture(&format!("traces/{name}"))
+        .display()
+        .to_string()
 }
 
 fn pairs(doc: &Value) -> Vec<(String, String)> {
@@ -177,7 +179,7 @@ fn metrics_and_traces_agree_and_one_sided_edges_are_marked() {
 #[test]
 fn a_local_jaeger_serving_a_recorded_answer_is_read_through_v3() {
     // A recorded real Jaeger /api/v3/traces answer (jaeger-ui's HotROD fixture).
-    let trace = std::fs::read(Path::new(FIXTURES).join("jaeger-v3-hotrod-trace.json")).unwrap();
+    let trace = common::read_fixture_bytes("traces/jaeger-v3-hotrod-trace.json");
     let server = CannedServer::start(vec![
         Canned::json(r#"{"services":["frontend"]}"#),
         Canned::json(trace),
@@ -417,7 +419,7 @@ fn with_metrics_a_failed_trace_backend_leaves_a_metrics_only_graph_and_a_warning
 
 #[test]
 fn trace_backends_get_the_token_and_headers_and_the_token_is_never_printed() {
-    let trace = std::fs::read(Path::new(FIXTURES).join("jaeger-v3-hotrod-trace.json")).unwrap();
+    let trace = common::read_fixture_bytes("traces/jaeger-v3-hotrod-trace.json");
     let server = CannedServer::start(vec![
         Canned::json(r#"{"services":["frontend"]}"#),
         Canned::json(trace),

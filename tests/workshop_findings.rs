@@ -2,16 +2,15 @@
 //! check` must say about an unlabelled namespace, an injected one, pods that
 //! missed injection, and a VirtualService applied without its DestinationRule.
 
+mod common;
+
 use std::process::Command;
 
 use meshgraph_checks::{CheckOptions, CheckReport, Severity, check};
 use meshgraph_config::{Kind, LoadOptions, MeshConfig};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures");
-
 fn bookinfo_yaml() -> String {
-    std::fs::read_to_string(format!("{FIXTURES}/istio-bookinfo/bookinfo.yaml"))
-        .expect("bookinfo.yaml")
+    common::read_fixture("istio-bookinfo/bookinfo.yaml")
 }
 
 fn namespace(labels: &str) -> String {
@@ -150,8 +149,7 @@ fn pods_of_an_unlabelled_namespace_are_reported_once_through_their_deployment() 
 }
 
 fn end_user_sample(with_destination_rule: bool) -> MeshConfig {
-    let sample =
-        std::fs::read_to_string(format!("{FIXTURES}/seed-workshop/end-user-sample.yaml")).unwrap();
+    let sample = common::read_fixture("seed-workshop/end-user-sample.yaml");
     let mut config = load(&[
         namespace("{istio-injection: enabled}"),
         bookinfo_yaml(),
@@ -280,7 +278,9 @@ fn cli_text_output_and_exit_codes() {
 
 #[test]
 fn cli_json_sarif_and_junit() {
-    let sample = format!("{FIXTURES}/seed-workshop/end-user-sample.yaml");
+    let sample = common::fixture("seed-workshop/end-user-sample.yaml")
+        .display()
+        .to_string();
     let (code, out, _) = meshgraph(&["check", &sample, "--format", "json"], None);
     assert_eq!(
         code, 1,

@@ -50,28 +50,55 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Output format
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
     pub format: CheckFormat,
     /// Exit 1 when a finding has at least this severity
-    #[arg(long, value_enum, default_value = "error")]
+    #[arg(long, value_enum, default_value = "error", help_heading = "Findings")]
     pub fail_on: FailOn,
     /// Finding codes not to run (repeatable or comma-separated), e.g. MG105,MG209
-    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "CODE",
+        value_delimiter = ',',
+        help_heading = "Findings"
+    )]
     pub ignore: Vec<String>,
     /// Run only the checks that implement these `istioctl analyze` analyzers
     /// (e.g. virtualservice.DestinationRuleAnalyzer), to compare with istioctl
-    #[arg(long = "istio-analyzer", value_name = "NAME")]
+    #[arg(
+        long = "istio-analyzer",
+        value_name = "NAME",
+        help_heading = "Findings"
+    )]
     pub istio_analyzers: Vec<String>,
     /// Run only these checks (MG codes, or IST codes for their MG equivalents;
     /// repeatable or comma-separated)
-    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "CODE",
+        value_delimiter = ',',
+        help_heading = "Findings"
+    )]
     pub select: Vec<String>,
     /// Namespace holding mesh-wide policies
-    #[arg(long, value_name = "NAMESPACE", default_value = "istio-system")]
+    #[arg(
+        long,
+        value_name = "NAMESPACE",
+        default_value = "istio-system",
+        help_heading = "Findings"
+    )]
     pub root_namespace: String,
-    /// Output file, written atomically; `-` is stdout
-    #[arg(long, short = 'o', value_name = "FILE", default_value = "-")]
+    /// Output file, written atomically; default `-` (stdout)
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = "-",
+        help_heading = "Output"
+    )]
     pub output: String,
+    #[command(flatten)]
+    pub global: GlobalArgs,
 }
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
@@ -85,6 +112,8 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
         }
         ignore.insert(code);
     }
+    // Flags are validated before any input is read.
+    let only = selected_checks(args)?;
     let collected = input::collect(&args.input, &args.paths, true)?;
     if !collected.has_telemetry
         && args.paths.is_empty()
@@ -106,7 +135,6 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
         observations: &collected.observations,
         reconciliation: r,
     });
-    let only = selected_checks(args)?;
     let options = CheckOptions { ignore, only };
     let report = check(&config, telemetry, &options);
     notes.extend(report.notes.iter().cloned());
@@ -135,6 +163,11 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
             args.output,
             report.findings.len()
         );
+    }
+    // No telemetry means the telemetry checks saw nothing: that is said
+    // before "no findings" could be read as a healthy mesh.
+    if let Some(empty) = collected.empty_exit(args.input.allow_empty, global.quiet) {
+        return Ok(empty);
     }
     Ok(if report.worst().is_some_and(|w| w >= fail_on) {
         Exit::Findings
@@ -171,8 +204,10 @@ fn selected_checks(args: &CheckArgs) -> anyhow::Result<Option<BTreeSet<String>>>
     }
     for analyzer in &args.istio_analyzers {
         let checks = registry::checks_for_istio_analyzer(analyzer).ok_or_else(|| {
+            let names: Vec<&str> = registry::ISTIO_ANALYZERS.iter().map(|(n, _)| *n).collect();
             anyhow::anyhow!(
-                "--istio-analyzer {analyzer}: no meshgraph check implements this analyzer"
+                "--istio-analyzer {analyzer}: no meshgraph check implements this analyzer; known analyzers: {}",
+                names.join(", ")
             )
         })?;
         only.extend(checks.iter().map(|c| c.to_string()));

@@ -24,18 +24,53 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
+impl Cli {
+    /// The general flags, wherever they were given.
+    pub fn global(&self) -> GlobalArgs {
+        let after = match &self.command {
+            Command::Snapshot(a) => Some(&a.global),
+            Command::Explain(a) => Some(&a.global),
+            Command::Check(a) => Some(&a.global),
+            Command::Record(a) => Some(&a.global),
+            Command::Report(a) => Some(&a.global),
+            Command::Scenario(ScenarioArgs {
+                action: ScenarioAction::Export(a),
+            }) => Some(&a.global),
+            Command::Scenario(_) | Command::Diff(_) | Command::Completions { .. } => None,
+        };
+        self.global.merged(after)
+    }
+}
+
+/// Settings file and verbosity: accepted before the command
+/// (`meshgraph -q snapshot`) and after it by the commands that read a mesh.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "General")]
 pub struct GlobalArgs {
     /// Settings file with connection defaults (default: ./meshgraph.toml, then
     /// ~/.config/meshgraph/meshgraph.toml); flags and variables win over it
-    #[arg(long, global = true, value_name = "FILE", env = "MESHGRAPH_CONFIG")]
+    #[arg(long, value_name = "FILE", env = "MESHGRAPH_CONFIG")]
     pub config: Option<std::path::PathBuf>,
     /// Print nothing on stderr but errors
-    #[arg(long, short = 'q', global = true)]
+    #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Print notes from the reconciliation on stderr
-    #[arg(long, short = 'v', global = true)]
+    #[arg(long, short = 'v')]
     pub verbose: bool,
+}
+
+impl GlobalArgs {
+    /// These flags given before the command, merged with those given after it.
+    pub fn merged(&self, after: Option<&GlobalArgs>) -> GlobalArgs {
+        let Some(after) = after else {
+            return self.clone();
+        };
+        GlobalArgs {
+            config: after.config.clone().or_else(|| self.config.clone()),
+            quiet: self.quiet || after.quiet,
+            verbose: self.verbose || after.verbose,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,6 +106,13 @@ pub enum Command {
   meshgraph diff yesterday.json today.json
   meshgraph diff --format json --error-points 0.5 old.json new.json")]
     Diff(DiffArgs),
+    /// Built-in and file scenarios: list them, or write one's telemetry as
+    /// OpenMetrics to load into your own Prometheus
+    #[command(after_help = "Examples:
+  meshgraph scenario list
+  meshgraph scenario export bookinfo-waypoint --openmetrics bookinfo.om
+  promtool tsdb create-blocks-from openmetrics bookinfo.om ./prometheus-data")]
+    Scenario(ScenarioArgs),
     /// Print shell completions
     Completions {
         #[arg(value_enum)]
@@ -78,29 +120,57 @@ pub enum Command {
     },
 }
 
+/// The built-in scenario a bare `--demo` runs.
+pub const DEFAULT_DEMO: &str = "bookinfo-waypoint";
+
 /// Where the telemetry comes from.
 #[derive(Debug, Args)]
 pub struct InputArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
     pub prometheus: PrometheusArgs,
     #[command(flatten)]
     pub traces: TraceArgs,
     /// Replay a recording made by `meshgraph record` instead of querying a server
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["demo", "scenario"])]
+    /// (its -n, --window and --at are used unless given again)
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["demo", "scenario"],
+        help_heading = "Input"
+    )]
     pub replay: Option<PathBuf>,
     /// Run on a built-in scenario instead of a mesh: bookinfo-sidecar, bookinfo-ambient,
-    /// bookinfo-waypoint (default), bookinfo-mixed
-    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "bookinfo-waypoint")]
+    /// bookinfo-waypoint (default), bookinfo-mixed. `--demo NAME` takes the next word
+    /// only when it is one of these names; otherwise write `--demo=NAME`
+    #[arg(
+        long,
+        value_name = "NAME",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = DEFAULT_DEMO,
+        help_heading = "Input"
+    )]
     pub demo: Option<String>,
     /// Run on a scenario file (TOML, see docs/scenarios.md)
-    #[arg(long, value_name = "FILE", conflicts_with = "demo")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "demo",
+        help_heading = "Input"
+    )]
     pub scenario: Option<PathBuf>,
+    /// Exit 0 rather than 3 when the metrics input holds no Istio series
+    #[arg(long, help_heading = "Input")]
+    pub allow_empty: bool,
 }
 
 /// Where the Kubernetes and Istio objects come from.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Configuration (Kubernetes and Istio objects)")]
 pub struct ConfigArgs {
     /// Kubernetes and Istio manifests or `kubectl get -o yaml` dumps (file, directory
     /// or `-`; repeatable): they name waypoints and ServiceEntry hosts, and feed the findings
@@ -117,8 +187,51 @@ pub struct ConfigArgs {
     pub context: Option<String>,
 }
 
+/// What part of the mesh, at what time: shared by every source.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Scope (every source)")]
+pub struct ScopeArgs {
+    /// Namespace to graph (repeatable); traffic entering it from elsewhere is kept
+    #[arg(
+        long,
+        short = 'n',
+        value_name = "NAMESPACE",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Vec<String>,
+    /// Every namespace (the default when no -n is given)
+    #[arg(long, short = 'A')]
+    pub all_namespaces: bool,
+    /// Evaluation time: RFC 3339 or unix seconds (default: now; a replay's recorded time)
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Rate window, e.g. 10m (default: 10m; a replay's recorded window)
+    #[arg(long, value_name = "DURATION")]
+    pub window: Option<String>,
+}
+
+impl ScopeArgs {
+    /// The rate window when none is given.
+    pub const DEFAULT_WINDOW: &'static str = "10m";
+
+    /// `--window`, or its default.
+    pub fn window(&self) -> &str {
+        self.window.as_deref().unwrap_or(Self::DEFAULT_WINDOW)
+    }
+
+    /// The namespaces asked for; empty means every namespace.
+    pub fn namespaces(&self) -> &[String] {
+        if self.all_namespaces {
+            &[]
+        } else {
+            &self.namespace
+        }
+    }
+}
+
 /// Reading traces: Jaeger, Tempo, or a saved answer of either.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Traces (Jaeger, Tempo)")]
 pub struct TraceArgs {
     /// Jaeger query base URL (Istio's addon serves it under /jaeger)
     #[arg(
@@ -150,6 +263,7 @@ pub struct TraceArgs {
 
 /// Reading Istio's metrics from anything that speaks the Prometheus HTTP API.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Metrics (Prometheus)")]
 pub struct PrometheusArgs {
     /// Prometheus (or Thanos, Mimir, VictoriaMetrics) base URL
     #[arg(long, value_name = "URL", env = "MESHGRAPH_PROMETHEUS_URL")]
@@ -175,23 +289,6 @@ pub struct PrometheusArgs {
     /// Directory of .promql files overriding the built-in queries
     #[arg(long, value_name = "DIR", env = "MESHGRAPH_QUERIES_DIR")]
     pub queries_dir: Option<PathBuf>,
-    /// Namespace to graph (repeatable); traffic entering it from elsewhere is kept
-    #[arg(
-        long,
-        short = 'n',
-        value_name = "NAMESPACE",
-        conflicts_with = "all_namespaces"
-    )]
-    pub namespace: Vec<String>,
-    /// Every namespace (the default when no -n is given)
-    #[arg(long, short = 'A')]
-    pub all_namespaces: bool,
-    /// Evaluation time: RFC 3339 or unix seconds (default: now)
-    #[arg(long, value_name = "TIME")]
-    pub at: Option<String>,
-    /// Rate window, e.g. 10m
-    #[arg(long, value_name = "DURATION", default_value = "10m")]
-    pub window: String,
     /// Scrape label whose value `ztunnel` marks ztunnel series
     #[arg(long, value_name = "LABEL", default_value = "app")]
     pub ztunnel_label: String,
@@ -217,6 +314,7 @@ impl From<GraphTypeArg> for GraphType {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
 pub struct GraphArgs {
     /// Level of the graph's nodes
     #[arg(long, value_enum, default_value = "workload")]
@@ -227,6 +325,9 @@ pub struct GraphArgs {
     /// Keep infrastructure traffic (Prometheus scraping, collectors, probes)
     #[arg(long)]
     pub show_infra: bool,
+    /// Leave the legend out of SVG, DOT and the report's graph
+    #[arg(long)]
+    pub no_legend: bool,
 }
 
 #[derive(Debug, Args)]
@@ -235,20 +336,31 @@ pub struct SnapshotArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub graph: GraphArgs,
-    /// Output file; the format follows the extension (.svg, .dot, .json, .cy.json, .mmd). `-` is stdout
-    #[arg(long, short = 'o', value_name = "FILE")]
+    /// Output file, written atomically; the format follows the extension (.svg, .dot,
+    /// .json, .cy.json, .mmd). Default `-`: stdout, JSON unless --format says otherwise
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = "-",
+        help_heading = "Output"
+    )]
     pub output: String,
     /// Output format, overriding the extension
-    #[arg(long, value_parser = ["json", "dot", "svg", "cytoscape", "mermaid"])]
+    #[arg(long, value_parser = ["json", "dot", "svg", "cytoscape", "mermaid"], help_heading = "Output")]
     pub format: Option<String>,
     /// Do not run the checks that put finding badges on nodes and edges
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub no_findings: bool,
+    #[command(flatten)]
+    pub global: GlobalArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum TextOrJson {
+    /// For people
     Text,
+    /// For tools
     Json,
 }
 
@@ -260,8 +372,20 @@ pub struct ExplainArgs {
     pub destination: String,
     #[command(flatten)]
     pub input: InputArgs,
-    #[arg(long, value_enum, default_value = "text")]
+    /// Output format: the series grouped by reporter as text, or the same as JSON
+    #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
     pub format: TextOrJson,
+    /// Output file, written atomically; default `-` (stdout)
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = "-",
+        help_heading = "Output"
+    )]
+    pub output: String,
+    #[command(flatten)]
+    pub global: GlobalArgs,
 }
 
 pub fn print_completions(shell: clap_complete::Shell) {
@@ -276,9 +400,13 @@ pub struct RecordArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
     pub prometheus: PrometheusArgs,
     #[command(flatten)]
     pub traces: TraceArgs,
+    #[command(flatten)]
+    pub global: GlobalArgs,
 }
 
 #[derive(Debug, Args)]
@@ -287,8 +415,12 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// The later snapshot
     pub new: PathBuf,
+    /// Output format: one line per change as text, or the changes as JSON
     #[arg(long, value_enum, default_value = "text")]
     pub format: TextOrJson,
+    /// Output file, written atomically; default `-` (stdout)
+    #[arg(long, short = 'o', value_name = "FILE", default_value = "-")]
+    pub output: String,
     /// Error-share increase, in percentage points, that counts as worse
     #[arg(long, default_value_t = 1.0)]
     pub error_points: f64,
@@ -312,8 +444,14 @@ pub struct ReportArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub graph: GraphArgs,
-    /// The HTML file to write (atomically)
-    #[arg(long, short = 'o', value_name = "FILE", default_value = "report.html")]
+    /// The HTML file to write, atomically; default `-` (stdout)
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = "-",
+        help_heading = "Output"
+    )]
     pub output: String,
     /// The previous report's JSON snapshot, to show what changed
     #[arg(long, value_name = "FILE")]
@@ -327,4 +465,47 @@ pub struct ReportArgs {
     /// How many edges the worst-edges table lists
     #[arg(long, default_value_t = 10)]
     pub worst: usize,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ScenarioArgs {
+    #[command(subcommand)]
+    pub action: ScenarioAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScenarioAction {
+    /// List the built-in scenarios
+    List,
+    /// Write a scenario's telemetry as OpenMetrics text (counters growing at the
+    /// scenario's rates), ready for `promtool tsdb create-blocks-from openmetrics`
+    Export(ScenarioExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScenarioExportArgs {
+    /// A built-in scenario (see `meshgraph scenario list`)
+    #[arg(required_unless_present = "scenario", conflicts_with = "scenario")]
+    pub name: Option<String>,
+    /// A scenario file (TOML, see docs/scenarios.md) instead of a built-in one
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// The OpenMetrics file to write, atomically; `-` is stdout
+    #[arg(long, value_name = "FILE")]
+    pub openmetrics: String,
+    /// How much history to write before the scenario's time (at least the --window
+    /// you will query with)
+    #[arg(long, value_name = "DURATION", default_value = "20m")]
+    pub duration: String,
+    /// Time between two samples of a series
+    #[arg(long, value_name = "DURATION", default_value = "15s")]
+    pub step: String,
+    /// When the counters end: RFC 3339, unix seconds or `now` (default: the
+    /// scenario's own time). With `now`, a snapshot without --at sees the data
+    #[arg(long, value_name = "TIME")]
+    pub end: Option<String>,
+    #[command(flatten)]
+    pub global: GlobalArgs,
 }

@@ -24,7 +24,7 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
         TextOrJson::Text => diff_text(&diff),
         TextOrJson::Json => format!("{}\n", serde_json::to_string_pretty(&diff)?),
     };
-    output::write_output("-", text.as_bytes())?;
+    output::write_output(&args.output, text.as_bytes()).context("writing the differences")?;
     Ok(if diff.has_regressions() {
         Exit::Findings
     } else {

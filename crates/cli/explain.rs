@@ -1,6 +1,6 @@
 //! `meshgraph explain SRC DST`.
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use meshgraph_core::{Endpoint, explain, parse_endpoint};
 use meshgraph_export::{explain_json, explain_text};
 
@@ -18,6 +18,15 @@ pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> anyhow::Result<Exit> {
     );
     let explanation = explain(&rec, &collected.observations, &source, &destination);
     if explanation.series.is_empty() {
+        let hints = suggestions(&rec, &[&args.source, &args.destination]);
+        if !hints.is_empty() {
+            bail!(
+                "no series from {} to {}; did you mean {}?",
+                args.source,
+                args.destination,
+                hints.join(", ")
+            );
+        }
         let from_source: Vec<String> = rec
             .edges
             .iter()
@@ -43,8 +52,34 @@ pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> anyhow::Result<Exit> {
         TextOrJson::Text => explain_text(&rec, &collected.observations, &explanation),
         TextOrJson::Json => explain_json(&rec, &collected.observations, &explanation)?,
     };
-    output::write_output("-", text.as_bytes())?;
-    Ok(Exit::Clean)
+    output::write_output(&args.output, text.as_bytes()).context("writing the explanation")?;
+    Ok(collected
+        .empty_exit(args.input.allow_empty, global.quiet)
+        .unwrap_or(Exit::Clean))
+}
+
+/// For a word without a namespace (`productpage-v1`), the ids of the graph's
+/// endpoints with that name (`bookinfo/productpage-v1`).
+fn suggestions(rec: &meshgraph_core::Reconciliation, words: &[&str]) -> Vec<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for word in words
+        .iter()
+        .filter(|w| !w.contains('/') && **w != "unknown")
+    {
+        for edge in &rec.edges {
+            for end in [&edge.source, &edge.destination] {
+                let matches = match end {
+                    Endpoint::Workload(w) => w.name == *word,
+                    Endpoint::Service { name, .. } => name == word,
+                    _ => false,
+                };
+                if matches {
+                    out.insert(name(end));
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
 }
 
 fn name(e: &Endpoint) -> String {

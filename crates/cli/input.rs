@@ -3,9 +3,13 @@
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
+use clap::ArgMatches;
+use clap::parser::ValueSource;
 use meshgraph_model::Observation;
 use meshgraph_model::trace::TraceCall;
-use meshgraph_prometheus::{Auth, PrometheusConfig, QueryPlan, Recorder, parse_at, parse_window};
+use meshgraph_prometheus::{
+    Auth, PrometheusConfig, QueryPlan, RecordedScope, Recorder, parse_at, parse_window,
+};
 use meshgraph_scenario::{Scenario, builtin, builtin_names};
 
 use std::path::PathBuf;
@@ -13,7 +17,7 @@ use std::path::PathBuf;
 use meshgraph_config::{Kind, LoadOptions, MeshConfig};
 use meshgraph_core::{ClassifyOptions, WorkloadRef};
 
-use crate::cli::{ConfigArgs, InputArgs, PrometheusArgs, TraceArgs};
+use crate::cli::{ConfigArgs, InputArgs, PrometheusArgs, ScopeArgs, TraceArgs};
 
 /// Observations plus what the output should say about where they came from.
 pub struct Collected {
@@ -21,6 +25,8 @@ pub struct Collected {
     pub config: MeshConfig,
     /// Whether any telemetry source (metrics or traces) was given.
     pub has_telemetry: bool,
+    /// A metrics input was given and held no Istio series (after `-n`).
+    pub metrics_empty: bool,
     pub observations: Vec<Observation>,
     /// `None` when no trace source was given.
     pub trace_calls: Option<Vec<TraceCall>>,
@@ -34,15 +40,16 @@ pub struct Collected {
 
 impl Collected {
     /// A run with traces and no metrics: `--at` and `--window` still apply.
-    pub fn for_traces_only(args: &PrometheusArgs) -> anyhow::Result<Collected> {
-        let plan = query_plan(args, None)?;
-        Ok(Collected::empty("traces".into(), plan.at, plan.window))
+    pub fn for_traces_only(scope: &ScopeArgs) -> anyhow::Result<Collected> {
+        let (at, window) = time_scope(scope, None)?;
+        Ok(Collected::empty("traces".into(), at, window))
     }
 
     fn empty(source: String, at: f64, window: Duration) -> Collected {
         Collected {
             config: MeshConfig::default(),
             has_telemetry: true,
+            metrics_empty: false,
             observations: Vec::new(),
             trace_calls: None,
             source,
@@ -51,6 +58,20 @@ impl Collected {
             warnings: Vec::new(),
             summaries: Vec::new(),
         }
+    }
+
+    /// `Exit::Empty` when the metrics input held no Istio series and the user
+    /// did not `--allow-empty`, with a line on stderr saying so.
+    pub fn empty_exit(&self, allow_empty: bool, quiet: bool) -> Option<crate::Exit> {
+        if !self.metrics_empty || allow_empty {
+            return None;
+        }
+        if !quiet {
+            eprintln!(
+                "meshgraph: the metrics input holds no Istio series, so the output shows no traffic (exit 3; --allow-empty exits 0)"
+            );
+        }
+        Some(crate::Exit::Empty)
     }
 
     /// The collectors' summaries and warnings on stderr, unless `quiet`.
@@ -104,6 +125,7 @@ fn from_scenario(scenario: Scenario, source: String) -> Collected {
     Collected {
         config,
         has_telemetry: true,
+        metrics_empty: false,
         observations: scenario.telemetry(),
         trace_calls: None,
         source,
@@ -135,12 +157,7 @@ pub fn collect(
     telemetry_optional: bool,
 ) -> anyhow::Result<Collected> {
     let mut collected = collect_telemetry(input, telemetry_optional || input.config.cluster)?;
-    collect_objects(
-        &input.config,
-        &input.prometheus,
-        extra_manifests,
-        &mut collected,
-    )?;
+    collect_objects(&input.config, &input.scope, extra_manifests, &mut collected)?;
     Ok(collected)
 }
 
@@ -148,7 +165,7 @@ pub fn collect(
 /// of the live cluster to the configuration.
 pub fn collect_objects(
     config_args: &ConfigArgs,
-    scope: &PrometheusArgs,
+    scope: &ScopeArgs,
     extra_manifests: &[PathBuf],
     collected: &mut Collected,
 ) -> anyhow::Result<()> {
@@ -175,14 +192,10 @@ pub fn collect_objects(
 /// Reads the live cluster's objects into the configuration.
 fn read_cluster(
     config_args: &ConfigArgs,
-    scope: &PrometheusArgs,
+    scope: &ScopeArgs,
     collected: &mut Collected,
 ) -> anyhow::Result<()> {
-    let mut namespaces = if scope.all_namespaces {
-        Vec::new()
-    } else {
-        scope.namespace.clone()
-    };
+    let mut namespaces = scope.namespaces().to_vec();
     // Mesh-wide policies live in the root namespace.
     if !namespaces.is_empty() && !namespaces.iter().any(|n| n == "istio-system") {
         namespaces.push("istio-system".into());
@@ -210,50 +223,113 @@ fn read_cluster(
 }
 
 fn collect_telemetry(input: &InputArgs, telemetry_optional: bool) -> anyhow::Result<Collected> {
+    let scope = &input.scope;
     let mut collected = if let Some(name) = &input.demo {
         let Some(scenario) = builtin(name) else {
             let names: Vec<&str> = builtin_names().collect();
             bail!(
-                "no built-in scenario {name:?}; choose one of {}",
+                "--demo {name}: no such built-in scenario; choose one of {}",
                 names.join(", ")
             );
         };
-        from_scenario(scenario?, format!("demo:{name}"))
+        let mut collected = from_scenario(scenario?, format!("demo:{name}"));
+        select_namespaces(&mut collected, scope.namespaces());
+        collected
     } else if let Some(path) = &input.scenario {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let scenario = Scenario::from_toml(&text, &path.display().to_string())?;
-        from_scenario(scenario, format!("scenario:{}", path.display()))
+        let mut collected = from_scenario(scenario, format!("scenario:{}", path.display()));
+        select_namespaces(&mut collected, scope.namespaces());
+        collected
     } else if let Some(dir) = &input.replay {
-        replay(dir, &input.prometheus)?
+        replay(dir, scope)?
     } else if input.prometheus.prometheus.is_some() {
-        collect_prometheus(&input.prometheus, None)?
+        collect_prometheus(&input.prometheus, scope, None)?
     } else if !input.traces.traces_files.is_empty() || has_live_traces(&input.traces) {
-        Collected::for_traces_only(&input.prometheus)?
+        Collected::for_traces_only(scope)?
     } else if telemetry_optional {
-        let plan = query_plan(&input.prometheus, None)?;
-        let mut none = Collected::empty("manifests".into(), plan.at, plan.window);
+        let (at, window) = time_scope(scope, None)?;
+        let mut none = Collected::empty("manifests".into(), at, window);
         none.has_telemetry = false;
         none
     } else {
         bail!(
-            "no input: give --prometheus URL, --replay DIR, --jaeger/--tempo URL, --traces-file FILE, --demo [NAME] or --scenario FILE"
+            "no input: give --prometheus URL, --replay DIR, --jaeger/--tempo URL, --traces-file FILE, --demo[=NAME] or --scenario FILE"
         )
     };
-    collect_traces(&input.traces, &input.prometheus, &mut collected, None)?;
+    collect_traces(
+        &input.traces,
+        scope,
+        &input.prometheus.query_timeout,
+        &mut collected,
+        None,
+    )?;
     Ok(collected)
 }
 
-fn replay(dir: &std::path::Path, args: &PrometheusArgs) -> anyhow::Result<Collected> {
+/// Keeps the series and objects of the selected namespaces, as `-n` does for a
+/// live Prometheus (a series is kept when its source, destination workload or
+/// destination service is in one) and for the cluster reader (namespaced
+/// objects of those namespaces and of `istio-system`).
+fn select_namespaces(collected: &mut Collected, namespaces: &[String]) {
+    if namespaces.is_empty() {
+        return;
+    }
+    let selected = |ns: &str| namespaces.iter().any(|n| n == ns);
+    collected.observations.retain(|o| {
+        selected(&o.source.namespace)
+            || selected(&o.destination.namespace)
+            || selected(&o.service.namespace)
+    });
+    collected
+        .config
+        .objects
+        .retain(|o| match &o.metadata.namespace {
+            Some(ns) => selected(ns) || ns == "istio-system",
+            None if o.kind == Kind::Namespace => selected(&o.metadata.name),
+            None => true,
+        });
+    if collected.observations.is_empty() {
+        collected.metrics_empty = true;
+        collected.warnings.push(format!(
+            "no series in namespace(s) {}",
+            namespaces.join(", ")
+        ));
+    }
+}
+
+/// Replays a recording with the scope it was made with; `-n`, `--at` and
+/// `--window` given again override it, with a warning where the recorded
+/// answers cannot honour the override.
+fn replay(dir: &std::path::Path, scope: &ScopeArgs) -> anyhow::Result<Collected> {
     let manifest = meshgraph_prometheus::Manifest::read(dir)?;
-    let recorded_at = manifest.prometheus.first().map(|e| e.time);
-    let plan = query_plan(args, recorded_at)?;
-    let mut collected = Collected::empty(format!("replay:{}", dir.display()), plan.at, plan.window);
+    let recorded = manifest.recorded_scope();
+    let (at, window) = time_scope(scope, recorded.as_ref().map(|(r, _)| r))?;
+    let mut collected = Collected::empty(format!("replay:{}", dir.display()), at, window);
+    if let Some((recorded, knows_namespaces)) = &recorded {
+        collected.warnings.extend(replay_overrides(
+            scope,
+            recorded,
+            *knows_namespaces,
+            at,
+            window,
+        ));
+    }
     if !manifest.prometheus.is_empty() {
-        let metrics = meshgraph_prometheus::replay(dir, &plan)?;
+        let metrics = meshgraph_prometheus::replay_recorded(dir)?;
         collected.summaries.push(metrics.stats.summary_line());
         collected.observations = metrics.observations;
-        collected.warnings = metrics.warnings;
+        collected.warnings.extend(metrics.warnings);
+        if collected.observations.is_empty() {
+            collected.metrics_empty = true;
+            collected.warnings.push(format!(
+                "the recording {} holds no Istio series",
+                dir.display()
+            ));
+        } else {
+            select_namespaces(&mut collected, scope.namespaces());
+        }
     }
     if let Some(entries) = manifest.other.get("objects").and_then(|v| v.as_array()) {
         for entry in entries {
@@ -286,10 +362,51 @@ fn replay(dir: &std::path::Path, args: &PrometheusArgs) -> anyhow::Result<Collec
     Ok(collected)
 }
 
+/// What a replay cannot do that the flags ask for: answers cannot be widened
+/// to namespaces, times or windows that were not recorded.
+fn replay_overrides(
+    scope: &ScopeArgs,
+    recorded: &RecordedScope,
+    knows_namespaces: bool,
+    at: f64,
+    window: Duration,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let asked = scope.namespaces();
+    let wider = if asked.is_empty() {
+        scope.all_namespaces && !recorded.namespaces.is_empty()
+    } else {
+        !recorded.namespaces.is_empty() && asked.iter().any(|n| !recorded.namespaces.contains(n))
+    };
+    if knows_namespaces && wider {
+        warnings.push(format!(
+            "the recording holds only namespace(s) {}; {} cannot add others",
+            recorded.namespaces.join(", "),
+            if asked.is_empty() { "-A" } else { "-n" }
+        ));
+    }
+    if scope.at.is_some() && (at - recorded.at).abs() >= 1.0 {
+        warnings.push(format!(
+            "the recording was made at {}; --at {} cannot change its answers",
+            meshgraph_export::format_rfc3339(recorded.at.round() as i64),
+            meshgraph_export::format_rfc3339(at.round() as i64)
+        ));
+    }
+    if scope.window.is_some() && (window.as_secs_f64() - recorded.window_seconds).abs() >= 1.0 {
+        warnings.push(format!(
+            "the recorded rates are over {}s; --window {} cannot change them",
+            recorded.window_seconds,
+            scope.window()
+        ));
+    }
+    warnings
+}
+
 /// Adds trace calls from files or a live backend to `collected`.
 pub fn collect_traces(
     args: &TraceArgs,
-    window_args: &PrometheusArgs,
+    scope: &ScopeArgs,
+    query_timeout: &str,
     collected: &mut Collected,
     recorder: Option<&Recorder>,
 ) -> anyhow::Result<()> {
@@ -318,11 +435,9 @@ pub fn collect_traces(
         }
         config.headers = parse_headers(&args.traces_headers, "--traces-header")?;
         config.ca_file = args.traces_ca.clone();
-        if !window_args.all_namespaces {
-            config.namespaces = window_args.namespace.clone();
-        }
-        config.timeout = parse_window(&window_args.query_timeout).context("--query-timeout")?;
-        let window = parse_window(&window_args.window).context("--window")?;
+        config.namespaces = scope.namespaces().to_vec();
+        config.timeout = parse_window(query_timeout).context("--query-timeout")?;
+        let window = Duration::from_secs(collected.window_seconds);
         let time = meshgraph_traces::TimeWindow::ending_at(collected.at as f64, window)?;
         let sink = recorder.map(RecorderSink);
         let read = runtime()?.block_on(meshgraph_traces::collect(
@@ -379,16 +494,21 @@ impl meshgraph_traces::RecordSink for RecorderSink<'_> {
 /// Queries Prometheus, optionally recording every answer.
 pub fn collect_prometheus(
     args: &PrometheusArgs,
+    scope: &ScopeArgs,
     recorder: Option<&Recorder>,
 ) -> anyhow::Result<Collected> {
     let config = prometheus_config(args)?;
-    let plan = query_plan(args, None)?;
+    let plan = query_plan(args, scope)?;
+    if let Some(recorder) = recorder {
+        recorder.set_scope(recorded_scope(&plan))?;
+    }
     let collected = runtime()?.block_on(meshgraph_prometheus::collect(&config, &plan, recorder))?;
     let mut out = Collected::empty(redact_url(&config.url), plan.at, plan.window);
     out.summaries.push(collected.stats.summary_line());
     out.observations = collected.observations;
     out.warnings = collected.warnings;
     if out.observations.is_empty() {
+        out.metrics_empty = true;
         out.warnings.push(format!(
             "Prometheus has no Istio series at {} over {}s: check --at (instant queries see only the 5 minutes before it), --window, -n, and that the proxies are scraped",
             meshgraph_export::format_rfc3339(out.at),
@@ -440,23 +560,83 @@ fn prometheus_config(args: &PrometheusArgs) -> anyhow::Result<PrometheusConfig> 
     Ok(config)
 }
 
-fn query_plan(args: &PrometheusArgs, default_at: Option<f64>) -> anyhow::Result<QueryPlan> {
-    let at = match (&args.at, default_at) {
+/// What a recording keeps of a plan, for its replay.
+pub fn recorded_scope(plan: &QueryPlan) -> RecordedScope {
+    RecordedScope {
+        namespaces: plan.namespaces.clone(),
+        at: plan.at,
+        window_seconds: plan.window.as_secs_f64(),
+    }
+}
+
+fn query_plan(args: &PrometheusArgs, scope: &ScopeArgs) -> anyhow::Result<QueryPlan> {
+    let (at, window) = time_scope(scope, None)?;
+    let mut plan = QueryPlan::new(at, window);
+    plan.namespaces = scope.namespaces().to_vec();
+    plan.ztunnel_label = args.ztunnel_label.clone();
+    plan.queries_dir = args.queries_dir.clone();
+    Ok(plan)
+}
+
+/// `--at` and `--window`, else the recorded ones, else now and the default window.
+pub fn time_scope(
+    scope: &ScopeArgs,
+    recorded: Option<&RecordedScope>,
+) -> anyhow::Result<(f64, Duration)> {
+    let at = match (&scope.at, recorded) {
         (Some(text), _) => parse_at(text).context("--at")?,
-        (None, Some(recorded)) => recorded,
+        (None, Some(recorded)) => recorded.at,
         (None, None) => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or(Duration::ZERO)
             .as_secs_f64(),
     };
-    let window = parse_window(&args.window).context("--window")?;
-    let mut plan = QueryPlan::new(at, window);
-    if !args.all_namespaces {
-        plan.namespaces = args.namespace.clone();
+    let window = match (&scope.window, recorded) {
+        (None, Some(recorded)) if recorded.window_seconds.is_finite() => {
+            Duration::try_from_secs_f64(recorded.window_seconds).context("the recorded window")?
+        }
+        _ => parse_window(scope.window()).context("--window")?,
+    };
+    Ok((at, window))
+}
+
+/// Input combinations that would silently ignore a flag: a flag given on the
+/// command line that the chosen input cannot honour is an error. (Servers set
+/// in the environment or `meshgraph.toml` are ignored by `--demo`, `--scenario`
+/// and `--replay`, as documented.)
+pub fn check_sources(matches: &ArgMatches) -> anyhow::Result<()> {
+    let Some((_, m)) = matches.subcommand() else {
+        return Ok(());
+    };
+    let on_command_line = |id: &str| {
+        m.try_get_raw(id).ok().flatten().is_some()
+            && m.value_source(id) == Some(ValueSource::CommandLine)
+    };
+    let input = ["demo", "scenario", "replay"]
+        .into_iter()
+        .find(|id| on_command_line(id));
+    let Some(input) = input else {
+        return Ok(());
+    };
+    let flag = format!("--{input}");
+    // Traces (files or a backend) add to any metrics input; a second
+    // metrics input would be ignored.
+    if on_command_line("prometheus") {
+        bail!(
+            "{flag} and --prometheus cannot be used together: both are metrics inputs; drop one of them"
+        );
     }
-    plan.ztunnel_label = args.ztunnel_label.clone();
-    plan.queries_dir = args.queries_dir.clone();
-    Ok(plan)
+    if input != "replay" {
+        for (id, why) in [
+            ("at", "its telemetry is for the scenario's own time"),
+            ("window", "its rates are fixed by the scenario"),
+        ] {
+            if on_command_line(id) {
+                bail!("--{id} does not apply to {flag}: {why}");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `NAME=VALUE` flags as header pairs.

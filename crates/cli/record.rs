@@ -23,17 +23,24 @@ pub fn run(global: &GlobalArgs, args: &RecordArgs) -> anyhow::Result<Exit> {
     let recorder = Recorder::create(&args.dir)
         .with_context(|| format!("recording into {}", args.dir.display()))?;
     let mut collected = if args.prometheus.prometheus.is_some() {
-        input::collect_prometheus(&args.prometheus, Some(&recorder))?
+        input::collect_prometheus(&args.prometheus, &args.scope, Some(&recorder))?
     } else {
-        input::Collected::for_traces_only(&args.prometheus)?
+        let collected = input::Collected::for_traces_only(&args.scope)?;
+        recorder.set_scope(meshgraph_prometheus::RecordedScope {
+            namespaces: args.scope.namespaces().to_vec(),
+            at: collected.at as f64,
+            window_seconds: collected.window_seconds as f64,
+        })?;
+        collected
     };
     input::collect_traces(
         &args.traces,
-        &args.prometheus,
+        &args.scope,
+        &args.prometheus.query_timeout,
         &mut collected,
         Some(&recorder),
     )?;
-    input::collect_objects(&args.config, &args.prometheus, &[], &mut collected)?;
+    input::collect_objects(&args.config, &args.scope, &[], &mut collected)?;
     if !collected.config.objects.is_empty() {
         // The objects as meshgraph read them (from -f and --cluster), so a
         // replay checks the same configuration with no cluster at hand.

@@ -27,9 +27,11 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
         }
         None => None,
     };
+    // The page draws the legend as HTML beside the graph, so it stays
+    // readable when the graph is zoomed.
     let dot_options = DotOptions {
-        title: Some(format!("meshgraph: {}", built.meta.source)),
-        ..DotOptions::default()
+        legend: false,
+        ..snapshot::picture_options(&built, &args.graph)
     };
     let (svg, renderer) = to_svg(&built.graph, &dot_options)?;
     if !global.quiet {
@@ -53,6 +55,7 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
         findings: &findings,
         diff: diff.as_ref(),
         worst: args.worst,
+        legend: !args.graph.no_legend,
     });
     output::write_output(&args.output, html.as_bytes()).context("writing the report")?;
     if let Some(path) = &args.json_out {
@@ -77,6 +80,12 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
                 ""
             }
         );
+    }
+    if let Some(empty) = built
+        .collected
+        .empty_exit(args.input.allow_empty, global.quiet)
+    {
+        return Ok(empty);
     }
     Ok(if findings_fail || regressed {
         Exit::Findings

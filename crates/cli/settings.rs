@@ -11,7 +11,7 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use serde::Deserialize;
 
-use crate::cli::{Command, InputArgs, PrometheusArgs, TraceArgs};
+use crate::cli::{Command, InputArgs, PrometheusArgs, ScopeArgs, TraceArgs};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -118,7 +118,6 @@ fn apply_prometheus(s: &Settings, m: &ArgMatches, args: &mut PrometheusArgs) {
         "query_timeout",
         &s.query_timeout,
     );
-    fill(&mut args.window, m, "window", &s.window);
     fill(
         &mut args.ztunnel_label,
         m,
@@ -128,6 +127,10 @@ fn apply_prometheus(s: &Settings, m: &ArgMatches, args: &mut PrometheusArgs) {
     if args.prometheus_headers.is_empty() {
         args.prometheus_headers = s.prometheus_headers.clone();
     }
+}
+
+fn apply_scope(s: &Settings, m: &ArgMatches, args: &mut ScopeArgs) {
+    fill_option(&mut args.window, m, "window", &s.window);
     if args.namespace.is_empty() && !args.all_namespaces {
         args.namespace = s.namespaces.clone();
     }
@@ -148,6 +151,7 @@ fn apply_input(s: &Settings, m: &ArgMatches, input: &mut InputArgs) {
     if input.demo.is_none() && input.scenario.is_none() && input.replay.is_none() {
         apply_prometheus(s, m, &mut input.prometheus);
         apply_traces(s, m, &mut input.traces);
+        apply_scope(s, m, &mut input.scope);
     }
     input.config.files.extend(s.manifests.iter().cloned());
 }
@@ -165,7 +169,8 @@ pub fn apply(settings: &Settings, matches: &ArgMatches, command: &mut Command) {
         Command::Record(args) => {
             apply_prometheus(settings, m, &mut args.prometheus);
             apply_traces(settings, m, &mut args.traces);
+            apply_scope(settings, m, &mut args.scope);
         }
-        Command::Completions { .. } | Command::Diff(_) => {}
+        Command::Completions { .. } | Command::Diff(_) | Command::Scenario(_) => {}
     }
 }

@@ -6,8 +6,11 @@ use meshgraph_core::{
     Badge, BadgeSeverity, Endpoint, GraphOptions, MeshGraph, Reconciliation, WorkloadRef,
     build_graph,
 };
+use std::collections::{BTreeMap, BTreeSet};
+
 use meshgraph_export::{
-    DotOptions, Format, SnapshotMeta, to_cytoscape, to_dot, to_json, to_mermaid, to_svg,
+    DotOptions, Format, NamespaceMode, SnapshotMeta, to_cytoscape, to_dot, to_json, to_mermaid,
+    to_svg,
 };
 
 use crate::cli::{GlobalArgs, GraphArgs, InputArgs, SnapshotArgs};
@@ -27,10 +30,7 @@ pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
     };
     let built = build(global, &args.input, &args.graph, !args.no_findings)?;
     let (graph, meta, collected) = (&built.graph, &built.meta, &built.collected);
-    let dot_options = DotOptions {
-        title: Some(format!("meshgraph: {}", collected.source)),
-        ..DotOptions::default()
-    };
+    let dot_options = picture_options(&built, &args.graph);
     let contents = match format {
         Format::Json => to_json(graph, meta)?,
         Format::Dot => to_dot(graph, &dot_options),
@@ -53,7 +53,48 @@ pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
             graph.graph.edge_count()
         );
     }
-    Ok(Exit::Clean)
+    Ok(collected
+        .empty_exit(args.input.allow_empty, global.quiet)
+        .unwrap_or(Exit::Clean))
+}
+
+/// How the picture is titled and annotated: time and window, the empty note,
+/// the legend, and each namespace's data-plane mode when the objects tell it.
+pub fn picture_options(built: &Built, graph_args: &GraphArgs) -> DotOptions {
+    DotOptions {
+        legend: !graph_args.no_legend,
+        namespace_modes: namespace_modes(&built.collected.config),
+        ..DotOptions::titled(&built.meta)
+    }
+}
+
+/// The data-plane mode of each Namespace object read: ambient (with a
+/// waypoint when the namespace names one), sidecar, or out of the mesh.
+fn namespace_modes(config: &meshgraph_config::MeshConfig) -> BTreeMap<String, NamespaceMode> {
+    use meshgraph_config::{Enrollment, Kind};
+    let with_waypoint: BTreeSet<String> = config
+        .waypoint_uses()
+        .into_iter()
+        .filter(|u| u.kind == Kind::Namespace)
+        .map(|u| u.name)
+        .collect();
+    config
+        .of_kind(Kind::Namespace)
+        .map(|ns| {
+            let enrollment = Enrollment::of(ns);
+            let name = ns.name().to_string();
+            let mode = if enrollment.ambient && with_waypoint.contains(&name) {
+                NamespaceMode::AmbientWaypoint
+            } else if enrollment.ambient {
+                NamespaceMode::Ambient
+            } else if enrollment.injects() {
+                NamespaceMode::Sidecar
+            } else {
+                NamespaceMode::OutOfMesh
+            };
+            (name, mode)
+        })
+        .collect()
 }
 
 /// A graph built from the input, with what produced it.
@@ -98,6 +139,7 @@ pub fn build(
         window_seconds: collected.window_seconds,
         source: collected.source.clone(),
         warnings,
+        empty: collected.metrics_empty,
     };
     Ok(Built {
         collected,

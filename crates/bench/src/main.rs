@@ -186,6 +186,7 @@ fn run(size: MeshSize) -> Result<Row> {
         window_seconds: scenario.window_seconds,
         source: format!("bench:{}", scenario.name),
         warnings: Vec::new(),
+        empty: false,
     };
     let (json, to_json) = measure(|| Ok(meshgraph_export::to_json(&graph, &meta)?))?;
     let (dot, to_dot) = measure(|| {

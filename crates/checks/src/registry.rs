@@ -79,7 +79,7 @@ macro_rules! rule {
     };
 }
 
-/// The catalogue (`shared/design/checks.md`), sorted by code.
+/// The catalogue (rendered as `docs/findings/README.md`), sorted by code.
 pub static RULES: &[Rule] = &[
     rule!(
         "MG101",
@@ -451,26 +451,40 @@ pub fn rule(code: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code == code)
 }
 
-/// Whether a code is known (a rule or reserved), e.g. to validate `--ignore`.
+/// The `istioctl analyze` analyzers meshgraph implements (their Go names), each
+/// with the MG checks that implement it.
+pub const ISTIO_ANALYZERS: &[(&str, &[&str])] = &[
+    ("authz.AuthorizationPoliciesAnalyzer", &["MG403", "MG406"]),
+    ("conditions.ConditionAnalyzer", &["MG405"]),
+    (
+        "destinationrule.PodNotSelectedAnalyzer",
+        &["MG203", "MG204"],
+    ),
+    ("gateway.ConflictingGatewayAnalyzer", &["MG304"]),
+    ("gateway.IngressGatewayPortAnalyzer", &["MG303"]),
+    ("injection.Analyzer", &["MG101", "MG103", "MG104"]),
+    ("service.PortNameAnalyzer", &["MG209"]),
+    ("sidecar.SelectorAnalyzer", &["MG403", "MG404", "MG501"]),
+    (
+        "virtualservice.ConflictingMeshGatewayHostsAnalyzer",
+        &["MG206"],
+    ),
+    (
+        "virtualservice.DestinationHostAnalyzer",
+        &["MG201", "MG207"],
+    ),
+    ("virtualservice.DestinationRuleAnalyzer", &["MG202"]),
+    ("virtualservice.GatewayAnalyzer", &["MG301", "MG302"]),
+];
+
 /// The MG checks that implement one `istioctl analyze` analyzer (its Go name,
 /// e.g. `virtualservice.DestinationRuleAnalyzer`), for comparing meshgraph with
 /// an istioctl run of that analyzer alone. `None` for analyzers not covered.
 pub fn checks_for_istio_analyzer(analyzer: &str) -> Option<&'static [&'static str]> {
-    Some(match analyzer {
-        "injection.Analyzer" => &["MG101", "MG103", "MG104"],
-        "virtualservice.DestinationRuleAnalyzer" => &["MG202"],
-        "virtualservice.DestinationHostAnalyzer" => &["MG201", "MG207"],
-        "virtualservice.GatewayAnalyzer" => &["MG301", "MG302"],
-        "virtualservice.ConflictingMeshGatewayHostsAnalyzer" => &["MG206"],
-        "destinationrule.PodNotSelectedAnalyzer" => &["MG203", "MG204"],
-        "gateway.IngressGatewayPortAnalyzer" => &["MG303"],
-        "gateway.ConflictingGatewayAnalyzer" => &["MG304"],
-        "sidecar.SelectorAnalyzer" => &["MG403", "MG404", "MG501"],
-        "conditions.ConditionAnalyzer" => &["MG405"],
-        "service.PortNameAnalyzer" => &["MG209"],
-        "authz.AuthorizationPoliciesAnalyzer" => &["MG403", "MG406"],
-        _ => return None,
-    })
+    ISTIO_ANALYZERS
+        .iter()
+        .find(|(name, _)| *name == analyzer)
+        .map(|(_, checks)| *checks)
 }
 
 /// The MG checks whose istioctl equivalent is one of `istio_codes` (`IST0101`...).
@@ -482,6 +496,7 @@ pub fn checks_for_istio_codes(istio_codes: &[&str]) -> Vec<&'static str> {
         .collect()
 }
 
+/// Whether a code is known (a rule or reserved), e.g. to validate `--ignore`.
 pub fn is_known_code(code: &str) -> bool {
     rule(code).is_some() || RESERVED.iter().any(|(c, _)| *c == code)
 }

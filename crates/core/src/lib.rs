@@ -4,8 +4,8 @@
 //! well-typed input. Everything it decides is written down per series
 //! ([`Disposition`]) so that `meshgraph explain` can show it.
 //!
-//! The rules implemented here are `shared/design/reconciliation.md`; the facts
-//! they rest on are `telemetry-facts.md`. Pipeline:
+//! The rules implemented here are `docs/reconciliation.md`; the facts they
+//! rest on are `docs/telemetry-facts.md`. Pipeline:
 //!
 //! 1. [`classify`]: each series gets an [`meshgraph_model::Emitter`]; the set of
 //!    waypoints and gateways is taken from configuration or inferred.

@@ -1,6 +1,6 @@
 //! Reconciliation: raw series in, one logical edge per (source, destination) pair out.
 //!
-//! Rule numbers refer to `shared/design/reconciliation.md`.
+//! Rule numbers refer to `docs/reconciliation.md` (anchors `#rule-1` … `#rule-8`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -197,7 +197,12 @@ pub fn explain_text(
     for e in &doc.edges {
         let _ = write!(out, "  edge: {}", e.protocol);
         if let Some(rps) = e.rps {
-            let _ = write!(out, ", {rps} rps, {} errors/s", e.error_rps.unwrap_or(0.0));
+            let _ = write!(
+                out,
+                ", {} rps, {} errors/s",
+                human(rps),
+                human(e.error_rps.unwrap_or(0.0))
+            );
         }
         let _ = write!(out, ", rates from {}", e.rates_from.unwrap_or("-"));
         if let Some(w) = &e.via_waypoint {
@@ -249,10 +254,16 @@ pub fn explain_text(
                 "  {}{{{}}} all buckets, +Inf {}",
                 s.metric,
                 labels.join(", "),
-                total
+                human(total)
             );
         } else {
-            let _ = writeln!(out, "  {}{{{}}} {}", s.metric, labels.join(", "), s.value);
+            let _ = writeln!(
+                out,
+                "  {}{{{}}} {}",
+                s.metric,
+                labels.join(", "),
+                human(s.value)
+            );
         }
         let _ = writeln!(out, "    -> {}", s.disposition.meaning);
     }
@@ -260,4 +271,40 @@ pub fn explain_text(
         let _ = writeln!(out, "\nno series touch this pair");
     }
     out
+}
+
+/// A rate for people: four significant digits, no trailing zeros
+/// (`1.2000000000000002` is `1.2`). The JSON keeps full precision.
+fn human(value: f64) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    if value == 0.0 {
+        return "0".into();
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (3 - magnitude).clamp(0, 12) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human;
+
+    #[test]
+    fn rates_are_rounded_for_people() {
+        assert_eq!(human(1.2000000000000002), "1.2");
+        assert_eq!(human(0.4), "0.4");
+        assert_eq!(human(12000.0), "12000");
+        assert_eq!(human(4.0), "4");
+        assert_eq!(human(0.000123456), "0.0001235");
+        assert_eq!(human(-2.5), "-2.5");
+        assert_eq!(human(0.0), "0");
+        assert_eq!(human(1234.5678), "1235");
+    }
 }

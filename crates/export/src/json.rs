@@ -22,6 +22,10 @@ pub struct SnapshotMeta {
     /// (without credentials), a replay directory.
     pub source: String,
     pub warnings: Vec<String>,
+    /// The metrics input returned no Istio series: the graph is empty because
+    /// there was no traffic in the window (or none was scraped), not because
+    /// all is well.
+    pub empty: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -32,6 +36,8 @@ pub struct JsonDocument {
     pub at: String,
     pub window_seconds: u64,
     pub source: String,
+    /// True when the metrics input returned no Istio series.
+    pub empty: bool,
     pub nodes: Vec<JsonNode>,
     pub edges: Vec<JsonEdge>,
     pub warnings: Vec<String>,
@@ -162,6 +168,7 @@ impl JsonDocument {
             at: format_rfc3339(meta.at),
             window_seconds: meta.window_seconds,
             source: meta.source.clone(),
+            empty: meta.empty,
             nodes,
             edges,
             warnings: meta.warnings.clone(),

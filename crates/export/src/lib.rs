@@ -15,7 +15,7 @@ mod time;
 
 pub use cytoscape::to_cytoscape;
 pub use diff::{DiffOptions, SnapshotDiff, Worse, diff_snapshots, diff_text};
-pub use dot::{DotOptions, to_dot};
+pub use dot::{DotOptions, NamespaceMode, to_dot};
 pub use explain::{explain_json, explain_text};
 pub use json::{JSON_SCHEMA_VERSION, JsonDocument, JsonEdge, JsonNode, SnapshotMeta, to_json};
 pub use mermaid::to_mermaid;

@@ -31,6 +31,9 @@ pub struct ReportInput<'a> {
     pub diff: Option<&'a SnapshotDiff>,
     /// How many edges the "worst edges" table lists.
     pub worst: usize,
+    /// Show the legend (as HTML beside the graph, so it stays readable when
+    /// the graph is zoomed; render `svg` with `DotOptions::legend = false`).
+    pub legend: bool,
 }
 
 /// Escapes text for HTML element content and double-quoted attributes.
@@ -49,15 +52,143 @@ pub(crate) fn html_escape(text: &str) -> String {
     out
 }
 
-/// Strips the XML prolog and doctype so the SVG can sit inside HTML.
-fn inline_svg(svg: &str) -> &str {
-    svg.find("<svg").map_or("", |i| &svg[i..])
+/// Strips the XML prolog and doctype so the SVG can sit inside HTML, and
+/// makes it scale to the page: the fixed `width`/`height` of the root element
+/// are replaced by `width="100%"` (the `viewBox` keeps the proportions; one is
+/// added from the old size when missing).
+fn inline_svg(svg: &str) -> String {
+    let Some(start) = svg.find("<svg") else {
+        return String::new();
+    };
+    let svg = &svg[start..];
+    let Some(end) = svg.find('>') else {
+        return String::new();
+    };
+    let (tag, rest) = svg.split_at(end);
+    let width = svg_attr(tag, "width");
+    let height = svg_attr(tag, "height");
+    let mut out = String::from("<svg");
+    let mut has_viewbox = false;
+    for (name, value) in svg_attrs(&tag[4..]) {
+        match name {
+            "width" | "height" | "style" => {}
+            _ => {
+                has_viewbox |= name == "viewBox";
+                out.push_str(&format!(" {name}=\"{value}\""));
+            }
+        }
+    }
+    if !has_viewbox {
+        if let (Some(w), Some(h)) = (width.and_then(svg_length), height.and_then(svg_length)) {
+            out.push_str(&format!(" viewBox=\"0 0 {w} {h}\""));
+        }
+    }
+    out.push_str(" id=\"graph-svg\" width=\"100%\" preserveAspectRatio=\"xMidYMin meet\"");
+    if let Some(w) = width.and_then(svg_length) {
+        // Never drawn larger than it was laid out.
+        out.push_str(&format!(" style=\"max-width:{w}px;height:auto\""));
+    }
+    out.push_str(rest);
+    out
 }
+
+/// The attributes of an SVG start tag (without `<svg`), in order. The tag
+/// comes from Graphviz or our own writer, whose values never hold quotes.
+fn svg_attrs(tag: &str) -> Vec<(&str, &str)> {
+    let mut attrs = Vec::new();
+    let mut rest = tag;
+    while let Some(eq) = rest.find('=') {
+        let name = rest[..eq].trim();
+        let after = rest[eq + 1..].trim_start();
+        let Some(quote) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            break;
+        };
+        let Some(close) = after[1..].find(quote) else {
+            break;
+        };
+        attrs.push((name, &after[1..1 + close]));
+        rest = &after[close + 2..];
+    }
+    attrs
+}
+
+fn svg_attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    svg_attrs(tag.get(4..)?)
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+/// `1234pt` or `1234` as CSS pixels (1pt = 4/3 px).
+fn svg_length(value: &str) -> Option<f64> {
+    let (number, scale) = match value.strip_suffix("pt") {
+        Some(n) => (n, 4.0 / 3.0),
+        None => (value.strip_suffix("px").unwrap_or(value), 1.0),
+    };
+    number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n > 0.0)
+        .map(|n| (n * scale).round())
+}
+
+/// The legend as HTML, from the same definitions as the drawing's.
+fn legend_html(graph: &MeshGraph) -> String {
+    let mut out = String::from("<div id=\"legend\" class=\"legend\"><b>Legend</b><ul>");
+    for row in style::legend_edges() {
+        let border = match row.line {
+            "dashed" => "2px dashed",
+            "bold" => "4px solid",
+            _ => "2px solid",
+        };
+        let marker = if row.via_waypoint {
+            "&#9675;&#9656;"
+        } else {
+            "&#9656;"
+        };
+        let _ = write!(
+            out,
+            "<li><span class=\"line\" style=\"border-top:{border} {c}\"></span><span style=\"color:{c}\">{marker}</span> {}</li>",
+            html_escape(row.text),
+            c = row.color
+        );
+    }
+    for (_, text) in style::legend_kinds(graph.nodes().map(|n| n.kind)) {
+        let _ = write!(out, "<li>{}</li>", html_escape(&text));
+    }
+    let _ = write!(out, "<li>{}</li>", html_escape(style::LEGEND_BADGES));
+    out.push_str("</ul></div>\n");
+    out
+}
+
+/// Pan and zoom for the inline SVG: wheel to zoom, drag to pan, buttons,
+/// double click to reset. Self-contained, no network. It only edits the
+/// `viewBox`, so the page works (unzoomed) without scripts.
+const PAN_ZOOM: &str = r#"(function(){var s=document.getElementById('graph-svg');if(!s||!s.viewBox||!s.viewBox.baseVal)return;
+var b=s.viewBox.baseVal,o={x:b.x,y:b.y,w:b.width,h:b.height},v={x:b.x,y:b.y,w:b.width,h:b.height};
+function set(){s.setAttribute('viewBox',v.x+' '+v.y+' '+v.w+' '+v.h);}
+function zoom(f,cx,cy){var nw=Math.min(o.w*4,Math.max(o.w/20,v.w*f)),k=nw/v.w;v.x=cx-(cx-v.x)*k;v.y=cy-(cy-v.y)*k;v.w=nw;v.h=v.h*k;set();}
+function pt(e){var r=s.getBoundingClientRect(),sc=Math.max(v.w/r.width,v.h/r.height);return{x:v.x+(e.clientX-r.left)*sc,y:v.y+(e.clientY-r.top)*sc,sc:sc};}
+s.addEventListener('wheel',function(e){e.preventDefault();var p=pt(e);zoom(e.deltaY>0?1.15:1/1.15,p.x,p.y);},{passive:false});
+var d=null;s.addEventListener('pointerdown',function(e){d={x:e.clientX,y:e.clientY,vx:v.x,vy:v.y,sc:pt(e).sc};s.setPointerCapture(e.pointerId);s.style.cursor='grabbing';});
+s.addEventListener('pointermove',function(e){if(!d)return;v.x=d.vx-(e.clientX-d.x)*d.sc;v.y=d.vy-(e.clientY-d.y)*d.sc;set();});
+s.addEventListener('pointerup',function(){d=null;s.style.cursor='';});
+function reset(){v={x:o.x,y:o.y,w:o.w,h:o.h};set();}
+s.addEventListener('dblclick',reset);
+var c=function(){return{x:v.x+v.w/2,y:v.y+v.h/2};};
+var zi=document.getElementById('zoom-in'),zo=document.getElementById('zoom-out'),zr=document.getElementById('zoom-reset');
+if(zi)zi.onclick=function(){var p=c();zoom(1/1.25,p.x,p.y);};if(zo)zo.onclick=function(){var p=c();zoom(1.25,p.x,p.y);};if(zr)zr.onclick=reset;})();"#;
 
 const STYLE: &str = "body{font-family:Helvetica,Arial,sans-serif;margin:2em;color:#212121}\
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bdbdbd;padding:4px 8px;text-align:left}\
 th{background:#f5f5f5}.error{color:#c62828}.warning{color:#ef6c00}.info{color:#1565c0}\
-.graph{overflow:auto;border:1px solid #e0e0e0;padding:1em}.num{text-align:right}";
+.graph{overflow:hidden;border:1px solid #e0e0e0;padding:1em;max-width:100%;box-sizing:border-box}\
+.graph svg{display:block;max-width:100%;height:auto;margin:0 auto;touch-action:none;cursor:grab}\
+.zoom{margin:.3em 0}.zoom button{font-size:1em;min-width:2em}\
+.legend{font-size:.85em;margin:.5em 0}.legend ul{list-style:none;padding:0;margin:.3em 0;columns:2}\
+.legend li{margin:2px 0}.legend .line{display:inline-block;width:28px;vertical-align:middle;margin-right:2px}\
+.empty{border:2px solid #ef6c00;background:#fff3e0;color:#e65100;padding:.6em 1em;font-weight:bold}.num{text-align:right}";
 
 /// The report as HTML.
 pub fn to_report_html(input: &ReportInput<'_>) -> String {
@@ -92,9 +223,15 @@ findings: <span class=\"error\">{} errors</span>, <span class=\"warning\">{} war
         count("info"),
     );
 
-    out.push_str("<h2>Graph</h2>\n<div class=\"graph\">");
-    out.push_str(inline_svg(input.svg));
+    if input.meta.empty {
+        out.push_str("<p id=\"empty\" class=\"empty\">No traffic in window: the metrics input returned no Istio series, so an empty graph here means no data, not a healthy mesh.</p>\n");
+    }
+    out.push_str("<h2>Graph</h2>\n<div class=\"zoom\"><button type=\"button\" id=\"zoom-in\" title=\"zoom in\">+</button> <button type=\"button\" id=\"zoom-out\" title=\"zoom out\">&minus;</button> <button type=\"button\" id=\"zoom-reset\" title=\"fit\">fit</button> <small>wheel to zoom, drag to pan, double click to fit</small></div>\n<div class=\"graph\">");
+    out.push_str(&inline_svg(input.svg));
     out.push_str("</div>\n");
+    if input.legend {
+        out.push_str(&legend_html(input.graph));
+    }
 
     out.push_str("<h2>Worst edges</h2>\n<table id=\"worst-edges\"><tr><th>from</th><th>to</th><th>protocol</th><th class=\"num\">req/s</th><th class=\"num\">errors</th><th class=\"num\">p99 ms</th><th>mTLS</th><th>findings</th></tr>\n");
     let mut ranked = edges.clone();
@@ -184,6 +321,7 @@ findings: <span class=\"error\">{} errors</span>, <span class=\"warning\">{} war
             html_escape(warning)
         );
     }
+    let _ = writeln!(out, "<script>{PAN_ZOOM}</script>");
     out.push_str("</body></html>\n");
     out
 }

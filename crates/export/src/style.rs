@@ -18,12 +18,125 @@ pub fn error_share(edge: &GraphEdge) -> Option<f64> {
     (l7.rps > 0.0).then(|| l7.error_rps / l7.rps)
 }
 
+/// The colour of an edge: by its error share (the bands below), raised by the
+/// findings on it: an error-level badge makes it red, a warning at least orange,
+/// so an edge with a finding is never drawn green.
 pub fn edge_color(edge: &GraphEdge) -> &'static str {
-    match error_share(edge) {
+    let by_rate = match error_share(edge) {
         Some(share) if share >= FAILING_ERROR_SHARE => COLOR_FAILING,
         Some(share) if share > DEGRADED_ERROR_SHARE => COLOR_DEGRADED,
         _ if edge.protocol == Protocol::Tcp => COLOR_TCP,
         _ => COLOR_HEALTHY,
+    };
+    match edge.badges.iter().map(|b| b.severity).max() {
+        Some(BadgeSeverity::Error) => COLOR_FAILING,
+        Some(BadgeSeverity::Warning) if by_rate != COLOR_FAILING => COLOR_DEGRADED,
+        _ => by_rate,
+    }
+}
+
+/// A window length for reading: `10m`, `1h`, `1h30m`, `90s`.
+pub fn human_window(seconds: u64) -> String {
+    if seconds == 0 {
+        return "0s".into();
+    }
+    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 {
+        out.push_str(&format!("{s}s"));
+    }
+    out
+}
+
+/// One row of the legend about edges: a sample line and what it means.
+pub struct LegendEdge {
+    pub color: &'static str,
+    /// Graphviz line style: `solid`, `bold`, `dashed`.
+    pub line: &'static str,
+    /// The arrowhead of a call through a waypoint.
+    pub via_waypoint: bool,
+    pub text: &'static str,
+}
+
+/// The legend's edge rows, derived from the constants above.
+pub fn legend_edges() -> Vec<LegendEdge> {
+    let row = |color, line, via_waypoint, text| LegendEdge {
+        color,
+        line,
+        via_waypoint,
+        text,
+    };
+    vec![
+        row(COLOR_HEALTHY, "solid", false, "HTTP, no errors"),
+        row(COLOR_HEALTHY, "bold", false, "gRPC (bold line)"),
+        row(
+            COLOR_DEGRADED,
+            "solid",
+            false,
+            "errors above 0% and under 10%, or a warning finding",
+        ),
+        row(
+            COLOR_FAILING,
+            "solid",
+            false,
+            "errors 10% or more, or an error finding",
+        ),
+        row(COLOR_TCP, "dashed", false, "TCP only (dashed line)"),
+        row(
+            COLOR_HEALTHY,
+            "solid",
+            true,
+            "ring before the arrowhead: through a waypoint",
+        ),
+    ]
+}
+
+/// The legend's text about finding badges.
+pub const LEGEND_BADGES: &str =
+    "[MGnnn]: finding codes (meshgraph check); outline orange = warning, red = error";
+
+/// What a node shape means, for the kinds present (in `NodeKind` order).
+pub fn legend_kinds(kinds: impl IntoIterator<Item = NodeKind>) -> Vec<(NodeKind, String)> {
+    let mut kinds: Vec<NodeKind> = kinds.into_iter().collect();
+    kinds.sort_by_key(|k| kind_order(*k));
+    kinds.dedup();
+    kinds
+        .into_iter()
+        .map(|k| (k, format!("{}: {}", node_shape(k), kind_name(k))))
+        .collect()
+}
+
+fn kind_order(kind: NodeKind) -> u8 {
+    match kind {
+        NodeKind::Workload => 0,
+        NodeKind::VersionedApp => 1,
+        NodeKind::App => 2,
+        NodeKind::Service => 3,
+        NodeKind::ServiceEntry => 4,
+        NodeKind::Gateway => 5,
+        NodeKind::Waypoint => 6,
+        NodeKind::Unknown => 7,
+        NodeKind::External => 8,
+    }
+}
+
+fn kind_name(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::Workload => "workload",
+        NodeKind::VersionedApp => "app version",
+        NodeKind::App => "app",
+        NodeKind::Service => "service",
+        NodeKind::ServiceEntry => "ServiceEntry host",
+        NodeKind::Gateway => "gateway",
+        NodeKind::Waypoint => "waypoint",
+        NodeKind::Unknown => "unknown caller",
+        NodeKind::External => "external host",
     }
 }
 
@@ -60,6 +173,12 @@ fn human_bytes(bytes_per_second: f64) -> String {
 /// The lines printed on an edge. Values are rounded here for reading only;
 /// JSON keeps every digit.
 pub fn edge_label_lines(edge: &GraphEdge) -> Vec<String> {
+    edge_label_lines_with(edge, false)
+}
+
+/// [`edge_label_lines`], leaving out the "via waypoint" lines when the
+/// drawing says it once elsewhere (on the namespace box or in the legend).
+pub fn edge_label_lines_with(edge: &GraphEdge, omit_waypoint: bool) -> Vec<String> {
     let mut lines = Vec::new();
     match &edge.l7 {
         Some(l7) => {
@@ -91,7 +210,7 @@ pub fn edge_label_lines(edge: &GraphEdge) -> Vec<String> {
         Some(_) => lines.push("plaintext".into()),
         None => {}
     }
-    for waypoint in &edge.via_waypoint {
+    for waypoint in edge.via_waypoint.iter().filter(|_| !omit_waypoint) {
         lines.push(format!("via waypoint {waypoint}"));
     }
     if let Some(badges) = badge_line(&edge.badges) {

@@ -4,9 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use layout::backends::svg::SVGWriter;
 use layout::core::base::Orientation;
 use layout::core::color::Color;
+use layout::core::format::{ClipHandle, RenderBackend};
 use layout::core::geometry::Point;
 use layout::core::style::{LineStyleKind, StyleAttr};
 use layout::std_shapes::shapes::{Arrow, Element, LineEndKind, ShapeKind};
@@ -58,7 +58,7 @@ pub fn to_svg(
             let svg = run_graphviz(&dot, &to_dot(graph, options))?;
             Ok((svg, SvgRenderer::Graphviz(dot)))
         }
-        None => Ok((builtin_layout(graph)?, SvgRenderer::Builtin)),
+        None => Ok((builtin_layout(graph, options)?, SvgRenderer::Builtin)),
     }
 }
 
@@ -99,70 +99,594 @@ fn color(hex: &str) -> Color {
     Color::new(rgb << 8 | 0xff)
 }
 
-/// Lays the graph out with layout-rs. It has no clusters, so the namespace
-/// is part of each node's label.
-fn builtin_layout(graph: &MeshGraph) -> Result<String, ExportError> {
+/// `#rrggbb` of a layout-rs colour (which carries alpha as a fourth byte).
+fn web(color: Color) -> String {
+    color.to_web_color().chars().take(7).collect()
+}
+
+/// Escapes text for SVG element content and attributes.
+fn xml(text: &str) -> String {
+    crate::report::html_escape(text)
+}
+
+/// A number for SVG: two decimals at most, no trailing zeros, no `-0`.
+fn num(value: f64) -> String {
+    let rounded = (value * 100.0).round() / 100.0;
+    let rounded = if rounded == 0.0 { 0.0 } else { rounded };
+    format!("{rounded}")
+}
+
+const FONT: &str = "Helvetica,Arial,sans-serif";
+const NODE_FONT: usize = 12;
+const EDGE_FONT: usize = 10;
+/// Rough advance of a character, as a share of the font size.
+const CHAR_WIDTH: f64 = 0.6;
+
+fn text_size(lines: &[String], font: usize) -> (f64, f64) {
+    let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    (
+        longest as f64 * font as f64 * CHAR_WIDTH,
+        lines.len() as f64 * font as f64 * 1.25,
+    )
+}
+
+/// What the built-in layout's elements are; passed through layout-rs as the
+/// elements' `properties`, which only our [`Canvas`] reads (never untrusted text).
+fn node_tag(kind: meshgraph_model::NodeKind) -> String {
+    format!("mg-node {}", style::node_shape(kind))
+}
+const LABEL_TAG: &str = "mg-label";
+const EDGE_TAG: &str = "mg-edge";
+const EDGE_VIA_TAG: &str = "mg-edge-via";
+
+/// A layout-rs render backend that writes our own SVG: node shapes by kind,
+/// edge labels beside (never under) their lines, coloured arrowheads, a real
+/// bounding box. The result is placed under the title and legend.
+#[derive(Default)]
+struct Canvas {
+    body: String,
+    min: (f64, f64),
+    max: (f64, f64),
+    touched: bool,
+    /// Arrowhead markers needed: (colour, via waypoint).
+    markers: std::collections::BTreeSet<(String, bool)>,
+}
+
+impl Canvas {
+    fn grow(&mut self, x: f64, y: f64) {
+        if !self.touched {
+            self.min = (x, y);
+            self.max = (x, y);
+            self.touched = true;
+        }
+        self.min = (self.min.0.min(x), self.min.1.min(y));
+        self.max = (self.max.0.max(x), self.max.1.max(y));
+    }
+
+    fn polygon(&mut self, points: &[(f64, f64)], fill: &str, stroke: &str, width: usize) {
+        let pts: Vec<String> = points
+            .iter()
+            .map(|(x, y)| format!("{},{}", num(*x), num(*y)))
+            .collect();
+        self.body.push_str(&format!(
+            "<polygon points=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{width}\"/>\n",
+            pts.join(" ")
+        ));
+    }
+}
+
+impl RenderBackend for Canvas {
+    fn draw_rect(
+        &mut self,
+        xy: Point,
+        size: Point,
+        look: &StyleAttr,
+        properties: Option<String>,
+        _clip: Option<ClipHandle>,
+    ) {
+        let (x, y, w, h) = (xy.x, xy.y, size.x, size.y);
+        self.grow(x, y);
+        self.grow(x + w, y + h);
+        let fill = look.fill_color.map_or("none".to_string(), web);
+        let stroke = web(look.line_color);
+        let width = look.line_width;
+        let shape = properties
+            .as_deref()
+            .and_then(|p| p.strip_prefix("mg-node "))
+            .unwrap_or("");
+        if properties.as_deref() == Some(LABEL_TAG) {
+            return; // an edge label: text only
+        }
+        let (r, b, cx, cy) = (x + w, y + h, x + w / 2.0, y + h / 2.0);
+        match shape {
+            "hexagon" => {
+                let d = (h / 2.0).min(w / 4.0);
+                self.polygon(
+                    &[
+                        (x, cy),
+                        (x + d, y),
+                        (r - d, y),
+                        (r, cy),
+                        (r - d, b),
+                        (x + d, b),
+                    ],
+                    &fill,
+                    &stroke,
+                    width,
+                );
+            }
+            "house" => {
+                let roof = h * 0.3;
+                self.polygon(
+                    &[(x, y + roof), (cx, y), (r, y + roof), (r, b), (x, b)],
+                    &fill,
+                    &stroke,
+                    width,
+                );
+            }
+            "octagon" => {
+                let d = (h / 3.0).min(w / 4.0);
+                self.polygon(
+                    &[
+                        (x + d, y),
+                        (r - d, y),
+                        (r, y + d),
+                        (r, b - d),
+                        (r - d, b),
+                        (x + d, b),
+                        (x, b - d),
+                        (x, y + d),
+                    ],
+                    &fill,
+                    &stroke,
+                    width,
+                );
+            }
+            "diamond" => {
+                self.polygon(&[(cx, y), (r, cy), (cx, b), (x, cy)], &fill, &stroke, width);
+            }
+            "cds" => {
+                let d = h / 3.0;
+                self.polygon(
+                    &[(x, y), (r - d, y), (r, cy), (r - d, b), (x, b)],
+                    &fill,
+                    &stroke,
+                    width,
+                );
+            }
+            _ => {
+                self.body.push_str(&format!(
+                    "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{width}\"/>\n",
+                    num(x),
+                    num(y),
+                    num(w),
+                    num(h)
+                ));
+            }
+        }
+    }
+
+    fn draw_line(&mut self, start: Point, stop: Point, look: &StyleAttr, _p: Option<String>) {
+        self.grow(start.x, start.y);
+        self.grow(stop.x, stop.y);
+        self.body.push_str(&format!(
+            "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\"/>\n",
+            num(start.x),
+            num(start.y),
+            num(stop.x),
+            num(stop.y),
+            web(look.line_color)
+        ));
+    }
+
+    fn draw_circle(&mut self, xy: Point, size: Point, look: &StyleAttr, _p: Option<String>) {
+        self.grow(xy.x - size.x / 2.0, xy.y - size.y / 2.0);
+        self.grow(xy.x + size.x / 2.0, xy.y + size.y / 2.0);
+        self.body.push_str(&format!(
+            "<ellipse cx=\"{}\" cy=\"{}\" rx=\"{}\" ry=\"{}\" fill=\"{}\" stroke=\"{}\"/>\n",
+            num(xy.x),
+            num(xy.y),
+            num(size.x / 2.0),
+            num(size.y / 2.0),
+            look.fill_color.map_or("none".to_string(), web),
+            web(look.line_color)
+        ));
+    }
+
+    fn draw_text(&mut self, xy: Point, text: &str, look: &StyleAttr) {
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let font = look.font_size;
+        let (w, h) = text_size(&lines, font);
+        self.grow(xy.x - w / 2.0, xy.y - h / 2.0);
+        self.grow(xy.x + w / 2.0, xy.y + h / 2.0);
+        // Node text is dark; edge labels take the edge's colour.
+        let fill = if font == EDGE_FONT {
+            web(look.line_color)
+        } else {
+            "#212121".to_string()
+        };
+        let line_height = font as f64 * 1.25;
+        let top = xy.y - h / 2.0 + line_height / 2.0;
+        self.body.push_str(&format!(
+            "<text text-anchor=\"middle\" dominant-baseline=\"central\" font-family=\"{FONT}\" font-size=\"{font}\" fill=\"{fill}\">"
+        ));
+        for (i, line) in lines.iter().enumerate() {
+            self.body.push_str(&format!(
+                "<tspan x=\"{}\" y=\"{}\">{}</tspan>",
+                num(xy.x),
+                num(top + i as f64 * line_height),
+                xml(line)
+            ));
+        }
+        self.body.push_str("</text>\n");
+    }
+
+    fn draw_arrow(
+        &mut self,
+        path: &[(Point, Point)],
+        dashed: bool,
+        head: (bool, bool),
+        look: &StyleAttr,
+        properties: Option<String>,
+        _text: &str,
+    ) {
+        if path.len() < 2 {
+            return;
+        }
+        for (a, b) in path {
+            self.grow(a.x, a.y);
+            self.grow(b.x, b.y);
+        }
+        let mut d = format!(
+            "M {} {} C {} {}, {} {}, {} {}",
+            num(path[0].0.x),
+            num(path[0].0.y),
+            num(path[0].1.x),
+            num(path[0].1.y),
+            num(path[1].0.x),
+            num(path[1].0.y),
+            num(path[1].1.x),
+            num(path[1].1.y)
+        );
+        for (a, b) in path.iter().skip(2) {
+            d.push_str(&format!(
+                " S {} {}, {} {}",
+                num(a.x),
+                num(a.y),
+                num(b.x),
+                num(b.y)
+            ));
+        }
+        let stroke = web(look.line_color);
+        let mut extra = String::new();
+        if dashed {
+            extra.push_str(" stroke-dasharray=\"6,4\"");
+        }
+        if head.1 {
+            let via = properties.as_deref() == Some(EDGE_VIA_TAG);
+            let id = format!("{}{}", if via { "mg-via-" } else { "mg-ah-" }, &stroke[1..]);
+            extra.push_str(&format!(" marker-end=\"url(#{id})\""));
+            self.markers.insert((stroke.clone(), via));
+        }
+        self.body.push_str(&format!(
+            "<path d=\"{d}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{}\"{extra}/>\n",
+            look.line_width
+        ));
+    }
+
+    fn create_clip(&mut self, _xy: Point, _size: Point, _rounded_px: usize) -> ClipHandle {
+        0
+    }
+}
+
+fn marker_defs(markers: &std::collections::BTreeSet<(String, bool)>) -> String {
+    let mut defs = String::new();
+    for (stroke, via) in markers {
+        let hex = &stroke[1..];
+        if *via {
+            defs.push_str(&format!(
+                "<marker id=\"mg-via-{hex}\" markerWidth=\"18\" markerHeight=\"8\" refX=\"17\" refY=\"4\" orient=\"auto\" markerUnits=\"userSpaceOnUse\"><circle cx=\"4\" cy=\"4\" r=\"3\" fill=\"#ffffff\" stroke=\"{stroke}\"/><polygon points=\"8,0 18,4 8,8\" fill=\"{stroke}\"/></marker>\n"
+            ));
+        } else {
+            defs.push_str(&format!(
+                "<marker id=\"mg-ah-{hex}\" markerWidth=\"10\" markerHeight=\"8\" refX=\"9\" refY=\"4\" orient=\"auto\" markerUnits=\"userSpaceOnUse\"><polygon points=\"0,0 10,4 0,8\" fill=\"{stroke}\"/></marker>\n"
+            ));
+        }
+    }
+    defs
+}
+
+/// The legend and notes the built-in layout draws above the graph, as SVG
+/// at (x, y); returns the SVG and its size.
+fn builtin_header(
+    graph: &MeshGraph,
+    options: &DotOptions,
+    uniform: &std::collections::BTreeMap<String, String>,
+) -> (String, f64, f64) {
+    let mut out = String::new();
+    let mut y = 0.0;
+    let mut width: f64 = 0.0;
+    let mut text = |out: &mut String,
+                    y: &mut f64,
+                    x: f64,
+                    size: usize,
+                    fill: &str,
+                    weight: &str,
+                    s: &str| {
+        *y += size as f64 * 1.35;
+        out.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" font-family=\"{FONT}\" font-size=\"{size}\" fill=\"{fill}\"{weight}>{}</text>\n",
+            num(x),
+            num(*y - size as f64 * 0.3),
+            xml(s)
+        ));
+        width = width.max(x + s.chars().count() as f64 * size as f64 * CHAR_WIDTH);
+    };
+    if let Some(heading) = options.heading() {
+        text(&mut out, &mut y, 0.0, 16, "#212121", "", &heading);
+        y += 4.0;
+    }
+    if let Some(note) = &options.empty_note {
+        let start = y;
+        text(
+            &mut out,
+            &mut y,
+            8.0,
+            15,
+            style::COLOR_DEGRADED,
+            " font-weight=\"bold\"",
+            note,
+        );
+        out.push_str(&format!(
+            "<rect id=\"empty-note\" x=\"0\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\" rx=\"4\"/>\n",
+            num(start),
+            num(note.chars().count() as f64 * 15.0 * CHAR_WIDTH + 16.0),
+            num(y - start + 6.0),
+            style::COLOR_DEGRADED
+        ));
+        y += 10.0;
+    }
+    // Namespace notes: the mode, and the waypoint all their calls went through.
+    let mut namespaces: Vec<&str> = graph
+        .nodes()
+        .filter_map(|n| n.namespace.as_deref())
+        .collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    for ns in namespaces {
+        let mut line = format!("namespace {}", options.namespace_title(ns));
+        if let Some(waypoint) = uniform.get(ns) {
+            line.push_str(&format!(": every call inside via waypoint {waypoint}"));
+        }
+        if options.namespace_modes.contains_key(ns) || uniform.contains_key(ns) {
+            text(&mut out, &mut y, 0.0, 11, "#616161", "", &line);
+        }
+    }
+    if options.legend {
+        let top = y;
+        out.push_str("<g id=\"legend\">\n");
+        y += 4.0;
+        text(
+            &mut out,
+            &mut y,
+            6.0,
+            11,
+            "#212121",
+            " font-weight=\"bold\"",
+            "Legend",
+        );
+        for row in style::legend_edges() {
+            let line_y = y + 11.0 * 1.35 / 2.0;
+            let dash = match row.line {
+                "dashed" => " stroke-dasharray=\"6,4\"",
+                _ => "",
+            };
+            let stroke_width = if row.line == "bold" { 4 } else { 2 };
+            let marker = if row.via_waypoint {
+                "mg-via-"
+            } else {
+                "mg-ah-"
+            };
+            out.push_str(&format!(
+                "<path d=\"M 6 {yy} L 44 {yy}\" stroke=\"{c}\" stroke-width=\"{stroke_width}\"{dash} marker-end=\"url(#{marker}{hex})\"/>\n",
+                yy = num(line_y),
+                c = row.color,
+                hex = &row.color[1..]
+            ));
+            text(&mut out, &mut y, 54.0, 11, row.color, "", row.text);
+        }
+        let kinds = style::legend_kinds(graph.nodes().map(|n| n.kind));
+        if !kinds.is_empty() {
+            let names: Vec<&str> = kinds.iter().map(|(_, t)| t.as_str()).collect();
+            text(
+                &mut out,
+                &mut y,
+                6.0,
+                11,
+                "#212121",
+                "",
+                &format!("shapes: {}", names.join(", ")),
+            );
+        }
+        text(
+            &mut out,
+            &mut y,
+            6.0,
+            11,
+            "#212121",
+            "",
+            style::LEGEND_BADGES,
+        );
+        y += 6.0;
+        out.push_str(&format!(
+            "<rect x=\"0\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#bdbdbd\"/>\n</g>\n",
+            num(top),
+            num(width + 8.0),
+            num(y - top)
+        ));
+        y += 10.0;
+    }
+    (out, width + 8.0, y)
+}
+
+/// Lays the graph out with layout-rs and draws it with [`Canvas`]. layout-rs
+/// has no clusters, so the namespace is a line of each node's label; edge
+/// labels are laid out as nodes of their own, so lines end at them instead
+/// of crossing them.
+fn builtin_layout(graph: &MeshGraph, options: &DotOptions) -> Result<String, ExportError> {
+    let uniform = crate::dot::uniform_waypoints(graph);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut canvas = Canvas::default();
+        if graph.graph.node_count() == 0 {
+            return canvas;
+        }
         let mut vg = VisualGraph::new(Orientation::LeftToRight);
         let mut handles = Vec::with_capacity(graph.graph.node_count());
         for node in graph.nodes() {
-            let mut text = style::node_label_lines(node).join(" ");
+            let mut lines = style::node_label_lines(node);
             if let Some(ns) = &node.namespace {
-                text = format!("{text} ({ns})");
+                lines.push(format!("({ns})"));
             }
+            let (line_color, line_width) = match style::badge_color(&node.badges) {
+                Some(c) => (c, 2),
+                None if node.kind == meshgraph_model::NodeKind::Waypoint => (style::COLOR_TCP, 1),
+                None => ("#424242", 1),
+            };
             let look = StyleAttr::new(
-                color("#424242"),
-                1,
+                color(line_color),
+                line_width,
                 Some(color(style::node_fill(node.kind))),
-                4,
-                13,
+                6,
+                NODE_FONT,
             );
-            let size = Point::new(text.chars().count() as f64 * 8.0 + 20.0, 40.0);
-            handles.push(vg.add_node(Element::create(
-                ShapeKind::new_box(&text),
+            let (w, h) = text_size(&lines, NODE_FONT);
+            let pad = match style::node_shape(node.kind) {
+                "box" => 24.0,
+                _ => 48.0,
+            };
+            let size = Point::new(w + pad, h + 16.0);
+            let mut element = Element::create(
+                ShapeKind::new_box(&lines.join("\n")),
                 look,
                 Orientation::LeftToRight,
                 size,
-            )));
+            );
+            element.properties = Some(node_tag(node.kind));
+            handles.push(vg.add_node(element));
         }
         for edge in graph.graph.edge_indices() {
             let Some((a, b)) = graph.graph.edge_endpoints(edge) else {
                 continue;
             };
             let weight = &graph.graph[edge];
+            let omit = crate::dot::waypoint_said_elsewhere(
+                &uniform,
+                &graph.graph[a],
+                &graph.graph[b],
+                weight,
+            );
             let line = if weight.protocol == meshgraph_model::Protocol::Tcp {
                 LineStyleKind::Dashed
             } else {
                 LineStyleKind::Normal
             };
-            let look = StyleAttr::new(color(style::edge_color(weight)), 2, None, 0, 11);
-            let text = style::edge_label_lines(weight).join(", ");
-            let arrow = Arrow::new(
+            let width = if weight.protocol == meshgraph_model::Protocol::Grpc {
+                3
+            } else {
+                2
+            };
+            let look = StyleAttr::new(color(style::edge_color(weight)), width, None, 0, EDGE_FONT);
+            let lines = style::edge_label_lines_with(weight, omit);
+            let (w, h) = text_size(&lines, EDGE_FONT);
+            let mut label = Element::create(
+                ShapeKind::new_box(&lines.join("\n")),
+                look.clone(),
+                Orientation::LeftToRight,
+                Point::new(w + 10.0, h + 6.0),
+            );
+            label.properties = Some(LABEL_TAG.to_string());
+            let label = vg.add_node(label);
+            let mut first = Arrow::new(
                 LineEndKind::None,
-                LineEndKind::Arrow,
+                LineEndKind::None,
                 line,
-                &text,
+                "",
                 &look,
                 &None,
                 &None,
             );
-            vg.add_edge(arrow, handles[a.index()], handles[b.index()]);
+            first.properties = Some(EDGE_TAG.to_string());
+            let mut second = Arrow::new(
+                LineEndKind::None,
+                LineEndKind::Arrow,
+                line,
+                "",
+                &look,
+                &None,
+                &None,
+            );
+            second.properties = Some(
+                if weight.via_waypoint.is_empty() {
+                    EDGE_TAG
+                } else {
+                    EDGE_VIA_TAG
+                }
+                .to_string(),
+            );
+            vg.add_edge(first, handles[a.index()], label);
+            vg.add_edge(second, label, handles[b.index()]);
         }
-        let mut writer = SVGWriter::new();
-        vg.do_it(false, false, false, &mut writer);
-        writer.finalize()
+        vg.do_it(false, false, false, &mut canvas);
+        canvas
     }));
-    result.map_err(|panic| {
+    let canvas = result.map_err(|panic| {
         let message = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "layout panicked".into());
         ExportError::Layout(message)
-    })
+    })?;
+    let (header, header_width, header_height) = builtin_header(graph, options, &uniform);
+    let margin = 12.0;
+    let (graph_width, graph_height) = if canvas.touched {
+        (canvas.max.0 - canvas.min.0, canvas.max.1 - canvas.min.1)
+    } else {
+        (0.0, 0.0)
+    };
+    let width = (graph_width.max(header_width) + 2.0 * margin).ceil();
+    let height = (graph_height + header_height + 2.0 * margin).ceil();
+    let mut markers = canvas.markers.clone();
+    if options.legend {
+        for row in style::legend_edges() {
+            markers.insert((row.color.to_string(), row.via_waypoint));
+        }
+    }
+    let mut svg = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n");
+    svg.push_str(&format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">\n<defs>\n{}</defs>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n",
+        marker_defs(&markers),
+        w = num(width),
+        h = num(height)
+    ));
+    svg.push_str(&format!(
+        "<g transform=\"translate({} {})\">\n{header}</g>\n",
+        num(margin),
+        num(margin)
+    ));
+    if canvas.touched {
+        svg.push_str(&format!(
+            "<g id=\"graph\" transform=\"translate({} {})\">\n{}</g>\n",
+            num(margin - canvas.min.0),
+            num(margin + header_height - canvas.min.1),
+            canvas.body
+        ));
+    }
+    svg.push_str("</svg>\n");
+    Ok(svg)
 }
 
 /// SVG from the built-in layout, whether or not Graphviz is installed.
-pub fn builtin_svg(graph: &MeshGraph) -> Result<String, ExportError> {
-    builtin_layout(graph)
+pub fn builtin_svg(graph: &MeshGraph, options: &DotOptions) -> Result<String, ExportError> {
+    builtin_layout(graph, options)
 }

@@ -44,7 +44,9 @@ fn dot_keeps_hostile_names_inside_their_strings() {
 #[test]
 fn svg_from_both_layouts_is_well_formed_and_has_no_script_element() {
     let graph = hostile_graph();
-    let mut outputs = vec![meshgraph_export::builtin_svg(&graph).expect("built-in layout")];
+    let mut outputs = vec![
+        meshgraph_export::builtin_svg(&graph, &DotOptions::default()).expect("built-in layout"),
+    ];
     if meshgraph_export::find_graphviz().is_some() {
         outputs.push(
             meshgraph_export::to_svg(&graph, &DotOptions::default())

@@ -29,6 +29,7 @@
 mod client;
 mod decode;
 mod error;
+pub mod openmetrics;
 pub mod queries;
 pub mod record;
 mod time;
@@ -40,12 +41,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use meshgraph_model::Observation;
+use meshgraph_model::{Metric, Observation};
 
 pub use decode::{Decoded, decode};
 pub use error::CollectError;
 pub use meshgraph_http::Auth;
-pub use record::{Manifest, PrometheusEntry, Recorder};
+pub use record::{Manifest, PrometheusEntry, RecordedScope, Recorder};
 pub use time::{TimeArgError, parse_at, parse_window};
 
 use queries::{RenderOptions, RenderedQuery, family_name};
@@ -270,18 +271,39 @@ pub async fn collect(
 /// recorded answers are used as they are. The recorded evaluation time is in
 /// [`Manifest::read`]`(dir)?.prometheus[_].time`.
 pub fn replay(dir: &Path, plan: &QueryPlan) -> Result<Collected, CollectError> {
+    let expected: Vec<(Metric, Option<String>)> = plan
+        .render()?
+        .into_iter()
+        .map(|q| (q.metric, Some(q.query)))
+        .collect();
+    replay_answers(dir, &expected)
+}
+
+/// Reads a recording's answers as they were recorded, without comparing
+/// them with the queries a run would send now (see [`replay`]).
+pub fn replay_recorded(dir: &Path) -> Result<Collected, CollectError> {
+    let expected: Vec<(Metric, Option<String>)> =
+        Metric::ALL.into_iter().map(|m| (m, None)).collect();
+    replay_answers(dir, &expected)
+}
+
+/// Replays one answer per family; where a query text is given, a recorded
+/// query that differs from it is reported in a warning.
+fn replay_answers(
+    dir: &Path,
+    expected: &[(Metric, Option<String>)],
+) -> Result<Collected, CollectError> {
     let started = Instant::now();
     let manifest = Manifest::read(dir)?;
-    let expected = plan.render()?;
     let mut collected = Collected::default();
     let mut differs = Vec::new();
-    for query in &expected {
-        let family = family_name(query.metric);
+    for (metric, query) in expected {
+        let family = family_name(*metric);
         let Some(entry) = manifest
             .prometheus
             .iter()
             .rev()
-            .find(|e| e.metric() == Some(query.metric))
+            .find(|e| e.metric() == Some(*metric))
         else {
             collected.warnings.push(format!(
                 "the recording {} has no {family} answer; those series are missing",
@@ -302,10 +324,10 @@ pub fn replay(dir: &Path, plan: &QueryPlan) -> Result<Collected, CollectError> {
         })?;
         add(
             &mut collected,
-            decode(&body, query.metric, &path.display().to_string())?,
+            decode(&body, *metric, &path.display().to_string())?,
         );
         collected.stats.queries += 1;
-        if entry.query != query.query {
+        if query.as_ref().is_some_and(|q| *q != entry.query) {
             differs.push(family);
         }
     }

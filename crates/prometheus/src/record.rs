@@ -56,9 +56,45 @@ pub struct Manifest {
     pub meshgraph_version: String,
     #[serde(default)]
     pub prometheus: Vec<PrometheusEntry>,
+    /// What the run asked for (`-n`, `--at`, `--window`), so a replay can
+    /// default to it. Absent in recordings made before it was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<RecordedScope>,
     /// Keys written by other collectors, kept as they are.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,
+}
+
+/// The scope a recording was made with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedScope {
+    /// The selected namespaces; empty means every namespace.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    /// Evaluation time, unix seconds.
+    pub at: f64,
+    /// Rate window, seconds.
+    pub window_seconds: f64,
+}
+
+impl Manifest {
+    /// The recorded scope; for recordings made before it was written, the time
+    /// and window of the first query (namespaces unknown: `None`).
+    pub fn recorded_scope(&self) -> Option<(RecordedScope, bool)> {
+        if let Some(scope) = &self.scope {
+            return Some((scope.clone(), true));
+        }
+        let first = self.prometheus.first()?;
+        let window_seconds = first.window.trim_end_matches('s').parse().ok()?;
+        Some((
+            RecordedScope {
+                namespaces: Vec::new(),
+                at: first.time,
+                window_seconds,
+            },
+            false,
+        ))
+    }
 }
 
 /// One recorded query answer.
@@ -94,6 +130,7 @@ impl Manifest {
             format_version: FORMAT_VERSION,
             meshgraph_version: env!("CARGO_PKG_VERSION").into(),
             prometheus: Vec::new(),
+            scope: None,
             other: BTreeMap::new(),
         }
     }
@@ -199,6 +236,13 @@ impl Recorder {
             window: window.into(),
             file,
         });
+        self.write_manifest(&manifest)
+    }
+
+    /// Stores the scope the run asked for (see [`Manifest::scope`]).
+    pub fn set_scope(&self, scope: RecordedScope) -> Result<(), CollectError> {
+        let mut manifest = self.lock();
+        manifest.scope = Some(scope);
         self.write_manifest(&manifest)
     }
 

@@ -1,6 +1,6 @@
 //! The scenario kit: a declarative description of a mesh (TOML) and the raw
-//! series its proxies would report, following `shared/design/telemetry-facts.md`
-//! to the label. Also the Kubernetes and Istio objects of the scenario.
+//! series its proxies would report, following `docs/telemetry-facts.md` to
+//! the label. Also the Kubernetes and Istio objects of the scenario.
 //!
 //! Tests use it to produce data whose truth is known; the binary embeds the
 //! built-in scenarios for `--demo`.

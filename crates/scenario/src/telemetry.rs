@@ -1,6 +1,6 @@
 //! The raw series Istio's proxies report for a scenario's traffic.
 //!
-//! Every rule here is a fact from `shared/design/telemetry-facts.md`; the
+//! Every rule here is a fact from `docs/telemetry-facts.md`; the
 //! section names are cited where a rule depends on one.
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! The real captures in `shared/fixtures/traces`, read as `--traces-file`
+//! The real captures in `tests/fixtures/traces`, read as `--traces-file`
 //! would read them: exactly the calls each one holds.
 
 mod common;

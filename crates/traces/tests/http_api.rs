@@ -1,5 +1,5 @@
 //! The collector against a local HTTP server. The server answers with the
-//! recorded real responses in `shared/fixtures/traces` (Jaeger's v3 HotROD
+//! recorded real responses in `tests/fixtures/traces` (Jaeger's v3 HotROD
 //! trace, Jaeger's v1 sample, Kiali's Tempo search and trace-by-id captures);
 //! the error answers are the shapes Jaeger and Go's HTTP server send.
 

@@ -1,8 +1,9 @@
 //! Test support: a stand-in Kubernetes API server on 127.0.0.1.
 //!
 //! No API server can be installed here. The objects it serves are real ones
-//! (Istio's bookinfo sample from `shared/fixtures/istio-bookinfo`), served in
-//! the API's list format: `{"kind":"DeploymentList","apiVersion":"apps/v1",
+//! (Istio's bookinfo sample, copied unchanged into the repository's
+//! `tests/fixtures/istio-bookinfo`), served in the API's list format:
+//! `{"kind":"DeploymentList","apiVersion":"apps/v1",
 //! "metadata":{"resourceVersion":..},"items":[..]}` with `kind`/`apiVersion`
 //! removed from the items and `metadata.namespace` filled in, as the API
 //! server does. This is NOT a recording of a real API server: the list
@@ -26,22 +27,34 @@ pub const DESTINATION_RULES: &str = "networking-destination-rule-all.yaml";
 
 /// The documents of one fixture file.
 pub fn fixture(name: &str) -> Vec<Value> {
-    // `shared/` sits beside the project: two levels above this crate, or one
-    // above the root package when the root's tests include this module.
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let path = ["../../../shared", "../shared"]
-        .iter()
-        .map(|up| manifest.join(up).join("fixtures/istio-bookinfo").join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!("{name}: shared/fixtures/istio-bookinfo not found beside the project")
-        });
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let path = fixture_path(&format!("istio-bookinfo/{name}"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_saphyr::from_multiple::<Value>(&text)
         .unwrap_or_else(|e| panic!("{name}: {e}"))
         .into_iter()
         .filter(|v| v.is_object())
         .collect()
+}
+
+/// The path of `path` under the repository's tests/fixtures: two levels above
+/// this crate, or the root package's own when its tests include this module.
+/// Panics, naming the file, when it is not there: tests read only files the
+/// repository holds.
+pub fn fixture_path(path: &str) -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = if manifest.ends_with("crates/kube") {
+        manifest.join("../..")
+    } else {
+        manifest.to_path_buf()
+    };
+    let full = root.join("tests/fixtures").join(path);
+    assert!(
+        full.is_file(),
+        "test fixture {} is missing: every file a test reads belongs in the \
+         repository under tests/fixtures/ (see tests/fixtures/README.md)",
+        full.display()
+    );
+    full
 }
 
 /// One answer.

@@ -1,4 +1,5 @@
-//! Test support: the real captures in `shared/fixtures/traces`, and a tiny
+//! Test support: the real captures in the repository's `tests/fixtures/traces`
+//! (copied unchanged from Kiali and Jaeger, see its SOURCE.md), and a tiny
 //! local HTTP server that answers with them (no network, no tracing backend
 //! can be installed here).
 
@@ -20,16 +21,26 @@ pub const JAEGER_V3_HOTROD: &str = "jaeger-v3-hotrod-trace.json";
 /// Jaeger's v1 JSON format sample.
 pub const JAEGER_V1_SAMPLE: &str = "jaeger-v1-format-sample.json";
 
+/// The repository's test inputs, two levels above this crate.
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
+
+/// The path of the capture `name` in tests/fixtures/traces. Panics, naming
+/// the file, when it is not there: tests read only files the repository holds.
 pub fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/traces/"
-    ))
-    .join(name)
+    let path = PathBuf::from(FIXTURES).join("traces").join(name);
+    assert!(
+        path.is_file(),
+        "test fixture {} is missing: every file a test reads belongs in the \
+         repository under tests/fixtures/ (see tests/fixtures/README.md)",
+        path.display()
+    );
+    path
 }
 
+/// The bytes of the capture `name` (see [`fixture_path`]).
 pub fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(fixture_path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    let path = fixture_path(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// One answer of the test server.
