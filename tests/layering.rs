@@ -9,7 +9,7 @@ use cargo_metadata::{DependencyKind, MetadataCommand};
 fn layers() -> BTreeMap<&'static str, u8> {
     BTreeMap::from([
         ("meshgraph-model", 0),
-        ("meshgraph-http", 0),
+        ("meshgraph-source", 0),
         // Collectors and the pure core depend only on the vocabulary.
         ("meshgraph-core", 1),
         ("meshgraph-prometheus", 1),

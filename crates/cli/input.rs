@@ -1,21 +1,23 @@
-//! Turning the input flags into observations and trace calls.
+//! Turning the input flags into observations and trace calls: build each
+//! source, absorb its outcome.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use clap::ArgMatches;
 use clap::parser::ValueSource;
+use meshgraph_config::{ConfigWarning, Kind, LoadOptions, MeshConfig};
+use meshgraph_core::{ClassifyOptions, WorkloadRef};
 use meshgraph_model::Observation;
 use meshgraph_model::trace::TraceCall;
-use meshgraph_prometheus::{
-    Auth, PrometheusConfig, QueryPlan, RecordedScope, Recorder, parse_at, parse_window,
-};
+use meshgraph_prometheus::QueryPlan;
 use meshgraph_scenario::{Scenario, builtin, builtin_names};
-
-use std::path::PathBuf;
-
-use meshgraph_config::{Kind, LoadOptions, MeshConfig};
-use meshgraph_core::{ClassifyOptions, WorkloadRef};
+use meshgraph_source::{
+    Auth, Manifest, Outcome, RecordedScope, Recorder, Scope, ServerConfig, from_unix_seconds,
+    parse_at, parse_window, round_to_second,
+};
+use meshgraph_traces::{Backend, TimeWindow, TracesConfig};
 
 use crate::cli::{ConfigArgs, InputArgs, PrometheusArgs, ScopeArgs, TraceArgs};
 
@@ -31,21 +33,21 @@ pub struct Collected {
     /// `None` when no trace source was given.
     pub trace_calls: Option<Vec<TraceCall>>,
     pub source: String,
-    pub at: i64,
-    pub window_seconds: u64,
+    /// The evaluation time (to the second), the window (whole seconds) and
+    /// the namespaces of the run.
+    pub scope: Scope,
     pub warnings: Vec<String>,
-    /// The collectors' one-line summaries (queries, series, time).
+    /// The sources' one-line summaries (queries, series, time).
     pub summaries: Vec<String>,
 }
 
 impl Collected {
     /// A run with traces and no metrics: `--at` and `--window` still apply.
-    pub fn for_traces_only(scope: &ScopeArgs) -> anyhow::Result<Collected> {
-        let (at, window) = time_scope(scope, None)?;
-        Ok(Collected::empty("traces".into(), at, window))
+    pub fn for_traces_only(scope: &Scope) -> Collected {
+        Collected::empty("traces".into(), scope)
     }
 
-    fn empty(source: String, at: f64, window: Duration) -> Collected {
+    fn empty(source: String, scope: &Scope) -> Collected {
         Collected {
             config: MeshConfig::default(),
             has_telemetry: true,
@@ -53,10 +55,38 @@ impl Collected {
             observations: Vec::new(),
             trace_calls: None,
             source,
-            at: at.round() as i64,
-            window_seconds: window.as_secs(),
+            scope: scope.whole_seconds(),
             warnings: Vec::new(),
             summaries: Vec::new(),
+        }
+    }
+
+    /// Takes a source's summary and warnings, in that order, and returns its
+    /// data.
+    pub fn absorb<T>(&mut self, outcome: Outcome<T>) -> T {
+        self.summaries.extend(outcome.summary);
+        self.warnings.extend(outcome.warnings);
+        outcome.data
+    }
+
+    /// Adds objects read by a source to the configuration.
+    fn absorb_config(&mut self, outcome: Outcome<MeshConfig>) {
+        let config = self.absorb(outcome);
+        self.config.extend(config);
+    }
+
+    /// Takes a metrics source's observations; when there are none, says so
+    /// with `why_empty`.
+    fn absorb_metrics(
+        &mut self,
+        outcome: meshgraph_prometheus::Collected,
+        why_empty: impl FnOnce(&Collected) -> String,
+    ) {
+        self.observations = self.absorb(outcome).observations;
+        if self.observations.is_empty() {
+            self.metrics_empty = true;
+            let warning = why_empty(self);
+            self.warnings.push(warning);
         }
     }
 
@@ -120,22 +150,6 @@ impl Collected {
     }
 }
 
-fn from_scenario(scenario: Scenario, source: String) -> Collected {
-    let (config, _) = MeshConfig::from_values(scenario.objects());
-    Collected {
-        config,
-        has_telemetry: true,
-        metrics_empty: false,
-        observations: scenario.telemetry(),
-        trace_calls: None,
-        source,
-        at: scenario.at,
-        window_seconds: scenario.window_seconds,
-        warnings: Vec::new(),
-        summaries: Vec::new(),
-    }
-}
-
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -157,7 +171,7 @@ pub fn collect(
     telemetry_optional: bool,
 ) -> anyhow::Result<Collected> {
     let mut collected = collect_telemetry(input, telemetry_optional || input.config.cluster)?;
-    collect_objects(&input.config, &input.scope, extra_manifests, &mut collected)?;
+    collect_objects(&input.config, extra_manifests, &mut collected)?;
     Ok(collected)
 }
 
@@ -165,7 +179,6 @@ pub fn collect(
 /// of the live cluster to the configuration.
 pub fn collect_objects(
     config_args: &ConfigArgs,
-    scope: &ScopeArgs,
     extra_manifests: &[PathBuf],
     collected: &mut Collected,
 ) -> anyhow::Result<()> {
@@ -178,24 +191,30 @@ pub fn collect_objects(
     if !manifests.is_empty() {
         let (config, warnings) =
             MeshConfig::load(&manifests, &LoadOptions::default()).context("reading manifests")?;
-        collected.config.extend(config);
-        collected
-            .warnings
-            .extend(warnings.iter().map(|w| w.to_string()));
+        collected.absorb_config(config_outcome(config, &warnings, None));
     }
     if config_args.cluster {
-        read_cluster(config_args, scope, collected)?;
+        read_cluster(config_args, collected)?;
     }
     Ok(())
 }
 
+/// Objects as a source's outcome: the configuration, its warnings.
+fn config_outcome(
+    config: MeshConfig,
+    warnings: &[ConfigWarning],
+    summary: Option<String>,
+) -> Outcome<MeshConfig> {
+    Outcome {
+        data: config,
+        warnings: warnings.iter().map(|w| w.to_string()).collect(),
+        summary,
+    }
+}
+
 /// Reads the live cluster's objects into the configuration.
-fn read_cluster(
-    config_args: &ConfigArgs,
-    scope: &ScopeArgs,
-    collected: &mut Collected,
-) -> anyhow::Result<()> {
-    let mut namespaces = scope.namespaces().to_vec();
+fn read_cluster(config_args: &ConfigArgs, collected: &mut Collected) -> anyhow::Result<()> {
+    let mut namespaces = collected.scope.namespaces.clone();
     // Mesh-wide policies live in the root namespace.
     if !namespaces.is_empty() && !namespaces.iter().any(|n| n == "istio-system") {
         namespaces.push("istio-system".into());
@@ -207,18 +226,9 @@ fn read_cluster(
         ..meshgraph_kube::ClusterOptions::default()
     };
     let read = runtime()?.block_on(meshgraph_kube::read_cluster(&options))?;
-    collected.summaries.push(format!(
-        "cluster: {} objects from context {} ({})",
-        read.objects.len(),
-        read.cluster.context.as_deref().unwrap_or("(in-cluster)"),
-        read.cluster.server
-    ));
-    collected.warnings.extend(read.warnings);
+    let read = collected.absorb(read);
     let (config, warnings) = MeshConfig::from_values(read.objects);
-    collected
-        .warnings
-        .extend(warnings.iter().map(|w| w.to_string()));
-    collected.config.extend(config);
+    collected.absorb_config(config_outcome(config, &warnings, None));
     Ok(())
 }
 
@@ -232,25 +242,24 @@ fn collect_telemetry(input: &InputArgs, telemetry_optional: bool) -> anyhow::Res
                 names.join(", ")
             );
         };
-        let mut collected = from_scenario(scenario?, format!("demo:{name}"));
-        select_namespaces(&mut collected, scope.namespaces());
-        collected
+        from_scenario(scenario?, format!("demo:{name}"), scope.namespaces())
     } else if let Some(path) = &input.scenario {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let scenario = Scenario::from_toml(&text, &path.display().to_string())?;
-        let mut collected = from_scenario(scenario, format!("scenario:{}", path.display()));
-        select_namespaces(&mut collected, scope.namespaces());
-        collected
+        from_scenario(
+            scenario,
+            format!("scenario:{}", path.display()),
+            scope.namespaces(),
+        )
     } else if let Some(dir) = &input.replay {
         replay(dir, scope)?
     } else if input.prometheus.prometheus.is_some() {
-        collect_prometheus(&input.prometheus, scope, None)?
+        collect_prometheus(&input.prometheus, &read_scope(scope, None)?, None)?
     } else if !input.traces.traces_files.is_empty() || has_live_traces(&input.traces) {
-        Collected::for_traces_only(scope)?
+        Collected::for_traces_only(&read_scope(scope, None)?)
     } else if telemetry_optional {
-        let (at, window) = time_scope(scope, None)?;
-        let mut none = Collected::empty("manifests".into(), at, window);
+        let mut none = Collected::empty("manifests".into(), &read_scope(scope, None)?);
         none.has_telemetry = false;
         none
     } else {
@@ -260,7 +269,6 @@ fn collect_telemetry(input: &InputArgs, telemetry_optional: bool) -> anyhow::Res
     };
     collect_traces(
         &input.traces,
-        scope,
         &input.prometheus.query_timeout,
         &mut collected,
         None,
@@ -268,11 +276,35 @@ fn collect_telemetry(input: &InputArgs, telemetry_optional: bool) -> anyhow::Res
     Ok(collected)
 }
 
+/// A scenario's telemetry and objects, at its own time and window, with the
+/// series and objects of the selected namespaces.
+fn from_scenario(scenario: Scenario, source: String, namespaces: &[String]) -> Collected {
+    let (config, _) = MeshConfig::from_values(scenario.objects());
+    let mut collected = Collected {
+        config,
+        has_telemetry: true,
+        metrics_empty: false,
+        observations: scenario.telemetry(),
+        trace_calls: None,
+        source,
+        scope: Scope {
+            at: jiff::Timestamp::from_second(scenario.at).unwrap_or_default(),
+            window: Duration::from_secs(scenario.window_seconds),
+            namespaces: namespaces.to_vec(),
+        },
+        warnings: Vec::new(),
+        summaries: Vec::new(),
+    };
+    select_namespaces(&mut collected);
+    collected
+}
+
 /// Keeps the series and objects of the selected namespaces, as `-n` does for a
 /// live Prometheus (a series is kept when its source, destination workload or
 /// destination service is in one) and for the cluster reader (namespaced
 /// objects of those namespaces and of `istio-system`).
-fn select_namespaces(collected: &mut Collected, namespaces: &[String]) {
+fn select_namespaces(collected: &mut Collected) {
+    let namespaces = collected.scope.namespaces.clone();
     if namespaces.is_empty() {
         return;
     }
@@ -302,61 +334,40 @@ fn select_namespaces(collected: &mut Collected, namespaces: &[String]) {
 /// Replays a recording with the scope it was made with; `-n`, `--at` and
 /// `--window` given again override it, with a warning where the recorded
 /// answers cannot honour the override.
-fn replay(dir: &std::path::Path, scope: &ScopeArgs) -> anyhow::Result<Collected> {
-    let manifest = meshgraph_prometheus::Manifest::read(dir)?;
+fn replay(dir: &Path, scope_args: &ScopeArgs) -> anyhow::Result<Collected> {
+    let manifest = Manifest::read(dir)?;
     let recorded = manifest.recorded_scope();
-    let (at, window) = time_scope(scope, recorded.as_ref().map(|(r, _)| r))?;
-    let mut collected = Collected::empty(format!("replay:{}", dir.display()), at, window);
+    let scope = read_scope(scope_args, recorded.as_ref().map(|(r, _)| r))?;
+    let mut collected = Collected::empty(format!("replay:{}", dir.display()), &scope);
     if let Some((recorded, knows_namespaces)) = &recorded {
         collected.warnings.extend(replay_overrides(
-            scope,
+            scope_args,
             recorded,
             *knows_namespaces,
-            at,
-            window,
+            &scope,
         ));
     }
     if !manifest.prometheus.is_empty() {
         let metrics = meshgraph_prometheus::replay_recorded(dir)?;
-        collected.summaries.push(metrics.stats.summary_line());
-        collected.observations = metrics.observations;
-        collected.warnings.extend(metrics.warnings);
-        if collected.observations.is_empty() {
-            collected.metrics_empty = true;
-            collected.warnings.push(format!(
-                "the recording {} holds no Istio series",
-                dir.display()
-            ));
-        } else {
-            select_namespaces(&mut collected, scope.namespaces());
+        collected.absorb_metrics(metrics, |_| {
+            format!("the recording {} holds no Istio series", dir.display())
+        });
+        if !collected.metrics_empty {
+            select_namespaces(&mut collected);
         }
     }
-    if let Some(entries) = manifest.other.get("objects").and_then(|v| v.as_array()) {
-        for entry in entries {
-            let file = entry
-                .get("file")
-                .and_then(|f| f.as_str())
-                .unwrap_or_default();
-            let path = dir.join(file);
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let values: Vec<serde_json::Value> = serde_json::from_str(&text)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let (config, warnings) = MeshConfig::from_values(values);
-            collected.summaries.push(format!(
-                "objects: {} from the recording",
-                config.objects.len()
-            ));
-            collected
-                .warnings
-                .extend(warnings.iter().map(|w| w.to_string()));
-            collected.config.extend(config);
-        }
+    for entry in manifest.objects.iter().flatten() {
+        let path = dir.join(&entry.file);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let values: Vec<serde_json::Value> =
+            serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+        let (config, warnings) = MeshConfig::from_values(values);
+        let summary = format!("objects: {} from the recording", config.objects.len());
+        collected.absorb_config(config_outcome(config, &warnings, Some(summary)));
     }
-    if manifest.other.contains_key("traces") {
-        let traces = meshgraph_traces::replay(dir)?;
-        collected.summaries.push(traces.stats.summary_line());
-        collected.warnings.extend(traces.warnings);
+    if manifest.traces.is_some() {
+        let traces = collected.absorb(meshgraph_traces::replay(dir)?);
         collected.trace_calls = Some(traces.calls);
     }
     Ok(collected)
@@ -365,16 +376,15 @@ fn replay(dir: &std::path::Path, scope: &ScopeArgs) -> anyhow::Result<Collected>
 /// What a replay cannot do that the flags ask for: answers cannot be widened
 /// to namespaces, times or windows that were not recorded.
 fn replay_overrides(
-    scope: &ScopeArgs,
+    scope_args: &ScopeArgs,
     recorded: &RecordedScope,
     knows_namespaces: bool,
-    at: f64,
-    window: Duration,
+    scope: &Scope,
 ) -> Vec<String> {
     let mut warnings = Vec::new();
-    let asked = scope.namespaces();
+    let asked = scope_args.namespaces();
     let wider = if asked.is_empty() {
-        scope.all_namespaces && !recorded.namespaces.is_empty()
+        scope_args.all_namespaces && !recorded.namespaces.is_empty()
     } else {
         !recorded.namespaces.is_empty() && asked.iter().any(|n| !recorded.namespaces.contains(n))
     };
@@ -385,27 +395,32 @@ fn replay_overrides(
             if asked.is_empty() { "-A" } else { "-n" }
         ));
     }
-    if scope.at.is_some() && (at - recorded.at).abs() >= 1.0 {
+    if scope_args.at.is_some()
+        && (scope.at_seconds() - recorded.at).abs() >= 1.0
+        && let Some(recorded_at) = from_unix_seconds(recorded.at)
+    {
         warnings.push(format!(
             "the recording was made at {}; --at {} cannot change its answers",
-            meshgraph_export::format_rfc3339(recorded.at.round() as i64),
-            meshgraph_export::format_rfc3339(at.round() as i64)
+            round_to_second(recorded_at),
+            round_to_second(scope.at)
         ));
     }
-    if scope.window.is_some() && (window.as_secs_f64() - recorded.window_seconds).abs() >= 1.0 {
+    if scope_args.window.is_some()
+        && (scope.window.as_secs_f64() - recorded.window_seconds).abs() >= 1.0
+    {
         warnings.push(format!(
             "the recorded rates are over {}s; --window {} cannot change them",
             recorded.window_seconds,
-            scope.window()
+            scope_args.window()
         ));
     }
     warnings
 }
 
-/// Adds trace calls from files or a live backend to `collected`.
+/// Adds trace calls from files or a live backend to `collected`, over its
+/// scope.
 pub fn collect_traces(
     args: &TraceArgs,
-    scope: &ScopeArgs,
     query_timeout: &str,
     collected: &mut Collected,
     recorder: Option<&Recorder>,
@@ -413,44 +428,19 @@ pub fn collect_traces(
     let mut calls: Vec<TraceCall> = Vec::new();
     let mut any = false;
     for path in &args.traces_files {
-        let read = meshgraph_traces::read_file(path)?;
-        collected.summaries.push(read.stats.summary_line());
-        collected.warnings.extend(read.warnings);
+        let read = collected.absorb(meshgraph_traces::read_file(path)?);
         calls.extend(read.calls);
         any = true;
     }
-    let backend = match (&args.jaeger, &args.tempo) {
-        (Some(url), _) => Some(meshgraph_traces::TracesConfig::jaeger(url.clone())),
-        (None, Some(url)) => Some(meshgraph_traces::TracesConfig::tempo(url.clone())),
-        (None, None) => None,
-    };
-    if let Some(mut config) = backend {
+    if let Some((backend, flags)) = args.server_flags(query_timeout) {
+        let mut config = TracesConfig::with_server(backend, server_config(&flags)?);
         config.services = args.trace_services.clone();
-        if let Some(path) = &args.traces_token_file {
-            let token = std::fs::read_to_string(path)
-                .with_context(|| format!("reading the traces token file {}", path.display()))?;
-            config.auth = meshgraph_traces::Auth::Bearer(token.trim().to_string());
-        } else if let Ok(token) = std::env::var("MESHGRAPH_TRACES_TOKEN") {
-            config.auth = meshgraph_traces::Auth::Bearer(token.trim().to_string());
-        }
-        config.headers = parse_headers(&args.traces_headers, "--traces-header")?;
-        config.ca_file = args.traces_ca.clone();
-        config.namespaces = scope.namespaces().to_vec();
-        config.timeout = parse_window(query_timeout).context("--query-timeout")?;
-        let window = Duration::from_secs(collected.window_seconds);
-        let time = meshgraph_traces::TimeWindow::ending_at(collected.at as f64, window)?;
-        let sink = recorder.map(RecorderSink);
-        let read = runtime()?.block_on(meshgraph_traces::collect(
-            &config,
-            time,
-            sink.as_ref()
-                .map(|s| s as &dyn meshgraph_traces::RecordSink),
-        ));
+        config.namespaces = collected.scope.namespaces.clone();
+        let time = TimeWindow::of_scope(&collected.scope)?;
+        let read = runtime()?.block_on(meshgraph_traces::collect(&config, time, recorder));
         match read {
             Ok(read) => {
-                collected.summaries.push(read.stats.summary_line());
-                collected.warnings.extend(read.warnings);
-                calls.extend(read.calls);
+                calls.extend(collected.absorb(read).calls);
                 any = true;
             }
             // A failed collector degrades the result when metrics are there:
@@ -470,51 +460,31 @@ pub fn collect_traces(
     Ok(())
 }
 
-/// Lets the traces collector write into the same recording as Prometheus.
-struct RecorderSink<'a>(&'a Recorder);
-
-impl meshgraph_traces::RecordSink for RecorderSink<'_> {
-    fn write_file(
-        &self,
-        relative: &str,
-        bytes: &[u8],
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        self.0.write_file(relative, bytes).map_err(|e| e.into())
-    }
-
-    fn add_entry(
-        &self,
-        key: &str,
-        entry: serde_json::Value,
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        self.0.add_entry(key, entry).map_err(|e| e.into())
-    }
-}
-
-/// Queries Prometheus, optionally recording every answer.
+/// Queries Prometheus over `scope`, optionally recording every answer.
 pub fn collect_prometheus(
     args: &PrometheusArgs,
-    scope: &ScopeArgs,
+    scope: &Scope,
     recorder: Option<&Recorder>,
 ) -> anyhow::Result<Collected> {
-    let config = prometheus_config(args)?;
-    let plan = query_plan(args, scope)?;
+    let flags = args
+        .server_flags()
+        .ok_or_else(|| anyhow!("no --prometheus URL given"))?;
+    let config = server_config(&flags)?;
+    let mut plan = QueryPlan::for_scope(scope);
+    plan.ztunnel_label = args.ztunnel_label.clone();
+    plan.queries_dir = args.queries_dir.clone();
     if let Some(recorder) = recorder {
-        recorder.set_scope(recorded_scope(&plan))?;
+        recorder.set_scope(scope.recorded())?;
     }
-    let collected = runtime()?.block_on(meshgraph_prometheus::collect(&config, &plan, recorder))?;
-    let mut out = Collected::empty(redact_url(&config.url), plan.at, plan.window);
-    out.summaries.push(collected.stats.summary_line());
-    out.observations = collected.observations;
-    out.warnings = collected.warnings;
-    if out.observations.is_empty() {
-        out.metrics_empty = true;
-        out.warnings.push(format!(
+    let metrics = runtime()?.block_on(meshgraph_prometheus::collect(&config, &plan, recorder))?;
+    let mut out = Collected::empty(redact_url(&config.url), scope);
+    out.absorb_metrics(metrics, |out| {
+        format!(
             "Prometheus has no Istio series at {} over {}s: check --at (instant queries see only the 5 minutes before it), --window, -n, and that the proxies are scraped",
-            meshgraph_export::format_rfc3339(out.at),
-            out.window_seconds
-        ));
-    }
+            out.scope.at,
+            out.scope.window.as_secs()
+        )
+    });
     Ok(out)
 }
 
@@ -532,72 +502,126 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-fn prometheus_config(args: &PrometheusArgs) -> anyhow::Result<PrometheusConfig> {
-    let url = args
-        .prometheus
-        .clone()
-        .ok_or_else(|| anyhow!("no --prometheus URL given"))?;
-    let mut config = PrometheusConfig::new(url);
-    config.auth = if let Some(path) = &args.prometheus_token_file {
+/// One backend's connection flags, as its flag group gives them.
+pub struct ServerFlags<'a> {
+    /// How messages name the backend: `Prometheus`, `traces`.
+    pub what: &'static str,
+    pub url: &'a str,
+    pub token_file: Option<&'a Path>,
+    /// The variable holding the token itself.
+    pub token_env: &'static str,
+    /// Basic auth user, where the backend has the flag.
+    pub user: Option<&'a str>,
+    /// The variable holding the basic auth password.
+    pub password_env: &'static str,
+    /// `NAME=VALUE` flags, and the flag's name for messages.
+    pub headers: &'a [String],
+    pub header_flag: &'static str,
+    pub ca_file: Option<&'a Path>,
+    /// `--query-timeout`.
+    pub timeout: &'a str,
+    pub max_response_bytes: u64,
+}
+
+impl PrometheusArgs {
+    /// The connection flags, when `--prometheus` is given.
+    pub fn server_flags(&self) -> Option<ServerFlags<'_>> {
+        Some(ServerFlags {
+            what: "Prometheus",
+            url: self.prometheus.as_deref()?,
+            token_file: self.prometheus_token_file.as_deref(),
+            token_env: "MESHGRAPH_PROMETHEUS_TOKEN",
+            user: self.prometheus_user.as_deref(),
+            password_env: "MESHGRAPH_PROMETHEUS_PASSWORD",
+            headers: &self.prometheus_headers,
+            header_flag: "--prometheus-header",
+            ca_file: self.prometheus_ca.as_deref(),
+            timeout: &self.query_timeout,
+            max_response_bytes: self.max_response_mib.saturating_mul(1024 * 1024),
+        })
+    }
+}
+
+impl TraceArgs {
+    /// The backend and its connection flags, when `--jaeger` or `--tempo` is
+    /// given; requests time out after `query_timeout`.
+    pub fn server_flags<'a>(
+        &'a self,
+        query_timeout: &'a str,
+    ) -> Option<(Backend, ServerFlags<'a>)> {
+        let (backend, url) = match (&self.jaeger, &self.tempo) {
+            (Some(url), _) => (Backend::Jaeger, url),
+            (None, Some(url)) => (Backend::Tempo, url),
+            (None, None) => return None,
+        };
+        let flags = ServerFlags {
+            what: "traces",
+            url,
+            token_file: self.traces_token_file.as_deref(),
+            token_env: "MESHGRAPH_TRACES_TOKEN",
+            user: None,
+            password_env: "MESHGRAPH_TRACES_PASSWORD",
+            headers: &self.traces_headers,
+            header_flag: "--traces-header",
+            ca_file: self.traces_ca.as_deref(),
+            timeout: query_timeout,
+            max_response_bytes: meshgraph_traces::DEFAULT_MAX_RESPONSE_BYTES,
+        };
+        Some((backend, flags))
+    }
+}
+
+/// A backend's connection settings from its flags: a bearer token from the
+/// token file, else from the token variable, else basic auth (password from
+/// the environment), else none (credentials in the URL still work); headers,
+/// CA file, timeout and size cap.
+pub fn server_config(flags: &ServerFlags<'_>) -> anyhow::Result<ServerConfig> {
+    let auth = if let Some(path) = flags.token_file {
         let token = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the Prometheus token file {}", path.display()))?;
+            .with_context(|| format!("reading the {} token file {}", flags.what, path.display()))?;
         Auth::Bearer(token.trim().to_string())
-    } else if let Ok(token) = std::env::var("MESHGRAPH_PROMETHEUS_TOKEN") {
+    } else if let Ok(token) = std::env::var(flags.token_env) {
         Auth::Bearer(token.trim().to_string())
-    } else if let Some(user) = &args.prometheus_user {
-        let password = std::env::var("MESHGRAPH_PROMETHEUS_PASSWORD").unwrap_or_default();
+    } else if let Some(user) = flags.user {
         Auth::Basic {
-            user: user.clone(),
-            password,
+            user: user.to_string(),
+            password: std::env::var(flags.password_env).unwrap_or_default(),
         }
     } else {
         Auth::None
     };
-    config.headers = parse_headers(&args.prometheus_headers, "--prometheus-header")?;
-    config.ca_file = args.prometheus_ca.clone();
-    config.timeout = parse_window(&args.query_timeout).context("--query-timeout")?;
-    config.max_response_bytes = args.max_response_mib.saturating_mul(1024 * 1024);
-    Ok(config)
+    Ok(ServerConfig {
+        url: flags.url.to_string(),
+        auth,
+        headers: parse_headers(flags.headers, flags.header_flag)?,
+        ca_file: flags.ca_file.map(Path::to_path_buf),
+        timeout: parse_window(flags.timeout).context("--query-timeout")?,
+        max_response_bytes: flags.max_response_bytes,
+        ..ServerConfig::default()
+    })
 }
 
-/// What a recording keeps of a plan, for its replay.
-pub fn recorded_scope(plan: &QueryPlan) -> RecordedScope {
-    RecordedScope {
-        namespaces: plan.namespaces.clone(),
-        at: plan.at,
-        window_seconds: plan.window.as_secs_f64(),
-    }
-}
-
-fn query_plan(args: &PrometheusArgs, scope: &ScopeArgs) -> anyhow::Result<QueryPlan> {
-    let (at, window) = time_scope(scope, None)?;
-    let mut plan = QueryPlan::new(at, window);
-    plan.namespaces = scope.namespaces().to_vec();
-    plan.ztunnel_label = args.ztunnel_label.clone();
-    plan.queries_dir = args.queries_dir.clone();
-    Ok(plan)
-}
-
-/// `--at` and `--window`, else the recorded ones, else now and the default window.
-pub fn time_scope(
-    scope: &ScopeArgs,
-    recorded: Option<&RecordedScope>,
-) -> anyhow::Result<(f64, Duration)> {
-    let at = match (&scope.at, recorded) {
+/// The scope of a run: `--at` and `--window`, else the recorded ones, else
+/// now and the default window; `-n`.
+pub fn read_scope(args: &ScopeArgs, recorded: Option<&RecordedScope>) -> anyhow::Result<Scope> {
+    let at = match (&args.at, recorded) {
         (Some(text), _) => parse_at(text).context("--at")?,
-        (None, Some(recorded)) => recorded.at,
-        (None, None) => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or(Duration::ZERO)
-            .as_secs_f64(),
+        (None, Some(recorded)) => {
+            from_unix_seconds(recorded.at).context("the recorded time is not a time")?
+        }
+        (None, None) => jiff::Timestamp::now(),
     };
-    let window = match (&scope.window, recorded) {
+    let window = match (&args.window, recorded) {
         (None, Some(recorded)) if recorded.window_seconds.is_finite() => {
             Duration::try_from_secs_f64(recorded.window_seconds).context("the recorded window")?
         }
-        _ => parse_window(scope.window()).context("--window")?,
+        _ => parse_window(args.window()).context("--window")?,
     };
-    Ok((at, window))
+    Ok(Scope {
+        at,
+        window,
+        namespaces: args.namespaces().to_vec(),
+    })
 }
 
 /// Input combinations that would silently ignore a flag: a flag given on the

@@ -2,7 +2,7 @@
 //! answers and the objects read, for `--replay`.
 
 use anyhow::Context;
-use meshgraph_prometheus::Recorder;
+use meshgraph_source::Recorder;
 
 use crate::cli::{GlobalArgs, RecordArgs};
 use crate::{Exit, input};
@@ -22,25 +22,21 @@ pub fn run(global: &GlobalArgs, args: &RecordArgs) -> anyhow::Result<Exit> {
     }
     let recorder = Recorder::create(&args.dir)
         .with_context(|| format!("recording into {}", args.dir.display()))?;
+    let scope = input::read_scope(&args.scope, None)?;
     let mut collected = if args.prometheus.prometheus.is_some() {
-        input::collect_prometheus(&args.prometheus, &args.scope, Some(&recorder))?
+        input::collect_prometheus(&args.prometheus, &scope, Some(&recorder))?
     } else {
-        let collected = input::Collected::for_traces_only(&args.scope)?;
-        recorder.set_scope(meshgraph_prometheus::RecordedScope {
-            namespaces: args.scope.namespaces().to_vec(),
-            at: collected.at as f64,
-            window_seconds: collected.window_seconds as f64,
-        })?;
+        let collected = input::Collected::for_traces_only(&scope);
+        recorder.set_scope(collected.scope.recorded())?;
         collected
     };
     input::collect_traces(
         &args.traces,
-        &args.scope,
         &args.prometheus.query_timeout,
         &mut collected,
         Some(&recorder),
     )?;
-    input::collect_objects(&args.config, &args.scope, &[], &mut collected)?;
+    input::collect_objects(&args.config, &[], &mut collected)?;
     if !collected.config.objects.is_empty() {
         // The objects as meshgraph read them (from -f and --cluster), so a
         // replay checks the same configuration with no cluster at hand.
@@ -50,12 +46,7 @@ pub fn run(global: &GlobalArgs, args: &RecordArgs) -> anyhow::Result<Exit> {
             .iter()
             .map(|o| o.to_value())
             .collect();
-        let file = "objects/objects.json";
-        recorder.write_file(file, &serde_json::to_vec_pretty(&values)?)?;
-        recorder.add_entry(
-            "objects",
-            serde_json::json!({"file": file, "objects": values.len()}),
-        )?;
+        recorder.record_objects(&values)?;
     }
     collected.report(global.quiet);
     if !global.quiet {

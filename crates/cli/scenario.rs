@@ -3,8 +3,8 @@
 
 use anyhow::{Context, bail};
 use meshgraph_prometheus::openmetrics::{RateSeries, openmetrics_from_rates};
-use meshgraph_prometheus::parse_window;
 use meshgraph_scenario::{Scenario, builtin, builtin_names};
+use meshgraph_source::{parse_at, parse_window};
 
 use crate::cli::{GlobalArgs, ScenarioAction, ScenarioArgs, ScenarioExportArgs};
 use crate::{Exit, output};
@@ -59,9 +59,7 @@ fn export_openmetrics(global: &GlobalArgs, args: &ScenarioExportArgs) -> anyhow:
         Some("now") => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64),
-        Some(text) => meshgraph_prometheus::parse_at(text)
-            .context("--end")?
-            .floor() as i64,
+        Some(text) => parse_at(text).context("--end")?.as_second(),
     };
     let series: Vec<RateSeries> = scenario
         .telemetry()

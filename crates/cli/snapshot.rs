@@ -135,8 +135,8 @@ pub fn build(
     let mut warnings = collected.warnings.clone();
     warnings.extend(reconciliation.notes.iter().cloned());
     let meta = SnapshotMeta {
-        at: collected.at,
-        window_seconds: collected.window_seconds,
+        at: collected.scope.at.as_second(),
+        window_seconds: collected.scope.window.as_secs(),
         source: collected.source.clone(),
         warnings,
         empty: collected.metrics_empty,

@@ -1,19 +1,19 @@
 //! The HTTP side: one authenticated GET with timeout, bounded retries, a size
 //! cap and credentials that never reach a message. The plumbing is
-//! `meshgraph-http`'s; this module says what to ask and what failures mean.
+//! `meshgraph-source`'s; this module says what to ask and what failures mean.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use meshgraph_http::{
-    Failure, FetchError, FetchOptions, FetchStats, Fetcher, Reply, RetryPolicy, Secrets, join_path,
-    redact_url, shorten,
+use meshgraph_source::{
+    Failure, FetchError, FetchOptions, FetchStats, Fetcher, HttpError, Reply, RetryPolicy, Secrets,
+    join_path, redact_url, shorten,
 };
 use reqwest::header::{AUTHORIZATION, HeaderMap};
 use reqwest::{Method, StatusCode, Url};
 
 use crate::kubeconfig::ClusterConfig;
-use crate::{ClusterOptions, KubeError, Verb};
+use crate::{ClusterOptions, KUBERNETES_API, KubeError, Verb};
 
 /// How much of an error body is quoted in an error message.
 const EXCERPT_CHARS: usize = 300;
@@ -145,47 +145,33 @@ impl Client {
                     }
                     _ => "check that the kubeconfig's `server` is the Kubernetes API server",
                 };
-                Err(reply.failure(KubeError::Http {
+                Err(reply.failure(KubeError::Http(HttpError::Status {
+                    peer: &KUBERNETES_API,
                     url: display.to_string(),
-                    resource: purpose.resource.to_string(),
                     status: status.as_u16(),
                     attempts: attempt,
+                    reading: Some(purpose.resource.to_string()),
                     excerpt: self.fetcher.secrets().excerpt(body, EXCERPT_CHARS),
                     hint,
-                }))
+                })))
             }
         }
     }
 
     fn fetch_failure(&self, e: FetchError, display: &str, attempt: u32) -> Failure<KubeError> {
-        let url = display.to_string();
-        let retry = e.is_retryable();
-        let error = match e {
-            FetchError::Timeout => KubeError::Timeout {
-                url,
-                timeout: self.timeout,
-            },
-            FetchError::TooLarge { limit } => KubeError::TooLarge { url, limit },
+        match e {
             // Retrying cannot help.
             FetchError::Connect { reason }
             | FetchError::Body {
                 received: 0,
                 reason,
-            } if is_certificate_error(&reason) => {
-                return Failure::Fail(KubeError::Tls { url, reason });
-            }
-            FetchError::Connect { reason } => KubeError::Connect {
-                url,
-                attempts: attempt,
+            } if is_certificate_error(&reason) => Failure::Fail(KubeError::Tls {
+                url: display.to_string(),
                 reason,
-            },
-            FetchError::Body { received, reason } => KubeError::Body {
-                url,
-                received,
-                reason,
-            },
-        };
-        Failure::retry_if(retry, error)
+            }),
+            e => HttpError::from_fetch(&KUBERNETES_API, e, display, attempt, self.timeout)
+                .map(KubeError::from),
+        }
     }
 
     /// The `message` of a Kubernetes `Status` answer, else an excerpt.

@@ -6,7 +6,21 @@
 //! before it is stored, so neither `Display` nor `Debug` can show a token.
 
 use std::path::PathBuf;
-use std::time::Duration;
+
+use meshgraph_source::{HttpError, Peer};
+
+/// How the cluster reader's messages name its server.
+pub static KUBERNETES_API: Peer = Peer {
+    name: "the Kubernetes API server",
+    behind_proxies: "the API server",
+    url_name: "API server URL",
+    url_hint: "check the cluster's `server` in the kubeconfig",
+    settings_name: "cluster",
+    unreachable_hint: "is the cluster up and reachable from here? check the context (--context, --kubeconfig)",
+    timeout_hint: "retry, select fewer namespaces (-n) or raise the timeout",
+    too_large_hint: "select fewer namespaces (-n) or raise the response size limit",
+    timeout_in_seconds: true,
+};
 
 /// What to run instead when meshgraph cannot log in to the cluster itself.
 pub const KUBECTL_FALLBACK: &str = "kubectl get -A -o yaml namespaces,pods,deployments,statefulsets,daemonsets,replicasets,services,serviceaccounts,virtualservices,destinationrules,gateways.networking.istio.io,serviceentries,sidecars,peerauthentications,authorizationpolicies,requestauthentications,telemetries,gateways.gateway.networking.k8s.io,httproutes,grpcroutes,referencegrants | meshgraph check -";
@@ -120,52 +134,17 @@ pub enum KubeError {
     )]
     NotServed { url: String, resource: String },
 
-    /// No connection could be made, after every retry.
-    #[error(
-        "cannot reach the Kubernetes API server at {url} ({attempts} attempts): {reason}; is the cluster up and reachable from here? check the context (--context, --kubeconfig)"
-    )]
-    Connect {
-        url: String,
-        attempts: u32,
-        reason: String,
-    },
+    /// Talking to the API server failed: no connection, a timeout, an HTTP
+    /// error status (after every retry for 429/5xx), an oversized or broken
+    /// answer.
+    #[error(transparent)]
+    Http(#[from] HttpError),
 
     /// The TLS handshake failed on the server's (or our) certificate.
     #[error(
         "the TLS connection to the Kubernetes API server at {url} failed: {reason}; set the cluster's certificate-authority(-data) in the kubeconfig to the CA that signed the server's certificate, or check the client certificate"
     )]
     Tls { url: String, reason: String },
-
-    /// The server did not answer in time.
-    #[error("the Kubernetes API server at {url} did not answer within {}s; retry, select fewer namespaces (-n) or raise the timeout", timeout.as_secs_f64())]
-    Timeout { url: String, timeout: Duration },
-
-    /// Any other HTTP error status (after every retry for 429/5xx).
-    #[error("the Kubernetes API server at {url} answered HTTP {status} ({attempts} attempts) while reading {resource}{}: {hint}", excerpt.as_deref().map(|e| format!(": {e}")).unwrap_or_default())]
-    Http {
-        url: String,
-        resource: String,
-        status: u16,
-        attempts: u32,
-        excerpt: Option<String>,
-        hint: &'static str,
-    },
-
-    /// One answer is larger than the size cap.
-    #[error(
-        "the answer from {url} is larger than the limit of {limit} bytes; select fewer namespaces (-n) or raise the response size limit"
-    )]
-    TooLarge { url: String, limit: u64 },
-
-    /// The connection broke while an answer was being read.
-    #[error(
-        "reading the answer from {url} failed after {received} bytes: {reason}; retry, or check proxies between meshgraph and the API server"
-    )]
-    Body {
-        url: String,
-        received: usize,
-        reason: String,
-    },
 
     /// The answer is not a Kubernetes list (or object).
     #[error(

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use meshgraph_http::{
+use meshgraph_source::{
     ClientError, ClientOptions, Redirects, Trust, UrlProblem, build_client, redact_url,
 };
 use reqwest::Url;
@@ -656,7 +656,7 @@ fn in_cluster(env: &Env) -> Result<ClusterConfig, KubeError> {
 }
 
 fn parse_server(text: &str, secrets: &mut Vec<String>) -> Result<Url, KubeError> {
-    let base = meshgraph_http::parse_base_url(text).map_err(|e| KubeError::InvalidServer {
+    let base = meshgraph_source::parse_base_url(text).map_err(|e| KubeError::InvalidServer {
         server: e.url,
         reason: match e.problem {
             UrlProblem::Scheme => "only https (and http) servers are supported".into(),

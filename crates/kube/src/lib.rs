@@ -46,7 +46,7 @@
 //!   appear in a message or in `Debug` output. At most
 //!   [`ClusterOptions::concurrency`] lists run at a time.
 //!
-//! The crate depends on no other meshgraph crate but `meshgraph-http`, the
+//! The crate depends on no other meshgraph crate but `meshgraph-source`, the
 //! HTTP plumbing it shares with the other collectors.
 
 mod client;
@@ -62,8 +62,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use client::{Client, Got, Purpose};
-pub use error::{KUBECTL_FALLBACK, KubeError, Verb};
+pub use error::{KUBECTL_FALLBACK, KUBERNETES_API, KubeError, Verb};
 pub use kubeconfig::{ClusterConfig, ConfigSource, SERVICE_ACCOUNT_DIR};
+use meshgraph_source::{HttpError, Outcome};
 
 /// Objects asked for in one page (`limit`).
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
@@ -115,14 +116,17 @@ impl Default for ClusterOptions {
     }
 }
 
+/// What [`read_cluster`] returns: the objects, with the warnings (resources
+/// that are not installed, settings that weaken security, ...) and the
+/// summary line.
+pub type ClusterRead = Outcome<ClusterObjects>;
+
 /// The objects of a cluster.
 #[derive(Debug, Clone, Default)]
-pub struct ClusterRead {
+pub struct ClusterObjects {
     /// Every object, each with `kind` and `apiVersion`, in the order of
     /// [`RESOURCES`], then namespace selection order, then the server's order.
     pub objects: Vec<Value>,
-    /// Resources that are not installed, settings that weaken security, ...
-    pub warnings: Vec<String>,
     pub stats: ReadStats,
     /// Which cluster this came from.
     pub cluster: ClusterInfo,
@@ -409,7 +413,7 @@ pub async fn read_cluster_with(
         outs[index] = Some(result?);
     }
 
-    let mut read = ClusterRead {
+    let mut read = ClusterRead::new(ClusterObjects {
         cluster: ClusterInfo {
             kubeconfig: match config.source() {
                 ConfigSource::Kubeconfig(path) => Some(path.clone()),
@@ -419,9 +423,9 @@ pub async fn read_cluster_with(
             server: config.server_display(),
             namespace: config.namespace().to_string(),
         },
-        warnings: config.warnings().to_vec(),
         ..Default::default()
-    };
+    });
+    read.warnings = config.warnings().to_vec();
     let mut seen_warnings: HashSet<String> = read.warnings.iter().cloned().collect();
     for listed in outs.into_iter().flatten() {
         if let Some(name) = listed.not_installed
@@ -443,6 +447,12 @@ pub async fn read_cluster_with(
     read.stats.retries = client.retried();
     read.stats.bytes = fetched.bytes;
     read.stats.elapsed = started.elapsed();
+    read.summary = Some(format!(
+        "cluster: {} objects from context {} ({})",
+        read.objects.len(),
+        read.cluster.context.as_deref().unwrap_or("(in-cluster)"),
+        read.cluster.server
+    ));
     Ok(read)
 }
 
@@ -520,14 +530,15 @@ async fn list(
                     continue;
                 }
                 other => {
-                    return Err(KubeError::Http {
+                    return Err(KubeError::Http(HttpError::Status {
+                        peer: &KUBERNETES_API,
                         url: client.url(&path).to_string(),
-                        resource: name.clone(),
                         status: if matches!(other, Got::Gone) { 410 } else { 404 },
                         attempts: 1,
+                        reading: Some(name.clone()),
                         excerpt: None,
                         hint: "the list changed while meshgraph was reading it; retry",
-                    });
+                    }));
                 }
             };
             pages += 1;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use common::{FakeApi, Reply, kubeconfig, serve};
 use meshgraph_config::{Kind, MeshConfig};
 use meshgraph_kube::{ClusterOptions, ClusterRead, KubeError, read_cluster};
+use meshgraph_source::HttpError;
 use serde_json::json;
 
 const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXRva2Vu.s3cr3t-sig";
@@ -160,7 +161,7 @@ async fn a_missing_crd_is_a_warning_and_the_rest_is_used() {
             .len(),
         1
     );
-    let (mesh, _) = MeshConfig::from_values(read.objects);
+    let (mesh, _) = MeshConfig::from_values(read.data.objects);
     assert_eq!(mesh.of_kind(Kind::DestinationRule).count(), 0);
     assert_eq!(mesh.of_kind(Kind::Deployment).count(), 6);
     let vs: Vec<_> = mesh.of_kind(Kind::VirtualService).collect();
@@ -370,7 +371,10 @@ async fn an_unreachable_server_is_named() {
     let url = format!("http://127.0.0.1:{port}");
     let config = kubeconfig(dir.path(), &[("down", &url, TOKEN, None)]);
     let e = read_cluster(&options(&config)).await.unwrap_err();
-    assert!(matches!(e, KubeError::Connect { attempts: 2, .. }), "{e:?}");
+    assert!(
+        matches!(e, KubeError::Http(HttpError::Connect { attempts: 2, .. })),
+        "{e:?}"
+    );
     let text = e.to_string();
     assert!(text.contains(&format!("{url}/api")), "{text}");
     assert!(
@@ -424,11 +428,11 @@ async fn server_errors_are_retried_then_reported() {
     assert!(
         matches!(
             e,
-            KubeError::Http {
+            KubeError::Http(HttpError::Status {
                 status: 500,
                 attempts: 2,
                 ..
-            }
+            })
         ),
         "{e:?}"
     );
@@ -458,7 +462,10 @@ async fn a_slow_server_times_out() {
     };
     let started = std::time::Instant::now();
     let e = read_cluster(&quick).await.unwrap_err();
-    assert!(matches!(e, KubeError::Timeout { .. }), "{e:?}");
+    assert!(
+        matches!(e, KubeError::Http(HttpError::Timeout { .. })),
+        "{e:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(4));
     assert!(
         e.to_string().contains(&format!(
@@ -481,7 +488,7 @@ async fn size_cap_and_garbage_answers() {
     };
     let e = read_cluster(&small).await.unwrap_err();
     assert!(
-        matches!(e, KubeError::TooLarge { limit: 2000, .. }),
+        matches!(e, KubeError::Http(HttpError::TooLarge { limit: 2000, .. })),
         "{e:?}"
     );
     assert!(e.to_string().contains(&server.url), "{e}");

@@ -1,35 +1,28 @@
 //! The HTTP side: one instant query with timeout, bounded retries, a size cap
 //! and credentials that never reach a message. The plumbing is
-//! `meshgraph-http`'s; this module says what to ask and what failures mean.
+//! `meshgraph-source`'s; this module says what to ask and what failures mean.
 
 use std::time::Duration;
 
-use meshgraph_http::{
-    ClientError, ClientOptions, Endpoint, EndpointError, Failure, FetchError, FetchOptions,
-    Fetcher, Reply, RetryPolicy, Trust, build_client,
-};
+use meshgraph_source::{Failure, Reply, Server};
 use reqwest::{Method, StatusCode, Url};
 
-use crate::{Auth, CollectError, PrometheusConfig};
+use crate::{CollectError, PROMETHEUS, PrometheusConfig};
 
 // The unit tests below check the shared helpers as this client uses them.
 #[cfg(test)]
-use meshgraph_http::{redact_raw, redact_url, retry_after};
+use crate::Auth;
+#[cfg(test)]
+use meshgraph_source::{redact_raw, redact_url, retry_after};
 #[cfg(test)]
 use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 
-/// How much of an error body is quoted in an error message.
-const EXCERPT_CHARS: usize = 200;
-
 /// A configured client for one Prometheus-compatible server.
 pub(crate) struct Client {
-    fetcher: Fetcher,
-    retry: RetryPolicy,
+    server: Server,
     endpoint: Url,
     /// `endpoint` without credentials, for messages.
     display: String,
-    auth: Auth,
-    timeout: Duration,
 }
 
 /// One successful answer.
@@ -39,37 +32,12 @@ pub(crate) struct Fetched {
 
 impl Client {
     pub fn new(config: &PrometheusConfig) -> Result<Client, CollectError> {
-        let endpoint =
-            Endpoint::new(&config.url, &config.auth, &config.headers).map_err(|e| match e {
-                EndpointError::Url(e) => CollectError::InvalidUrl {
-                    url: e.url,
-                    reason: e.problem.to_string(),
-                },
-                other => CollectError::Config(other.to_string()),
-            })?;
-        let mut url = endpoint.url;
-        let path = format!("{}/api/v1/query", url.path().trim_end_matches('/'));
-        url.set_path(&path);
-
-        let options = ClientOptions {
-            trust: Trust::from_ca_file(config.ca_file.as_deref()),
-            ..ClientOptions::new(config.timeout)
-        };
-        let http = build_client(&options).map_err(|e| client_error(e, config))?;
+        let server = config.open(&PROMETHEUS)?;
+        let endpoint = server.url("/api/v1/query", &[]);
         Ok(Client {
-            fetcher: Fetcher::new(
-                http,
-                FetchOptions {
-                    headers: endpoint.headers,
-                    secrets: endpoint.secrets,
-                    max_bytes: config.max_response_bytes,
-                },
-            ),
-            retry: RetryPolicy::new(config.retries),
-            display: url.to_string(),
-            endpoint: url,
-            auth: endpoint.auth,
-            timeout: config.timeout,
+            server,
+            display: endpoint.to_string(),
+            endpoint,
         })
     }
 
@@ -80,7 +48,7 @@ impl Client {
 
     /// Time during which at least one request was in flight.
     pub fn busy_time(&self) -> Duration {
-        self.fetcher.stats().busy
+        self.server.busy_time()
     }
 
     /// Runs one instant query, retrying on 429, 5xx and connection errors.
@@ -91,8 +59,8 @@ impl Client {
         time: f64,
         family: &str,
     ) -> Result<Fetched, CollectError> {
-        self.retry
-            .run(|attempt| self.attempt(query, time, family, attempt))
+        self.server
+            .with_retries(|attempt| self.attempt(query, time, family, attempt))
             .await
     }
 
@@ -104,16 +72,17 @@ impl Client {
         attempt: u32,
     ) -> Result<Fetched, Failure<CollectError>> {
         let form = form_body(&[("query", query), ("time", &format_time(time))]);
-        let request = self
-            .fetcher
-            .request(Method::POST, self.endpoint.clone())
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(form);
-        let reply = self.fetcher.fetch(self.auth.apply(request)).await;
-        match reply.map_err(|e| self.fetch_failure(e, attempt))? {
+        let reply = self
+            .server
+            .send(Method::POST, &self.endpoint, &self.display, attempt, |r| {
+                r.header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(form)
+            })
+            .await;
+        match reply.map_err(|f| f.map(CollectError::from))? {
             Reply::Success { body, .. } => Ok(Fetched { body }),
             Reply::Status(reply) => {
                 let body = reply.body.as_deref().unwrap_or_default();
@@ -121,29 +90,6 @@ impl Client {
                 Err(reply.failure(error))
             }
         }
-    }
-
-    fn fetch_failure(&self, e: FetchError, attempt: u32) -> Failure<CollectError> {
-        let url = self.display.clone();
-        let retry = e.is_retryable();
-        let error = match e {
-            FetchError::Timeout => CollectError::Timeout {
-                url,
-                timeout: self.timeout,
-            },
-            FetchError::TooLarge { limit } => CollectError::TooLarge { url, limit },
-            FetchError::Connect { reason } => CollectError::Connect {
-                url,
-                attempts: attempt,
-                reason,
-            },
-            FetchError::Body { received, reason } => CollectError::Body {
-                url,
-                received,
-                reason,
-            },
-        };
-        Failure::retry_if(retry, error)
     }
 
     fn status_error(
@@ -181,14 +127,12 @@ impl Client {
             500..=599 => "the server is failing or overloaded; check its health, retry later",
             _ => "check that --prometheus points at the Prometheus API",
         };
-        CollectError::Http {
-            url: self.display.clone(),
-            status: status.as_u16(),
-            attempts: attempt,
-            excerpt: self.fetcher.secrets().excerpt(body, EXCERPT_CHARS),
-            hint,
-        }
+        CollectError::Http(
+            self.server
+                .status_error(status, body, &self.display, attempt, hint),
+        )
     }
+
     /// Scrubs server-provided text in a decoded answer's warnings.
     pub fn scrub_warnings(&self, warnings: &mut [String]) {
         for w in warnings {
@@ -238,7 +182,7 @@ impl Client {
 
     /// Replaces every configured secret in server-provided text.
     fn scrub(&self, text: &str) -> String {
-        self.fetcher.secrets().scrub(text)
+        self.server.scrub(text)
     }
 }
 
@@ -248,21 +192,6 @@ struct ErrorBody {
     #[serde(rename = "errorType")]
     error_type: Option<String>,
     error: Option<String>,
-}
-
-/// A client setup failure in this collector's words.
-fn client_error(e: ClientError, config: &PrometheusConfig) -> CollectError {
-    let path = config.ca_file.clone().unwrap_or_default();
-    match e {
-        ClientError::Ca { reason } => CollectError::CaFile { path, reason },
-        ClientError::NoCaCertificate => CollectError::CaFile {
-            path,
-            reason: "no PEM certificate in it".into(),
-        },
-        ClientError::Identity { reason } | ClientError::Build { reason } => {
-            CollectError::Config(format!("cannot set up the HTTP client: {reason}"))
-        }
-    }
 }
 
 /// Unix seconds as Prometheus' `time` parameter (fractional allowed).
@@ -325,7 +254,7 @@ mod tests {
             "http://127.0.0.1:9/prometheus/api/v1/query"
         );
         assert!(
-            matches!(&client.auth, Auth::Basic { user, password } if user == "u" && password == "p@ss")
+            matches!(client.server.auth(), Auth::Basic { user, password } if user == "u" && password == "p@ss")
         );
         assert!(
             Client::new(&PrometheusConfig {

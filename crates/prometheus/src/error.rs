@@ -2,57 +2,27 @@
 //!
 //! Every message names where the problem is (a URL without credentials, or a
 //! file path) and what to do about it. URLs are stored already redacted (see
-//! [`meshgraph_http::redact_url`]); messages quoted from the server have the
+//! [`meshgraph_source::redact_url`]); messages quoted from the server have the
 //! configured secrets scrubbed out before they are stored.
 
-use std::path::PathBuf;
-use std::time::Duration;
+use meshgraph_source::{HttpError, RecordingError};
 
 /// Why collecting from Prometheus (or replaying a recording) failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CollectError {
-    /// `--prometheus` is not an http(s) URL.
-    #[error(
-        "invalid Prometheus URL {url:?}: {reason}; check --prometheus (e.g. http://prometheus.istio-system:9090)"
-    )]
-    InvalidUrl { url: String, reason: String },
+    /// Talking to the server failed: bad URL or CA file, no connection, a
+    /// timeout, an HTTP error status, an oversized or broken answer.
+    #[error(transparent)]
+    Http(#[from] HttpError),
 
     /// A setting other than the URL cannot be used (header, window, label name).
     #[error("invalid Prometheus setting: {0}")]
     Config(String),
 
-    /// The custom CA file cannot be read or holds no PEM certificate.
-    #[error("cannot use the CA file {path}: {reason}; pass a PEM file with the CA certificate(s)")]
-    CaFile { path: PathBuf, reason: String },
-
     /// A query template (built in or from `--queries-dir`) is unusable.
     #[error("query template {file}: {reason}")]
     Query { file: String, reason: String },
-
-    /// No connection could be made, after every retry.
-    #[error(
-        "cannot reach Prometheus at {url} ({attempts} attempts): {reason}; is Prometheus running and reachable? check --prometheus"
-    )]
-    Connect {
-        url: String,
-        attempts: u32,
-        reason: String,
-    },
-
-    /// The server did not answer in time.
-    #[error("Prometheus at {url} did not answer within {}; raise the query timeout, shorten --window or select fewer namespaces", humantime::format_duration(*timeout))]
-    Timeout { url: String, timeout: Duration },
-
-    /// The server answered with an HTTP error status (after every retry for 429/5xx).
-    #[error("Prometheus at {url} answered HTTP {status} ({attempts} attempts){}: {hint}", excerpt.as_deref().map(|e| format!(": {e}")).unwrap_or_default())]
-    Http {
-        url: String,
-        status: u16,
-        attempts: u32,
-        excerpt: Option<String>,
-        hint: &'static str,
-    },
 
     /// The server answered `"status":"error"`.
     #[error(
@@ -63,22 +33,6 @@ pub enum CollectError {
         family: String,
         error_type: String,
         message: String,
-    },
-
-    /// The answer is larger than `max_response_bytes`.
-    #[error(
-        "the answer from {url} is larger than the limit of {limit} bytes; select fewer namespaces (-n) or raise the response size limit"
-    )]
-    TooLarge { url: String, limit: u64 },
-
-    /// The connection broke while the answer was being read.
-    #[error(
-        "reading the answer from {url} failed after {received} bytes: {reason}; retry, or check proxies between meshgraph and Prometheus"
-    )]
-    Body {
-        url: String,
-        received: usize,
-        reason: String,
     },
 
     /// The answer ended before the JSON was complete.
@@ -109,11 +63,7 @@ pub enum CollectError {
         result_type: String,
     },
 
-    /// Writing a recording failed.
-    #[error("cannot write the recording in {path}: {reason}")]
-    Record { path: PathBuf, reason: String },
-
-    /// Reading a recording failed.
-    #[error("cannot replay the recording {path}: {reason}")]
-    Replay { path: PathBuf, reason: String },
+    /// Writing or reading a recording failed.
+    #[error(transparent)]
+    Recording(#[from] RecordingError),
 }

@@ -23,7 +23,7 @@
 //! - **Record and replay.** A [`Recorder`] keeps the exact bytes of every answer
 //!   plus a manifest; [`replay`] decodes them again with no network.
 //!
-//! The crate depends only on `meshgraph-model` and `meshgraph-http` (the
+//! The crate depends only on `meshgraph-model` and `meshgraph-source` (the
 //! HTTP plumbing it shares with the other collectors) among meshgraph crates.
 
 mod client;
@@ -32,94 +32,48 @@ mod error;
 pub mod openmetrics;
 pub mod queries;
 pub mod record;
-mod time;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use meshgraph_model::{Metric, Observation};
+use meshgraph_model::Observation;
 
 pub use decode::{Decoded, decode};
 pub use error::CollectError;
-pub use meshgraph_http::Auth;
-pub use record::{Manifest, PrometheusEntry, RecordedScope, Recorder};
-pub use time::{TimeArgError, parse_at, parse_window};
+pub use meshgraph_source::{
+    Auth, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Manifest, PrometheusEntry,
+    RecordedScope, Recorder,
+};
+use meshgraph_source::{Outcome, Peer, Scope, ServerConfig};
+pub use record::{entry_metric, replay, replay_recorded};
 
 use queries::{RenderOptions, RenderedQuery, family_name};
 
 /// How many queries run at the same time.
 pub const CONCURRENCY: usize = 4;
-/// Default cap on one answer's size.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 512 * 1024 * 1024;
-/// Default timeout of one HTTP request.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default number of retries after a failed attempt.
-pub const DEFAULT_RETRIES: u32 = 3;
 /// Default scrape label marking ztunnel series (`app="ztunnel"`).
 pub const DEFAULT_ZTUNNEL_LABEL: &str = "app";
 
-/// Where the server is and how to talk to it.
-#[derive(Clone)]
-pub struct PrometheusConfig {
-    /// Base URL of the API, a path prefix allowed (`http://host/prometheus`).
-    pub url: String,
-    pub auth: Auth,
-    /// Extra request headers (`X-Scope-OrgID` for Mimir, ...). Values are
-    /// treated as secrets.
-    pub headers: Vec<(String, String)>,
-    /// PEM file with CA certificates trusted in addition to the system's.
-    pub ca_file: Option<PathBuf>,
-    /// Timeout of one HTTP request, body included.
-    pub timeout: Duration,
-    /// Retries after a failed attempt (429, 5xx, connection error).
-    pub retries: u32,
-    /// Cap on one answer's size.
-    pub max_response_bytes: u64,
-}
+/// Where the server is and how to talk to it: the sources' shared
+/// [`ServerConfig`] (its default size cap, 512 MiB, is this collector's).
+pub type PrometheusConfig = ServerConfig;
 
-impl PrometheusConfig {
-    /// The defaults with this URL.
-    pub fn new(url: impl Into<String>) -> Self {
-        PrometheusConfig {
-            url: url.into(),
-            ..Default::default()
-        }
-    }
-}
-
-impl Default for PrometheusConfig {
-    fn default() -> Self {
-        PrometheusConfig {
-            url: "http://localhost:9090".into(),
-            auth: Auth::None,
-            headers: Vec::new(),
-            ca_file: None,
-            timeout: DEFAULT_TIMEOUT,
-            retries: DEFAULT_RETRIES,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-        }
-    }
-}
-
-impl std::fmt::Debug for PrometheusConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let url = meshgraph_http::redact_url_str(&self.url);
-        let header_names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("PrometheusConfig")
-            .field("url", &url)
-            .field("auth", &self.auth)
-            .field("headers", &header_names)
-            .field("ca_file", &self.ca_file)
-            .field("timeout", &self.timeout)
-            .field("retries", &self.retries)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .finish()
-    }
-}
+/// How this collector's messages name its server.
+pub static PROMETHEUS: Peer = Peer {
+    name: "Prometheus",
+    behind_proxies: "Prometheus",
+    url_name: "Prometheus URL",
+    url_hint: "check --prometheus (e.g. http://prometheus.istio-system:9090)",
+    settings_name: "Prometheus",
+    unreachable_hint: "is Prometheus running and reachable? check --prometheus",
+    timeout_hint: "raise the query timeout, shorten --window or select fewer namespaces",
+    too_large_hint: "select fewer namespaces (-n) or raise the response size limit",
+    timeout_in_seconds: false,
+};
 
 /// What to ask for.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,6 +102,15 @@ impl QueryPlan {
         }
     }
 
+    /// The namespaces, time and window of `scope`, the default ztunnel
+    /// label, the built-in queries.
+    pub fn for_scope(scope: &Scope) -> Self {
+        QueryPlan {
+            namespaces: scope.namespaces.clone(),
+            ..QueryPlan::new(scope.at_seconds(), scope.window)
+        }
+    }
+
     /// The queries this plan sends, one per family in [`Metric::ALL`](meshgraph_model::Metric::ALL) order.
     pub fn render(&self) -> Result<Vec<RenderedQuery>, CollectError> {
         queries::render_all(
@@ -161,12 +124,15 @@ impl QueryPlan {
     }
 }
 
-/// The result of a run.
-#[derive(Debug, Clone, Default)]
-pub struct Collected {
+/// The result of a run: the observations and what they cost, with the
+/// warnings (unusable series, ...) and the summary line.
+pub type Collected = Outcome<Metrics>;
+
+/// What a run read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Metrics {
     /// In [`Metric::ALL`](meshgraph_model::Metric::ALL) order, then in the server's order.
     pub observations: Vec<Observation>,
-    pub warnings: Vec<String>,
     pub stats: RunStats,
 }
 
@@ -252,7 +218,17 @@ pub async fn collect(
     for (query, body) in rendered.iter().zip(bodies) {
         let body = body.expect("every task reported");
         if let Some(recorder) = recorder {
-            recorder.record_prometheus(query.metric, &query.query, plan.at, &window, &body)?;
+            recorder.record_prometheus(
+                PrometheusEntry {
+                    family: family_name(query.metric).into(),
+                    series_name: query.metric.series_name().into(),
+                    query: query.query.clone(),
+                    time: plan.at,
+                    window: window.clone(),
+                    file: String::new(),
+                },
+                &body,
+            )?;
         }
         let mut decoded =
             decode(&body, query.metric, &source_name).map_err(|e| client.scrub_error(e))?;
@@ -262,105 +238,12 @@ pub async fn collect(
     collected.stats.queries = rendered.len();
     collected.stats.server_time = client.busy_time();
     collected.stats.wall_time = started.elapsed();
+    collected.summary = Some(collected.stats.summary_line());
     Ok(collected)
 }
 
-/// Decodes a recording made by [`Recorder`] with the same decoder, without
-/// network. The plan is used to warn when the recorded queries differ from the
-/// ones it would send (another `-n`, `--window` or `--queries-dir`); the
-/// recorded answers are used as they are. The recorded evaluation time is in
-/// [`Manifest::read`]`(dir)?.prometheus[_].time`.
-pub fn replay(dir: &Path, plan: &QueryPlan) -> Result<Collected, CollectError> {
-    let expected: Vec<(Metric, Option<String>)> = plan
-        .render()?
-        .into_iter()
-        .map(|q| (q.metric, Some(q.query)))
-        .collect();
-    replay_answers(dir, &expected)
-}
-
-/// Reads a recording's answers as they were recorded, without comparing
-/// them with the queries a run would send now (see [`replay`]).
-pub fn replay_recorded(dir: &Path) -> Result<Collected, CollectError> {
-    let expected: Vec<(Metric, Option<String>)> =
-        Metric::ALL.into_iter().map(|m| (m, None)).collect();
-    replay_answers(dir, &expected)
-}
-
-/// Replays one answer per family; where a query text is given, a recorded
-/// query that differs from it is reported in a warning.
-fn replay_answers(
-    dir: &Path,
-    expected: &[(Metric, Option<String>)],
-) -> Result<Collected, CollectError> {
-    let started = Instant::now();
-    let manifest = Manifest::read(dir)?;
-    let mut collected = Collected::default();
-    let mut differs = Vec::new();
-    for (metric, query) in expected {
-        let family = family_name(*metric);
-        let Some(entry) = manifest
-            .prometheus
-            .iter()
-            .rev()
-            .find(|e| e.metric() == Some(*metric))
-        else {
-            collected.warnings.push(format!(
-                "the recording {} has no {family} answer; those series are missing",
-                dir.display()
-            ));
-            continue;
-        };
-        let path = safe_join(dir, &entry.file).ok_or_else(|| CollectError::Replay {
-            path: dir.join(record::MANIFEST),
-            reason: format!(
-                "the entry for {family} names the file {:?}, outside the recording",
-                entry.file
-            ),
-        })?;
-        let body = std::fs::read(&path).map_err(|e| CollectError::Replay {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        add(
-            &mut collected,
-            decode(&body, *metric, &path.display().to_string())?,
-        );
-        collected.stats.queries += 1;
-        if query.as_ref().is_some_and(|q| *q != entry.query) {
-            differs.push(family);
-        }
-    }
-    for entry in &manifest.prometheus {
-        if entry.metric().is_none() {
-            collected.warnings.push(format!(
-                "the recording {} has an answer for the unknown family {:?} (from meshgraph {}); ignored",
-                dir.display(),
-                entry.family,
-                manifest.meshgraph_version
-            ));
-        }
-    }
-    if !differs.is_empty() {
-        collected.warnings.push(format!(
-            "the recorded queries for {} differ from the ones this run would send (other -n, --window or --queries-dir?); the recorded answers are used as they are",
-            differs.join(", ")
-        ));
-    }
-    collected.stats.wall_time = started.elapsed();
-    Ok(collected)
-}
-
-fn add(collected: &mut Collected, decoded: Decoded) {
+pub(crate) fn add(collected: &mut Collected, decoded: Decoded) {
     collected.observations.extend(decoded.observations);
     collected.warnings.extend(decoded.warnings);
     collected.stats.series += decoded.series;
-}
-
-/// `dir/relative`, refusing absolute paths and `..`.
-fn safe_join(dir: &Path, relative: &str) -> Option<PathBuf> {
-    let rel = Path::new(relative);
-    rel.components()
-        .all(|c| matches!(c, std::path::Component::Normal(_)))
-        .then(|| dir.join(rel))
 }

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use meshgraph_prometheus::testing::{Canned, CannedServer, free_port};
 use meshgraph_prometheus::{Auth, CollectError, PrometheusConfig, QueryPlan, Recorder, collect};
+use meshgraph_source::HttpError;
 
 const AT: f64 = 1_764_547_080.0;
 const URL_PASSWORD: &str = "url-password-123";
@@ -62,7 +63,10 @@ async fn unreachable_port_names_the_url_and_what_to_do() {
     let error = fail(&config(format!("http://127.0.0.1:{port}/prometheus"))).await;
     let text = error.to_string();
     assert!(
-        matches!(error, CollectError::Connect { attempts: 2, .. }),
+        matches!(
+            error,
+            CollectError::Http(HttpError::Connect { attempts: 2, .. })
+        ),
         "{error:?}"
     );
     assert!(
@@ -87,11 +91,11 @@ async fn server_errors_are_retried_a_bounded_number_of_times() {
         ..config(server.url())
     })
     .await;
-    let CollectError::Http {
+    let CollectError::Http(HttpError::Status {
         status: 500,
         attempts: 3,
         ..
-    } = &error
+    }) = &error
     else {
         panic!("{error:?}")
     };
@@ -136,7 +140,10 @@ async fn a_slow_answer_is_a_timeout() {
         ..secret_config(&server)
     })
     .await;
-    assert!(matches!(error, CollectError::Timeout { .. }), "{error:?}");
+    assert!(
+        matches!(error, CollectError::Http(HttpError::Timeout { .. })),
+        "{error:?}"
+    );
     let text = error.to_string();
     assert!(
         text.contains(&format!("{}/api/v1/query", server.url())) && text.contains("300ms"),
@@ -184,7 +191,10 @@ async fn a_connection_cut_mid_answer_is_retried_then_reported() {
         body: GOOD.as_bytes().to_vec(),
     }]);
     let error = fail(&secret_config(&server)).await;
-    assert!(matches!(error, CollectError::Body { .. }), "{error:?}");
+    assert!(
+        matches!(error, CollectError::Http(HttpError::Body { .. })),
+        "{error:?}"
+    );
     assert!(error.to_string().contains(&server.url()));
 }
 
@@ -246,7 +256,10 @@ async fn answers_larger_than_the_cap_are_refused() {
         })
         .await;
         assert!(
-            matches!(error, CollectError::TooLarge { limit: 10_000, .. }),
+            matches!(
+                error,
+                CollectError::Http(HttpError::TooLarge { limit: 10_000, .. })
+            ),
             "{error:?}"
         );
         assert!(error.to_string().contains(&server.url()));
@@ -363,6 +376,9 @@ async fn server_warnings_become_warnings() {
 async fn a_closed_connection_without_answer_is_a_connection_error() {
     let server = CannedServer::start(vec![Canned::Close]);
     let error = fail(&secret_config(&server)).await;
-    assert!(matches!(error, CollectError::Connect { .. }), "{error:?}");
+    assert!(
+        matches!(error, CollectError::Http(HttpError::Connect { .. })),
+        "{error:?}"
+    );
     assert!(error.to_string().contains(&server.url()));
 }

@@ -8,10 +8,11 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Deserialize;
 
 use crate::http::{Answer, Http};
-use crate::record::{RecordSink, record};
+use meshgraph_source::{HttpError, Recorder, TraceEntry};
+
 use crate::{
-    Backend, Decoded, Format, TimeWindow, TracesCollected, TracesConfig, TracesError, decode,
-    from_decoded,
+    Backend, Decoded, Format, TRACING_BACKEND, TimeWindow, TracesCollected, TracesConfig,
+    TracesError, decode, from_decoded, summarized,
 };
 
 /// How many failed requests are listed one by one in the warnings.
@@ -32,7 +33,7 @@ const LISTED_FAILURES: usize = 10;
 pub async fn collect(
     config: &TracesConfig,
     window: TimeWindow,
-    recorder: Option<&dyn RecordSink>,
+    recorder: Option<&Recorder>,
 ) -> Result<TracesCollected, TracesError> {
     let started = Instant::now();
     check(config, &window)?;
@@ -40,7 +41,6 @@ pub async fn collect(
     let mut run = Run {
         http: http.clone(),
         recorder,
-        recorded: 0,
         requests: 0,
         answers: Vec::new(),
         warnings: Vec::new(),
@@ -59,7 +59,7 @@ pub async fn collect(
     collected.stats.requests = run.requests;
     collected.stats.server_time = http.busy_time();
     collected.stats.wall_time = started.elapsed();
-    Ok(collected)
+    Ok(summarized(collected))
 }
 
 fn check(config: &TracesConfig, window: &TimeWindow) -> Result<(), TracesError> {
@@ -90,8 +90,7 @@ struct Request {
 
 struct Run<'r> {
     http: Arc<Http>,
-    recorder: Option<&'r dyn RecordSink>,
-    recorded: usize,
+    recorder: Option<&'r Recorder>,
     requests: usize,
     answers: Vec<Decoded>,
     warnings: Vec<String>,
@@ -148,17 +147,19 @@ impl Run<'_> {
             let request = &requests[index];
             match result {
                 Ok(answer) => {
-                    if let Some(sink) = self.recorder {
-                        record(
-                            sink,
-                            self.recorded,
-                            request.api,
-                            &request.path,
-                            &request.query,
-                            answer.status,
-                            &answer.body,
-                        )?;
-                        self.recorded += 1;
+                    if let Some(recorder) = self.recorder {
+                        let entry = TraceEntry {
+                            api: request.api.into(),
+                            file: String::new(),
+                            path: request.path.clone(),
+                            query: request
+                                .query
+                                .iter()
+                                .map(|(k, v)| (k.to_string(), v.clone()))
+                                .collect(),
+                            status: answer.status,
+                        };
+                        recorder.record_trace(entry, &answer.body)?;
                     }
                     if let Err(e) = on_answer(self, request, answer) {
                         self.failures.push(e);
@@ -365,13 +366,15 @@ async fn jaeger(
             // Jaeger v3 answers "no traces" with 404 and an error body.
             return match serde_json::from_slice::<ErrorBody<'_>>(&answer.body) {
                 Ok(ErrorBody { error: Some(_) }) => Ok(()),
-                _ => Err(TracesError::Http {
+                _ => Err(TracesError::Http(HttpError::Status {
+                    peer: &TRACING_BACKEND,
                     url: answer.url.clone(),
                     status: 404,
                     attempts: 1,
+                    reading: None,
                     excerpt: None,
                     hint: "a 404 without Jaeger's error body: check the path in --jaeger",
-                }),
+                })),
             };
         }
         let decoded = run.decode(&answer)?;

@@ -5,65 +5,21 @@
 //! text quoted from a server has the configured secrets scrubbed out.
 
 use std::path::PathBuf;
-use std::time::Duration;
+
+use meshgraph_source::{HttpError, RecordingError};
 
 /// Why reading traces failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TracesError {
-    /// `--jaeger` / `--tempo` is not an http(s) URL.
-    #[error(
-        "invalid tracing URL {url:?}: {reason}; check --jaeger / --tempo (e.g. http://tracing.istio-system:16685/jaeger)"
-    )]
-    InvalidUrl { url: String, reason: String },
+    /// Talking to the backend failed: bad URL or CA file, no connection, a
+    /// timeout, an HTTP error status, an oversized or broken answer.
+    #[error(transparent)]
+    Http(#[from] HttpError),
 
     /// A setting other than the URL cannot be used (header, window, limits).
     #[error("invalid traces setting: {0}")]
     Config(String),
-
-    /// The custom CA file cannot be read or holds no PEM certificate.
-    #[error("cannot use the CA file {path}: {reason}; pass a PEM file with the CA certificate(s)")]
-    CaFile { path: PathBuf, reason: String },
-
-    /// No connection could be made, after every retry.
-    #[error(
-        "cannot reach the tracing backend at {url} ({attempts} attempts): {reason}; is it running and reachable? check --jaeger / --tempo"
-    )]
-    Connect {
-        url: String,
-        attempts: u32,
-        reason: String,
-    },
-
-    /// The server did not answer in time.
-    #[error("the tracing backend at {url} did not answer within {}; raise the timeout, shorten --window or lower the trace limit", humantime::format_duration(*timeout))]
-    Timeout { url: String, timeout: Duration },
-
-    /// The server answered with an HTTP error status (after every retry for 429/5xx).
-    #[error("the tracing backend at {url} answered HTTP {status} ({attempts} attempts){}: {hint}", excerpt.as_deref().map(|e| format!(": {e}")).unwrap_or_default())]
-    Http {
-        url: String,
-        status: u16,
-        attempts: u32,
-        excerpt: Option<String>,
-        hint: &'static str,
-    },
-
-    /// The answer is larger than `max_response_bytes`.
-    #[error(
-        "the answer from {url} is larger than the limit of {limit} bytes; lower the trace limit, use more time slices or raise the response size limit"
-    )]
-    TooLarge { url: String, limit: u64 },
-
-    /// The connection broke while the answer was being read.
-    #[error(
-        "reading the answer from {url} failed after {received} bytes: {reason}; retry, or check proxies between meshgraph and the tracing backend"
-    )]
-    Body {
-        url: String,
-        received: usize,
-        reason: String,
-    },
 
     /// Neither Jaeger's v3 nor its v1 API answered as expected.
     #[error(
@@ -97,11 +53,7 @@ pub enum TracesError {
     #[error("cannot read the traces file {path}: {reason}")]
     File { path: PathBuf, reason: String },
 
-    /// Writing a recording failed.
-    #[error("cannot record the traces answers: {0}")]
-    Record(String),
-
-    /// Reading a recording failed.
-    #[error("cannot replay the traces recorded in {path}: {reason}")]
-    Replay { path: PathBuf, reason: String },
+    /// Writing or reading a recording failed.
+    #[error(transparent)]
+    Recording(#[from] RecordingError),
 }

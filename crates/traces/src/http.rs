@@ -1,29 +1,18 @@
 //! The HTTP side: GET with a timeout, bounded retries with backoff on 429, 5xx
 //! and connection errors, a cap on the answer's size, and credentials that
-//! never reach a message. The plumbing is `meshgraph-http`'s; this module
+//! never reach a message. The plumbing is `meshgraph-source`'s; this module
 //! says what to ask and what failures mean.
 
 use std::time::Duration;
 
-use meshgraph_http::{
-    ClientError, ClientOptions, Endpoint, EndpointError, Failure, FetchError, FetchOptions,
-    Fetcher, Reply, RetryPolicy, Trust, build_client, join_path,
-};
+use meshgraph_source::{Failure, Reply, Server};
 use reqwest::{Method, StatusCode, Url};
 
-use crate::{Auth, TracesConfig, TracesError};
-
-/// How much of an error body is quoted in an error message.
-const EXCERPT_CHARS: usize = 200;
+use crate::{TRACING_BACKEND, TracesConfig, TracesError};
 
 /// A configured client for one tracing backend.
 pub(crate) struct Http {
-    fetcher: Fetcher,
-    retry: RetryPolicy,
-    /// The base URL without credentials, path without a trailing slash.
-    base: Url,
-    auth: Auth,
-    timeout: Duration,
+    server: Server,
 }
 
 /// An answer: 2xx, or a 404 the caller asked to see.
@@ -36,57 +25,24 @@ pub(crate) struct Answer {
 
 impl Http {
     pub fn new(config: &TracesConfig) -> Result<Http, TracesError> {
-        let endpoint =
-            Endpoint::new(&config.url, &config.auth, &config.headers).map_err(|e| match e {
-                EndpointError::Url(e) => TracesError::InvalidUrl {
-                    url: e.url,
-                    reason: e.problem.to_string(),
-                },
-                other => TracesError::Config(other.to_string()),
-            })?;
-        let mut url = endpoint.url;
-        let path = url.path().trim_end_matches('/').to_string();
-        url.set_path(&path);
-
-        let options = ClientOptions {
-            trust: Trust::from_ca_file(config.ca_file.as_deref()),
-            ..ClientOptions::new(config.timeout)
-        };
-        let client = build_client(&options).map_err(|e| client_error(e, config))?;
         Ok(Http {
-            fetcher: Fetcher::new(
-                client,
-                FetchOptions {
-                    headers: endpoint.headers,
-                    secrets: endpoint.secrets,
-                    max_bytes: config.max_response_bytes,
-                },
-            ),
-            retry: RetryPolicy::new(config.retries),
-            base: url,
-            auth: endpoint.auth,
-            timeout: config.timeout,
+            server: config.server.open(&TRACING_BACKEND)?,
         })
     }
 
     /// The base URL without credentials.
     pub fn display_base(&self) -> String {
-        self.base.to_string()
+        self.server.base().to_string()
     }
 
     /// Time during which at least one request was in flight.
     pub fn busy_time(&self) -> Duration {
-        self.fetcher.stats().busy
+        self.server.busy_time()
     }
 
     /// `base + path` with the query; `path` starts with `/`.
     pub fn url(&self, path: &str, query: &[(&str, String)]) -> Url {
-        let mut url = join_path(&self.base, path);
-        if !query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
-        }
-        url
+        self.server.url(path, query)
     }
 
     /// GETs `path`; a 404 is an answer when `allow_404`, an error otherwise.
@@ -98,8 +54,8 @@ impl Http {
     ) -> Result<Answer, TracesError> {
         let url = self.url(path, query);
         let display = url.to_string();
-        self.retry
-            .run(|attempt| self.attempt(&url, &display, allow_404, attempt))
+        self.server
+            .with_retries(|attempt| self.attempt(&url, &display, allow_404, attempt))
             .await
     }
 
@@ -110,10 +66,11 @@ impl Http {
         allow_404: bool,
         attempt: u32,
     ) -> Result<Answer, Failure<TracesError>> {
-        let request = self.fetcher.request(Method::GET, url.clone());
-        let reply = self.fetcher.fetch(self.auth.apply(request)).await;
-        let failure = |e| self.fetch_failure(e, display, attempt);
-        match reply.map_err(failure)? {
+        let reply = self
+            .server
+            .send(Method::GET, url, display, attempt, |r| r)
+            .await;
+        match reply.map_err(|f| f.map(TracesError::from))? {
             Reply::Success { status, body } => Ok(Answer {
                 status: status.as_u16(),
                 body,
@@ -122,90 +79,44 @@ impl Http {
             Reply::Status(reply) if reply.status == StatusCode::NOT_FOUND && allow_404 => {
                 Ok(Answer {
                     status: 404,
-                    body: reply.body.map_err(failure)?,
+                    body: reply
+                        .body
+                        .map_err(|e| self.server.fetch_failure(e, display, attempt))
+                        .map_err(|f| f.map(TracesError::from))?,
                     url: display.to_string(),
                 })
             }
             Reply::Status(reply) => {
                 let body = reply.body.as_deref().unwrap_or_default();
-                let error = self.status_error(reply.status, body, display, attempt);
-                Err(reply.failure(error))
+                let hint = match reply.status.as_u16() {
+                    401 | 403 => "check the credentials (bearer token, basic auth, headers)",
+                    404 => {
+                        "check the path in --jaeger / --tempo: it is the query service's base URL (e.g. http://host:16686, http://host/jaeger or http://tempo:3200)"
+                    }
+                    429 => "the server is rate limiting; retry later",
+                    500..=599 => {
+                        "the server is failing or overloaded; check its health, retry later"
+                    }
+                    _ => "check that --jaeger / --tempo points at the query API",
+                };
+                let error = self
+                    .server
+                    .status_error(reply.status, body, display, attempt, hint);
+                Err(reply.failure(error.into()))
             }
-        }
-    }
-
-    fn fetch_failure(&self, e: FetchError, display: &str, attempt: u32) -> Failure<TracesError> {
-        let url = display.to_string();
-        let retry = e.is_retryable();
-        let error = match e {
-            FetchError::Timeout => TracesError::Timeout {
-                url,
-                timeout: self.timeout,
-            },
-            FetchError::TooLarge { limit } => TracesError::TooLarge { url, limit },
-            FetchError::Connect { reason } => TracesError::Connect {
-                url,
-                attempts: attempt,
-                reason,
-            },
-            FetchError::Body { received, reason } => TracesError::Body {
-                url,
-                received,
-                reason,
-            },
-        };
-        Failure::retry_if(retry, error)
-    }
-
-    fn status_error(
-        &self,
-        status: StatusCode,
-        body: &[u8],
-        display: &str,
-        attempt: u32,
-    ) -> TracesError {
-        let hint = match status.as_u16() {
-            401 | 403 => "check the credentials (bearer token, basic auth, headers)",
-            404 => {
-                "check the path in --jaeger / --tempo: it is the query service's base URL (e.g. http://host:16686, http://host/jaeger or http://tempo:3200)"
-            }
-            429 => "the server is rate limiting; retry later",
-            500..=599 => "the server is failing or overloaded; check its health, retry later",
-            _ => "check that --jaeger / --tempo points at the query API",
-        };
-        TracesError::Http {
-            url: display.to_string(),
-            status: status.as_u16(),
-            attempts: attempt,
-            excerpt: self.fetcher.secrets().excerpt(body, EXCERPT_CHARS),
-            hint,
         }
     }
 
     /// Replaces every configured secret in server-provided text.
     pub fn scrub(&self, text: &str) -> String {
-        self.fetcher.secrets().scrub(text)
-    }
-}
-
-/// A client setup failure in this collector's words.
-fn client_error(e: ClientError, config: &TracesConfig) -> TracesError {
-    let path = config.ca_file.clone().unwrap_or_default();
-    match e {
-        ClientError::Ca { reason } => TracesError::CaFile { path, reason },
-        ClientError::NoCaCertificate => TracesError::CaFile {
-            path,
-            reason: "no PEM certificate in it".into(),
-        },
-        ClientError::Identity { reason } | ClientError::Build { reason } => {
-            TracesError::Config(format!("cannot set up the HTTP client: {reason}"))
-        }
+        self.server.scrub(text)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Auth;
 
     #[test]
     fn urls_join_base_paths_and_lose_credentials() {
@@ -222,7 +133,7 @@ mod tests {
             "http://127.0.0.1:9/jaeger/api/traces?service=a+b"
         );
         assert!(
-            matches!(&http.auth, Auth::Basic { user, password } if user == "u" && password == "p@ss")
+            matches!(http.server.auth(), Auth::Basic { user, password } if user == "u" && password == "p@ss")
         );
         let e = Http::new(&TracesConfig::jaeger("http://a:secret@[::1"))
             .err()

@@ -36,11 +36,10 @@
 //!   run fails only when every query failed, so the caller can degrade to a
 //!   metrics-only graph and say so.
 //! - **Record and replay** (see [`record`]): answers are written, as
-//!   received, under the `"traces"` key of the recording's `manifest.json`
-//!   that `meshgraph-prometheus` writes, through the [`RecordSink`] trait
-//!   (this crate must not depend on another collector).
+//!   received, into the `traces` section of the recording every source
+//!   shares (`meshgraph-source`'s [`Recorder`]).
 //!
-//! The crate depends only on `meshgraph-model` and `meshgraph-http` (the
+//! The crate depends only on `meshgraph-model` and `meshgraph-source` (the
 //! HTTP plumbing it shares with the other collectors) among meshgraph crates.
 
 mod collect;
@@ -52,7 +51,7 @@ pub mod istio;
 pub mod record;
 mod span;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 pub use meshgraph_model::trace::{TraceCall, TraceEvidence, TracePeer};
@@ -61,14 +60,11 @@ pub use collect::collect;
 pub use decode::{Decoded, Format, decode};
 pub use edges::{CallsFromSpans, calls_from_spans};
 pub use error::TracesError;
-pub use meshgraph_http::Auth;
-pub use record::{RecordSink, replay};
+pub use meshgraph_source::{Auth, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Recorder};
+use meshgraph_source::{Outcome, Peer, Scope, ServerConfig};
+pub use record::replay;
 pub use span::{Resource, SearchHit, Span, SpanKind, normalize_span_id, normalize_trace_id};
 
-/// Default timeout of one HTTP request.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default number of retries after a failed attempt.
-pub const DEFAULT_RETRIES: u32 = 3;
 /// Default cap on one answer's size.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 /// Default traces asked for per service and time slice.
@@ -89,24 +85,27 @@ pub enum Backend {
     Tempo,
 }
 
+/// How this collector's messages name its server.
+pub static TRACING_BACKEND: Peer = Peer {
+    name: "the tracing backend",
+    behind_proxies: "the tracing backend",
+    url_name: "tracing URL",
+    url_hint: "check --jaeger / --tempo (e.g. http://tracing.istio-system:16685/jaeger)",
+    settings_name: "traces",
+    unreachable_hint: "is it running and reachable? check --jaeger / --tempo",
+    timeout_hint: "raise the timeout, shorten --window or lower the trace limit",
+    too_large_hint: "lower the trace limit, use more time slices or raise the response size limit",
+    timeout_in_seconds: false,
+};
+
 /// Where the backend is, how to talk to it and how much to ask for.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct TracesConfig {
     pub backend: Backend,
-    /// Base URL, a path prefix allowed (`http://host/jaeger`, Istio's addon).
-    pub url: String,
-    pub auth: Auth,
-    /// Extra request headers (`X-Scope-OrgID` for multi-tenant Tempo).
-    /// Values are treated as secrets.
-    pub headers: Vec<(String, String)>,
-    /// PEM file with CA certificates trusted in addition to the system's.
-    pub ca_file: Option<PathBuf>,
-    /// Timeout of one HTTP request, body included.
-    pub timeout: Duration,
-    /// Retries after a failed attempt (429, 5xx, connection error).
-    pub retries: u32,
-    /// Cap on one answer's size.
-    pub max_response_bytes: u64,
+    /// URL (a path prefix allowed: `http://host/jaeger`, Istio's addon),
+    /// auth, headers (`X-Scope-OrgID` for multi-tenant Tempo), CA file,
+    /// timeout, retries and size cap.
+    pub server: ServerConfig,
     /// Services to ask about (Jaeger's service names, `productpage.bookinfo`
     /// for Istio). Empty: every service the backend knows (Jaeger), or no
     /// service filter (Tempo).
@@ -137,16 +136,23 @@ impl TracesConfig {
         Self::new(Backend::Tempo, url)
     }
 
+    /// The defaults for `backend` at `url`, with this collector's size cap
+    /// ([`DEFAULT_MAX_RESPONSE_BYTES`]).
     pub fn new(backend: Backend, url: impl Into<String>) -> Self {
+        Self::with_server(
+            backend,
+            ServerConfig {
+                max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+                ..ServerConfig::new(url)
+            },
+        )
+    }
+
+    /// `backend` at `server` (its settings as they are), default limits.
+    pub fn with_server(backend: Backend, server: ServerConfig) -> Self {
         TracesConfig {
             backend,
-            url: url.into(),
-            auth: Auth::None,
-            headers: Vec::new(),
-            ca_file: None,
-            timeout: DEFAULT_TIMEOUT,
-            retries: DEFAULT_RETRIES,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            server,
             services: Vec::new(),
             namespaces: Vec::new(),
             limit: DEFAULT_LIMIT,
@@ -154,29 +160,6 @@ impl TracesConfig {
             concurrency: DEFAULT_CONCURRENCY,
             max_traces: DEFAULT_MAX_TRACES,
         }
-    }
-}
-
-impl std::fmt::Debug for TracesConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let url = meshgraph_http::redact_url_str(&self.url);
-        let header_names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("TracesConfig")
-            .field("backend", &self.backend)
-            .field("url", &url)
-            .field("auth", &self.auth)
-            .field("headers", &header_names)
-            .field("ca_file", &self.ca_file)
-            .field("timeout", &self.timeout)
-            .field("retries", &self.retries)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("services", &self.services)
-            .field("namespaces", &self.namespaces)
-            .field("limit", &self.limit)
-            .field("slices", &self.slices)
-            .field("concurrency", &self.concurrency)
-            .field("max_traces", &self.max_traces)
-            .finish()
     }
 }
 
@@ -204,13 +187,25 @@ impl TimeWindow {
     }
 }
 
-/// The result of a run.
+impl TimeWindow {
+    /// The window of a scope, ending at its time rounded to the second and
+    /// as long as its whole seconds (what the output shows).
+    pub fn of_scope(scope: &Scope) -> Result<TimeWindow, TracesError> {
+        let scope = scope.whole_seconds();
+        TimeWindow::ending_at(scope.at_seconds(), scope.window)
+    }
+}
+
+/// The result of a run: the calls and what they cost, with the warnings
+/// (unreadable parts, failed queries, limits reached, spans not used) and
+/// the summary line.
+pub type TracesCollected = Outcome<Traces>;
+
+/// What a run read.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct TracesCollected {
+pub struct Traces {
     /// Sorted by source, destination, evidence.
     pub calls: Vec<TraceCall>,
-    /// Unreadable parts, failed queries, limits reached, spans not used.
-    pub warnings: Vec<String>,
     pub stats: TraceStats,
 }
 
@@ -261,7 +256,7 @@ pub fn read_file(path: &Path) -> Result<TracesCollected, TracesError> {
     let mut collected = from_decoded(vec![decoded]);
     collected.stats.requests = 1;
     collected.stats.wall_time = started.elapsed();
-    Ok(collected)
+    Ok(summarized(collected))
 }
 
 /// Calls, warnings and counts from decoded answers.
@@ -288,13 +283,22 @@ pub(crate) fn from_decoded(answers: Vec<Decoded>) -> TracesCollected {
     let found = calls_from_spans(&spans);
     warnings.extend(found.notes);
     TracesCollected {
-        calls: found.calls,
-        warnings,
-        stats: TraceStats {
-            api,
-            traces: found.traces,
-            spans: spans.len(),
-            ..Default::default()
+        data: Traces {
+            calls: found.calls,
+            stats: TraceStats {
+                api,
+                traces: found.traces,
+                spans: spans.len(),
+                ..Default::default()
+            },
         },
+        warnings,
+        summary: None,
     }
+}
+
+/// `collected` with its summary line, once its figures are final.
+pub(crate) fn summarized(mut collected: TracesCollected) -> TracesCollected {
+    collected.summary = Some(collected.stats.summary_line());
+    collected
 }

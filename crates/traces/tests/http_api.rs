@@ -8,8 +8,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use meshgraph_source::HttpError;
 use meshgraph_traces::{
-    Auth, RecordSink, TimeWindow, TraceEvidence, TracePeer, TracesConfig, TracesError, collect,
+    Auth, Recorder, TimeWindow, TraceEvidence, TracePeer, TracesConfig, TracesError, collect,
     replay,
 };
 
@@ -22,8 +23,8 @@ fn window() -> TimeWindow {
 
 fn quick(mut config: TracesConfig) -> TracesConfig {
     config.slices = 1;
-    config.retries = 0;
-    config.timeout = Duration::from_secs(5);
+    config.server.retries = 0;
+    config.server.timeout = Duration::from_secs(5);
     config
 }
 
@@ -198,7 +199,7 @@ async fn a_500_is_retried_with_backoff() {
     })
     .await;
     let mut config = quick(TracesConfig::jaeger(&server.url));
-    config.retries = 2;
+    config.server.retries = 2;
     let collected = collect(&config, window(), None).await.unwrap();
     assert!(hotrod_route_call(&collected.calls));
     assert_eq!(server.seen_path("/api/v3/traces").len(), 2);
@@ -210,16 +211,16 @@ async fn a_500_is_retried_with_backoff() {
     })
     .await;
     let mut config = quick(TracesConfig::jaeger(&server.url));
-    config.retries = 1;
+    config.server.retries = 1;
     let e = collect(&config, window(), None).await.unwrap_err();
     assert!(
         matches!(
             e,
-            TracesError::Http {
+            TracesError::Http(HttpError::Status {
                 status: 503,
                 attempts: 2,
                 ..
-            }
+            })
         ),
         "{e:?}"
     );
@@ -230,11 +231,14 @@ async fn a_500_is_retried_with_backoff() {
 async fn a_slow_answer_is_a_timeout_naming_the_url() {
     let server = serve(|_, _| Reply::ok(V3_SERVICES).delayed(Duration::from_secs(3))).await;
     let mut config = quick(TracesConfig::jaeger(&server.url));
-    config.timeout = Duration::from_millis(300);
+    config.server.timeout = Duration::from_millis(300);
     let started = std::time::Instant::now();
     let e = collect(&config, window(), None).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
-    assert!(matches!(e, TracesError::Timeout { .. }), "{e:?}");
+    assert!(
+        matches!(e, TracesError::Http(HttpError::Timeout { .. })),
+        "{e:?}"
+    );
     let text = e.to_string();
     assert!(
         text.contains(&format!("{}/api/v3/services", server.url)),
@@ -290,28 +294,6 @@ async fn one_failed_query_among_several_is_a_warning() {
     );
 }
 
-/// The binary's adapter, in a few lines: the Prometheus recorder already has
-/// the two methods.
-struct Sink<'a>(&'a meshgraph_prometheus::Recorder);
-
-impl RecordSink for Sink<'_> {
-    fn write_file(
-        &self,
-        relative: &str,
-        bytes: &[u8],
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        Ok(self.0.write_file(relative, bytes)?)
-    }
-
-    fn add_entry(
-        &self,
-        key: &str,
-        entry: serde_json::Value,
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        Ok(self.0.add_entry(key, entry)?)
-    }
-}
-
 const SECRET: &str = "s3cret-passw0rd";
 
 #[tokio::test]
@@ -326,14 +308,12 @@ async fn credentials_never_reach_errors_or_recordings_and_replay_gives_the_same_
     let authority = server.url.trim_start_matches("http://");
     let url = format!("http://meshgraph:{SECRET}@{authority}");
     let dir = tempfile::tempdir().unwrap();
-    let recorder = meshgraph_prometheus::Recorder::create(dir.path()).unwrap();
+    let recorder = Recorder::create(dir.path()).unwrap();
     let mut config = quick(TracesConfig::jaeger(&url));
     config.slices = 2;
     config.concurrency = 1;
-    config.headers = vec![("X-Scope-OrgID".into(), "tenant-secret-1".into())];
-    let collected = collect(&config, window(), Some(&Sink(&recorder)))
-        .await
-        .unwrap();
+    config.server.headers = vec![("X-Scope-OrgID".into(), "tenant-secret-1".into())];
+    let collected = collect(&config, window(), Some(&recorder)).await.unwrap();
     assert!(hotrod_route_call(&collected.calls));
     // Basic auth from the URL was sent.
     let seen = server.seen();
@@ -367,9 +347,12 @@ async fn credentials_never_reach_errors_or_recordings_and_replay_gives_the_same_
     let mut bad = quick(TracesConfig::jaeger(format!(
         "http://meshgraph:{SECRET}@127.0.0.1:1"
     )));
-    bad.auth = Auth::None;
+    bad.server.auth = Auth::None;
     let e = collect(&bad, window(), None).await.unwrap_err();
-    assert!(matches!(e, TracesError::Connect { .. }), "{e:?}");
+    assert!(
+        matches!(e, TracesError::Http(HttpError::Connect { .. })),
+        "{e:?}"
+    );
     assert!(!e.to_string().contains(SECRET), "{e}");
     let server = serve(|_, _| Reply::ok(&b"{\"services\": ["[..])).await;
     let authority = server.url.trim_start_matches("http://");

@@ -79,6 +79,18 @@ impl<E> Failure<E> {
             Failure::Fail(error)
         }
     }
+
+    /// The same failure with the error converted (into a collector's own
+    /// error enum, say).
+    pub fn map<F>(self, f: impl FnOnce(E) -> F) -> Failure<F> {
+        match self {
+            Failure::Retry { error, after } => Failure::Retry {
+                error: f(error),
+                after,
+            },
+            Failure::Fail(error) => Failure::Fail(f(error)),
+        }
+    }
 }
 
 /// Whether an HTTP status is worth retrying: 429 and 5xx.

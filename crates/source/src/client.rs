@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn unusable_ca_certificates_are_typed_errors() {
-        let dir = std::env::temp_dir().join(format!("meshgraph-http-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("meshgraph-source-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let empty = dir.join("empty.pem");
         std::fs::write(&empty, "no certificate here\n").unwrap();
