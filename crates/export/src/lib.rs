@@ -21,7 +21,7 @@ pub use json::{JSON_SCHEMA_VERSION, JsonDocument, JsonEdge, JsonNode, SnapshotMe
 pub use mermaid::to_mermaid;
 pub use report::{ReportFinding, ReportInput, to_report_html};
 pub use svg::{SvgRenderer, builtin_svg, find_graphviz, to_svg};
-pub use time::format_rfc3339;
+pub use time::{format_rfc3339, format_timestamp};
 
 /// Output formats of `meshgraph snapshot`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

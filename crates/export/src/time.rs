@@ -1,23 +1,18 @@
-/// Formats unix seconds as RFC 3339 in UTC, e.g. `2026-11-25T02:00:00Z`.
+/// Formats unix seconds as RFC 3339 in UTC, e.g. `2026-11-25T02:00:00Z`
+/// (times beyond jiff's range, years -9999 to 9999, are clamped to it).
 pub fn format_rfc3339(unix_seconds: i64) -> String {
-    let days = unix_seconds.div_euclid(86_400);
-    let secs = unix_seconds.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    let at = jiff::Timestamp::from_second(unix_seconds).unwrap_or(if unix_seconds < 0 {
+        jiff::Timestamp::MIN
+    } else {
+        jiff::Timestamp::MAX
+    });
+    format_timestamp(at)
+}
+
+/// Formats a timestamp as RFC 3339 in UTC to the second, e.g.
+/// `2026-11-25T02:00:00Z` (a fraction of a second is cut).
+pub fn format_timestamp(at: jiff::Timestamp) -> String {
+    format!("{at:.0}")
 }
 
 #[cfg(test)]
