@@ -27,7 +27,10 @@ fn fingerprint(scenario: &Scenario) -> String {
     let order = fnv1a(lines.join("\n").as_bytes());
     lines.sort();
     let sorted = fnv1a(lines.join("\n").as_bytes());
-    format!("{} series, hash {sorted:016x}, order {order:016x}", lines.len())
+    format!(
+        "{} series, hash {sorted:016x}, order {order:016x}",
+        lines.len()
+    )
 }
 
 fn toml_files(dir: &Path) -> Vec<std::path::PathBuf> {
