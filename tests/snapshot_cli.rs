@@ -4,8 +4,6 @@ mod common;
 
 use common::meshgraph;
 
-use std::process::Command;
-
 use serde_json::Value;
 
 fn snapshot_json(demo: &str, graph_type: &str) -> Value {
@@ -476,12 +474,11 @@ fn service_graph_puts_service_nodes_between_callers_and_workloads() {
 #[test]
 fn without_graphviz_the_svg_comes_from_the_built_in_layout_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .args(["snapshot", "--demo", "-o", "g.svg"])
         .env("MESHGRAPH_DOT", "")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+        .dir(dir.path())
+        .output();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("built-in layout"));
     let svg = std::fs::read_to_string(dir.path().join("g.svg")).unwrap();

@@ -4,18 +4,15 @@
 
 mod common;
 
-use std::process::Command;
-
 use meshgraph_standin::{Refusing, Reply, StandIn};
 use serde_json::Value;
 
 fn snapshot(args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .arg("snapshot")
         .args(args)
         .args(["-o", "-"])
-        .output()
-        .unwrap();
+        .output();
     assert!(
         out.status.success(),
         "{}",
@@ -221,7 +218,7 @@ fn a_local_jaeger_serving_a_recorded_answer_is_read_through_v3() {
 fn an_unreachable_jaeger_is_one_line_and_exit_two() {
     let refusing = Refusing::new();
     let port = refusing.port();
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .args([
             "snapshot",
             "--jaeger",
@@ -233,9 +230,8 @@ fn an_unreachable_jaeger_is_one_line_and_exit_two() {
             "-o",
             "g.json",
         ])
-        .current_dir(tempfile::tempdir().unwrap().path())
-        .output()
-        .unwrap();
+        .dir(tempfile::tempdir().unwrap().path())
+        .output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(!stderr.contains("secret"));
@@ -320,7 +316,7 @@ fn scenario_traces_confirm_metric_edges_and_invent_none() {
 
 #[test]
 fn check_reports_mg907_for_edges_seen_by_only_one_source() {
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .args([
             "check",
             "--demo",
@@ -332,8 +328,7 @@ fn check_reports_mg907_for_edges_seen_by_only_one_source() {
             "--format",
             "json",
         ])
-        .output()
-        .unwrap();
+        .output();
     assert!(
         out.status.code() == Some(0) || out.status.code() == Some(1),
         "{}",
@@ -366,10 +361,9 @@ fn check_reports_mg907_for_edges_seen_by_only_one_source() {
         "productpage -> reviews-v2 is in both: {mg907:#?}"
     );
     // Without traces, MG907 does not run.
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .args(["check", "--demo", "bookinfo-sidecar", "--format", "json"])
-        .output()
-        .unwrap();
+        .output();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
         doc["findings"]
@@ -384,7 +378,7 @@ fn check_reports_mg907_for_edges_seen_by_only_one_source() {
 fn with_metrics_a_failed_trace_backend_leaves_a_metrics_only_graph_and_a_warning() {
     let refusing = Refusing::new();
     let port = refusing.port();
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .args([
             "snapshot",
             "--demo",
@@ -398,8 +392,7 @@ fn with_metrics_a_failed_trace_backend_leaves_a_metrics_only_graph_and_a_warning
             "-o",
             "-",
         ])
-        .output()
-        .unwrap();
+        .output();
     assert!(
         out.status.success(),
         "{}",
@@ -428,7 +421,7 @@ fn trace_backends_get_the_token_and_headers_and_the_token_is_never_printed() {
     ]);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("token"), "tr4ce-t0ken\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .args([
             "snapshot",
             "--jaeger",
@@ -446,9 +439,8 @@ fn trace_backends_get_the_token_and_headers_and_the_token_is_never_printed() {
             "-o",
             "-",
         ])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+        .dir(dir.path())
+        .output();
     assert!(
         out.status.success(),
         "{}",
