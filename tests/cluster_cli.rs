@@ -62,7 +62,8 @@ fn check_reads_the_live_cluster_of_the_kubeconfig_context() {
     );
 
     // An unreachable cluster is one clear line and exit 2.
-    let kubeconfig = kube_api::kubeconfig(dir.path(), &[("gone", "http://127.0.0.1:9", "t", None)]);
+    let gone = meshgraph_standin::Refusing::new();
+    let kubeconfig = kube_api::kubeconfig(dir.path(), &[("gone", &gone.url(), "t", None)]);
     let out = common::run()
         .args([
             "check",
@@ -72,7 +73,7 @@ fn check_reads_the_live_cluster_of_the_kubeconfig_context() {
         ])
         .output();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("127.0.0.1:9"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("127.0.0.1:{}", gone.port())));
 }
 
 /// The Prometheus collector verifies TLS by default and trusts an extra CA

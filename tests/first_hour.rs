@@ -387,9 +387,10 @@ fn replays_are_quiet_unless_an_override_cannot_be_honoured() {
     assert!(text.contains("--window 1h cannot change them"), "{text}");
 
     // The same server in the environment is ignored; on the command line it is an error.
+    let refusing = meshgraph_standin::Refusing::new();
     let env = common::run()
         .args(["snapshot", "--replay", "bundle"])
-        .env("MESHGRAPH_PROMETHEUS_URL", "http://127.0.0.1:1")
+        .env("MESHGRAPH_PROMETHEUS_URL", refusing.url())
         .dir(dir.path())
         .output();
     assert!(env.status.success(), "{}", stderr(&env));
@@ -399,7 +400,7 @@ fn replays_are_quiet_unless_an_override_cannot_be_honoured() {
             "--replay",
             "bundle",
             "--prometheus",
-            "http://127.0.0.1:1",
+            &refusing.url(),
         ],
         dir.path(),
     );

@@ -88,6 +88,19 @@ impl Run {
     }
 }
 
+/// How to install Graphviz, which the SVG tests run for real.
+pub const GRAPHVIZ_HINT: &str = "apt-get install -y --no-install-recommends graphviz";
+
+/// Panics with [`GRAPHVIZ_HINT`] when Graphviz `dot` is not on `PATH`: a
+/// test that needs it fails, it never falls back silently.
+pub fn require_graphviz() {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    assert!(
+        std::env::split_paths(&path).any(|dir| dir.join("dot").is_file()),
+        "Graphviz `dot` is not installed (not on PATH); install it with: {GRAPHVIZ_HINT}"
+    );
+}
+
 /// The repository's test inputs; each folder's origin is in its README.md or
 /// SOURCE.md (see tests/fixtures/README.md).
 pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");

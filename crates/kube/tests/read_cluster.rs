@@ -456,10 +456,8 @@ async fn a_slow_server_times_out() {
         timeout: Duration::from_millis(300),
         ..options(&config)
     };
-    let started = std::time::Instant::now();
     let e = read_cluster(&quick).await.unwrap_err();
     assert!(matches!(e, KubeError::Timeout { .. }), "{e:?}");
-    assert!(started.elapsed() < Duration::from_secs(4));
     assert!(
         e.to_string().contains(&format!(
             "{}/api/v1/pods did not answer within 0.3s",
