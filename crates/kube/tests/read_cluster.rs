@@ -361,13 +361,10 @@ async fn unauthorized_says_to_log_in_again() {
 
 #[tokio::test]
 async fn an_unreachable_server_is_named() {
-    // A port that was free a moment ago: connection refused.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // A bound port nobody listens on: connection refused.
+    let refusing = meshgraph_standin::Refusing::new();
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("http://127.0.0.1:{port}");
+    let url = refusing.url();
     let config = kubeconfig(dir.path(), &[("down", &url, TOKEN, None)]);
     let e = read_cluster(&options(&config)).await.unwrap_err();
     assert!(matches!(e, KubeError::Connect { attempts: 2, .. }), "{e:?}");
