@@ -2,10 +2,10 @@
 //! graph. The server is crates/kube's stand-in (real bookinfo objects served
 //! in the API's list format; no API server can be installed here).
 
+mod common;
+
 #[path = "../crates/kube/tests/common/mod.rs"]
 mod kube_api;
-
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -24,7 +24,7 @@ fn check_reads_the_live_cluster_of_the_kubeconfig_context() {
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig =
         kube_api::kubeconfig(dir.path(), &[("lab", &server.url, "s3cr3t-token", None)]);
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .args([
             "check",
             "--cluster",
@@ -33,8 +33,7 @@ fn check_reads_the_live_cluster_of_the_kubeconfig_context() {
             "--format",
             "json",
         ])
-        .output()
-        .unwrap();
+        .output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(matches!(out.status.code(), Some(0) | Some(1)), "{stderr}");
     assert!(
@@ -63,18 +62,18 @@ fn check_reads_the_live_cluster_of_the_kubeconfig_context() {
     );
 
     // An unreachable cluster is one clear line and exit 2.
-    let kubeconfig = kube_api::kubeconfig(dir.path(), &[("gone", "http://127.0.0.1:9", "t", None)]);
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let gone = meshgraph_standin::Refusing::new();
+    let kubeconfig = kube_api::kubeconfig(dir.path(), &[("gone", &gone.url(), "t", None)]);
+    let out = common::run()
         .args([
             "check",
             "--cluster",
             "--kubeconfig",
             kubeconfig.to_str().unwrap(),
         ])
-        .output()
-        .unwrap();
+        .output();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("127.0.0.1:9"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("127.0.0.1:{}", gone.port())));
 }
 
 /// The Prometheus collector verifies TLS by default and trusts an extra CA
@@ -87,7 +86,7 @@ fn prometheus_tls_is_verified_and_a_custom_ca_is_trusted() {
     let server = runtime.block_on(kube_api::serve_tls(kube_api::FakeApi::new()));
     let dir = tempfile::tempdir().unwrap();
     let run = |extra: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+        let out = common::run()
             .args([
                 "snapshot",
                 "--prometheus",
@@ -100,9 +99,8 @@ fn prometheus_tls_is_verified_and_a_custom_ca_is_trusted() {
                 "g.json",
             ])
             .args(extra)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
+            .dir(dir.path())
+            .output();
         assert_eq!(out.status.code(), Some(2));
         String::from_utf8_lossy(&out.stderr).to_lowercase()
     };

@@ -1,16 +1,15 @@
 //! `meshgraph explain` on the demos: every series behind an edge, by emitter,
 //! and what the reconciliation did with it.
 
-use std::process::Command;
+mod common;
 
 use serde_json::Value;
 
 fn explain_json(args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .args(["explain", "--format", "json"])
         .args(args)
-        .output()
-        .unwrap();
+        .output();
     assert!(
         out.status.success(),
         "{}",
@@ -130,7 +129,7 @@ fn the_hop_pair_itself_can_be_explained_though_it_is_no_edge() {
 
 #[test]
 fn text_form_groups_by_emitter_and_an_unknown_pair_is_an_error() {
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .args([
             "explain",
             "--demo",
@@ -138,14 +137,13 @@ fn text_form_groups_by_emitter_and_an_unknown_pair_is_an_error() {
             "bookinfo/productpage-v1",
             "bookinfo/reviews-v2",
         ])
-        .output()
-        .unwrap();
+        .output();
     let text = String::from_utf8(out.stdout).unwrap();
     for heading in ["waypoint (", "ztunnel-source (", "ztunnel-destination ("] {
         assert!(text.contains(heading), "{heading} missing in\n{text}");
     }
     assert!(text.contains("rates from waypoint"));
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .args([
             "explain",
             "--demo",
@@ -153,8 +151,7 @@ fn text_form_groups_by_emitter_and_an_unknown_pair_is_an_error() {
             "bookinfo/details-v1",
             "bookinfo/ratings-v1",
         ])
-        .output()
-        .unwrap();
+        .output();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no series from bookinfo/details-v1"));
 }

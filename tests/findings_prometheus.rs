@@ -2,9 +2,10 @@
 //! Prometheus, for faults injected through the scenario kit, and agree with
 //! the same scenario checked in memory.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
 
 use meshgraph_prometheus::testing::{PrometheusServer, RateSeries, openmetrics_from_rates};
 use meshgraph_scenario::Scenario;
@@ -16,13 +17,12 @@ const SCENARIO: &str = concat!(
 );
 
 fn check(dir: &Path, args: &[&str]) -> (Option<i32>, Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .arg("check")
         .args(args)
         .args(["--format", "json"])
-        .current_dir(dir)
-        .output()
-        .unwrap();
+        .dir(dir)
+        .output();
     let doc = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code(), doc)
@@ -121,7 +121,7 @@ fn injected_faults_are_found_from_a_real_prometheus() {
 
     // A recording keeps the answers and the objects: the replay needs neither
     // the server nor the manifests and finds the same.
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .args([
             "record",
             "bundle",
@@ -134,9 +134,8 @@ fn injected_faults_are_found_from_a_real_prometheus() {
             "--window",
             "5m",
         ])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+        .dir(dir.path())
+        .output();
     assert!(
         out.status.success(),
         "{}",

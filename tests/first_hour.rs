@@ -387,12 +387,12 @@ fn replays_are_quiet_unless_an_override_cannot_be_honoured() {
     assert!(text.contains("--window 1h cannot change them"), "{text}");
 
     // The same server in the environment is ignored; on the command line it is an error.
-    let env = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let refusing = meshgraph_standin::Refusing::new();
+    let env = common::run()
         .args(["snapshot", "--replay", "bundle"])
-        .env("MESHGRAPH_PROMETHEUS_URL", "http://127.0.0.1:1")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+        .env("MESHGRAPH_PROMETHEUS_URL", refusing.url())
+        .dir(dir.path())
+        .output();
     assert!(env.status.success(), "{}", stderr(&env));
     let both = meshgraph(
         &[
@@ -400,7 +400,7 @@ fn replays_are_quiet_unless_an_override_cannot_be_honoured() {
             "--replay",
             "bundle",
             "--prometheus",
-            "http://127.0.0.1:1",
+            &refusing.url(),
         ],
         dir.path(),
     );
@@ -476,7 +476,7 @@ fn the_readme_nightly_script_runs_without_a_warning() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&kubectl, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    let meshgraph_dir = Path::new(env!("CARGO_BIN_EXE_meshgraph")).parent().unwrap();
+    let meshgraph_dir = Path::new(common::MESHGRAPH).parent().unwrap();
     let path = format!(
         "{}:{}:{}",
         bin.display(),

@@ -160,12 +160,16 @@ fn the_cli_scoped_to_an_istio_analyzer_matches_each_case() {
         if meshgraph_checks::registry::checks_for_istio_analyzer(analyzer).is_none() {
             continue;
         }
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_meshgraph"));
-        command.args(["check", "--format", "json", "--istio-analyzer", analyzer]);
-        for f in case["files"].as_array().unwrap() {
-            command.arg(analyze_fixture(f.as_str().unwrap()));
-        }
-        let out = command.output().unwrap();
+        let out = common::run()
+            .args(["check", "--format", "json", "--istio-analyzer", analyzer])
+            .args(
+                case["files"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| analyze_fixture(f.as_str().unwrap())),
+            )
+            .output();
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
         let codes: BTreeSet<&str> = case["analyzer_codes"]
             .as_array()

@@ -1,8 +1,9 @@
 //! `meshgraph snapshot -o graph.json` writes documents that match the published
 //! schema, `docs/schema/graph.schema.json`, for every built-in scenario.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -33,7 +34,7 @@ fn violations(validator: &jsonschema::Validator, document: &Value) -> Vec<String
 
 fn snapshot(scenario: &str, graph_type: &str, dir: &Path) -> Value {
     let out = dir.join(format!("{scenario}-{graph_type}.json"));
-    let run = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let run = common::run()
         .args([
             "snapshot",
             "--demo",
@@ -43,8 +44,7 @@ fn snapshot(scenario: &str, graph_type: &str, dir: &Path) -> Value {
             "-o",
         ])
         .arg(&out)
-        .output()
-        .expect("running meshgraph");
+        .output();
     assert!(
         run.status.success(),
         "meshgraph snapshot --demo {scenario} --graph-type {graph_type} failed: {}",

@@ -10,6 +10,8 @@ fn layers() -> BTreeMap<&'static str, u8> {
     BTreeMap::from([
         ("meshgraph-model", 0),
         ("meshgraph-source", 0),
+        // Test-only stand-in HTTP servers (a dev-dependency, never shipped).
+        ("meshgraph-standin", 0),
         // Collectors and the pure core depend only on the vocabulary.
         ("meshgraph-core", 1),
         ("meshgraph-prometheus", 1),
@@ -83,4 +85,43 @@ fn the_core_has_no_io_dependencies() {
             dep.name
         );
     }
+}
+
+#[test]
+fn the_standin_servers_are_for_tests_only() {
+    let metadata = MetadataCommand::new()
+        .manifest_path(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .no_deps()
+        .exec()
+        .expect("cargo metadata");
+    let packages = metadata.workspace_packages();
+    let standin = packages
+        .iter()
+        .find(|p| p.name.as_str() == "meshgraph-standin")
+        .expect("meshgraph-standin in the workspace");
+    assert_eq!(
+        standin.publish.as_deref(),
+        Some(&[][..]),
+        "meshgraph-standin must say publish = false"
+    );
+    let mut users = 0;
+    for package in &packages {
+        for dep in package
+            .dependencies
+            .iter()
+            .filter(|d| d.name == "meshgraph-standin")
+        {
+            assert_eq!(
+                dep.kind,
+                DependencyKind::Development,
+                "{} depends on meshgraph-standin outside its tests",
+                package.name
+            );
+            users += 1;
+        }
+    }
+    assert!(
+        users >= 4,
+        "the stand-in servers serve the tests of several crates"
+    );
 }

@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use meshgraph_prometheus::testing::{
-    Canned, CannedServer, PrometheusServer, VictoriaMetricsServer, openmetrics_from_rates,
-    parse_rates,
+    PrometheusServer, VictoriaMetricsServer, openmetrics_from_rates, parse_rates,
 };
+use meshgraph_standin::{Refusing, Reply, StandIn};
 use serde_json::Value;
 
 /// End of the hand-written fixture's data (see tests/fixtures/prometheus/README.md).
@@ -288,39 +288,37 @@ fn record_then_replay_gives_the_same_graph_without_a_server() {
 #[test]
 fn server_failures_are_one_line_exit_two_and_leave_no_file() {
     let dir = tempfile::tempdir().unwrap();
-    let unreachable = format!(
-        "http://127.0.0.1:{}",
-        meshgraph_prometheus::testing::free_port()
-    );
-    let cases: Vec<(&str, Option<CannedServer>)> = vec![
+    let refusing = Refusing::new();
+    let unreachable = refusing.url();
+    let cases: Vec<(&str, Option<StandIn>)> = vec![
         ("unreachable", None),
         (
             "500",
-            Some(CannedServer::start(vec![Canned::status_json(500, "{}")])),
+            Some(StandIn::sequence(vec![Reply::status(500, "{}")])),
         ),
         (
             "malformed",
-            Some(CannedServer::start(vec![Canned::json(
+            Some(StandIn::sequence(vec![Reply::ok(
                 "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{]}}",
             )])),
         ),
         (
             "truncated",
-            Some(CannedServer::start(vec![Canned::json(
+            Some(StandIn::sequence(vec![Reply::ok(
                 "{\"status\":\"success\",\"data\":{\"resultType\":\"vec",
             )])),
         ),
         (
             "error",
-            Some(CannedServer::start(vec![Canned::status_json(
+            Some(StandIn::sequence(vec![Reply::status(
                 400,
                 "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error\"}",
             )])),
         ),
         (
             "slow",
-            Some(CannedServer::start(vec![
-                Canned::json("{}").delayed(std::time::Duration::from_secs(5)),
+            Some(StandIn::sequence(vec![
+                Reply::ok("{}").delayed(std::time::Duration::from_secs(5)),
             ])),
         ),
     ];
@@ -377,9 +375,9 @@ fn a_recording_holds_metrics_and_traces_and_explain_replays_it() {
     let live = {
         let prometheus = PrometheusServer::start(&openmetrics);
         // A local Jaeger answering with the scenario's spans.
-        let jaeger = CannedServer::start(vec![
-            Canned::json(r#"{"services":["productpage.bookinfo"]}"#),
-            Canned::json(traces),
+        let jaeger = StandIn::sequence(vec![
+            Reply::ok(r#"{"services":["productpage.bookinfo"]}"#),
+            Reply::ok(traces),
         ]);
         let common = [
             "--prometheus",
@@ -464,10 +462,8 @@ fn meshgraph_toml_supplies_defaults_that_flags_override() {
     assert_eq!(doc["edges"].as_array().unwrap().len(), 7);
 
     // A flag wins over the file.
-    let unreachable = format!(
-        "http://127.0.0.1:{}",
-        meshgraph_prometheus::testing::free_port()
-    );
+    let refusing = Refusing::new();
+    let unreachable = refusing.url();
     let out = meshgraph(
         &[
             "snapshot",

@@ -4,18 +4,15 @@
 
 mod common;
 
-use std::process::Command;
-
-use meshgraph_prometheus::testing::{Canned, CannedServer};
+use meshgraph_standin::{Refusing, Reply, StandIn};
 use serde_json::Value;
 
 fn snapshot(args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .arg("snapshot")
         .args(args)
         .args(["-o", "-"])
-        .output()
-        .unwrap();
+        .output();
     assert!(
         out.status.success(),
         "{}",
@@ -180,9 +177,9 @@ fn metrics_and_traces_agree_and_one_sided_edges_are_marked() {
 fn a_local_jaeger_serving_a_recorded_answer_is_read_through_v3() {
     // A recorded real Jaeger /api/v3/traces answer (jaeger-ui's HotROD fixture).
     let trace = common::read_fixture_bytes("traces/jaeger-v3-hotrod-trace.json");
-    let server = CannedServer::start(vec![
-        Canned::json(r#"{"services":["frontend"]}"#),
-        Canned::json(trace),
+    let server = StandIn::sequence(vec![
+        Reply::ok(r#"{"services":["frontend"]}"#),
+        Reply::ok(trace),
     ]);
     let url = format!("{}/jaeger", server.url());
     let doc = snapshot(&[
@@ -198,7 +195,7 @@ fn a_local_jaeger_serving_a_recorded_answer_is_read_through_v3() {
     assert!(pairs(&doc).contains(&pair("workload:unknown/frontend", "workload:unknown/route")));
     let requests = server.requests();
     assert!(!requests.is_empty());
-    let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    let paths: Vec<&str> = requests.iter().map(|r| r.target.as_str()).collect();
     assert!(
         paths.iter().all(|p| p.starts_with("/jaeger/api/v3/")),
         "{paths:?}"
@@ -219,8 +216,9 @@ fn a_local_jaeger_serving_a_recorded_answer_is_read_through_v3() {
 
 #[test]
 fn an_unreachable_jaeger_is_one_line_and_exit_two() {
-    let port = meshgraph_prometheus::testing::free_port();
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let refusing = Refusing::new();
+    let port = refusing.port();
+    let out = common::run()
         .args([
             "snapshot",
             "--jaeger",
@@ -232,9 +230,8 @@ fn an_unreachable_jaeger_is_one_line_and_exit_two() {
             "-o",
             "g.json",
         ])
-        .current_dir(tempfile::tempdir().unwrap().path())
-        .output()
-        .unwrap();
+        .dir(tempfile::tempdir().unwrap().path())
+        .output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(!stderr.contains("secret"));
@@ -319,7 +316,7 @@ fn scenario_traces_confirm_metric_edges_and_invent_none() {
 
 #[test]
 fn check_reports_mg907_for_edges_seen_by_only_one_source() {
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .args([
             "check",
             "--demo",
@@ -331,8 +328,7 @@ fn check_reports_mg907_for_edges_seen_by_only_one_source() {
             "--format",
             "json",
         ])
-        .output()
-        .unwrap();
+        .output();
     assert!(
         out.status.code() == Some(0) || out.status.code() == Some(1),
         "{}",
@@ -365,10 +361,9 @@ fn check_reports_mg907_for_edges_seen_by_only_one_source() {
         "productpage -> reviews-v2 is in both: {mg907:#?}"
     );
     // Without traces, MG907 does not run.
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .args(["check", "--demo", "bookinfo-sidecar", "--format", "json"])
-        .output()
-        .unwrap();
+        .output();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
         doc["findings"]
@@ -381,8 +376,9 @@ fn check_reports_mg907_for_edges_seen_by_only_one_source() {
 
 #[test]
 fn with_metrics_a_failed_trace_backend_leaves_a_metrics_only_graph_and_a_warning() {
-    let port = meshgraph_prometheus::testing::free_port();
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let refusing = Refusing::new();
+    let port = refusing.port();
+    let out = common::run()
         .args([
             "snapshot",
             "--demo",
@@ -396,8 +392,7 @@ fn with_metrics_a_failed_trace_backend_leaves_a_metrics_only_graph_and_a_warning
             "-o",
             "-",
         ])
-        .output()
-        .unwrap();
+        .output();
     assert!(
         out.status.success(),
         "{}",
@@ -420,13 +415,13 @@ fn with_metrics_a_failed_trace_backend_leaves_a_metrics_only_graph_and_a_warning
 #[test]
 fn trace_backends_get_the_token_and_headers_and_the_token_is_never_printed() {
     let trace = common::read_fixture_bytes("traces/jaeger-v3-hotrod-trace.json");
-    let server = CannedServer::start(vec![
-        Canned::json(r#"{"services":["frontend"]}"#),
-        Canned::json(trace),
+    let server = StandIn::sequence(vec![
+        Reply::ok(r#"{"services":["frontend"]}"#),
+        Reply::ok(trace),
     ]);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("token"), "tr4ce-t0ken\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+    let out = common::run()
         .args([
             "snapshot",
             "--jaeger",
@@ -444,9 +439,8 @@ fn trace_backends_get_the_token_and_headers_and_the_token_is_never_printed() {
             "-o",
             "-",
         ])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+        .dir(dir.path())
+        .output();
     assert!(
         out.status.success(),
         "{}",
@@ -456,13 +450,12 @@ fn trace_backends_get_the_token_and_headers_and_the_token_is_never_printed() {
     assert!(
         requests
             .iter()
-            .all(|r| r.headers.get("authorization").map(String::as_str)
-                == Some("Bearer tr4ce-t0ken"))
+            .all(|r| r.header("authorization") == Some("Bearer tr4ce-t0ken"))
     );
     assert!(
         requests
             .iter()
-            .all(|r| r.headers.get("x-scope-orgid").map(String::as_str) == Some("tenant-1"))
+            .all(|r| r.header("x-scope-orgid") == Some("tenant-1"))
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("tr4ce-t0ken"));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("tr4ce-t0ken"));

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use meshgraph_checks::{CheckOptions, CheckReport, Severity, check};
 use meshgraph_config::{Kind, LoadOptions, MeshConfig};
 
@@ -199,23 +197,11 @@ fn routing_before_the_destination_rule_is_a_missing_subset() {
 }
 
 fn meshgraph(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_meshgraph"));
-    cmd.args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().expect("meshgraph runs");
+    let mut run = common::run().args(args);
     if let Some(text) = stdin {
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
+        run = run.stdin(text);
     }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
+    let out = run.output();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

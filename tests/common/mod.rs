@@ -2,16 +2,103 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
+use std::ffi::OsStr;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+
+/// The `meshgraph` binary cargo built for these tests.
+pub const MESHGRAPH: &str = env!("CARGO_BIN_EXE_meshgraph");
 
 /// Runs the `meshgraph` binary in `dir`.
 pub fn meshgraph(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_meshgraph"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run meshgraph")
+    run().args(args).dir(dir).output()
+}
+
+/// A run of the `meshgraph` binary, to configure (arguments, working
+/// directory, environment, standard input) before [`Run::output`].
+pub fn run() -> Run {
+    Run {
+        command: Command::new(MESHGRAPH),
+        stdin: None,
+    }
+}
+
+/// One run of the binary; see [`run`]. Without [`Run::dir`] it runs in the
+/// test's working directory (the package root); without [`Run::stdin`] its
+/// standard input is empty.
+pub struct Run {
+    command: Command,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Run {
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Run {
+        self.command.arg(arg);
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.command.args(args);
+        self
+    }
+
+    /// The working directory.
+    pub fn dir(mut self, dir: impl AsRef<Path>) -> Run {
+        self.command.current_dir(dir);
+        self
+    }
+
+    /// One more environment variable.
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Run {
+        self.command.env(key, value);
+        self
+    }
+
+    /// Standard input, closed after these bytes.
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Run {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
+    /// Runs to the end: exit status, standard output and standard error.
+    pub fn output(mut self) -> Output {
+        let Some(input) = self.stdin else {
+            return self.command.output().expect("run meshgraph");
+        };
+        let mut child = self
+            .command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run meshgraph");
+        let mut pipe = child.stdin.take().expect("a stdin pipe");
+        // Written from a thread: a large input must not block on a full
+        // output pipe.
+        let writer = std::thread::spawn(move || pipe.write_all(&input));
+        let output = child.wait_with_output().expect("run meshgraph");
+        // meshgraph may exit before reading all of it; that is its answer.
+        let _ = writer.join().expect("the stdin writer");
+        output
+    }
+}
+
+/// How to install Graphviz, which the SVG tests run for real.
+pub const GRAPHVIZ_HINT: &str = "apt-get install -y --no-install-recommends graphviz";
+
+/// Panics with [`GRAPHVIZ_HINT`] when Graphviz `dot` is not on `PATH`: a
+/// test that needs it fails, it never falls back silently.
+pub fn require_graphviz() {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    assert!(
+        std::env::split_paths(&path).any(|dir| dir.join("dot").is_file()),
+        "Graphviz `dot` is not installed (not on PATH); install it with: {GRAPHVIZ_HINT}"
+    );
 }
 
 /// The repository's test inputs; each folder's origin is in its README.md or

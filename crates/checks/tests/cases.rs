@@ -1,7 +1,8 @@
-//! Data-driven tests: each `cases/*.yaml` is a small mesh whose leading
-//! `# expect:` lines are the findings `meshgraph check` must print, in its text
-//! format (path after ` @ `). Regenerate the expectations after reviewing a
-//! change with `MESHGRAPH_BLESS=1 cargo test -p meshgraph-checks --test cases`.
+//! Data-driven tests: each `cases/NAME.yaml` is a small mesh, and
+//! `cases/NAME.snap` (an insta snapshot) the findings `meshgraph check` must
+//! print for it, in its text format (path after ` @ `), after the loader's
+//! warnings. After a change: `cargo insta test -p meshgraph-checks --test
+//! cases --review`; with `CI=true` a missing or changed snapshot fails.
 
 use std::path::Path;
 
@@ -25,49 +26,35 @@ fn render(text: &str, file: &str) -> Vec<String> {
 #[test]
 fn cases() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
-    let bless = std::env::var("MESHGRAPH_BLESS").as_deref() == Ok("1");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
         .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     files.sort();
-    let mut failures = Vec::new();
-    for path in files
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-    {
+    assert!(!files.is_empty(), "no cases in {}", dir.display());
+    let mut rendered = Vec::new();
+    for path in &files {
         let text = std::fs::read_to_string(path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let body: String = text
-            .lines()
-            .skip_while(|l| l.starts_with("# expect:"))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        let expected: Vec<String> = text
-            .lines()
-            .take_while(|l| l.starts_with("# expect:"))
-            .map(|l| l.trim_start_matches("# expect:").trim().to_string())
-            .filter(|l| !l.is_empty())
-            .collect();
-        let got = render(&body, &name);
-        if bless {
-            let mut header: String = got.iter().map(|l| format!("# expect: {l}\n")).collect();
-            if got.is_empty() {
-                header.push_str("# expect:\n");
-            }
-            std::fs::write(path, header + &body).unwrap();
-        } else if got != expected {
-            failures.push(format!(
-                "{name}:\n  got:\n    {}\n  expected:\n    {}",
-                got.join("\n    "),
-                expected.join("\n    ")
-            ));
-        }
+        assert!(
+            !text.lines().any(|l| l.starts_with("# expect:")),
+            "{name}: the expected findings live in {}.snap (an insta snapshot), \
+             not in `# expect:` lines",
+            path.file_stem().unwrap().to_string_lossy()
+        );
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        rendered.push((stem, render(&text, &name).join("\n")));
     }
-    assert!(
-        failures.is_empty(),
-        "{}\n(after review: MESHGRAPH_BLESS=1 cargo test -p meshgraph-checks --test cases)",
-        failures.join("\n")
-    );
+    // The snapshots sit beside their cases: tests/cases/NAME.snap.
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("cases");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for (stem, findings) in &rendered {
+            insta::assert_snapshot!(stem.as_str(), findings);
+        }
+    });
 }

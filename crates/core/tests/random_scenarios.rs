@@ -102,10 +102,16 @@ fn random_scenario(seed: u64) -> String {
 
 #[test]
 fn random_meshes_reconcile_to_their_logical_calls() {
-    let runs = std::env::var("MESHGRAPH_RANDOM_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(400u64);
+    // MESHGRAPH_RANDOM_RUNS asks for more (or fewer) meshes than the default,
+    // never so few that the test stops testing.
+    const MIN_RUNS: u64 = 100;
+    let runs = match std::env::var("MESHGRAPH_RANDOM_RUNS") {
+        Err(_) => 400,
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(n) if n >= MIN_RUNS => n,
+            _ => panic!("MESHGRAPH_RANDOM_RUNS={v:?}: give a number of runs, at least {MIN_RUNS}"),
+        },
+    };
     let mut failures = Vec::new();
     for seed in 1..=runs {
         let text = random_scenario(seed);

@@ -1,7 +1,8 @@
 //! The cases of reconciliation.md, one scenario file each in tests/cases/.
 //! Each must reconcile to its logical calls, and its workload graph must match
-//! the reviewed rendering in `NN-name.snap` (regenerate with
-//! `MESHGRAPH_BLESS=1 cargo test -p meshgraph-core --test reconciliation_cases`).
+//! the reviewed rendering in `NN-name.snap`, an insta snapshot (after a
+//! change: `cargo insta test -p meshgraph-core --test reconciliation_cases
+//! --review`; with `CI=true` a missing or changed snapshot fails).
 
 mod common;
 
@@ -69,32 +70,26 @@ fn every_case_reconciles_to_its_calls_and_matches_its_snapshot() {
         .collect();
     files.sort();
     assert!(files.len() >= 14, "the 14 cases of reconciliation.md");
-    let bless = std::env::var_os("MESHGRAPH_BLESS").is_some();
     let mut failures = Vec::new();
+    let mut rendered = Vec::new();
     for file in files {
         let name = file.file_stem().unwrap().to_string_lossy().to_string();
         let scenario =
             Scenario::from_toml(&std::fs::read_to_string(&file).unwrap(), &name).unwrap();
-        let rec = match common::check(&scenario, &ClassifyOptions::default()) {
-            Ok(rec) => rec,
-            Err(message) => {
-                failures.push(format!("{name}: {message}"));
-                continue;
-            }
-        };
-        let rendered = render(&rec);
-        let snap = file.with_extension("snap");
-        if bless {
-            std::fs::write(&snap, &rendered).unwrap();
-        } else {
-            let want = std::fs::read_to_string(&snap).unwrap_or_default();
-            if want != rendered {
-                failures.push(format!(
-                    "{name}: snapshot differs\n--- {}\n{want}+++ got\n{rendered}",
-                    snap.display()
-                ));
-            }
+        match common::check(&scenario, &ClassifyOptions::default()) {
+            Ok(rec) => rendered.push((name, render(&rec))),
+            Err(message) => failures.push(format!("{name}: {message}")),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    // The snapshots sit beside their scenarios: tests/cases/NN-name.snap.
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("cases");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for (name, text) in &rendered {
+            insta::assert_snapshot!(name.as_str(), text);
+        }
+    });
 }

@@ -44,16 +44,22 @@ fn dot_keeps_hostile_names_inside_their_strings() {
 #[test]
 fn svg_from_both_layouts_is_well_formed_and_has_no_script_element() {
     let graph = hostile_graph();
-    let mut outputs = vec![
+    // Graphviz is a real dependency of this test: missing, it fails.
+    assert!(
+        meshgraph_export::find_graphviz().is_some(),
+        "Graphviz `dot` is needed (not on PATH, or MESHGRAPH_DOT is empty); \
+         install it with: apt-get install -y --no-install-recommends graphviz"
+    );
+    let (graphviz_svg, renderer) =
+        meshgraph_export::to_svg(&graph, &DotOptions::default()).unwrap();
+    assert!(
+        matches!(renderer, meshgraph_export::SvgRenderer::Graphviz(_)),
+        "{renderer:?}"
+    );
+    let outputs = vec![
         meshgraph_export::builtin_svg(&graph, &DotOptions::default()).expect("built-in layout"),
+        graphviz_svg,
     ];
-    if meshgraph_export::find_graphviz().is_some() {
-        outputs.push(
-            meshgraph_export::to_svg(&graph, &DotOptions::default())
-                .unwrap()
-                .0,
-        );
-    }
     for svg in outputs {
         let options = roxmltree::ParsingOptions {
             allow_dtd: true,

@@ -362,13 +362,10 @@ async fn unauthorized_says_to_log_in_again() {
 
 #[tokio::test]
 async fn an_unreachable_server_is_named() {
-    // A port that was free a moment ago: connection refused.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // A bound port nobody listens on: connection refused.
+    let refusing = meshgraph_standin::Refusing::new();
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("http://127.0.0.1:{port}");
+    let url = refusing.url();
     let config = kubeconfig(dir.path(), &[("down", &url, TOKEN, None)]);
     let e = read_cluster(&options(&config)).await.unwrap_err();
     assert!(
@@ -460,13 +457,11 @@ async fn a_slow_server_times_out() {
         timeout: Duration::from_millis(300),
         ..options(&config)
     };
-    let started = std::time::Instant::now();
     let e = read_cluster(&quick).await.unwrap_err();
     assert!(
         matches!(e, KubeError::Http(HttpError::Timeout { .. })),
         "{e:?}"
     );
-    assert!(started.elapsed() < Duration::from_secs(4));
     assert!(
         e.to_string().contains(&format!(
             "{}/api/v1/pods did not answer within 0.3s",

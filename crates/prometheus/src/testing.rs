@@ -1,6 +1,7 @@
 //! Test support (cargo feature `testing`): real Prometheus and VictoriaMetrics
-//! servers on loopback loaded with synthetic counters, and a canned HTTP server
-//! for failure modes.
+//! servers on loopback loaded with synthetic counters. Stand-in HTTP servers
+//! for failure modes (canned answers, delays, cut-short bodies) are in the
+//! dev-only crate `meshgraph-standin`.
 //!
 //! The servers come from the Debian packages `prometheus` (with `promtool`) and
 //! `victoria-metrics`. When a binary is missing the helpers panic with the
@@ -9,14 +10,10 @@
 //! Everything here panics on failure (it is for tests) and kills the processes
 //! it started when dropped.
 
-use std::collections::{BTreeMap, VecDeque};
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How to install the servers the tests need.
@@ -137,8 +134,10 @@ pub fn require_binary(name: &str) -> PathBuf {
         })
 }
 
-/// A port that was free a moment ago on 127.0.0.1.
-pub fn free_port() -> u16 {
+/// A port that was free a moment ago on 127.0.0.1, for a server process to
+/// bind (retried when taken meanwhile). Tests that need an address nobody
+/// answers use `meshgraph_standin::Refusing`, which keeps the port.
+fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("bind 127.0.0.1:0")
@@ -416,266 +415,6 @@ impl VictoriaMetricsServer {
 
     pub fn dir(&self) -> &Path {
         self.dir.path()
-    }
-}
-
-// ---------------------------------------------------------------------------
-// A canned HTTP server
-
-/// What the canned server does with one request.
-#[derive(Debug, Clone)]
-pub enum Canned {
-    /// Answer after `delay`.
-    Respond {
-        status: u16,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
-        delay: Duration,
-    },
-    /// Send headers announcing `declared` bytes, then `body`, then close.
-    CutShort { declared: usize, body: Vec<u8> },
-    /// `200 OK` without `Content-Length`: the body ends when the connection
-    /// closes, so its size is only known while reading it.
-    Streamed { body: Vec<u8> },
-    /// Close the connection without answering.
-    Close,
-}
-
-impl Canned {
-    /// `200 OK` with a JSON body.
-    pub fn json(body: impl Into<Vec<u8>>) -> Canned {
-        Canned::status_json(200, body)
-    }
-
-    /// The given status with a JSON body.
-    pub fn status_json(status: u16, body: impl Into<Vec<u8>>) -> Canned {
-        Canned::Respond {
-            status,
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: body.into(),
-            delay: Duration::ZERO,
-        }
-    }
-
-    /// The same answer, later.
-    pub fn delayed(self, by: Duration) -> Canned {
-        match self {
-            Canned::Respond {
-                status,
-                headers,
-                body,
-                ..
-            } => Canned::Respond {
-                status,
-                headers,
-                body,
-                delay: by,
-            },
-            other => other,
-        }
-    }
-
-    /// The same answer with one more header.
-    pub fn with_header(self, name: &str, value: &str) -> Canned {
-        match self {
-            Canned::Respond {
-                status,
-                mut headers,
-                body,
-                delay,
-            } => {
-                headers.push((name.into(), value.into()));
-                Canned::Respond {
-                    status,
-                    headers,
-                    body,
-                    delay,
-                }
-            }
-            other => other,
-        }
-    }
-}
-
-/// A request the canned server received.
-#[derive(Debug, Clone)]
-pub struct SeenRequest {
-    pub method: String,
-    pub path: String,
-    /// Header names lower-cased.
-    pub headers: BTreeMap<String, String>,
-    pub body: Vec<u8>,
-}
-
-/// An HTTP server on 127.0.0.1 answering each request with the next canned
-/// answer (the last one repeats), one connection per request.
-pub struct CannedServer {
-    port: u16,
-    seen: Arc<Mutex<Vec<SeenRequest>>>,
-    stop: Arc<AtomicBool>,
-    accept: Option<JoinHandle<()>>,
-}
-
-impl CannedServer {
-    pub fn start(answers: Vec<Canned>) -> CannedServer {
-        assert!(!answers.is_empty(), "give at least one answer");
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let port = listener.local_addr().expect("local addr").port();
-        let queue = Arc::new(Mutex::new(VecDeque::from(answers)));
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (seen2, stop2) = (seen.clone(), stop.clone());
-        let accept = std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                if stop2.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                let (queue, seen) = (queue.clone(), seen2.clone());
-                std::thread::spawn(move || serve_one(stream, &queue, &seen));
-            }
-        });
-        CannedServer {
-            port,
-            seen,
-            stop,
-            accept: Some(accept),
-        }
-    }
-
-    /// `http://127.0.0.1:PORT`
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// The requests received so far.
-    pub fn requests(&self) -> Vec<SeenRequest> {
-        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-}
-
-impl Drop for CannedServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(handle) = self.accept.take() {
-            let _ = handle.join();
-        }
-    }
-}
-
-fn serve_one(
-    mut stream: TcpStream,
-    queue: &Mutex<VecDeque<Canned>>,
-    seen: &Mutex<Vec<SeenRequest>>,
-) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let header_end = loop {
-        if let Some(i) = find(&buf, b"\r\n\r\n") {
-            break i;
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..header_end]).into_owned();
-    let mut lines = head.lines();
-    let mut request_line = lines.next().unwrap_or_default().split_whitespace();
-    let method = request_line.next().unwrap_or_default().to_string();
-    let path = request_line.next().unwrap_or_default().to_string();
-    let headers: BTreeMap<String, String> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let length: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = buf[header_end + 4..].to_vec();
-    while body.len() < length {
-        match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => body.extend_from_slice(&chunk[..n]),
-        }
-    }
-    seen.lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(SeenRequest {
-            method,
-            path,
-            headers,
-            body,
-        });
-    let answer = {
-        let mut q = queue.lock().unwrap_or_else(|p| p.into_inner());
-        if q.len() > 1 {
-            q.pop_front().expect("not empty")
-        } else {
-            q.front().cloned().expect("not empty")
-        }
-    };
-    match answer {
-        Canned::Close => {}
-        Canned::Respond {
-            status,
-            headers,
-            body,
-            delay,
-        } => {
-            std::thread::sleep(delay);
-            let mut head = format!(
-                "HTTP/1.1 {status} {}\r\nContent-Length: {}\r\nConnection: close\r\n",
-                reason(status),
-                body.len()
-            );
-            for (k, v) in headers {
-                head.push_str(&format!("{k}: {v}\r\n"));
-            }
-            head.push_str("\r\n");
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(&body);
-        }
-        Canned::Streamed { body } => {
-            let head =
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
-            let _ = stream.write_all(head.as_bytes());
-            for piece in body.chunks(4096) {
-                if stream.write_all(piece).is_err() {
-                    break;
-                }
-            }
-        }
-        Canned::CutShort { declared, body } => {
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\nConnection: close\r\n\r\n"
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(&body);
-        }
-    }
-    let _ = stream.flush();
-    let _ = stream.shutdown(Shutdown::Both);
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        404 => "Not Found",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "Status",
     }
 }
 

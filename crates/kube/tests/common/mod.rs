@@ -1,4 +1,5 @@
-//! Test support: a stand-in Kubernetes API server on 127.0.0.1.
+//! Test support: a stand-in Kubernetes API server on 127.0.0.1 (its HTTP
+//! and TLS side is the workspace's stand-in server kit, meshgraph-standin).
 //!
 //! No API server can be installed here. The objects it serves are real ones
 //! (Istio's bookinfo sample, copied unchanged into the repository's
@@ -18,9 +19,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use meshgraph_kube::RESOURCES;
+pub use meshgraph_standin::Request as Seen;
+use meshgraph_standin::StandIn;
 use serde_json::{Value, json};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 pub const BOOKINFO: &str = "bookinfo.yaml";
 pub const DESTINATION_RULES: &str = "networking-destination-rule-all.yaml";
@@ -105,32 +106,6 @@ impl Reply {
             "NotFound",
             "the server could not find the requested resource",
         )
-    }
-}
-
-/// A request as the server saw it.
-#[derive(Debug, Clone)]
-pub struct Seen {
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
-    /// Whether the client presented a TLS certificate.
-    pub client_cert: bool,
-}
-
-impl Seen {
-    pub fn param(&self, key: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -344,27 +319,28 @@ fn list_path(api_version: &str, plural: &str) -> String {
 pub struct Server {
     /// `http://127.0.0.1:PORT` or `https://...`
     pub url: String,
-    pub seen: Arc<Mutex<Vec<Seen>>>,
     pub api: Arc<Mutex<FakeApi>>,
+    standin: StandIn,
 }
 
 impl Server {
     pub fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
+        self.standin.requests()
     }
 
     pub fn seen_path(&self, path: &str) -> Vec<Seen> {
-        self.seen().into_iter().filter(|s| s.path == path).collect()
+        self.standin.requests_to(path)
     }
 }
 
 /// Serves `api` over plain HTTP (the reader accepts `http://` servers for
 /// tests like this one; real clusters use https).
 pub async fn serve(api: FakeApi) -> Server {
-    serve_with(api, None).await
+    serve_with(api, meshgraph_standin::StandIn::builder())
 }
 
-/// Serves `api` over TLS with the test certificates in `tests/data`.
+/// Serves `api` over TLS with the test certificates in `tests/data`; a
+/// client certificate is asked for but not required.
 pub async fn serve_tls(api: FakeApi) -> Server {
     use tokio_rustls::rustls;
     use tokio_rustls::rustls::pki_types::pem::PemObject;
@@ -394,7 +370,7 @@ pub async fn serve_tls(api: FakeApi) -> Server {
         .with_client_cert_verifier(verifier)
         .with_single_cert(certs, key)
         .unwrap();
-    serve_with(api, Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))).await
+    serve_with(api, StandIn::builder().tls(Arc::new(config)))
 }
 
 pub fn data_path(name: &str) -> PathBuf {
@@ -407,118 +383,25 @@ pub fn data_path(name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("test data {name} not found"))
 }
 
-async fn serve_with(api: FakeApi, tls: Option<tokio_rustls::TlsAcceptor>) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let url = format!("{scheme}://{}", listener.local_addr().unwrap());
-    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+/// Answers each request from `api` (after its `slow` delay for the path).
+fn serve_with(api: FakeApi, builder: meshgraph_standin::Builder) -> Server {
     let api = Arc::new(Mutex::new(api));
-    let (log, state) = (seen.clone(), api.clone());
-    tokio::spawn(async move {
-        loop {
-            let Ok((socket, _)) = listener.accept().await else {
-                return;
-            };
-            let (log, state, tls) = (log.clone(), state.clone(), tls.clone());
-            tokio::spawn(async move {
-                match tls {
-                    None => handle(socket, false, log, state).await,
-                    Some(acceptor) => {
-                        let Ok(stream) = acceptor.accept(socket).await else {
-                            return;
-                        };
-                        let client_cert = stream
-                            .get_ref()
-                            .1
-                            .peer_certificates()
-                            .is_some_and(|c| !c.is_empty());
-                        handle(stream, client_cert, log, state).await
-                    }
-                }
-            });
+    let state = api.clone();
+    let standin = builder.route(move |seen, _| {
+        let mut api = state.lock().unwrap();
+        let reply = api.answer(seen);
+        let mut answer = meshgraph_standin::Reply::status(reply.status, reply.body);
+        answer.headers.extend(reply.headers);
+        match api.slow.get(&seen.path) {
+            Some(delay) => answer.delayed(*delay),
+            None => answer,
         }
     });
-    Server { url, seen, api }
-}
-
-/// Answers one request, then closes the connection.
-async fn handle<S: AsyncRead + AsyncWrite + Unpin>(
-    mut stream: S,
-    client_cert: bool,
-    log: Arc<Mutex<Vec<Seen>>>,
-    state: Arc<Mutex<FakeApi>>,
-) {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
+    Server {
+        url: standin.url(),
+        api,
+        standin,
     }
-    let text = String::from_utf8_lossy(&head).to_string();
-    let mut lines = text.split("\r\n");
-    let target = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .unwrap_or("/")
-        .to_string();
-    let headers = lines
-        .take_while(|l| !l.is_empty())
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    let query = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect();
-    let seen = Seen {
-        path: path.to_string(),
-        query,
-        headers,
-        client_cert,
-    };
-    log.lock().unwrap().push(seen.clone());
-    let delay = state.lock().unwrap().slow.get(&seen.path).copied();
-    if let Some(delay) = delay {
-        tokio::time::sleep(delay).await;
-    }
-    let reply = state.lock().unwrap().answer(&seen);
-    let mut out = format!(
-        "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-        reply.status,
-        reply.body.len()
-    );
-    for (k, v) in &reply.headers {
-        out.push_str(&format!("{k}: {v}\r\n"));
-    }
-    out.push_str("\r\n");
-    let _ = stream.write_all(out.as_bytes()).await;
-    let _ = stream.write_all(&reply.body).await;
-    let _ = stream.shutdown().await;
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap_or(b'?'));
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A kubeconfig with one context per `(name, server, token, namespace)`;
