@@ -43,7 +43,7 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
         .iter()
         .map(|f| ReportFinding {
             severity: f.severity.as_str().to_string(),
-            code: f.code.clone(),
+            code: f.code.to_string(),
             resource: f.resource.to_string(),
             message: f.message.clone(),
         })

@@ -164,7 +164,7 @@ fn badge_findings(
     let report = meshgraph_checks::check(&collected.config, telemetry, &CheckOptions::default());
     for finding in &report.findings {
         let badge = Badge {
-            code: finding.code.clone(),
+            code: finding.code.to_string(),
             severity: match finding.severity {
                 Severity::Info => BadgeSeverity::Info,
                 Severity::Warning => BadgeSeverity::Warning,

@@ -8,7 +8,7 @@ use meshgraph_model::Observation;
 use serde_json::Value;
 
 use crate::finding::{Finding, ResourceRef};
-use crate::registry;
+use crate::registry::Code;
 
 /// Telemetry for the MG9xx checks: the raw series and what the core made of them.
 #[derive(Debug, Clone, Copy)]
@@ -144,8 +144,8 @@ pub struct Findings {
 pub const IGNORE_ANNOTATION: &str = "meshgraph.io/ignore";
 
 /// Whether an object's `meshgraph.io/ignore` annotation lists `code`.
-pub fn object_ignores(object: &Object, code: &str) -> bool {
-    let listed = |text: &str| text.split([',', ' ']).any(|c| c.trim() == code);
+pub fn object_ignores(object: &Object, code: Code) -> bool {
+    let listed = |text: &str| text.split([',', ' ']).any(|c| c.trim() == code.as_str());
     object.annotation(IGNORE_ANNOTATION).is_some_and(listed)
         || object
             .pod_template()
@@ -154,10 +154,10 @@ pub fn object_ignores(object: &Object, code: &str) -> bool {
 }
 
 impl Findings {
-    fn blank(code: &str, resource: ResourceRef, message: String) -> Finding {
-        let rule = registry::rule(code).unwrap_or_else(|| panic!("{code} is not in the registry"));
+    fn blank(code: Code, resource: ResourceRef, message: String) -> Finding {
+        let rule = code.rule();
         Finding {
-            code: rule.code.to_string(),
+            code,
             name: rule.name.to_string(),
             severity: rule.severity,
             istio_code: rule.istio_code.map(str::to_string),
@@ -171,7 +171,7 @@ impl Findings {
     }
 
     /// A finding about an object of the input.
-    pub fn add(&mut self, code: &str, object: &Object, message: impl Into<String>) -> &mut Finding {
+    pub fn add(&mut self, code: Code, object: &Object, message: impl Into<String>) -> &mut Finding {
         let mut finding = Self::blank(code, ResourceRef::of(object), message.into());
         finding.source = object.source.clone();
         if object_ignores(object, code) {
@@ -185,7 +185,7 @@ impl Findings {
     /// A finding about something that may not be an input object (telemetry).
     pub fn add_ref(
         &mut self,
-        code: &str,
+        code: Code,
         resource: ResourceRef,
         object: Option<&Object>,
         message: impl Into<String>,

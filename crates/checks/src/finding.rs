@@ -3,6 +3,8 @@
 use meshgraph_config::{Object, Source};
 use serde::Serialize;
 
+use crate::registry::Code;
+
 /// How bad a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -84,7 +86,7 @@ impl std::fmt::Display for ResourceRef {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     /// Stable id, e.g. `MG101`.
-    pub code: String,
+    pub code: Code,
     /// The problem as a noun phrase, e.g. `missing-sidecar`.
     pub name: String,
     pub severity: Severity,

@@ -20,15 +20,15 @@ use std::collections::BTreeSet;
 pub use context::{Context, IGNORE_ANNOTATION, Telemetry};
 pub use finding::{Finding, ResourceRef, Severity};
 use meshgraph_config::MeshConfig;
-pub use registry::{Inputs, RESERVED, Rule, RuleDoc, Status, rule};
+pub use registry::{Code, Inputs, RESERVED, Rule, RuleDoc, Status, UnknownCode, rule};
 
 /// Which checks run.
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
     /// Codes not to run or report (`--ignore`).
-    pub ignore: BTreeSet<String>,
+    pub ignore: BTreeSet<Code>,
     /// When set, only these codes run.
-    pub only: Option<BTreeSet<String>>,
+    pub only: Option<BTreeSet<Code>>,
 }
 
 /// The outcome of a run.
@@ -39,7 +39,7 @@ pub struct CheckReport {
     /// Checks skipped for missing inputs, findings silenced by annotations.
     pub notes: Vec<String>,
     /// Codes of the checks that ran.
-    pub checked: Vec<String>,
+    pub checked: Vec<Code>,
 }
 
 impl CheckReport {
@@ -62,20 +62,20 @@ pub fn check(
     let mut checked = Vec::new();
     for rule in registry::RULES {
         if rule.status == Status::Removed
-            || options.ignore.contains(rule.code)
+            || options.ignore.contains(&rule.code)
             || options
                 .only
                 .as_ref()
-                .is_some_and(|only| !only.contains(rule.code))
+                .is_some_and(|only| !only.contains(&rule.code))
         {
             continue;
         }
         if rule.inputs == Inputs::Telemetry && cx.telemetry.is_none() {
-            skipped_for_telemetry.push(rule.code);
+            skipped_for_telemetry.push(rule.code.as_str());
             continue;
         }
         (rule.check)(&cx, &mut findings);
-        checked.push(rule.code.to_string());
+        checked.push(rule.code);
     }
     if !skipped_for_telemetry.is_empty() {
         notes.push(format!(

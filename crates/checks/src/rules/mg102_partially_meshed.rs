@@ -6,7 +6,20 @@ use meshgraph_config::Kind;
 
 use crate::context::{Context, Findings};
 use crate::finding::ResourceRef;
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG102,
+    name: "partially-meshed-workload",
+    severity: Severity::Warning,
+    istio_code: None,
+    status: Status::Stable,
+    summary: "Some pods of a workload have a sidecar and others do not",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "Pods of one owner (a Deployment through its ReplicaSet, a StatefulSet, a DaemonSet) \
@@ -46,7 +59,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         let resource = ResourceRef::new(kind, Some(&ns), name);
         let object = cx.object(&resource);
         let f = out.add_ref(
-            "MG102",
+            Code::MG102,
             resource,
             object,
             format!(

@@ -6,7 +6,19 @@ use meshgraph_core::Endpoint;
 
 use crate::context::{Context, Findings};
 use crate::finding::{ResourceRef, Severity};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG902,
+    name: "edge-error-rate",
+    severity: Severity::Warning,
+    istio_code: None,
+    status: Status::Stable,
+    summary: "An edge fails too often",
+    inputs: Inputs::Telemetry,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "An edge of the reconciled graph whose failed-request share (5xx, no response, non-OK \
@@ -83,7 +95,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             ),
         };
         let f = out.add_ref(
-            "MG902",
+            Code::MG902,
             resource,
             object,
             format!(

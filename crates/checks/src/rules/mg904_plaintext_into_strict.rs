@@ -6,7 +6,19 @@ use meshgraph_core::Endpoint;
 
 use crate::context::{Context, Findings};
 use crate::finding::Severity;
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG904,
+    name: "plaintext-into-strict",
+    severity: Severity::Error,
+    istio_code: None,
+    status: Status::Stable,
+    summary: "Plaintext traffic reaches a workload under STRICT mTLS",
+    inputs: Inputs::Telemetry,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "Destination-side telemetry (`connection_security_policy`, as weighed by the \
@@ -47,7 +59,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         let (resource, object) = cx.workload_resource(&dest);
         let f = if mode == "STRICT" {
             out.add_ref(
-                "MG904",
+                Code::MG904,
                 resource,
                 object,
                 format!(
@@ -56,7 +68,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             )
         } else if mode == "PERMISSIVE" {
             let f = out.add_ref(
-                "MG904",
+                Code::MG904,
                 resource,
                 object,
                 format!("{dest} accepts {rate:.2}/s of plaintext under PERMISSIVE mTLS; these sources block STRICT"),
