@@ -42,7 +42,7 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
         .findings
         .iter()
         .map(|f| ReportFinding {
-            severity: f.severity.as_str().to_string(),
+            severity: f.severity,
             code: f.code.to_string(),
             resource: f.resource.to_string(),
             message: f.message.clone(),

@@ -1,10 +1,9 @@
 //! `meshgraph snapshot`.
 
 use anyhow::{Context, anyhow};
-use meshgraph_checks::{CheckOptions, CheckReport, Severity, Telemetry};
+use meshgraph_checks::{CheckOptions, CheckReport, Telemetry};
 use meshgraph_core::{
-    Badge, BadgeSeverity, Endpoint, GraphOptions, MeshGraph, Reconciliation, WorkloadRef,
-    build_graph,
+    Badge, Endpoint, GraphOptions, MeshGraph, Reconciliation, WorkloadRef, build_graph,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -165,11 +164,7 @@ fn badge_findings(
     for finding in &report.findings {
         let badge = Badge {
             code: finding.code.to_string(),
-            severity: match finding.severity {
-                Severity::Info => BadgeSeverity::Info,
-                Severity::Warning => BadgeSeverity::Warning,
-                Severity::Error => BadgeSeverity::Error,
-            },
+            severity: finding.severity,
         };
         for (source, destination) in &finding.edges {
             graph.badge_logical_edge(rec, source, destination, &badge);

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use meshgraph_model::{Emitter, GraphType, NodeKind, Protocol};
+use meshgraph_model::{Emitter, GraphType, NodeKind, Protocol, Severity};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::endpoint::{Endpoint, EndpointRole, WorkloadRef};
@@ -39,15 +39,7 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Badge {
     pub code: String,
-    pub severity: BadgeSeverity,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BadgeSeverity {
-    Info,
-    Warning,
-    Error,
+    pub severity: Severity,
 }
 
 /// An edge of the drawn graph: one or more logical edges summed.
