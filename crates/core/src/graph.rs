@@ -347,13 +347,9 @@ pub fn build_graph(rec: &Reconciliation, options: &GraphOptions) -> MeshGraph {
             && matches!(logical.destination, Endpoint::Workload(_))
             && let Some(fqdn) = logical.services.iter().next()
         {
-            let (namespace, name) = meshgraph_model::ServiceRef {
-                fqdn: fqdn.clone(),
-                ..Default::default()
-            }
-            .identity();
-            if !namespace.is_empty() {
-                path.push(service_node(&namespace, &name));
+            let service = meshgraph_model::ServiceRef::identity_of_fqdn(fqdn);
+            if service.in_cluster() {
+                path.push(service_node(&service.namespace, &service.name));
             }
         }
         if options.show_waypoints {

@@ -4,7 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use meshgraph_model::{Emitter, Layer, Metric, Observation, Protocol, UNKNOWN};
+use meshgraph_model::{
+    ConnectionSecurityPolicy, Emitter, Layer, Metric, Observation, Protocol, ServiceId, ServiceRef,
+    UNKNOWN,
+};
 
 use crate::classify::{Classification, ClassifyOptions, classify};
 use crate::endpoint::{Endpoint, WorkloadRef};
@@ -157,12 +160,7 @@ fn add_l7(figures: &mut L7Figures, obs: &Observation) {
     match obs.metric {
         Metric::Requests => {
             figures.rps += obs.value;
-            let class = match obs.response_class() {
-                Some(0) => "0".to_string(),
-                Some(c) => format!("{c}xx"),
-                None => UNKNOWN.to_string(),
-            };
-            *figures.by_class.entry(class).or_default() += obs.value;
+            *figures.by_class.entry(obs.status_class()).or_default() += obs.value;
             if obs.is_error() {
                 figures.error_rps += obs.value;
             }
@@ -211,7 +209,7 @@ fn security_of(observations: &[Observation], emitters: &[Emitter], series: &[usi
         let e = emitters[i];
         e.sees_server_side_security()
             || (e == Emitter::ZtunnelSource
-                && observations[i].connection_security_policy == "mutual_tls")
+                && observations[i].security_policy() == ConnectionSecurityPolicy::MutualTls)
     };
     for family in [
         Metric::Requests,
@@ -232,16 +230,16 @@ fn security_of(observations: &[Observation], emitters: &[Emitter], series: &[usi
             .filter(|&&i| security_rank(emitters[i]) == best)
         {
             let obs = &observations[i];
-            match obs.connection_security_policy.as_str() {
-                "mutual_tls" => {
+            match obs.security_policy() {
+                ConnectionSecurityPolicy::MutualTls => {
                     security.mutual_tls += obs.value;
                     security.observed += obs.value;
                 }
-                "none" => security.observed += obs.value,
+                ConnectionSecurityPolicy::None => security.observed += obs.value,
                 // Client-side Envoy's `unknown` says nothing, and ztunnel's
                 // `unknown` (plain passthrough) is reported as unknown too
                 // (reconciliation.md, case 11).
-                _ => {}
+                ConnectionSecurityPolicy::Unknown => {}
             }
         }
         if security.observed > 0.0 {
@@ -260,18 +258,6 @@ fn security_rank(emitter: Emitter) -> u8 {
     }
 }
 
-fn service_key(obs: &Observation) -> (String, String) {
-    obs.service.identity()
-}
-
-fn service_key_of_fqdn(fqdn: &str) -> (String, String) {
-    meshgraph_model::ServiceRef {
-        fqdn: fqdn.to_string(),
-        ..Default::default()
-    }
-    .identity()
-}
-
 /// Reconciles raw series into logical edges. Never fails: series it cannot
 /// place are reported in [`Reconciliation::notes`].
 pub fn reconcile(observations: &[Observation], options: &ClassifyOptions) -> Reconciliation {
@@ -285,8 +271,7 @@ pub fn reconcile(observations: &[Observation], options: &ClassifyOptions) -> Rec
 
     let mut groups: BTreeMap<(Endpoint, Endpoint), Vec<usize>> = BTreeMap::new();
     // Client→waypoint hops by (client, waypoint, service); waypoint→server hops by (waypoint, server).
-    let mut client_hops: BTreeMap<(Endpoint, WorkloadRef, (String, String)), Vec<usize>> =
-        BTreeMap::new();
+    let mut client_hops: BTreeMap<(Endpoint, WorkloadRef, ServiceId), Vec<usize>> = BTreeMap::new();
     let mut server_hops: BTreeMap<(WorkloadRef, Endpoint), Vec<usize>> = BTreeMap::new();
 
     for (i, obs) in observations.iter().enumerate() {
@@ -296,7 +281,7 @@ pub fn reconcile(observations: &[Observation], options: &ClassifyOptions) -> Rec
             // Rule 1: hop series are evidence, not edges.
             if let Some(waypoint) = waypoint_of(&destination) {
                 client_hops
-                    .entry((source, waypoint, service_key(obs)))
+                    .entry((source, waypoint, obs.service.identity()))
                     .or_default()
                     .push(i);
                 continue;
@@ -538,7 +523,7 @@ impl Hop<'_> {
 }
 
 fn attach_client_hops(
-    hops: BTreeMap<(Endpoint, WorkloadRef, (String, String)), Vec<usize>>,
+    hops: BTreeMap<(Endpoint, WorkloadRef, ServiceId), Vec<usize>>,
     observations: &[Observation],
     emitters: &[Emitter],
     edges: &mut Vec<LogicalEdge>,
@@ -561,26 +546,25 @@ fn attach_client_hops(
                 edges[i]
                     .services
                     .iter()
-                    .any(|fqdn| service_key_of_fqdn(fqdn) == service)
+                    .any(|fqdn| ServiceRef::identity_of_fqdn(fqdn) == service)
             })
             .collect();
         if targets.is_empty() {
             // The waypoint reported nothing for this traffic: keep the hop as
             // a transport-only edge to the service rather than lose the call.
             notes.push(format!(
-                "{client} reached service {}/{} through waypoint {waypoint}, which reported no series for it",
-                service.0, service.1
+                "{client} reached service {service} through waypoint {waypoint}, which reported no series for it"
             ));
             let mut edge = LogicalEdge::new(
                 client.clone(),
-                if service.0.is_empty() {
-                    Endpoint::External {
-                        host: service.1.clone(),
+                if service.in_cluster() {
+                    Endpoint::Service {
+                        namespace: service.namespace.clone(),
+                        name: service.name.clone(),
                     }
                 } else {
-                    Endpoint::Service {
-                        namespace: service.0.clone(),
-                        name: service.1.clone(),
+                    Endpoint::External {
+                        host: service.name.clone(),
                     }
                 },
             );

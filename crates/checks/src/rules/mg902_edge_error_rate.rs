@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use meshgraph_core::Endpoint;
+use meshgraph_model::StatusClass;
 
 use crate::context::{Context, Findings};
 use crate::finding::{ResourceRef, Severity};
@@ -44,7 +45,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             continue;
         }
         let errors = l7.error_rps / l7.rps;
-        let client = l7.by_class.get("4xx").copied().unwrap_or(0.0) / l7.rps;
+        let client = l7.by_class.get(&StatusClass::ClientError).copied().unwrap_or(0.0) / l7.rps;
         let (severity, what, share) = if errors > 0.0 {
             (
                 if errors > 0.10 {
