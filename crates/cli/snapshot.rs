@@ -169,9 +169,8 @@ fn badge_findings(
         for (source, destination) in &finding.edges {
             graph.badge_logical_edge(rec, source, destination, &badge);
         }
-        let workload_kinds = ["Deployment", "StatefulSet", "DaemonSet", "Workload", "Pod"];
         if finding.edges.is_empty()
-            && workload_kinds.contains(&finding.resource.kind.as_str())
+            && finding.resource.kind.is_workload()
             && let Some(namespace) = &finding.resource.namespace
         {
             let endpoint = Endpoint::Workload(WorkloadRef::new(namespace, &finding.resource.name));

@@ -17,8 +17,8 @@ mod rules;
 
 use std::collections::BTreeSet;
 
-pub use context::{Context, IGNORE_ANNOTATION, Telemetry};
-pub use finding::{Finding, ResourceRef, Severity};
+pub use context::{Context, IGNORE_ANNOTATION, MtlsMode, Telemetry};
+pub use finding::{Finding, ResourceKind, ResourceRef, Severity};
 use meshgraph_config::MeshConfig;
 pub use registry::{Code, Inputs, RESERVED, Rule, RuleDoc, Status, UnknownCode, rule};
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use meshgraph_config::Kind;
 
 use crate::context::{Context, Findings};
-use crate::finding::ResourceRef;
+use crate::finding::{ResourceKind, ResourceRef};
 use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
 
@@ -56,7 +56,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         if with.is_empty() || without.is_empty() {
             continue;
         }
-        let resource = ResourceRef::new(kind, Some(&ns), name);
+        let resource = ResourceRef::new(ResourceKind::from_name(&kind), Some(&ns), name);
         let object = cx.object(&resource);
         let f = out.add_ref(
             Code::MG102,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use meshgraph_config::{Kind, hosts};
 use serde_json::Value;
 
-use crate::context::{Context, Findings, dr_tls_modes};
+use crate::context::{Context, Findings, MtlsMode, dr_tls_modes};
 use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
 
@@ -49,8 +49,8 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         let (mode, policy) = cx.effective_mtls(ns, &labels);
         let Some(policy) = policy else { continue };
         for (path, tls) in dr_tls_modes(dr) {
-            let conflict = (mode == "STRICT" && tls == "DISABLE")
-                || (mode == "DISABLE" && tls == "ISTIO_MUTUAL");
+            let conflict = (mode == MtlsMode::Strict && tls == "DISABLE")
+                || (mode == MtlsMode::Disable && tls == "ISTIO_MUTUAL");
             if conflict {
                 out.add(
                     Code::MG401,

@@ -52,7 +52,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                     .map(str::to_string)
             });
         let resource = ResourceRef::new(
-            u.kind.as_str(),
+            u.kind,
             (!u.namespace.is_empty()).then_some(u.namespace.as_str()),
             u.name.clone(),
         );

@@ -6,7 +6,8 @@ use meshgraph_core::Endpoint;
 use meshgraph_model::StatusClass;
 
 use crate::context::{Context, Findings};
-use crate::finding::{ResourceRef, Severity};
+use crate::finding::{ResourceKind, ResourceRef, Severity};
+use meshgraph_config::Kind;
 use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
@@ -86,12 +87,12 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             Endpoint::Service { namespace, name } => {
                 let svc = cx.service(namespace, name);
                 (
-                    ResourceRef::new("Service", Some(namespace), name.clone()),
+                    ResourceRef::new(Kind::Service, Some(namespace), name.clone()),
                     svc,
                 )
             }
             other => (
-                ResourceRef::new("Destination", None, other.to_string()),
+                ResourceRef::new(ResourceKind::Destination, None, other.to_string()),
                 None,
             ),
         };

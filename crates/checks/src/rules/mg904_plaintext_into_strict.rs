@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use meshgraph_core::Endpoint;
 
-use crate::context::{Context, Findings};
+use crate::context::{Context, Findings, MtlsMode};
 use crate::finding::Severity;
 use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
@@ -57,7 +57,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         let labels = cx.workload_labels(&dest);
         let (mode, policy) = cx.effective_mtls(&dest.namespace, &labels);
         let (resource, object) = cx.workload_resource(&dest);
-        let f = if mode == "STRICT" {
+        let f = if mode == MtlsMode::Strict {
             out.add_ref(
                 Code::MG904,
                 resource,
@@ -66,7 +66,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                     "{rate:.2}/s of plaintext traffic reach {dest}, which is under STRICT mTLS"
                 ),
             )
-        } else if mode == "PERMISSIVE" {
+        } else if mode == MtlsMode::Permissive {
             let f = out.add_ref(
                 Code::MG904,
                 resource,
