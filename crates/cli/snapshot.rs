@@ -17,7 +17,7 @@ use crate::{Exit, input, output};
 
 pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
     let format = match &args.format {
-        Some(name) => Format::parse(name).ok_or_else(|| anyhow!("unknown format {name:?}"))?,
+        Some(format) => *format,
         None if args.output == "-" => Format::Json,
         None => Format::from_path(&args.output).ok_or_else(|| {
             anyhow!(
