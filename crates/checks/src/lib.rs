@@ -1,7 +1,9 @@
 //! Findings: what is wrong with a mesh, from its configuration and its traffic.
 //!
-//! Each check lives in its own file under `rules/` with its documentation
-//! beside it; [`registry::RULES`] lists every code (codes are never reused).
+//! Each check lives in its own file under `rules/`, which declares its
+//! [`Rule`] (code, name, severity, istioctl code, inputs, documentation) once;
+//! [`registry::RULES`] and the [`Code`] enum are derived from the list of rule
+//! modules (codes are never reused).
 //! Configuration checks (MG1xx–MG5xx) read a [`MeshConfig`]; telemetry checks
 //! (MG9xx) read the core's [`meshgraph_core::Reconciliation`] too. A check
 //! whose inputs are missing is skipped with a note, never silently.
