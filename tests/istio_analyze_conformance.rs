@@ -12,7 +12,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use meshgraph_checks::{CheckOptions, check};
+use meshgraph_checks::{CheckOptions, Code, check};
 use meshgraph_config::{LoadOptions, MeshConfig, MeshSettings};
 use serde_json::Value;
 
@@ -24,14 +24,13 @@ fn analyze_fixture(path: &str) -> PathBuf {
 /// The MG checks standing for the case's analyzer: the registry's table, or
 /// for an analyzer it does not list, every check mapped to one of the codes
 /// the analyzer can emit.
-fn checks_for(analyzer: &str, codes: &BTreeSet<String>) -> BTreeSet<String> {
+fn checks_for(analyzer: &str, codes: &BTreeSet<String>) -> BTreeSet<Code> {
     match meshgraph_checks::registry::checks_for_istio_analyzer(analyzer) {
-        Some(checks) => checks.iter().map(|c| c.to_string()).collect(),
+        Some(checks) => checks.iter().copied().collect(),
         None => {
             let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
             meshgraph_checks::registry::checks_for_istio_codes(&codes)
                 .into_iter()
-                .map(str::to_string)
                 .collect()
         }
     }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 use meshgraph_checks::format::{TextOptions, render_json, render_junit, render_sarif, render_text};
-use meshgraph_checks::{CheckOptions, Severity, Telemetry, check, registry};
+use meshgraph_checks::{CheckOptions, Code, Severity, Telemetry, check, registry};
 
 use crate::Exit;
 use crate::cli::{GlobalArgs, InputArgs};
@@ -110,7 +110,10 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
         if !registry::is_known_code(&code) {
             bail!("--ignore {code}: no such finding code (see docs/findings/README.md)");
         }
-        ignore.insert(code);
+        // A reserved code has no check yet: nothing to ignore.
+        if let Ok(code) = code.parse::<Code>() {
+            ignore.insert(code);
+        }
     }
     // Flags are validated before any input is read.
     let only = selected_checks(args)?;
@@ -177,7 +180,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
 }
 
 /// `--select` and `--istio-analyzer` as the set of checks to run (`None`: all).
-fn selected_checks(args: &CheckArgs) -> anyhow::Result<Option<BTreeSet<String>>> {
+fn selected_checks(args: &CheckArgs) -> anyhow::Result<Option<BTreeSet<Code>>> {
     if args.select.is_empty() && args.istio_analyzers.is_empty() {
         return Ok(None);
     }
@@ -195,9 +198,10 @@ fn selected_checks(args: &CheckArgs) -> anyhow::Result<Option<BTreeSet<String>>>
                     "--select {code}: no check maps to this istioctl code (see docs/findings/README.md)"
                 );
             }
-            only.extend(checks.into_iter().map(str::to_string));
+            only.extend(checks);
         } else if registry::is_known_code(&code) {
-            only.insert(code);
+            // A reserved code has no check yet: it selects nothing.
+            only.extend(code.parse::<Code>().ok());
         } else {
             bail!("--select {code}: no such finding code (see docs/findings/README.md)");
         }
@@ -210,7 +214,7 @@ fn selected_checks(args: &CheckArgs) -> anyhow::Result<Option<BTreeSet<String>>>
                 names.join(", ")
             )
         })?;
-        only.extend(checks.iter().map(|c| c.to_string()));
+        only.extend(checks.iter().copied());
     }
     Ok(Some(only))
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use meshgraph_export::Format;
 use meshgraph_model::GraphType;
 
 #[derive(Debug, Parser)]
@@ -330,6 +331,12 @@ pub struct GraphArgs {
     pub no_legend: bool,
 }
 
+/// `--format` of `snapshot`: the names of [`Format`], listed in `--help`.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Format::NAMES).try_map(|name| name.parse::<Format>())
+}
+
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
     #[command(flatten)]
@@ -347,8 +354,8 @@ pub struct SnapshotArgs {
     )]
     pub output: String,
     /// Output format, overriding the extension
-    #[arg(long, value_parser = ["json", "dot", "svg", "cytoscape", "mermaid"], help_heading = "Output")]
-    pub format: Option<String>,
+    #[arg(long, value_parser = format_parser(), help_heading = "Output")]
+    pub format: Option<Format>,
     /// Do not run the checks that put finding badges on nodes and edges
     #[arg(long, help_heading = "Output")]
     pub no_findings: bool,

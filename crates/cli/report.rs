@@ -42,8 +42,8 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
         .findings
         .iter()
         .map(|f| ReportFinding {
-            severity: f.severity.as_str().to_string(),
-            code: f.code.clone(),
+            severity: f.severity,
+            code: f.code.to_string(),
             resource: f.resource.to_string(),
             message: f.message.clone(),
         })

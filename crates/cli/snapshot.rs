@@ -1,10 +1,9 @@
 //! `meshgraph snapshot`.
 
 use anyhow::{Context, anyhow};
-use meshgraph_checks::{CheckOptions, CheckReport, Severity, Telemetry};
+use meshgraph_checks::{CheckOptions, CheckReport, Telemetry};
 use meshgraph_core::{
-    Badge, BadgeSeverity, Endpoint, GraphOptions, MeshGraph, Reconciliation, WorkloadRef,
-    build_graph,
+    Badge, Endpoint, GraphOptions, MeshGraph, Reconciliation, WorkloadRef, build_graph,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,7 +17,7 @@ use crate::{Exit, input, output};
 
 pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
     let format = match &args.format {
-        Some(name) => Format::parse(name).ok_or_else(|| anyhow!("unknown format {name:?}"))?,
+        Some(format) => *format,
         None if args.output == "-" => Format::Json,
         None => Format::from_path(&args.output).ok_or_else(|| {
             anyhow!(
@@ -164,19 +163,14 @@ fn badge_findings(
     let report = meshgraph_checks::check(&collected.config, telemetry, &CheckOptions::default());
     for finding in &report.findings {
         let badge = Badge {
-            code: finding.code.clone(),
-            severity: match finding.severity {
-                Severity::Info => BadgeSeverity::Info,
-                Severity::Warning => BadgeSeverity::Warning,
-                Severity::Error => BadgeSeverity::Error,
-            },
+            code: finding.code.to_string(),
+            severity: finding.severity,
         };
         for (source, destination) in &finding.edges {
             graph.badge_logical_edge(rec, source, destination, &badge);
         }
-        let workload_kinds = ["Deployment", "StatefulSet", "DaemonSet", "Workload", "Pod"];
         if finding.edges.is_empty()
-            && workload_kinds.contains(&finding.resource.kind.as_str())
+            && finding.resource.kind.is_workload()
             && let Some(namespace) = &finding.resource.namespace
         {
             let endpoint = Endpoint::Workload(WorkloadRef::new(namespace, &finding.resource.name));

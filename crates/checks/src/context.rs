@@ -7,8 +7,8 @@ use meshgraph_core::Reconciliation;
 use meshgraph_model::Observation;
 use serde_json::Value;
 
-use crate::finding::{Finding, ResourceRef};
-use crate::registry;
+use crate::finding::{Finding, ResourceKind, ResourceRef};
+use crate::registry::Code;
 
 /// Telemetry for the MG9xx checks: the raw series and what the core made of them.
 #[derive(Debug, Clone, Copy)]
@@ -75,7 +75,7 @@ impl<'a> Context<'a> {
     /// The object a resource reference names, if in the input.
     pub fn object(&self, resource: &ResourceRef) -> Option<&'a Object> {
         self.config.objects.iter().find(|o| {
-            o.kind.as_str() == resource.kind
+            resource.kind == ResourceKind::Config(o.kind)
                 && o.name() == resource.name
                 && o.namespace() == resource.namespace.as_deref()
         })
@@ -100,12 +100,12 @@ impl<'a> Context<'a> {
         &self,
         namespace: &str,
         labels: &BTreeMap<String, String>,
-    ) -> (String, Option<&'a Object>) {
+    ) -> (MtlsMode, Option<&'a Object>) {
         let root = self.config.settings.root_namespace.as_str();
         let mode_of = |pa: &Object| {
             pa.spec_at(&["mtls", "mode"])
                 .and_then(scalar_text)
-                .unwrap_or_else(|| "UNSET".into())
+                .map_or(MtlsMode::Unset, |text| MtlsMode::from_text(&text))
         };
         let pas: Vec<&Object> = self.of_kind(Kind::PeerAuthentication).collect();
         let workload = pas.iter().find(|pa| {
@@ -122,11 +122,52 @@ impl<'a> Context<'a> {
             .find(|pa| pa.effective_namespace() == root && pa.selector().is_none());
         for pa in [workload, ns_level, mesh].into_iter().flatten() {
             let mode = mode_of(pa);
-            if mode != "UNSET" {
+            if mode != MtlsMode::Unset {
                 return (mode, Some(pa));
             }
         }
-        ("PERMISSIVE".into(), None)
+        (MtlsMode::Permissive, None)
+    }
+}
+
+/// A PeerAuthentication's `mtls.mode`. Displays as written in the object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MtlsMode {
+    /// `UNSET`, or no mode: inherit from the parent scope.
+    Unset,
+    Disable,
+    Permissive,
+    Strict,
+    /// A value Istio does not define, kept as written.
+    Other(String),
+}
+
+impl MtlsMode {
+    /// Reads the mode as written (Istio's names are upper case).
+    pub fn from_text(text: &str) -> MtlsMode {
+        match text {
+            "UNSET" => MtlsMode::Unset,
+            "DISABLE" => MtlsMode::Disable,
+            "PERMISSIVE" => MtlsMode::Permissive,
+            "STRICT" => MtlsMode::Strict,
+            other => MtlsMode::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            MtlsMode::Unset => "UNSET",
+            MtlsMode::Disable => "DISABLE",
+            MtlsMode::Permissive => "PERMISSIVE",
+            MtlsMode::Strict => "STRICT",
+            MtlsMode::Other(text) => text,
+        }
+    }
+}
+
+impl std::fmt::Display for MtlsMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -144,8 +185,8 @@ pub struct Findings {
 pub const IGNORE_ANNOTATION: &str = "meshgraph.io/ignore";
 
 /// Whether an object's `meshgraph.io/ignore` annotation lists `code`.
-pub fn object_ignores(object: &Object, code: &str) -> bool {
-    let listed = |text: &str| text.split([',', ' ']).any(|c| c.trim() == code);
+pub fn object_ignores(object: &Object, code: Code) -> bool {
+    let listed = |text: &str| text.split([',', ' ']).any(|c| c.trim() == code.as_str());
     object.annotation(IGNORE_ANNOTATION).is_some_and(listed)
         || object
             .pod_template()
@@ -154,10 +195,10 @@ pub fn object_ignores(object: &Object, code: &str) -> bool {
 }
 
 impl Findings {
-    fn blank(code: &str, resource: ResourceRef, message: String) -> Finding {
-        let rule = registry::rule(code).unwrap_or_else(|| panic!("{code} is not in the registry"));
+    fn blank(code: Code, resource: ResourceRef, message: String) -> Finding {
+        let rule = code.rule();
         Finding {
-            code: rule.code.to_string(),
+            code,
             name: rule.name.to_string(),
             severity: rule.severity,
             istio_code: rule.istio_code.map(str::to_string),
@@ -171,7 +212,7 @@ impl Findings {
     }
 
     /// A finding about an object of the input.
-    pub fn add(&mut self, code: &str, object: &Object, message: impl Into<String>) -> &mut Finding {
+    pub fn add(&mut self, code: Code, object: &Object, message: impl Into<String>) -> &mut Finding {
         let mut finding = Self::blank(code, ResourceRef::of(object), message.into());
         finding.source = object.source.clone();
         if object_ignores(object, code) {
@@ -185,7 +226,7 @@ impl Findings {
     /// A finding about something that may not be an input object (telemetry).
     pub fn add_ref(
         &mut self,
-        code: &str,
+        code: Code,
         resource: ResourceRef,
         object: Option<&Object>,
         message: impl Into<String>,
@@ -464,7 +505,7 @@ impl<'a> Context<'a> {
         match self.workload(&w.namespace, &w.name) {
             Some(o) => (ResourceRef::of(o), Some(o)),
             None => (
-                ResourceRef::new("Workload", Some(&w.namespace), w.name.clone()),
+                ResourceRef::new(ResourceKind::Workload, Some(&w.namespace), w.name.clone()),
                 None,
             ),
         }

@@ -1,63 +1,121 @@
 //! What a check reports.
 
-use meshgraph_config::{Object, Source};
+use meshgraph_config::{Kind, Object, Source};
 use serde::Serialize;
 
-/// How bad a finding is. Ordered: `Info < Warning < Error`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
+use crate::registry::Code;
+pub use meshgraph_model::Severity;
+
+/// The kind of resource a finding is about: an object kind meshgraph reads,
+/// or what telemetry names when the object is not in the input. Compared,
+/// ordered, displayed and serialised by its name (`Deployment`, `Workload`),
+/// so both Gateway kinds are `Gateway`.
+#[derive(Debug, Clone)]
+pub enum ResourceKind {
+    /// A kind of the configuration (`meshgraph_config::Kind`).
+    Config(Kind),
+    /// A workload telemetry names whose Deployment (or StatefulSet,
+    /// DaemonSet) is not in the input.
+    Workload,
+    /// A destination of telemetry that is no Service (a host, `unknown`).
+    Destination,
+    /// A kind meshgraph does not read, e.g. the `Job` owning a pod.
+    Other(String),
 }
 
-impl Severity {
-    /// Lower-case name, as in JSON and `--fail-on`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
+impl ResourceKind {
+    /// The kind a Kubernetes kind name, or `Workload`/`Destination`, stands for.
+    pub fn from_name(name: &str) -> ResourceKind {
+        match name {
+            "Workload" => ResourceKind::Workload,
+            "Destination" => ResourceKind::Destination,
+            _ => Kind::parse(name, "", &serde_json::Value::Null).map_or_else(
+                || ResourceKind::Other(name.to_string()),
+                ResourceKind::Config,
+            ),
         }
     }
 
-    /// Capitalised, as istioctl prints it.
-    pub fn title(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
-            Severity::Info => "Info",
-            Severity::Warning => "Warning",
-            Severity::Error => "Error",
+            ResourceKind::Config(kind) => kind.as_str(),
+            ResourceKind::Workload => "Workload",
+            ResourceKind::Destination => "Destination",
+            ResourceKind::Other(name) => name,
         }
     }
 
-    pub fn parse(text: &str) -> Option<Severity> {
-        match text.to_ascii_lowercase().as_str() {
-            "info" => Some(Severity::Info),
-            "warning" | "warn" => Some(Severity::Warning),
-            "error" => Some(Severity::Error),
-            _ => None,
-        }
+    /// Whether findings of this kind are about a workload (badged on its node).
+    pub fn is_workload(&self) -> bool {
+        matches!(
+            self,
+            ResourceKind::Workload
+                | ResourceKind::Config(
+                    Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet | Kind::Pod
+                )
+        )
     }
 }
 
-impl std::fmt::Display for Severity {
+impl From<Kind> for ResourceKind {
+    fn from(kind: Kind) -> Self {
+        ResourceKind::Config(kind)
+    }
+}
+
+impl PartialEq for ResourceKind {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for ResourceKind {}
+
+impl PartialOrd for ResourceKind {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ResourceKind {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for ResourceKind {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl std::fmt::Display for ResourceKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.title())
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ResourceKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
 /// The object a finding is about.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ResourceRef {
-    pub kind: String,
+    pub kind: ResourceKind,
     /// `None` for cluster-scoped objects and objects written without one.
     pub namespace: Option<String>,
     pub name: String,
 }
 
 impl ResourceRef {
-    pub fn new(kind: impl Into<String>, namespace: Option<&str>, name: impl Into<String>) -> Self {
+    pub fn new(
+        kind: impl Into<ResourceKind>,
+        namespace: Option<&str>,
+        name: impl Into<String>,
+    ) -> Self {
         ResourceRef {
             kind: kind.into(),
             namespace: namespace.map(str::to_string),
@@ -66,7 +124,7 @@ impl ResourceRef {
     }
 
     pub fn of(object: &Object) -> Self {
-        ResourceRef::new(object.kind.as_str(), object.namespace(), object.name())
+        ResourceRef::new(object.kind, object.namespace(), object.name())
     }
 }
 
@@ -84,7 +142,7 @@ impl std::fmt::Display for ResourceRef {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     /// Stable id, e.g. `MG101`.
-    pub code: String,
+    pub code: Code,
     /// The problem as a noun phrase, e.g. `missing-sidecar`.
     pub name: String,
     pub severity: Severity,

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::finding::Severity;
-use crate::registry::{RULES, rule};
+use crate::registry::RULES;
 use crate::{CheckReport, Finding};
 
 /// Version of the JSON output's shape.
@@ -203,7 +203,7 @@ pub fn render_junit(report: &CheckReport, fail_on: Severity) -> String {
         }
         tests += 1;
         let classname = format!("{} {}", r.code, r.name);
-        if report.checked.iter().any(|c| c == r.code) {
+        if report.checked.contains(&r.code) {
             cases.push_str(&format!(
                 "    <testcase classname=\"{}\" name=\"{}\"/>\n",
                 xml_escape(&classname),
@@ -240,8 +240,6 @@ fn finding_body(f: &Finding) -> String {
     for e in &f.evidence {
         body.push_str(&format!("- {e}\n"));
     }
-    if let Some(r) = rule(&f.code) {
-        body.push_str(&format!("fix: {}\n", r.doc.fix));
-    }
+    body.push_str(&format!("fix: {}\n", f.code.rule().doc.fix));
     body
 }

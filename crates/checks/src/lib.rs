@@ -1,7 +1,9 @@
 //! Findings: what is wrong with a mesh, from its configuration and its traffic.
 //!
-//! Each check lives in its own file under `rules/` with its documentation
-//! beside it; [`registry::RULES`] lists every code (codes are never reused).
+//! Each check lives in its own file under `rules/`, which declares its
+//! [`Rule`] (code, name, severity, istioctl code, inputs, documentation) once;
+//! [`registry::RULES`] and the [`Code`] enum are derived from the list of rule
+//! modules (codes are never reused).
 //! Configuration checks (MG1xx–MG5xx) read a [`MeshConfig`]; telemetry checks
 //! (MG9xx) read the core's [`meshgraph_core::Reconciliation`] too. A check
 //! whose inputs are missing is skipped with a note, never silently.
@@ -17,18 +19,18 @@ mod rules;
 
 use std::collections::BTreeSet;
 
-pub use context::{Context, IGNORE_ANNOTATION, Telemetry};
-pub use finding::{Finding, ResourceRef, Severity};
+pub use context::{Context, IGNORE_ANNOTATION, MtlsMode, Telemetry};
+pub use finding::{Finding, ResourceKind, ResourceRef, Severity};
 use meshgraph_config::MeshConfig;
-pub use registry::{Inputs, RESERVED, Rule, RuleDoc, Status, rule};
+pub use registry::{Code, Inputs, RESERVED, Rule, RuleDoc, Status, UnknownCode, rule};
 
 /// Which checks run.
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
     /// Codes not to run or report (`--ignore`).
-    pub ignore: BTreeSet<String>,
+    pub ignore: BTreeSet<Code>,
     /// When set, only these codes run.
-    pub only: Option<BTreeSet<String>>,
+    pub only: Option<BTreeSet<Code>>,
 }
 
 /// The outcome of a run.
@@ -39,7 +41,7 @@ pub struct CheckReport {
     /// Checks skipped for missing inputs, findings silenced by annotations.
     pub notes: Vec<String>,
     /// Codes of the checks that ran.
-    pub checked: Vec<String>,
+    pub checked: Vec<Code>,
 }
 
 impl CheckReport {
@@ -62,20 +64,20 @@ pub fn check(
     let mut checked = Vec::new();
     for rule in registry::RULES {
         if rule.status == Status::Removed
-            || options.ignore.contains(rule.code)
+            || options.ignore.contains(&rule.code)
             || options
                 .only
                 .as_ref()
-                .is_some_and(|only| !only.contains(rule.code))
+                .is_some_and(|only| !only.contains(&rule.code))
         {
             continue;
         }
         if rule.inputs == Inputs::Telemetry && cx.telemetry.is_none() {
-            skipped_for_telemetry.push(rule.code);
+            skipped_for_telemetry.push(rule.code.as_str());
             continue;
         }
         (rule.check)(&cx, &mut findings);
-        checked.push(rule.code.to_string());
+        checked.push(rule.code);
     }
     if !skipped_for_telemetry.is_empty() {
         notes.push(format!(

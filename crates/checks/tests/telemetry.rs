@@ -75,5 +75,10 @@ fn telemetry_checks_are_skipped_with_a_note_without_telemetry() {
             .iter()
             .any(|n| n.contains("MG902") && n.contains("need telemetry"))
     );
-    assert!(report.findings.iter().all(|f| !f.code.starts_with("MG9")));
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| !f.code.as_str().starts_with("MG9"))
+    );
 }

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use meshgraph_model::{Emitter, Observation, Reporter, UNKNOWN};
+use meshgraph_model::{Emitter, Observation, Reporter, ServiceId, UNKNOWN};
 
 use crate::endpoint::{EndpointRole, WorkloadRef};
 
@@ -233,7 +233,7 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
 /// for another workload's service, the source of destination-reported series,
 /// and never the destination of a destination-reported series.
 fn infer_waypoints(observations: &[Observation]) -> BTreeSet<WorkloadRef> {
-    type Service = (String, String);
+    type Service = ServiceId;
     let mut called_for: BTreeMap<WorkloadRef, BTreeSet<(Option<WorkloadRef>, Service)>> =
         BTreeMap::new();
     let mut forwards: BTreeSet<WorkloadRef> = BTreeSet::new();

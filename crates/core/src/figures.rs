@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use meshgraph_model::StatusClass;
+
 /// A latency histogram as cumulative per-second bucket rates, keyed by the
 /// upper bound in milliseconds (`+Inf` included). Summing two histograms and
 /// then taking a quantile is what Prometheus' `histogram_quantile` over summed
@@ -78,7 +80,7 @@ impl Histogram {
 pub struct L7Figures {
     pub rps: f64,
     /// Requests per second by response class: `"0"` (no response), `"2xx"`..`"5xx"`.
-    pub by_class: BTreeMap<String, f64>,
+    pub by_class: BTreeMap<StatusClass, f64>,
     /// Failed requests per second: no response, 5xx, or non-OK gRPC status.
     pub error_rps: f64,
     pub latency: Histogram,
@@ -93,7 +95,7 @@ impl L7Figures {
     pub fn add(&mut self, other: &L7Figures) {
         self.rps += other.rps;
         for (class, rate) in &other.by_class {
-            *self.by_class.entry(class.clone()).or_default() += rate;
+            *self.by_class.entry(*class).or_default() += rate;
         }
         self.error_rps += other.error_rps;
         self.latency.add(&other.latency);

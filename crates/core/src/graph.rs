@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use meshgraph_model::{Emitter, GraphType, NodeKind, Protocol};
+use meshgraph_model::{Emitter, GraphType, NodeKind, Protocol, Severity};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::endpoint::{Endpoint, EndpointRole, WorkloadRef};
@@ -39,15 +39,7 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Badge {
     pub code: String,
-    pub severity: BadgeSeverity,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BadgeSeverity {
-    Info,
-    Warning,
-    Error,
+    pub severity: Severity,
 }
 
 /// An edge of the drawn graph: one or more logical edges summed.
@@ -355,13 +347,9 @@ pub fn build_graph(rec: &Reconciliation, options: &GraphOptions) -> MeshGraph {
             && matches!(logical.destination, Endpoint::Workload(_))
             && let Some(fqdn) = logical.services.iter().next()
         {
-            let (namespace, name) = meshgraph_model::ServiceRef {
-                fqdn: fqdn.clone(),
-                ..Default::default()
-            }
-            .identity();
-            if !namespace.is_empty() {
-                path.push(service_node(&namespace, &name));
+            let service = meshgraph_model::ServiceRef::identity_of_fqdn(fqdn);
+            if service.in_cluster() {
+                path.push(service_node(&service.namespace, &service.name));
             }
         }
         if options.show_waypoints {

@@ -4,7 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use meshgraph_model::{Emitter, Layer, Metric, Observation, Protocol, UNKNOWN};
+use meshgraph_model::{
+    ConnectionSecurityPolicy, Emitter, Layer, Metric, Observation, Protocol, ServiceId, ServiceRef,
+    UNKNOWN,
+};
 
 use crate::classify::{Classification, ClassifyOptions, classify};
 use crate::endpoint::{Endpoint, WorkloadRef};
@@ -157,12 +160,7 @@ fn add_l7(figures: &mut L7Figures, obs: &Observation) {
     match obs.metric {
         Metric::Requests => {
             figures.rps += obs.value;
-            let class = match obs.response_class() {
-                Some(0) => "0".to_string(),
-                Some(c) => format!("{c}xx"),
-                None => UNKNOWN.to_string(),
-            };
-            *figures.by_class.entry(class).or_default() += obs.value;
+            *figures.by_class.entry(obs.status_class()).or_default() += obs.value;
             if obs.is_error() {
                 figures.error_rps += obs.value;
             }
@@ -211,7 +209,7 @@ fn security_of(observations: &[Observation], emitters: &[Emitter], series: &[usi
         let e = emitters[i];
         e.sees_server_side_security()
             || (e == Emitter::ZtunnelSource
-                && observations[i].connection_security_policy == "mutual_tls")
+                && observations[i].security_policy() == ConnectionSecurityPolicy::MutualTls)
     };
     for family in [
         Metric::Requests,
@@ -232,16 +230,16 @@ fn security_of(observations: &[Observation], emitters: &[Emitter], series: &[usi
             .filter(|&&i| security_rank(emitters[i]) == best)
         {
             let obs = &observations[i];
-            match obs.connection_security_policy.as_str() {
-                "mutual_tls" => {
+            match obs.security_policy() {
+                ConnectionSecurityPolicy::MutualTls => {
                     security.mutual_tls += obs.value;
                     security.observed += obs.value;
                 }
-                "none" => security.observed += obs.value,
+                ConnectionSecurityPolicy::None => security.observed += obs.value,
                 // Client-side Envoy's `unknown` says nothing, and ztunnel's
                 // `unknown` (plain passthrough) is reported as unknown too
                 // (reconciliation.md, case 11).
-                _ => {}
+                ConnectionSecurityPolicy::Unknown => {}
             }
         }
         if security.observed > 0.0 {
@@ -260,110 +258,308 @@ fn security_rank(emitter: Emitter) -> u8 {
     }
 }
 
-fn service_key(obs: &Observation) -> (String, String) {
-    obs.service.identity()
-}
-
-fn service_key_of_fqdn(fqdn: &str) -> (String, String) {
-    meshgraph_model::ServiceRef {
-        fqdn: fqdn.to_string(),
-        ..Default::default()
-    }
-    .identity()
-}
-
 /// Reconciles raw series into logical edges. Never fails: series it cannot
 /// place are reported in [`Reconciliation::notes`].
 pub fn reconcile(observations: &[Observation], options: &ClassifyOptions) -> Reconciliation {
-    let classification = classify(observations, options);
-    let emitters = &classification.emitters;
-    let waypoint_of = |e: &Endpoint| {
-        e.workload()
-            .filter(|w| classification.waypoints.contains_key(*w))
+    let mut reconciler = Reconciler::new(observations, classify(observations, options));
+    let groups = reconciler.group_series();
+    for ((source, destination), series) in groups.pairs {
+        reconciler.add_edge(source, destination, series);
+    }
+    reconciler.attach_client_hops(groups.client_hops);
+    reconciler.attach_server_hops(groups.server_hops);
+    reconciler.mark_infrastructure();
+    reconciler.finish()
+}
+
+/// Client→waypoint hop series, by (client, waypoint, service addressed).
+type ClientHops = BTreeMap<(Endpoint, WorkloadRef, ServiceId), Vec<usize>>;
+/// Waypoint→server hop series, by (waypoint, server).
+type ServerHops = BTreeMap<(WorkloadRef, Endpoint), Vec<usize>>;
+
+/// The input series sorted into the pairs that become edges and the hops
+/// that are evidence about them (reconciliation.md#rule-1).
+struct SeriesGroups {
+    /// Series of each (source, destination) pair, in a stable order.
+    pairs: BTreeMap<(Endpoint, Endpoint), Vec<usize>>,
+    client_hops: ClientHops,
+    server_hops: ServerHops,
+}
+
+/// What the steps of [`reconcile`] share: the input, what the classifier made
+/// of it, and the edges, dispositions and notes being written.
+struct Reconciler<'a> {
+    observations: &'a [Observation],
+    /// The emitter of every series, the waypoints and the infrastructure.
+    classification: Classification,
+    edges: Vec<LogicalEdge>,
+    /// One slot per observation; every slot is filled by [`Reconciler::finish`].
+    dispositions: Vec<Option<Disposition>>,
+    notes: Vec<String>,
+}
+
+impl<'a> Reconciler<'a> {
+    fn new(observations: &'a [Observation], classification: Classification) -> Self {
+        Reconciler {
+            observations,
+            classification,
+            edges: Vec::new(),
+            dispositions: vec![None; observations.len()],
+            notes: Vec::new(),
+        }
+    }
+
+    /// The waypoint an endpoint is, if it is one of W.
+    fn waypoint_of(&self, endpoint: &Endpoint) -> Option<WorkloadRef> {
+        endpoint
+            .workload()
+            .filter(|w| self.classification.waypoints.contains_key(*w))
             .cloned()
-    };
+    }
 
-    let mut groups: BTreeMap<(Endpoint, Endpoint), Vec<usize>> = BTreeMap::new();
-    // Client→waypoint hops by (client, waypoint, service); waypoint→server hops by (waypoint, server).
-    let mut client_hops: BTreeMap<(Endpoint, WorkloadRef, (String, String)), Vec<usize>> =
-        BTreeMap::new();
-    let mut server_hops: BTreeMap<(WorkloadRef, Endpoint), Vec<usize>> = BTreeMap::new();
-
-    for (i, obs) in observations.iter().enumerate() {
-        let source = Endpoint::source_of(obs);
-        let destination = Endpoint::destination_of(obs);
-        if emitters[i] != Emitter::Waypoint {
-            // Rule 1: hop series are evidence, not edges.
-            if let Some(waypoint) = waypoint_of(&destination) {
-                client_hops
-                    .entry((source, waypoint, service_key(obs)))
-                    .or_default()
-                    .push(i);
-                continue;
+    /// Sorts every series into its (source, destination) pair, except hop
+    /// series: a non-waypoint series into or out of a waypoint is evidence
+    /// about the call, not an edge (reconciliation.md#rule-1).
+    fn group_series(&self) -> SeriesGroups {
+        let mut groups = SeriesGroups {
+            pairs: BTreeMap::new(),
+            client_hops: BTreeMap::new(),
+            server_hops: BTreeMap::new(),
+        };
+        for (i, obs) in self.observations.iter().enumerate() {
+            let source = Endpoint::source_of(obs);
+            let destination = Endpoint::destination_of(obs);
+            if self.classification.emitters[i] != Emitter::Waypoint {
+                // Rule 1: hop series are evidence, not edges.
+                if let Some(waypoint) = self.waypoint_of(&destination) {
+                    groups
+                        .client_hops
+                        .entry((source, waypoint, obs.service.identity()))
+                        .or_default()
+                        .push(i);
+                    continue;
+                }
+                if let Some(waypoint) = self.waypoint_of(&source) {
+                    groups
+                        .server_hops
+                        .entry((waypoint, destination))
+                        .or_default()
+                        .push(i);
+                    continue;
+                }
             }
-            if let Some(waypoint) = waypoint_of(&source) {
-                server_hops
-                    .entry((waypoint, destination))
-                    .or_default()
-                    .push(i);
-                continue;
+            groups
+                .pairs
+                .entry((source, destination))
+                .or_default()
+                .push(i);
+        }
+        groups
+    }
+
+    /// Builds the edge of one pair from its series and gives each series its
+    /// disposition (reconciliation.md#rule-3, #rule-4, #rule-5, #rule-7).
+    fn add_edge(&mut self, source: Endpoint, destination: Endpoint, series: Vec<usize>) {
+        let index = self.edges.len();
+        let mut builder = EdgeBuilder::new(
+            LogicalEdge::new(source, destination),
+            index,
+            self.best_emitter(&series, Layer::L7),
+            self.best_emitter(&series, Layer::L4),
+        );
+        for &i in &series {
+            let disposition =
+                builder.add_series(&self.observations[i], self.classification.emitters[i]);
+            self.dispositions[i] = Some(disposition);
+        }
+        let security = security_of(self.observations, &self.classification.emitters, &series);
+        self.edges.push(builder.finish(security, series));
+    }
+
+    /// The emitter whose series give one layer's rates: the best by
+    /// [`precedence`] among the pair's series of that layer.
+    fn best_emitter(&self, series: &[usize], layer: Layer) -> Option<Emitter> {
+        series
+            .iter()
+            .filter(|&&i| self.observations[i].metric.layer() == layer)
+            .map(|&i| self.classification.emitters[i])
+            .min_by_key(|e| precedence(*e))
+    }
+
+    /// Attaches client→waypoint hops to the edges from that client to the
+    /// service they addressed (reconciliation.md#rule-1); a hop no edge
+    /// explains becomes a transport-only edge to the service, with a note.
+    fn attach_client_hops(&mut self, hops: ClientHops) {
+        // Each hop group looks only at its client's edges: scanning every edge per
+        // group made reconciliation quadratic in the size of the mesh.
+        let mut by_source: HashMap<Endpoint, Vec<usize>> = HashMap::new();
+        for (i, edge) in self.edges.iter().enumerate() {
+            by_source.entry(edge.source.clone()).or_default().push(i);
+        }
+        for ((client, waypoint, service), series) in hops {
+            let mut targets: Vec<usize> = by_source
+                .get(&client)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    self.edges[i]
+                        .services
+                        .iter()
+                        .any(|fqdn| ServiceRef::identity_of_fqdn(fqdn) == service)
+                })
+                .collect();
+            if targets.is_empty() {
+                let edge = self.add_unreported_hop_edge(&client, &waypoint, &service, &series);
+                targets.push(edge);
+                by_source.entry(client.clone()).or_default().push(edge);
+            }
+            self.attach_hop(Hop {
+                waypoint: &waypoint,
+                series: &series,
+                targets: &targets,
+            });
+        }
+    }
+
+    /// The waypoint reported nothing for this traffic: keeps the hop as a
+    /// transport-only edge to the service rather than lose the call. Returns
+    /// the new edge's index.
+    fn add_unreported_hop_edge(
+        &mut self,
+        client: &Endpoint,
+        waypoint: &WorkloadRef,
+        service: &ServiceId,
+        series: &[usize],
+    ) -> usize {
+        self.notes.push(format!(
+            "{client} reached service {service} through waypoint {waypoint}, which reported no series for it"
+        ));
+        let destination = if service.in_cluster() {
+            Endpoint::Service {
+                namespace: service.namespace.clone(),
+                name: service.name.clone(),
+            }
+        } else {
+            Endpoint::External {
+                host: service.name.clone(),
+            }
+        };
+        let mut edge = LogicalEdge::new(client.clone(), destination);
+        for &i in series {
+            edge.services
+                .insert(self.observations[i].service.fqdn.clone());
+        }
+        self.edges.push(edge);
+        self.edges.len() - 1
+    }
+
+    /// Attaches waypoint→server hops to the edges into that server through the
+    /// waypoint, else to the server's edges whose rates came from a waypoint
+    /// (reconciliation.md#rule-1); a hop nothing explains is noted.
+    fn attach_server_hops(&mut self, hops: ServerHops) {
+        // Each hop group looks only at the edges into its server (see
+        // `attach_client_hops`); no edge is added here, so the index stays valid.
+        let mut by_destination: HashMap<Endpoint, Vec<usize>> = HashMap::new();
+        for (i, edge) in self.edges.iter().enumerate() {
+            by_destination
+                .entry(edge.destination.clone())
+                .or_default()
+                .push(i);
+        }
+        for ((waypoint, server), series) in hops {
+            let into_server = by_destination.get(&server).map_or(&[][..], Vec::as_slice);
+            let targets = self.server_hop_targets(into_server, &waypoint);
+            if targets.is_empty() {
+                self.notes.push(format!(
+                    "waypoint {waypoint} forwarded traffic to {server} that no other series explains"
+                ));
+            }
+            self.attach_hop(Hop {
+                waypoint: &waypoint,
+                series: &series,
+                targets: &targets,
+            });
+        }
+    }
+
+    /// The edges into a server that a waypoint→server hop carried.
+    fn server_hop_targets(&self, into_server: &[usize], waypoint: &WorkloadRef) -> Vec<usize> {
+        let through: Vec<usize> = into_server
+            .iter()
+            .copied()
+            .filter(|&i| self.edges[i].via_waypoint.contains(waypoint))
+            .collect();
+        if !through.is_empty() {
+            return through;
+        }
+        into_server
+            .iter()
+            .copied()
+            .filter(|&i| self.edges[i].rates_from() == Some(Emitter::Waypoint))
+            .collect()
+    }
+
+    /// Marks the target edges as going through the waypoint and gives them the
+    /// hop's transport figures (split by request rate) and mTLS evidence when
+    /// they have none of their own (reconciliation.md#rule-1, #rule-6).
+    fn attach_hop(&mut self, hop: Hop<'_>) {
+        let mut l4 = L4Figures::default();
+        let mut from = None;
+        for &i in hop.series {
+            if self.observations[i].metric.layer() == Layer::L4 {
+                add_l4(&mut l4, &self.observations[i]);
+                from = Some(self.classification.emitters[i]);
             }
         }
-        groups.entry((source, destination)).or_default().push(i);
+        let weights = split_weights(&self.edges, hop.targets);
+        for (&target, weight) in hop.targets.iter().zip(weights) {
+            let edge = &mut self.edges[target];
+            edge.via_waypoint.insert(hop.waypoint.clone());
+            edge.series.extend(hop.series.iter().copied());
+            if edge.l4.is_none() && from.is_some() {
+                edge.l4 = Some(l4.scaled(weight));
+                edge.l4_from = from;
+            }
+            if edge.security.share().is_none() {
+                edge.security =
+                    security_of(self.observations, &self.classification.emitters, hop.series);
+            }
+        }
+        for &i in hop.series {
+            self.dispositions[i] = Some(Disposition::WaypointHop {
+                waypoint: hop.waypoint.clone(),
+                edges: hop.targets.to_vec(),
+            });
+        }
     }
 
-    let mut dispositions: Vec<Option<Disposition>> = vec![None; observations.len()];
-    let mut edges: Vec<LogicalEdge> = Vec::with_capacity(groups.len());
-    for ((source, destination), series) in groups {
-        let index = edges.len();
-        edges.push(build_edge(
-            source,
-            destination,
-            series,
-            observations,
-            emitters,
-            index,
-            &mut dispositions,
-        ));
+    /// Marks edges from infrastructure workloads (scrapers, collectors).
+    fn mark_infrastructure(&mut self) {
+        for edge in &mut self.edges {
+            edge.infrastructure = edge
+                .source
+                .workload()
+                .is_some_and(|w| self.classification.infrastructure.contains(w));
+        }
     }
 
-    let mut notes = Vec::new();
-    attach_client_hops(
-        client_hops,
-        observations,
-        emitters,
-        &mut edges,
-        &mut dispositions,
-        &mut notes,
-    );
-    attach_server_hops(
-        server_hops,
-        observations,
-        emitters,
-        &mut edges,
-        &mut dispositions,
-        &mut notes,
-    );
-
-    for edge in &mut edges {
-        edge.infrastructure = edge
-            .source
-            .workload()
-            .is_some_and(|w| classification.infrastructure.contains(w));
+    fn finish(self) -> Reconciliation {
+        let dispositions = self
+            .dispositions
+            .into_iter()
+            .map(|d| d.expect("every observation gets a disposition"))
+            .collect();
+        let mut rec = Reconciliation {
+            edges: self.edges,
+            dispositions,
+            classification: self.classification,
+            notes: self.notes,
+        };
+        // Edges created for unattached hops were appended: restore the stable order.
+        rec.sort_edges();
+        rec
     }
-    let dispositions = dispositions
-        .into_iter()
-        .map(|d| d.expect("every observation gets a disposition"))
-        .collect();
-    let mut rec = Reconciliation {
-        edges,
-        dispositions,
-        classification,
-        notes,
-    };
-    // Edges created for unattached hops were appended: restore the stable order.
-    rec.sort_edges();
-    rec
 }
 
 fn renumber(d: &mut Disposition, new_index: &[usize]) {
@@ -381,67 +577,62 @@ fn renumber(d: &mut Disposition, new_index: &[usize]) {
     }
 }
 
-fn build_edge(
-    source: Endpoint,
-    destination: Endpoint,
-    series: Vec<usize>,
-    observations: &[Observation],
-    emitters: &[Emitter],
+/// One edge being built from the series of its pair.
+struct EdgeBuilder {
+    edge: LogicalEdge,
+    /// The edge's index, for the dispositions.
     index: usize,
-    dispositions: &mut [Option<Disposition>],
-) -> LogicalEdge {
-    let mut edge = LogicalEdge::new(source, destination);
-    let best = |layer: Layer| {
-        series
-            .iter()
-            .filter(|&&i| observations[i].metric.layer() == layer)
-            .map(|&i| emitters[i])
-            .min_by_key(|e| precedence(*e))
-    };
-    let l7_from = best(Layer::L7);
-    let l4_from = best(Layer::L4);
+    /// The emitters that give the L7 and L4 rates (rules 3, 4).
+    l7_from: Option<Emitter>,
+    l4_from: Option<Emitter>,
+    l7: L7Figures,
+    l4: L4Figures,
+    protocol: Option<Protocol>,
+}
 
-    let mut l7 = L7Figures::default();
-    let mut l4 = L4Figures::default();
-    let mut protocol = None;
-    for &i in &series {
-        let obs = &observations[i];
-        let emitter = emitters[i];
+impl EdgeBuilder {
+    fn new(
+        edge: LogicalEdge,
+        index: usize,
+        l7_from: Option<Emitter>,
+        l4_from: Option<Emitter>,
+    ) -> Self {
+        EdgeBuilder {
+            edge,
+            index,
+            l7_from,
+            l4_from,
+            l7: L7Figures::default(),
+            l4: L4Figures::default(),
+            protocol: None,
+        }
+    }
+
+    /// Adds one series of the pair and says what was done with it: the
+    /// chosen emitter's series give the rates (reconciliation.md#rule-7),
+    /// client-side failures no server saw are kept (#rule-3), L4 series of an
+    /// L7 edge are its transport (#rule-5), the rest are duplicates.
+    fn add_series(&mut self, obs: &Observation, emitter: Emitter) -> Disposition {
         if obs.service.fqdn != UNKNOWN && !obs.service.fqdn.is_empty() {
-            edge.services.insert(obs.service.fqdn.clone());
+            self.edge.services.insert(obs.service.fqdn.clone());
         }
         let layer = obs.metric.layer();
-        let chosen = if layer == Layer::L7 { l7_from } else { l4_from };
+        let chosen = if layer == Layer::L7 {
+            self.l7_from
+        } else {
+            self.l4_from
+        };
         let same_rank = chosen.is_some_and(|c| precedence(c) == precedence(emitter));
-        dispositions[i] = Some(if same_rank {
-            if layer == Layer::L7 {
-                add_l7(&mut l7, obs);
-                if obs.metric == Metric::Requests {
-                    let p = obs.protocol();
-                    protocol = Some(match (protocol, p) {
-                        (Some(Protocol::Grpc), _) | (_, Protocol::Grpc) => Protocol::Grpc,
-                        _ => Protocol::Http,
-                    });
-                }
-            } else {
-                add_l4(&mut l4, obs);
-            }
-            for (set, principal) in [
-                (&mut edge.source_principals, &obs.source.principal),
-                (&mut edge.destination_principals, &obs.destination.principal),
-            ] {
-                if principal != UNKNOWN && !principal.is_empty() {
-                    set.insert(principal.clone());
-                }
-            }
-            if layer == Layer::L4 && l7_from.is_some() {
+        if same_rank {
+            self.add_rates(obs, layer);
+            if layer == Layer::L4 && self.l7_from.is_some() {
                 Disposition::Transport {
-                    edge: index,
+                    edge: self.index,
                     emitter,
                 }
             } else {
                 Disposition::Rates {
-                    edge: index,
+                    edge: self.index,
                     emitter,
                 }
             }
@@ -450,27 +641,58 @@ fn build_edge(
             && obs.metric == Metric::Requests
             && never_reached_server(obs)
         {
-            add_l7(&mut l7, obs);
-            Disposition::FailedBeforeServer { edge: index }
+            add_l7(&mut self.l7, obs);
+            Disposition::FailedBeforeServer { edge: self.index }
         } else {
             Disposition::Duplicate {
-                edge: index,
+                edge: self.index,
                 of: chosen.unwrap_or(emitter),
             }
-        });
+        }
     }
-    if l7_from.is_some() {
-        edge.protocol = protocol.unwrap_or(Protocol::Http);
-        edge.l7 = Some(l7);
-        edge.l7_from = l7_from;
+
+    /// A series of the chosen emitter: its figures, protocol and principals.
+    fn add_rates(&mut self, obs: &Observation, layer: Layer) {
+        if layer == Layer::L7 {
+            add_l7(&mut self.l7, obs);
+            if obs.metric == Metric::Requests {
+                self.protocol = Some(match (self.protocol, obs.protocol()) {
+                    (Some(Protocol::Grpc), _) | (_, Protocol::Grpc) => Protocol::Grpc,
+                    _ => Protocol::Http,
+                });
+            }
+        } else {
+            add_l4(&mut self.l4, obs);
+        }
+        for (set, principal) in [
+            (&mut self.edge.source_principals, &obs.source.principal),
+            (
+                &mut self.edge.destination_principals,
+                &obs.destination.principal,
+            ),
+        ] {
+            if principal != UNKNOWN && !principal.is_empty() {
+                set.insert(principal.clone());
+            }
+        }
     }
-    if l4_from.is_some() {
-        edge.l4 = Some(l4);
-        edge.l4_from = l4_from;
+
+    /// The edge: protocol from L7 requests when any L7 evidence exists, else
+    /// `tcp` (reconciliation.md#rule-5).
+    fn finish(mut self, security: Security, series: Vec<usize>) -> LogicalEdge {
+        if self.l7_from.is_some() {
+            self.edge.protocol = self.protocol.unwrap_or(Protocol::Http);
+            self.edge.l7 = Some(self.l7);
+            self.edge.l7_from = self.l7_from;
+        }
+        if self.l4_from.is_some() {
+            self.edge.l4 = Some(self.l4);
+            self.edge.l4_from = self.l4_from;
+        }
+        self.edge.security = security;
+        self.edge.series = series;
+        self.edge
     }
-    edge.security = security_of(observations, emitters, &series);
-    edge.series = series;
-    edge
 }
 
 /// Weights for splitting one hop's transport figures across the logical edges
@@ -494,156 +716,4 @@ struct Hop<'a> {
     waypoint: &'a WorkloadRef,
     series: &'a [usize],
     targets: &'a [usize],
-}
-
-impl Hop<'_> {
-    /// Marks the target edges as going through the waypoint and gives them the
-    /// hop's transport figures (split by request rate) and mTLS evidence when
-    /// they have none of their own.
-    fn attach(
-        &self,
-        observations: &[Observation],
-        emitters: &[Emitter],
-        edges: &mut [LogicalEdge],
-        dispositions: &mut [Option<Disposition>],
-    ) {
-        let mut l4 = L4Figures::default();
-        let mut from = None;
-        for &i in self.series {
-            if observations[i].metric.layer() == Layer::L4 {
-                add_l4(&mut l4, &observations[i]);
-                from = Some(emitters[i]);
-            }
-        }
-        let weights = split_weights(edges, self.targets);
-        for (&target, weight) in self.targets.iter().zip(weights) {
-            let edge = &mut edges[target];
-            edge.via_waypoint.insert(self.waypoint.clone());
-            edge.series.extend(self.series.iter().copied());
-            if edge.l4.is_none() && from.is_some() {
-                edge.l4 = Some(l4.scaled(weight));
-                edge.l4_from = from;
-            }
-            if edge.security.share().is_none() {
-                edge.security = security_of(observations, emitters, self.series);
-            }
-        }
-        for &i in self.series {
-            dispositions[i] = Some(Disposition::WaypointHop {
-                waypoint: self.waypoint.clone(),
-                edges: self.targets.to_vec(),
-            });
-        }
-    }
-}
-
-fn attach_client_hops(
-    hops: BTreeMap<(Endpoint, WorkloadRef, (String, String)), Vec<usize>>,
-    observations: &[Observation],
-    emitters: &[Emitter],
-    edges: &mut Vec<LogicalEdge>,
-    dispositions: &mut [Option<Disposition>],
-    notes: &mut Vec<String>,
-) {
-    // Each hop group looks only at its client's edges: scanning every edge per
-    // group made reconciliation quadratic in the size of the mesh.
-    let mut by_source: HashMap<Endpoint, Vec<usize>> = HashMap::new();
-    for (i, edge) in edges.iter().enumerate() {
-        by_source.entry(edge.source.clone()).or_default().push(i);
-    }
-    for ((client, waypoint, service), series) in hops {
-        let mut targets: Vec<usize> = by_source
-            .get(&client)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .copied()
-            .filter(|&i| {
-                edges[i]
-                    .services
-                    .iter()
-                    .any(|fqdn| service_key_of_fqdn(fqdn) == service)
-            })
-            .collect();
-        if targets.is_empty() {
-            // The waypoint reported nothing for this traffic: keep the hop as
-            // a transport-only edge to the service rather than lose the call.
-            notes.push(format!(
-                "{client} reached service {}/{} through waypoint {waypoint}, which reported no series for it",
-                service.0, service.1
-            ));
-            let mut edge = LogicalEdge::new(
-                client.clone(),
-                if service.0.is_empty() {
-                    Endpoint::External {
-                        host: service.1.clone(),
-                    }
-                } else {
-                    Endpoint::Service {
-                        namespace: service.0.clone(),
-                        name: service.1.clone(),
-                    }
-                },
-            );
-            for &i in &series {
-                edge.services.insert(observations[i].service.fqdn.clone());
-            }
-            edges.push(edge);
-            targets.push(edges.len() - 1);
-            by_source
-                .entry(client.clone())
-                .or_default()
-                .push(edges.len() - 1);
-        }
-        let hop = Hop {
-            waypoint: &waypoint,
-            series: &series,
-            targets: &targets,
-        };
-        hop.attach(observations, emitters, edges, dispositions);
-    }
-}
-
-fn attach_server_hops(
-    hops: BTreeMap<(WorkloadRef, Endpoint), Vec<usize>>,
-    observations: &[Observation],
-    emitters: &[Emitter],
-    edges: &mut [LogicalEdge],
-    dispositions: &mut [Option<Disposition>],
-    notes: &mut Vec<String>,
-) {
-    // Each hop group looks only at the edges into its server (see
-    // `attach_client_hops`); no edge is added here, so the index stays valid.
-    let mut by_destination: HashMap<Endpoint, Vec<usize>> = HashMap::new();
-    for (i, edge) in edges.iter().enumerate() {
-        by_destination
-            .entry(edge.destination.clone())
-            .or_default()
-            .push(i);
-    }
-    for ((waypoint, server), series) in hops {
-        let into_server = by_destination.get(&server).map_or(&[][..], Vec::as_slice);
-        let mut targets: Vec<usize> = into_server
-            .iter()
-            .copied()
-            .filter(|&i| edges[i].via_waypoint.contains(&waypoint))
-            .collect();
-        if targets.is_empty() {
-            targets = into_server
-                .iter()
-                .copied()
-                .filter(|&i| edges[i].rates_from() == Some(Emitter::Waypoint))
-                .collect();
-        }
-        if targets.is_empty() {
-            notes.push(format!(
-                "waypoint {waypoint} forwarded traffic to {server} that no other series explains"
-            ));
-        }
-        let hop = Hop {
-            waypoint: &waypoint,
-            series: &series,
-            targets: &targets,
-        };
-        hop.attach(observations, emitters, edges, dispositions);
-    }
 }

@@ -107,12 +107,8 @@ fn describes(edge: &LogicalEdge, source: &Endpoint, destination: &Endpoint) -> b
         Endpoint::Service { namespace, name } => {
             &edge.destination == destination
                 || edge.services.iter().any(|fqdn| {
-                    meshgraph_model::ServiceRef {
-                        fqdn: fqdn.clone(),
-                        ..Default::default()
-                    }
-                    .identity()
-                        == (namespace.clone(), name.clone())
+                    let service = meshgraph_model::ServiceRef::identity_of_fqdn(fqdn);
+                    service.namespace == *namespace && service.name == *name
                 })
         }
         other => &edge.destination == other,

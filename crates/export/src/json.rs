@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use meshgraph_core::MeshGraph;
+use meshgraph_model::StatusClass;
 use serde::Serialize;
 
 use crate::ExportError;
@@ -64,7 +65,7 @@ pub struct JsonEdge {
     pub rps: Option<f64>,
     pub error_rps: Option<f64>,
     /// Requests per second by response class (`"0"` = no response, `"2xx"`, ...).
-    pub responses: BTreeMap<String, f64>,
+    pub responses: BTreeMap<StatusClass, f64>,
     pub latency_p50_ms: Option<f64>,
     pub latency_p95_ms: Option<f64>,
     pub latency_p99_ms: Option<f64>,

@@ -36,8 +36,38 @@ pub enum Format {
 }
 
 impl Format {
-    pub const NAMES: &'static [&'static str] = &["json", "dot", "svg", "cytoscape", "mermaid"];
+    /// Every format, in the order `--format` lists them.
+    pub const ALL: [Format; 5] = [
+        Format::Json,
+        Format::Dot,
+        Format::Svg,
+        Format::Cytoscape,
+        Format::Mermaid,
+    ];
 
+    /// The names `--format` accepts, one per format in [`Format::ALL`] order.
+    pub const NAMES: [&'static str; 5] = {
+        let mut names = [""; 5];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = Format::ALL[i].name();
+            i += 1;
+        }
+        names
+    };
+
+    /// The name `--format` takes (lower case, like a clap `ValueEnum`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Dot => "dot",
+            Format::Svg => "svg",
+            Format::Cytoscape => "cytoscape",
+            Format::Mermaid => "mermaid",
+        }
+    }
+
+    /// Reads a format name or a file extension (`gv`, `cy.json`, `mmd`), in any case.
     pub fn parse(name: &str) -> Option<Format> {
         match name.to_ascii_lowercase().as_str() {
             "json" => Some(Format::Json),
@@ -56,6 +86,43 @@ impl Format {
         }
         let ext = path.rsplit_once('.')?.1;
         Format::parse(ext)
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A text that names no output format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown format {0:?}; use one of {names}", names = Format::NAMES.join(", "))]
+pub struct UnknownFormat(pub String);
+
+impl std::str::FromStr for Format {
+    type Err = UnknownFormat;
+
+    fn from_str(name: &str) -> Result<Format, UnknownFormat> {
+        Format::parse(name).ok_or_else(|| UnknownFormat(name.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn every_name_parses_to_its_format() {
+        for format in Format::ALL {
+            assert_eq!(format.name().parse::<Format>(), Ok(format));
+            assert_eq!(format.to_string(), format.name());
+        }
+        assert_eq!(
+            Format::NAMES,
+            ["json", "dot", "svg", "cytoscape", "mermaid"]
+        );
+        assert!("png".parse::<Format>().is_err());
     }
 }
 

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use meshgraph_core::MeshGraph;
+use meshgraph_model::Severity;
 
 use crate::diff::SnapshotDiff;
 use crate::json::SnapshotMeta;
@@ -13,7 +14,7 @@ use crate::time::format_rfc3339;
 /// A finding as the report shows it (the CLI converts from the checks).
 #[derive(Debug, Clone)]
 pub struct ReportFinding {
-    pub severity: String,
+    pub severity: Severity,
     pub code: String,
     pub resource: String,
     pub message: String,
@@ -209,7 +210,7 @@ pub fn to_report_html(input: &ReportInput<'_>) -> String {
         .iter()
         .filter_map(|(_, _, e)| e.l7.as_ref().map(|l| l.error_rps))
         .sum();
-    let count = |s: &str| input.findings.iter().filter(|f| f.severity == s).count();
+    let count = |s: Severity| input.findings.iter().filter(|f| f.severity == s).count();
     let _ = writeln!(
         out,
         "<p id=\"summary\">At {} over {} s: <b>{}</b> nodes, <b>{}</b> edges, {total_rps:.2} req/s of which {error_rps:.2} failed; \
@@ -218,9 +219,9 @@ findings: <span class=\"error\">{} errors</span>, <span class=\"warning\">{} war
         input.meta.window_seconds,
         input.graph.graph.node_count(),
         edges.len(),
-        count("error"),
-        count("warning"),
-        count("info"),
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
     );
 
     if input.meta.empty {
@@ -278,8 +279,8 @@ findings: <span class=\"error\">{} errors</span>, <span class=\"warning\">{} war
         let _ = writeln!(
             out,
             "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            html_escape(&f.severity),
-            html_escape(&f.severity),
+            f.severity.as_str(),
+            f.severity.as_str(),
             html_escape(&f.code),
             html_escape(&f.resource),
             html_escape(&f.message)

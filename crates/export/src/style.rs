@@ -1,7 +1,8 @@
 //! What an edge or node looks like, shared by the DOT and SVG renderers.
 
+use meshgraph_core::Badge;
 use meshgraph_core::graph::GraphEdge;
-use meshgraph_core::{Badge, BadgeSeverity};
+use meshgraph_model::Severity;
 use meshgraph_model::{NodeKind, Protocol};
 
 /// Error share from which an edge is drawn as degraded / failing (MG902's thresholds).
@@ -29,8 +30,8 @@ pub fn edge_color(edge: &GraphEdge) -> &'static str {
         _ => COLOR_HEALTHY,
     };
     match edge.badges.iter().map(|b| b.severity).max() {
-        Some(BadgeSeverity::Error) => COLOR_FAILING,
-        Some(BadgeSeverity::Warning) if by_rate != COLOR_FAILING => COLOR_DEGRADED,
+        Some(Severity::Error) => COLOR_FAILING,
+        Some(Severity::Warning) if by_rate != COLOR_FAILING => COLOR_DEGRADED,
         _ => by_rate,
     }
 }
@@ -230,9 +231,9 @@ pub fn badge_line(badges: &[Badge]) -> Option<String> {
 /// Outline colour of a node with findings, by the worst one.
 pub fn badge_color(badges: &[Badge]) -> Option<&'static str> {
     match badges.iter().map(|b| b.severity).max()? {
-        BadgeSeverity::Error => Some(COLOR_FAILING),
-        BadgeSeverity::Warning => Some(COLOR_DEGRADED),
-        BadgeSeverity::Info => None,
+        Severity::Error => Some(COLOR_FAILING),
+        Severity::Warning => Some(COLOR_DEGRADED),
+        Severity::Info => None,
     }
 }
 

@@ -3,13 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use meshgraph_core::{
-    Badge, BadgeSeverity, ClassifyOptions, GraphOptions, MeshGraph, build_graph, reconcile,
-};
+use meshgraph_core::{Badge, ClassifyOptions, GraphOptions, MeshGraph, build_graph, reconcile};
 use meshgraph_export::{
     DotOptions, NamespaceMode, ReportInput, SnapshotMeta, builtin_svg, to_dot, to_json,
     to_report_html,
 };
+use meshgraph_model::Severity;
 
 fn demo(name: &str) -> MeshGraph {
     let scenario = meshgraph_scenario::builtin(name).unwrap().unwrap();
@@ -89,7 +88,7 @@ fn an_edge_with_an_error_finding_is_never_green() {
 
     graph.graph[index].badges.push(Badge {
         code: "MG904".into(),
-        severity: BadgeSeverity::Warning,
+        severity: Severity::Warning,
     });
     let line = to_dot(&graph, &options);
     let line = edge_line(&line, &from, &to);
@@ -100,7 +99,7 @@ fn an_edge_with_an_error_finding_is_never_green() {
 
     graph.graph[index].badges.push(Badge {
         code: "MG903".into(),
-        severity: BadgeSeverity::Error,
+        severity: Severity::Error,
     });
     let dot = to_dot(&graph, &options);
     let line = edge_line(&dot, &from, &to);

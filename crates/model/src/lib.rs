@@ -7,10 +7,16 @@
 
 mod labels;
 mod observation;
+mod severity;
+mod status;
 pub mod trace;
 
 pub use labels::{LabelError, format_le, label_names};
-pub use observation::{Layer, Metric, Observation, Peer, Protocol, Reporter, ServiceRef, UNKNOWN};
+pub use observation::{
+    Layer, Metric, Observation, Peer, Protocol, Reporter, ServiceId, ServiceRef, UNKNOWN,
+};
+pub use severity::Severity;
+pub use status::{ConnectionSecurityPolicy, StatusClass};
 
 /// Which proxy produced a series, derived from `reporter`, whether the series came
 /// from ztunnel, and whether the source is a gateway (reconciliation.md,

@@ -1,5 +1,7 @@
 use std::collections::BTreeMap;
 
+use crate::{ConnectionSecurityPolicy, StatusClass};
+
 /// The value Istio writes for every peer attribute it could not determine.
 pub const UNKNOWN: &str = "unknown";
 
@@ -262,16 +264,23 @@ impl ServiceRef {
     }
 
     /// What the call was addressed to, comparable across reporters:
-    /// `(namespace, name)` for a cluster service, `("", host)` for anything else.
-    pub fn identity(&self) -> (String, String) {
+    /// namespace and name for a cluster service, an empty namespace and the
+    /// host for anything else.
+    pub fn identity(&self) -> ServiceId {
         if self.fqdn.contains(".svc.") || self.fqdn.is_empty() || self.fqdn == UNKNOWN {
-            (
-                self.effective_namespace().to_string(),
-                self.effective_name().to_string(),
-            )
+            ServiceId::new(self.effective_namespace(), self.effective_name())
         } else {
-            (String::new(), self.fqdn.clone())
+            ServiceId::new("", self.fqdn.clone())
         }
+    }
+
+    /// The identity of the service a `destination_service` FQDN names.
+    pub fn identity_of_fqdn(fqdn: &str) -> ServiceId {
+        ServiceRef {
+            fqdn: fqdn.to_string(),
+            ..Default::default()
+        }
+        .identity()
     }
 
     /// `PassthroughCluster`, `BlackHoleCluster` or `InboundPassthroughCluster*`.
@@ -284,6 +293,37 @@ impl ServiceRef {
         name == "PassthroughCluster"
             || name == "BlackHoleCluster"
             || name.starts_with("InboundPassthroughCluster")
+    }
+}
+
+/// A service as calls address it ([`ServiceRef::identity`]): a cluster
+/// service by namespace and name, anything else by its host with an empty
+/// namespace. Ordered by namespace, then name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServiceId {
+    /// Empty for a host outside the cluster.
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ServiceId {
+    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
+        ServiceId {
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+
+    /// Whether this is a cluster service (it has a namespace), not an outside host.
+    pub fn in_cluster(&self) -> bool {
+        !self.namespace.is_empty()
+    }
+}
+
+impl std::fmt::Display for ServiceId {
+    /// `namespace/name` (`/host` outside the cluster).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
     }
 }
 
@@ -315,6 +355,16 @@ pub struct Observation {
 impl Observation {
     pub fn protocol(&self) -> Protocol {
         Protocol::from_request_protocol(&self.request_protocol)
+    }
+
+    /// The class of `response_code`, as the edges' `by_class` keys name it.
+    pub fn status_class(&self) -> StatusClass {
+        StatusClass::of_label(self.response_code.as_deref())
+    }
+
+    /// `connection_security_policy`, typed.
+    pub fn security_policy(&self) -> ConnectionSecurityPolicy {
+        ConnectionSecurityPolicy::from_label(&self.connection_security_policy)
     }
 
     /// The HTTP status class of an L7 series: `0` (no response), `2`..`5`, or

@@ -3,7 +3,20 @@
 use meshgraph_config::Kind;
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG101,
+    name: "missing-sidecar",
+    severity: Severity::Warning,
+    istio_code: Some("IST0103"),
+    status: Status::Stable,
+    summary: "Pod is missing the Istio sidecar in an injected namespace",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A Pod that the injection webhook should have given a sidecar has no `istio-proxy` \
@@ -31,7 +44,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             continue;
         }
         let f = out.add(
-            "MG101",
+            Code::MG101,
             pod,
             "Pod is missing the Istio sidecar in an injected namespace",
         );

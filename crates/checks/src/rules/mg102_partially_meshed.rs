@@ -5,8 +5,21 @@ use std::collections::BTreeMap;
 use meshgraph_config::Kind;
 
 use crate::context::{Context, Findings};
-use crate::finding::ResourceRef;
-use crate::registry::RuleDoc;
+use crate::finding::{ResourceKind, ResourceRef};
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG102,
+    name: "partially-meshed-workload",
+    severity: Severity::Warning,
+    istio_code: None,
+    status: Status::Stable,
+    summary: "Some pods of a workload have a sidecar and others do not",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "Pods of one owner (a Deployment through its ReplicaSet, a StatefulSet, a DaemonSet) \
@@ -43,10 +56,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         if with.is_empty() || without.is_empty() {
             continue;
         }
-        let resource = ResourceRef::new(kind, Some(&ns), name);
+        let resource = ResourceRef::new(ResourceKind::from_name(&kind), Some(&ns), name);
         let object = cx.object(&resource);
         let f = out.add_ref(
-            "MG102",
+            Code::MG102,
             resource,
             object,
             format!(

@@ -3,7 +3,20 @@
 use meshgraph_config::{Enrollment, Kind};
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG103,
+    name: "namespace-not-in-mesh",
+    severity: Severity::Info,
+    istio_code: Some("IST0102"),
+    status: Status::Stable,
+    summary: "Namespace is enrolled neither for sidecar injection nor for ambient",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A Namespace with none of `istio-injection`, `istio.io/rev` or \
@@ -28,7 +41,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             continue;
         }
         out.add(
-            "MG103",
+            Code::MG103,
             ns,
             format!(
                 "Namespace {} is not enrolled in the mesh (no istio-injection, istio.io/rev or ambient label)",

@@ -3,7 +3,20 @@
 use meshgraph_config::{Enrollment, Kind};
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG104,
+    name: "conflicting-enrollment-labels",
+    severity: Severity::Warning,
+    istio_code: Some("IST0123"),
+    status: Status::Stable,
+    summary: "Namespace carries more than one mesh enrollment label",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A Namespace where more than one of `istio-injection=enabled`, `istio.io/rev` and \
@@ -26,7 +39,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             continue;
         }
         out.add(
-            "MG104",
+            Code::MG104,
             ns,
             format!(
                 "Namespace {} has conflicting mesh enrollment labels: {}",

@@ -1,7 +1,20 @@
 //! MG105 workload-out-of-mesh.
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG105,
+    name: "workload-out-of-mesh",
+    severity: Severity::Info,
+    istio_code: None,
+    status: Status::Stable,
+    summary: "Workload will run with neither a sidecar nor ambient redirection",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, or a Pod no input object \
@@ -37,7 +50,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             format!("namespace {ns} is not enrolled")
         };
         let f = out.add(
-            "MG105",
+            Code::MG105,
             o,
             format!(
                 "{} will run outside the mesh, with neither a sidecar nor ambient redirection ({why})",

@@ -3,8 +3,21 @@
 use meshgraph_config::{Kind, hosts};
 
 use crate::context::{Context, Findings, vs_destinations};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
 use crate::rules::mg208_two_part_host::two_part_service;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG201,
+    name: "destination-host-not-found",
+    severity: Severity::Error,
+    istio_code: Some("IST0101"),
+    status: Status::Stable,
+    summary: "VirtualService destination host is no visible Service or ServiceEntry",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A VirtualService route, mirror or mirrors destination whose host is neither a Service \
@@ -27,7 +40,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         for d in vs_destinations(vs) {
             let host = d.host.unwrap_or_default();
             if host.is_empty() {
-                out.add("MG201", vs, "route has no destination host")
+                out.add(Code::MG201, vs, "route has no destination host")
                     .at(&d.path);
                 continue;
             }
@@ -36,7 +49,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 continue;
             }
             out.add(
-                "MG201",
+                Code::MG201,
                 vs,
                 format!(
                     "destination host {host} is neither a visible Service nor a ServiceEntry host"

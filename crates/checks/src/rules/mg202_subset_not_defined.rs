@@ -3,7 +3,20 @@
 use meshgraph_config::{Kind, hosts};
 
 use crate::context::{Context, Findings, subsets_by_host, vs_destinations};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG202,
+    name: "subset-not-defined",
+    severity: Severity::Error,
+    istio_code: Some("IST0101"),
+    status: Status::Stable,
+    summary: "VirtualService routes to a subset no DestinationRule defines",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A VirtualService destination names a `subset` that no DestinationRule defines for the \
@@ -38,7 +51,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 continue;
             }
             let f = out.add(
-                "MG202",
+                Code::MG202,
                 vs,
                 format!("subset {subset} of host {host} is not defined by any DestinationRule"),
             );

@@ -5,7 +5,19 @@ use serde_json::Value;
 
 use crate::context::{Context, Findings, dr_subsets, labels_text, vs_destinations};
 use crate::finding::Severity;
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG203,
+    name: "subset-matches-no-workload",
+    severity: Severity::Error,
+    istio_code: Some("IST0173"),
+    status: Status::Stable,
+    summary: "DestinationRule subset selects no pod",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A DestinationRule subset whose labels, together with the Service's selector, match no \
@@ -50,7 +62,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             }
             let is_referenced = referenced.iter().any(|(h, s)| *h == fqdn && *s == name);
             let f = out.add(
-                "MG203",
+                Code::MG203,
                 dr,
                 format!(
                     "subset {name} of host {host} selects no pod ({})",

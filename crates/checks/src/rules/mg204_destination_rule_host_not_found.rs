@@ -4,8 +4,21 @@ use meshgraph_config::Kind;
 use serde_json::Value;
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
 use crate::rules::mg208_two_part_host::two_part_service;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG204,
+    name: "destination-rule-host-not-found",
+    severity: Severity::Warning,
+    istio_code: Some("IST0174"),
+    status: Status::Stable,
+    summary: "DestinationRule host is no visible Service or ServiceEntry",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A DestinationRule whose `host` is neither a Service nor a ServiceEntry host visible \
@@ -19,7 +32,7 @@ from its namespace (wildcard hosts are not checked).",
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     for dr in cx.of_kind(Kind::DestinationRule) {
         let Some(host) = dr.spec.get("host").and_then(Value::as_str) else {
-            out.add("MG204", dr, "DestinationRule has no host")
+            out.add(Code::MG204, dr, "DestinationRule has no host")
                 .at("spec/host");
             continue;
         };
@@ -28,7 +41,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         }
         if !cx.hosts.visible(dr.effective_namespace(), host) {
             out.add(
-                "MG204",
+                Code::MG204,
                 dr,
                 format!("host {host} is neither a visible Service nor a ServiceEntry host"),
             )

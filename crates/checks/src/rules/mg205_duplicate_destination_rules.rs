@@ -6,7 +6,20 @@ use meshgraph_config::{Kind, Object, hosts};
 use serde_json::Value;
 
 use crate::context::{Context, Findings, dr_subsets};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG205,
+    name: "duplicate-destination-rules",
+    severity: Severity::Warning,
+    istio_code: None,
+    status: Status::Preview,
+    summary: "Several DestinationRules for one host overlap",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "Several DestinationRules in one namespace for the same host (as an FQDN) that share a \
@@ -68,7 +81,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 continue;
             };
             out.add(
-                "MG205",
+                Code::MG205,
                 other,
                 format!(
                     "DestinationRule {} also configures host {fqdn} ({reason}); {} wins",

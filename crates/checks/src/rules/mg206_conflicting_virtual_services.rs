@@ -5,7 +5,20 @@ use std::collections::BTreeSet;
 use meshgraph_config::{Kind, Object, hosts};
 
 use crate::context::{Context, Findings, vs_is_mesh_bound};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG206,
+    name: "conflicting-virtual-services",
+    severity: Severity::Error,
+    istio_code: Some("IST0109"),
+    status: Status::Stable,
+    summary: "Two mesh VirtualServices claim the same host",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "Two VirtualServices bound to the mesh (no `gateways`, or `mesh` among them) with the \
@@ -56,7 +69,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             continue;
         }
         let f = out.add(
-            "MG206",
+            Code::MG206,
             vs,
             format!(
                 "VirtualService conflicts with {} for the mesh gateway",

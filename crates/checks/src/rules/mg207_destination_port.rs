@@ -3,7 +3,20 @@
 use meshgraph_config::Kind;
 
 use crate::context::{Context, Findings, vs_destinations};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG207,
+    name: "destination-port",
+    severity: Severity::Error,
+    istio_code: Some("IST0112"),
+    status: Status::Stable,
+    summary: "VirtualService destination port is missing or not on the service",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A VirtualService destination without `port` whose Service or ServiceEntry exposes \
@@ -34,7 +47,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             match d.port {
                 None if entry.ports.len() > 1 => {
                     out.add(
-                        "MG207",
+                        Code::MG207,
                         vs,
                         format!("destination {host} has several ports ({ports}); the route must name one"),
                     )
@@ -42,7 +55,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 }
                 Some(port) if !entry.ports.contains(&(port as u32)) => {
                     out.add(
-                        "MG207",
+                        Code::MG207,
                         vs,
                         format!(
                             "port {port} is not a port of {host} ({})",

@@ -4,7 +4,20 @@ use meshgraph_config::{Kind, Object};
 use serde_json::Value;
 
 use crate::context::{Context, Findings, vs_destinations};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG208,
+    name: "two-part-host",
+    severity: Severity::Warning,
+    istio_code: None,
+    status: Status::Preview,
+    summary: "Host `name.namespace` is used literally, not as the service's FQDN",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A host written as `name.namespace` (one dot, no wildcard) where `name` is a Service in \
@@ -30,7 +43,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     let mut report = |o: &Object, host: &str, path: String| {
         if two_part_service(cx, host).is_some() {
             out.add(
-                "MG208",
+                Code::MG208,
                 o,
                 format!("host {host} is not expanded by Istio; write {host}.svc.cluster.local"),
             )

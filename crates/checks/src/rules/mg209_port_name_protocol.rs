@@ -3,7 +3,20 @@
 use meshgraph_config::Kind;
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG209,
+    name: "port-name-without-protocol",
+    severity: Severity::Info,
+    istio_code: Some("IST0118"),
+    status: Status::Stable,
+    summary: "Service port name does not declare a protocol",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A Service port whose name is not `<protocol>[-<suffix>]` (http, http2, https, grpc, \
@@ -57,7 +70,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 format!("named {:?}", port.name)
             };
             out.add(
-                "MG209",
+                Code::MG209,
                 svc,
                 format!(
                     "port {} is {name}, which gives no protocol: name it <protocol>[-suffix] or set appProtocol",

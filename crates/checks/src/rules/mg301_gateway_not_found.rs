@@ -3,7 +3,20 @@
 use meshgraph_config::{Kind, Object};
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG301,
+    name: "gateway-not-found",
+    severity: Severity::Error,
+    istio_code: Some("IST0101"),
+    status: Status::Stable,
+    summary: "VirtualService references a Gateway that does not exist",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "An entry of a VirtualService's `gateways` (other than `mesh`) that names no Istio \
@@ -43,7 +56,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             let (ns, name, found) = resolve_gateway(cx, vs, entry);
             if found.is_none() {
                 out.add(
-                    "MG301",
+                    Code::MG301,
                     vs,
                     format!("gateway {entry} does not exist (looked for Gateway {ns}/{name})"),
                 )

@@ -3,8 +3,21 @@
 use meshgraph_config::{Kind, Object, items, scalar_text};
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
 use crate::rules::mg301_gateway_not_found::resolve_gateway;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG302,
+    name: "host-not-in-gateway",
+    severity: Severity::Warning,
+    istio_code: Some("IST0132"),
+    status: Status::Stable,
+    summary: "No host of a VirtualService is exposed by its Gateway",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A VirtualService bound to a gateway none of whose server hosts (Istio Gateway \
@@ -74,7 +87,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 continue;
             }
             let f = out.add(
-                "MG302",
+                Code::MG302,
                 vs,
                 format!(
                     "no host of the VirtualService ({}) is exposed by gateway {ns}/{name}",

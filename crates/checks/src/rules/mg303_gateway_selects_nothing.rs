@@ -3,7 +3,20 @@
 use meshgraph_config::Kind;
 
 use crate::context::{Context, Findings, labels_text};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG303,
+    name: "gateway-selects-nothing",
+    severity: Severity::Warning,
+    istio_code: Some("IST0101"),
+    status: Status::Stable,
+    summary: "Gateway selector matches no workload",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "An Istio Gateway whose `selector` matches no Pod and no pod template in any namespace.",
@@ -22,7 +35,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         };
         if cx.selected(&selector, None).is_empty() {
             out.add(
-                "MG303",
+                Code::MG303,
                 gw,
                 format!(
                     "Gateway selector {} matches no workload",

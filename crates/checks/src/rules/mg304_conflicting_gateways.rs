@@ -4,7 +4,20 @@ use meshgraph_config::{Kind, Object, hosts, items};
 use serde_json::Value;
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG304,
+    name: "conflicting-gateways",
+    severity: Severity::Error,
+    istio_code: Some("IST0145"),
+    status: Status::Stable,
+    summary: "Gateways on the same pods claim the same port and host",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "Two Istio Gateways that apply to the same gateway pods (their selectors select a common \
@@ -75,7 +88,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         }
         if !conflicts.is_empty() {
             out.add(
-                "MG304",
+                Code::MG304,
                 a,
                 format!(
                     "Gateway conflicts with {} on the same gateway pods",

@@ -4,7 +4,20 @@ use meshgraph_config::{Kind, Object, items, scalar_text};
 use serde_json::Value;
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG305,
+    name: "route-reference-unresolved",
+    severity: Severity::Error,
+    istio_code: None,
+    status: Status::Preview,
+    summary: "HTTPRoute/GRPCRoute parent or backend does not resolve",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "An HTTPRoute or GRPCRoute whose `parentRefs` name a Gateway (or, for mesh routes, a \
@@ -66,7 +79,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             match found {
                 None => {
                     out.add(
-                        "MG305",
+                        Code::MG305,
                         route,
                         format!("parent {kind} {pns}/{name} does not exist"),
                     )
@@ -84,7 +97,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                         .collect();
                     if !froms.is_empty() && froms.iter().all(|f| f == "Same") {
                         out.add(
-                            "MG305",
+                            Code::MG305,
                             route,
                             format!(
                                 "Gateway {pns}/{name} accepts routes only from its own namespace"
@@ -109,14 +122,14 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 let path = format!("spec/rules[{i}]/backendRefs[{j}]");
                 if cx.service(bns, name).is_none() {
                     out.add(
-                        "MG305",
+                        Code::MG305,
                         route,
                         format!("backend Service {bns}/{name} does not exist"),
                     )
                     .at(path);
                 } else if bns != ns && !granted(cx, route, bns, "Service", name) {
                     out.add(
-                        "MG305",
+                        Code::MG305,
                         route,
                         format!("backend Service {bns}/{name} is in another namespace and no ReferenceGrant allows it"),
                     )

@@ -5,8 +5,21 @@ use std::collections::BTreeMap;
 use meshgraph_config::{Kind, hosts};
 use serde_json::Value;
 
-use crate::context::{Context, Findings, dr_tls_modes};
-use crate::registry::RuleDoc;
+use crate::context::{Context, Findings, MtlsMode, dr_tls_modes};
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG401,
+    name: "mtls-mode-conflict",
+    severity: Severity::Error,
+    istio_code: None,
+    status: Status::Stable,
+    summary: "DestinationRule TLS mode contradicts the PeerAuthentication in force",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A DestinationRule that sets `tls.mode: DISABLE` (at any level: traffic policy, port \
@@ -36,11 +49,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         let (mode, policy) = cx.effective_mtls(ns, &labels);
         let Some(policy) = policy else { continue };
         for (path, tls) in dr_tls_modes(dr) {
-            let conflict = (mode == "STRICT" && tls == "DISABLE")
-                || (mode == "DISABLE" && tls == "ISTIO_MUTUAL");
+            let conflict = (mode == MtlsMode::Strict && tls == "DISABLE")
+                || (mode == MtlsMode::Disable && tls == "ISTIO_MUTUAL");
             if conflict {
                 out.add(
-                    "MG401",
+                    Code::MG401,
                     dr,
                     format!(
                         "tls mode {tls} for {host} contradicts mTLS mode {mode} of {}",

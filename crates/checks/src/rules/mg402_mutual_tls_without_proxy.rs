@@ -4,7 +4,20 @@ use meshgraph_config::{Kind, hosts};
 use serde_json::Value;
 
 use crate::context::{Context, Findings, dr_tls_modes};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG402,
+    name: "mutual-tls-without-proxy",
+    severity: Severity::Error,
+    istio_code: None,
+    status: Status::Preview,
+    summary: "DestinationRule forces ISTIO_MUTUAL towards pods without a proxy",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A DestinationRule that forces `tls.mode: ISTIO_MUTUAL` towards a Service all of whose \
@@ -39,7 +52,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         for (path, tls) in dr_tls_modes(dr) {
             if tls == "ISTIO_MUTUAL" {
                 let f = out.add(
-                    "MG402",
+                    Code::MG402,
                     dr,
                     format!("ISTIO_MUTUAL towards {host}, whose workloads run without a proxy"),
                 );

@@ -3,7 +3,20 @@
 use meshgraph_config::{Kind, Object};
 
 use crate::context::{Context, Findings, labels_text};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG403,
+    name: "selector-matches-nothing",
+    severity: Severity::Warning,
+    istio_code: Some("IST0127"),
+    status: Status::Stable,
+    summary: "Policy selector matches no workload",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "An AuthorizationPolicy, PeerAuthentication, RequestAuthentication, Sidecar or Telemetry \
@@ -51,7 +64,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                         "spec/selector"
                     };
                     out.add(
-                        "MG403",
+                        Code::MG403,
                         policy,
                         format!(
                             "{kind} selector {} matches no workload",
@@ -66,7 +79,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                     && cx.selected(&Default::default(), scope).is_empty() =>
                 {
                     out.add(
-                        "MG403",
+                        Code::MG403,
                         policy,
                         format!(
                             "namespace-wide AuthorizationPolicy applies to no workload: namespace {ns} has none"

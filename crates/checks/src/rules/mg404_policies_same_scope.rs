@@ -5,7 +5,20 @@ use std::collections::BTreeMap;
 use meshgraph_config::{Kind, Object, selector_matches};
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG404,
+    name: "policies-at-same-scope",
+    severity: Severity::Error,
+    istio_code: Some("IST0111"),
+    status: Status::Stable,
+    summary: "Several policies of one kind apply at the same scope",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "More than one PeerAuthentication, Sidecar or Telemetry without a workload selector in \
@@ -34,7 +47,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             let names: Vec<&str> = list.iter().map(|p| p.name()).collect();
             for p in list {
                 out.add(
-                    "MG404",
+                    Code::MG404,
                     p,
                     format!(
                         "several {kind}s without a workload selector in namespace {ns}: {}",
@@ -68,7 +81,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                     .map(|o| o.name())
                     .collect();
                 out.add(
-                    "MG404",
+                    Code::MG404,
                     p,
                     format!(
                         "{kind} selects {} together with {}",

@@ -1,7 +1,20 @@
 //! MG405 negative-status-condition.
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG405,
+    name: "negative-status-condition",
+    severity: Severity::Warning,
+    istio_code: Some("IST0171"),
+    status: Status::Stable,
+    summary: "A status condition reports a problem",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A status condition written by Istio or a Gateway API controller that reports a problem: \
@@ -35,7 +48,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 continue;
             }
             let f = out.add(
-                "MG405",
+                Code::MG405,
                 o,
                 format!("condition {} is {} ({})", c.type_, c.status, c.reason),
             );

@@ -3,7 +3,20 @@
 use meshgraph_config::{Kind, hosts::namespace_pattern_matches, items, string_list};
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG406,
+    name: "unknown-source-namespace",
+    severity: Severity::Error,
+    istio_code: Some("IST0101"),
+    status: Status::Preview,
+    summary: "AuthorizationPolicy names a source namespace that does not exist",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "An AuthorizationPolicy rule whose `from[].source.namespaces` or `notNamespaces` entry \
@@ -29,7 +42,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                             continue;
                         }
                         out.add(
-                            "MG406",
+                            Code::MG406,
                             ap,
                             format!("source {field} entry {pattern:?} matches no namespace"),
                         )

@@ -4,7 +4,19 @@ use meshgraph_config::{Enrollment, Kind};
 
 use crate::context::{Context, Findings};
 use crate::finding::Severity;
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG501,
+    name: "ambient-sidecar-mixed",
+    severity: Severity::Error,
+    istio_code: Some("IST0167"),
+    status: Status::Stable,
+    summary: "Ambient and sidecar mode mixed on the same pods",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A Pod with an `istio-proxy` container that is also redirected to ztunnel (error); a Pod \
@@ -33,7 +45,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             .is_some_and(|v| v == "enabled");
         if m.has_proxy && ambient_redirected {
             out.add(
-                "MG501",
+                Code::MG501,
                 o,
                 "Pod has a sidecar and is also redirected to ztunnel",
             )
@@ -44,7 +56,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         let ns_ambient_only = ns.as_ref().is_some_and(|e| e.ambient && !e.injects());
         if ns_ambient_only && (m.has_proxy || m.injection_expected) {
             out.add(
-                "MG501",
+                Code::MG501,
                 o,
                 format!(
                     "{} gets a sidecar in ambient namespace {}; ztunnel will skip it",
@@ -78,7 +90,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 "Sidecar has no effect: the pods it selects are ambient".to_string()
             }
         };
-        out.add("MG501", sidecar, message)
+        out.add(Code::MG501, sidecar, message)
             .severity(Severity::Warning)
             .istio_code(Some("IST0167"));
     }

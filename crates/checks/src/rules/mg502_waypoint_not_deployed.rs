@@ -5,7 +5,20 @@ use serde_json::Value;
 
 use crate::context::{Context, Findings};
 use crate::finding::ResourceRef;
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG502,
+    name: "waypoint-not-deployed",
+    severity: Severity::Error,
+    istio_code: None,
+    status: Status::Stable,
+    summary: "`istio.io/use-waypoint` names no waypoint",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A Namespace, Service, ServiceEntry, Pod or workload labelled \
@@ -39,7 +52,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                     .map(str::to_string)
             });
         let resource = ResourceRef::new(
-            u.kind.as_str(),
+            u.kind,
             (!u.namespace.is_empty()).then_some(u.namespace.as_str()),
             u.name.clone(),
         );
@@ -58,7 +71,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 u.waypoint_namespace, u.waypoint_name
             ),
         };
-        out.add_ref("MG502", resource, object, message)
+        out.add_ref(Code::MG502, resource, object, message)
             .at("metadata/labels/istio.io~1use-waypoint");
     }
 }

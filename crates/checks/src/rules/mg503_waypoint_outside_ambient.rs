@@ -3,7 +3,20 @@
 use meshgraph_config::Kind;
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG503,
+    name: "waypoint-outside-ambient",
+    severity: Severity::Warning,
+    istio_code: None,
+    status: Status::Stable,
+    summary: "Waypoint requested for something that is not ambient",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "`istio.io/use-waypoint` on a Namespace that is not enrolled for ambient, on a Service or \
@@ -37,7 +50,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         };
         if not_ambient {
             out.add(
-                "MG503",
+                Code::MG503,
                 object,
                 format!(
                     "{} asks for waypoint {}/{} but is not in ambient mode",

@@ -4,7 +4,20 @@ use meshgraph_config::{Kind, Object, hosts, items};
 use serde_json::Value;
 
 use crate::context::{Context, Findings, vs_is_mesh_bound};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG504,
+    name: "l7-policy-without-waypoint",
+    severity: Severity::Warning,
+    istio_code: None,
+    status: Status::Preview,
+    summary: "L7 policy or routing for ambient workloads that no waypoint serves",
+    inputs: Inputs::Config,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "In an ambient namespace: an AuthorizationPolicy enforced by ztunnel (bound by selector \
@@ -64,7 +77,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         }
         if ambient_only(cx, ns) && uses_l7(ap) {
             out.add(
-                "MG504",
+                Code::MG504,
                 ap,
                 "AuthorizationPolicy uses L7 attributes but is enforced by ztunnel; bind it to a waypoint with targetRefs",
             )
@@ -85,7 +98,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             }
             if cx.config.waypoint_for_service(ns, name).is_none() {
                 out.add(
-                    "MG504",
+                    Code::MG504,
                     vs,
                     format!("VirtualService routes ambient service {ns}/{name}, which no waypoint serves"),
                 )

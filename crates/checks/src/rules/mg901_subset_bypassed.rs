@@ -7,7 +7,20 @@ use meshgraph_core::Endpoint;
 use serde_json::Value;
 
 use crate::context::{Context, Findings, dr_subsets, vs_destinations, vs_is_mesh_bound};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG901,
+    name: "subset-routing-bypassed",
+    severity: Severity::Warning,
+    istio_code: None,
+    status: Status::Preview,
+    summary: "Traffic reaches versions the VirtualService does not route to",
+    inputs: Inputs::Telemetry,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A mesh VirtualService routes a host only to subsets S (every destination for the host \
@@ -88,7 +101,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 continue;
             }
             let f = out.add(
-                "MG901",
+                Code::MG901,
                 vs,
                 format!(
                     "VirtualService routes {fqdn} only to subset(s) {}, yet traffic reaches other workloads",

@@ -3,10 +3,24 @@
 use std::collections::BTreeMap;
 
 use meshgraph_core::Endpoint;
+use meshgraph_model::StatusClass;
 
 use crate::context::{Context, Findings};
-use crate::finding::{ResourceRef, Severity};
-use crate::registry::RuleDoc;
+use crate::finding::{ResourceKind, ResourceRef, Severity};
+use meshgraph_config::Kind;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG902,
+    name: "edge-error-rate",
+    severity: Severity::Warning,
+    istio_code: None,
+    status: Status::Stable,
+    summary: "An edge fails too often",
+    inputs: Inputs::Telemetry,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "An edge of the reconciled graph whose failed-request share (5xx, no response, non-OK \
@@ -32,7 +46,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             continue;
         }
         let errors = l7.error_rps / l7.rps;
-        let client = l7.by_class.get("4xx").copied().unwrap_or(0.0) / l7.rps;
+        let client = l7.by_class.get(&StatusClass::ClientError).copied().unwrap_or(0.0) / l7.rps;
         let (severity, what, share) = if errors > 0.0 {
             (
                 if errors > 0.10 {
@@ -73,17 +87,17 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             Endpoint::Service { namespace, name } => {
                 let svc = cx.service(namespace, name);
                 (
-                    ResourceRef::new("Service", Some(namespace), name.clone()),
+                    ResourceRef::new(Kind::Service, Some(namespace), name.clone()),
                     svc,
                 )
             }
             other => (
-                ResourceRef::new("Destination", None, other.to_string()),
+                ResourceRef::new(ResourceKind::Destination, None, other.to_string()),
                 None,
             ),
         };
         let f = out.add_ref(
-            "MG902",
+            Code::MG902,
             resource,
             object,
             format!(

@@ -4,7 +4,20 @@ use meshgraph_core::Endpoint;
 use meshgraph_model::Emitter;
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG903,
+    name: "unknown-sources",
+    severity: Severity::Warning,
+    istio_code: None,
+    status: Status::Stable,
+    summary: "Meshed workload receives traffic from unidentified sources",
+    inputs: Inputs::Telemetry,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "Traffic reported by the destination side (sidecar, ztunnel or waypoint) into a meshed \
@@ -44,7 +57,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             .unwrap_or_default();
         let (resource, object) = cx.workload_resource(dest);
         let f = out.add_ref(
-            "MG903",
+            Code::MG903,
             resource,
             object,
             format!("{dest} receives {rate} from unidentified sources"),

@@ -4,9 +4,21 @@ use std::collections::BTreeMap;
 
 use meshgraph_core::Endpoint;
 
-use crate::context::{Context, Findings};
+use crate::context::{Context, Findings, MtlsMode};
 use crate::finding::Severity;
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG904,
+    name: "plaintext-into-strict",
+    severity: Severity::Error,
+    istio_code: None,
+    status: Status::Stable,
+    summary: "Plaintext traffic reaches a workload under STRICT mTLS",
+    inputs: Inputs::Telemetry,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "Destination-side telemetry (`connection_security_policy`, as weighed by the \
@@ -45,18 +57,18 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         let labels = cx.workload_labels(&dest);
         let (mode, policy) = cx.effective_mtls(&dest.namespace, &labels);
         let (resource, object) = cx.workload_resource(&dest);
-        let f = if mode == "STRICT" {
+        let f = if mode == MtlsMode::Strict {
             out.add_ref(
-                "MG904",
+                Code::MG904,
                 resource,
                 object,
                 format!(
                     "{rate:.2}/s of plaintext traffic reach {dest}, which is under STRICT mTLS"
                 ),
             )
-        } else if mode == "PERMISSIVE" {
+        } else if mode == MtlsMode::Permissive {
             let f = out.add_ref(
-                "MG904",
+                Code::MG904,
                 resource,
                 object,
                 format!("{dest} accepts {rate:.2}/s of plaintext under PERMISSIVE mTLS; these sources block STRICT"),

@@ -4,7 +4,20 @@ use meshgraph_core::Endpoint;
 
 use crate::context::{Context, Findings, labels_text};
 use crate::finding::ResourceRef;
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG905,
+    name: "service-without-workloads",
+    severity: Severity::Error,
+    istio_code: None,
+    status: Status::Preview,
+    summary: "A service receives traffic but has no workloads",
+    inputs: Inputs::Telemetry,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "Traffic addressed to a Service that reached no workload (`destination_workload` \
@@ -43,7 +56,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             .filter_map(|e| e.l7.as_ref().map(|l| l.rps))
             .sum();
         out.add_ref(
-            "MG905",
+            Code::MG905,
             ResourceRef::of(svc),
             Some(svc),
             format!(

@@ -6,7 +6,20 @@ use meshgraph_core::{Endpoint, WorkloadRef};
 use meshgraph_model::Emitter;
 
 use crate::context::{Context, Findings};
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG906,
+    name: "proxy-missing-from-telemetry",
+    severity: Severity::Warning,
+    istio_code: None,
+    status: Status::Stable,
+    summary: "A workload is only seen by its peers' proxies, or traffic leaves through a passthrough",
+    inputs: Inputs::Telemetry,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A workload that appears in telemetry only in series reported by its peers' proxies — it \
@@ -58,7 +71,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             continue;
         }
         out.add_ref(
-            "MG906",
+            Code::MG906,
             resource,
             object,
             format!("{w} is only seen by its peers' proxies and reports nothing itself: its proxy is missing"),
@@ -93,7 +106,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             "leaving the mesh to an unknown destination"
         };
         out.add_ref(
-            "MG906",
+            Code::MG906,
             resource,
             object,
             format!("{src} sends {rate:.2}/s to {host}: traffic {what}"),

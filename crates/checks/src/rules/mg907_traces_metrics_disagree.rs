@@ -5,11 +5,24 @@ use meshgraph_model::Emitter;
 
 use crate::context::{Context, Findings};
 use crate::finding::ResourceRef;
-use crate::registry::RuleDoc;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use crate::finding::Severity;
 
 /// Requests per second from which a traced edge is expected to have at least
 /// one sampled span over a window (Istio samples 1% by default).
 const BUSY_RPS: f64 = 1.0;
+
+pub(crate) const RULE: Rule = Rule {
+    code: Code::MG907,
+    name: "traces-metrics-disagree",
+    severity: Severity::Info,
+    istio_code: None,
+    status: Status::Stable,
+    summary: "An edge is seen in traces but not in metrics, or the reverse",
+    inputs: Inputs::Telemetry,
+    doc: &DOC,
+    check,
+};
 
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "An edge that traces show but no metric series does, or a busy HTTP edge between \
@@ -49,7 +62,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             Some(SeenIn::Traces) => {
                 let spans = edge.traces.as_ref().map_or(0, |t| t.spans);
                 let f = out.add_ref(
-                    "MG907",
+                    Code::MG907,
                     resource,
                     object,
                     format!(
@@ -77,7 +90,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                     continue;
                 }
                 let f = out.add_ref(
-                    "MG907",
+                    Code::MG907,
                     resource,
                     object,
                     format!(

@@ -1,0 +1,53 @@
+//! MG209: a port named without a protocol is reported; a port named http-web is
+//! not.
+
+use meshgraph_checks::{Code, Severity};
+
+use crate::{Found, config_findings, finding};
+
+const REPORTED: &str = r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {istio-injection: enabled}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: reviews
+  namespace: shop
+spec:
+  selector: {app: reviews}
+  ports:
+  - {name: web, port: 9080}
+"#;
+
+const QUIET: &str = r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {istio-injection: enabled}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: reviews
+  namespace: shop
+spec:
+  selector: {app: reviews}
+  ports:
+  - {name: http-web, port: 9080}
+"#;
+
+#[test]
+fn mg209_port_name_protocol_is_reported() {
+    assert_eq!(
+        config_findings(Code::MG209, REPORTED),
+        [finding("MG209", "Service shop/reviews", Severity::Info)]
+    );
+}
+
+#[test]
+fn mg209_port_name_protocol_is_quiet_otherwise() {
+    assert_eq!(config_findings(Code::MG209, QUIET), Vec::<Found>::new());
+}

@@ -1,0 +1,106 @@
+//! MG301: a VirtualService bound to a Gateway that does not exist is reported;
+//! the Gateway in the input is not.
+
+use meshgraph_checks::{Code, Severity};
+
+use crate::{Found, config_findings, finding};
+
+const REPORTED: &str = r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {istio-injection: enabled}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: reviews
+  namespace: shop
+spec:
+  selector: {app: reviews}
+  ports:
+  - {name: http, port: 9080}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: shop
+  namespace: shop
+spec:
+  hosts: [shop.example.com]
+  gateways: [shop-gw]
+  http:
+  - route:
+    - destination:
+        host: reviews
+"#;
+
+const QUIET: &str = r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {istio-injection: enabled}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: istio-ingressgateway
+  namespace: istio-system
+spec:
+  selector:
+    matchLabels: {istio: ingressgateway}
+  template:
+    metadata:
+      labels: {istio: ingressgateway}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: reviews
+  namespace: shop
+spec:
+  selector: {app: reviews}
+  ports:
+  - {name: http, port: 9080}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: shop-gw
+  namespace: shop
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: shop
+  namespace: shop
+spec:
+  hosts: [shop.example.com]
+  gateways: [shop-gw]
+  http:
+  - route:
+    - destination:
+        host: reviews
+"#;
+
+#[test]
+fn mg301_gateway_not_found_is_reported() {
+    assert_eq!(
+        config_findings(Code::MG301, REPORTED),
+        [finding(
+            "MG301",
+            "VirtualService shop/shop",
+            Severity::Error
+        )]
+    );
+}
+
+#[test]
+fn mg301_gateway_not_found_is_quiet_otherwise() {
+    assert_eq!(config_findings(Code::MG301, QUIET), Vec::<Found>::new());
+}

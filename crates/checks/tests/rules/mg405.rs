@@ -1,0 +1,87 @@
+//! MG405: an object whose Accepted condition is False is reported; the
+//! condition True is not.
+
+use meshgraph_checks::{Code, Severity};
+
+use crate::{Found, config_findings, finding};
+
+const REPORTED: &str = r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {istio-injection: enabled}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: reviews
+  namespace: shop
+spec:
+  selector: {app: reviews}
+  ports:
+  - {name: http, port: 9080}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+  namespace: shop
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination:
+        host: reviews
+status:
+  conditions:
+  - {type: Accepted, status: "False", reason: Invalid, message: checked}
+"#;
+
+const QUIET: &str = r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {istio-injection: enabled}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: reviews
+  namespace: shop
+spec:
+  selector: {app: reviews}
+  ports:
+  - {name: http, port: 9080}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+  namespace: shop
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination:
+        host: reviews
+status:
+  conditions:
+  - {type: Accepted, status: "True", reason: Accepted, message: checked}
+"#;
+
+#[test]
+fn mg405_negative_condition_is_reported() {
+    assert_eq!(
+        config_findings(Code::MG405, REPORTED),
+        [finding(
+            "MG405",
+            "VirtualService shop/reviews",
+            Severity::Warning
+        )]
+    );
+}
+
+#[test]
+fn mg405_negative_condition_is_quiet_otherwise() {
+    assert_eq!(config_findings(Code::MG405, QUIET), Vec::<Found>::new());
+}

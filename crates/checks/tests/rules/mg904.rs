@@ -1,0 +1,63 @@
+//! MG904: plaintext calls into a workload under STRICT mTLS is reported; the
+//! calls over mutual TLS is not. The series are written here, one per reporter,
+//! as Istio would export them.
+
+use meshgraph_checks::{Code, Severity};
+use meshgraph_model::Observation;
+
+use crate::{Found, finding, requests, telemetry_findings};
+
+const CONFIG: &str = r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {istio-injection: enabled}
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: default
+  namespace: shop
+spec:
+  mtls: {mode: STRICT}
+"#;
+
+fn reported() -> Vec<Observation> {
+    vec![requests(
+        "destination",
+        "shop/web-v1",
+        "shop/api-v1",
+        "api.shop.svc.cluster.local",
+        "200",
+        "none",
+        1.0,
+    )]
+}
+
+fn quiet() -> Vec<Observation> {
+    vec![requests(
+        "destination",
+        "shop/web-v1",
+        "shop/api-v1",
+        "api.shop.svc.cluster.local",
+        "200",
+        "mutual_tls",
+        1.0,
+    )]
+}
+
+#[test]
+fn mg904_plaintext_into_strict_is_reported() {
+    assert_eq!(
+        telemetry_findings(Code::MG904, CONFIG, &reported(), &[]),
+        [finding("MG904", "Workload shop/api-v1", Severity::Error)]
+    );
+}
+
+#[test]
+fn mg904_plaintext_into_strict_is_quiet_otherwise() {
+    assert_eq!(
+        telemetry_findings(Code::MG904, CONFIG, &quiet(), &[]),
+        Vec::<Found>::new()
+    );
+}
