@@ -6,26 +6,53 @@ use std::collections::BTreeMap;
 use cargo_metadata::{DependencyKind, MetadataCommand};
 
 /// Layer of each workspace crate; lower layers know nothing of higher ones.
-fn layers() -> BTreeMap<&'static str, u8> {
-    BTreeMap::from([
-        ("meshgraph-model", 0),
-        ("meshgraph-source", 0),
-        // Test-only stand-in HTTP servers (a dev-dependency, never shipped).
-        ("meshgraph-standin", 0),
-        // Collectors and the pure core depend only on the vocabulary.
-        ("meshgraph-core", 1),
-        ("meshgraph-prometheus", 1),
-        ("meshgraph-traces", 1),
-        ("meshgraph-config", 1),
-        ("meshgraph-kube", 1),
-        ("meshgraph-scenario", 1),
-        // Checks read the core's graph and the configuration.
-        ("meshgraph-checks", 2),
-        ("meshgraph-export", 3),
-        ("meshgraph", 4),
-        // The benchmark binary measures every layer.
-        ("meshgraph-bench", 4),
-    ])
+/// Read from the table in docs/ARCHITECTURE.md ("## Layering"), so the
+/// document and the rule cannot drift apart: rows `| N | \`crate\`, ... |`.
+fn layers() -> BTreeMap<String, u8> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/ARCHITECTURE.md");
+    let doc = std::fs::read_to_string(path).expect("docs/ARCHITECTURE.md");
+    let section = doc
+        .split("## Layering")
+        .nth(1)
+        .expect("docs/ARCHITECTURE.md has a Layering section");
+    let mut layers = BTreeMap::new();
+    for line in section.lines().take_while(|l| !l.starts_with("## ")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let Some(layer) = cells.get(1).and_then(|c| c.parse::<u8>().ok()) else {
+            continue;
+        };
+        let crates = cells.get(2).copied().unwrap_or_default();
+        for (i, name) in crates.split('`').enumerate() {
+            if i % 2 == 1 && name.starts_with("meshgraph") {
+                layers.insert(name.to_string(), layer);
+            }
+        }
+    }
+    assert!(
+        layers.len() >= 10,
+        "the Layering table of docs/ARCHITECTURE.md lists only {layers:?}"
+    );
+    layers
+}
+
+#[test]
+fn every_crate_in_the_layering_table_exists() {
+    let metadata = MetadataCommand::new()
+        .manifest_path(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .no_deps()
+        .exec()
+        .expect("cargo metadata");
+    let names: Vec<String> = metadata
+        .workspace_packages()
+        .iter()
+        .map(|p| p.name.to_string())
+        .collect();
+    for listed in layers().keys() {
+        assert!(
+            names.contains(listed),
+            "docs/ARCHITECTURE.md's Layering table names {listed}, which is not a workspace crate"
+        );
+    }
 }
 
 #[test]
@@ -39,7 +66,10 @@ fn no_crate_depends_on_a_crate_above_it() {
     let mut checked = 0;
     for package in metadata.workspace_packages() {
         let own = *layers.get(package.name.as_str()).unwrap_or_else(|| {
-            panic!("{} has no layer: add it to tests/layering.rs", package.name)
+            panic!(
+                "{} has no layer: add it to the Layering table of docs/ARCHITECTURE.md",
+                package.name
+            )
         });
         for dep in &package.dependencies {
             if dep.kind == DependencyKind::Development {
