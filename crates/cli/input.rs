@@ -579,7 +579,15 @@ pub fn server_config(flags: &ServerFlags<'_>) -> anyhow::Result<ServerConfig> {
     let auth = if let Some(path) = flags.token_file {
         let token = std::fs::read_to_string(path)
             .with_context(|| format!("reading the {} token file {}", flags.what, path.display()))?;
-        Auth::Bearer(token.trim().to_string())
+        let token = token.trim();
+        check_token(token).map_err(|problem| {
+            anyhow!(
+                "the {} token file {} {problem}; it must hold the token alone on one line",
+                flags.what,
+                path.display()
+            )
+        })?;
+        Auth::Bearer(token.to_string())
     } else if let Ok(token) = std::env::var(flags.token_env) {
         Auth::Bearer(token.trim().to_string())
     } else if let Some(user) = flags.user {
@@ -663,20 +671,83 @@ pub fn check_sources(matches: &ArgMatches) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `NAME=VALUE` flags as header pairs.
+/// What is wrong with a token (never the token itself): empty, or a
+/// character that cannot be in an HTTP header.
+fn check_token(token: &str) -> Result<(), String> {
+    if token.is_empty() {
+        return Err("is empty".into());
+    }
+    match token
+        .char_indices()
+        .find(|(_, c)| c.is_control() || !c.is_ascii())
+    {
+        Some((at, c)) => Err(format!(
+            "holds {} (U+{:04X}) at byte {at}",
+            if c.is_control() {
+                "a control character"
+            } else {
+                "a non-ASCII character"
+            },
+            c as u32
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `NAME=VALUE` flags as header pairs. A malformed flag is named by its
+/// header name only: the value is a credential more often than not.
 fn parse_headers(flags: &[String], flag: &str) -> anyhow::Result<Vec<(String, String)>> {
     flags
         .iter()
         .map(|header| {
-            let (name, value) = header.split_once('=').ok_or_else(|| {
-                anyhow!(
-                    "{flag} {:?} must be NAME=VALUE",
-                    header.split('=').next().unwrap_or("")
-                )
-            })?;
+            let Some((name, value)) = header.split_once('=') else {
+                let name: String = header
+                    .split([':', ' ', '\t'])
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(64)
+                    .collect();
+                let colon = if header.contains(':') {
+                    format!(" (not \"{name}: value\")")
+                } else {
+                    String::new()
+                };
+                bail!(
+                    "{flag} for header {name:?} must be NAME=VALUE{colon}; the value is not shown"
+                );
+            };
             Ok((name.trim().to_string(), value.to_string()))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn a_malformed_header_flag_never_echoes_its_value() {
+        let e = parse_headers(
+            &["Authorization: Bearer s3cret-token-value".into()],
+            "--prometheus-header",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!e.contains("s3cret") && !e.contains("Bearer"), "{e}");
+        assert!(
+            e.contains("\"Authorization\"") && e.contains("NAME=VALUE"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn token_problems_are_named_without_the_token() {
+        assert_eq!(check_token(""), Err("is empty".into()));
+        let e = check_token("abc\u{7}def-secret").unwrap_err();
+        assert_eq!(e, "holds a control character (U+0007) at byte 3");
+        assert!(check_token("eyJhbGciOi.x_y-z").is_ok());
+    }
 }
 
 #[cfg(test)]
