@@ -10,6 +10,7 @@ use clap::parser::ValueSource;
 use meshgraph_config::{ConfigWarning, Kind, LoadOptions, MeshConfig};
 use meshgraph_core::{ClassifyOptions, WorkloadRef};
 use meshgraph_model::Observation;
+use meshgraph_model::escape_controls;
 use meshgraph_model::trace::TraceCall;
 use meshgraph_prometheus::QueryPlan;
 use meshgraph_scenario::{Scenario, builtin, builtin_names};
@@ -39,6 +40,8 @@ pub struct Collected {
     pub warnings: Vec<String>,
     /// The sources' one-line summaries (queries, series, time).
     pub summaries: Vec<String>,
+    /// Manifest documents or files skipped as malformed or unreadable.
+    pub manifests_skipped: usize,
 }
 
 impl Collected {
@@ -58,6 +61,7 @@ impl Collected {
             scope: scope.whole_seconds(),
             warnings: Vec::new(),
             summaries: Vec::new(),
+            manifests_skipped: 0,
         }
     }
 
@@ -110,10 +114,10 @@ impl Collected {
             return;
         }
         for summary in &self.summaries {
-            eprintln!("meshgraph: {summary}");
+            eprintln!("meshgraph: {}", escape_controls(summary));
         }
         for warning in &self.warnings {
-            eprintln!("meshgraph: warning: {warning}");
+            eprintln!("meshgraph: warning: {}", escape_controls(warning));
         }
     }
 
@@ -191,6 +195,15 @@ pub fn collect_objects(
     if !manifests.is_empty() {
         let (config, warnings) =
             MeshConfig::load(&manifests, &LoadOptions::default()).context("reading manifests")?;
+        collected.manifests_skipped += warnings
+            .iter()
+            .filter(|w| {
+                matches!(
+                    w,
+                    ConfigWarning::Malformed { .. } | ConfigWarning::Unreadable { .. }
+                )
+            })
+            .count();
         collected.absorb_config(config_outcome(config, &warnings, None));
     }
     if config_args.cluster {
@@ -294,6 +307,7 @@ fn from_scenario(scenario: Scenario, source: String, namespaces: &[String]) -> C
         },
         warnings: Vec::new(),
         summaries: Vec::new(),
+        manifests_skipped: 0,
     };
     select_namespaces(&mut collected);
     collected

@@ -419,14 +419,20 @@ mod tests {
         std::os::unix::fs::symlink("loop1.yaml", root.join("loop2.yaml")).unwrap();
         std::os::unix::fs::symlink("sub/ns.yaml", root.join("again.yaml")).unwrap();
         let fifo = root.join("pipe.yaml");
-        let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
         assert!(status.success());
         let mut reader = Reader::default();
         reader.read_path(&root).unwrap();
         let (objects, warnings) = reader.finish();
         assert_eq!(objects.len(), 1, "read once: {objects:?}");
         let text = format!("{warnings:?}");
-        assert!(text.contains("pipe.yaml") && text.contains("FIFO"), "{text}");
+        assert!(
+            text.contains("pipe.yaml") && text.contains("FIFO"),
+            "{text}"
+        );
         assert!(text.contains("loop1.yaml"), "{text}");
     }
 

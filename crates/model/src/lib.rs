@@ -7,10 +7,12 @@
 
 mod labels;
 mod observation;
+mod printable;
 pub mod trace;
 
 pub use labels::{LabelError, format_le, label_names};
 pub use observation::{Layer, Metric, Observation, Peer, Protocol, Reporter, ServiceRef, UNKNOWN};
+pub use printable::escape_controls;
 
 /// Which proxy produced a series, derived from `reporter`, whether the series came
 /// from ztunnel, and whether the source is a gateway (reconciliation.md,
