@@ -834,3 +834,17 @@ impl<'de> Deserialize<'de> for Scalar {
         deserializer.deserialize_any(V)
     }
 }
+
+#[cfg(test)]
+mod shape_tests {
+    use super::*;
+
+    #[test]
+    fn only_json_objects_are_answers() {
+        for text in ["[1,2,3]", " 42", "\"x\"", "null", "{\"data\":[]} [1]"] {
+            let e = decode(text.as_bytes(), "t.json").unwrap_err();
+            assert!(e.to_string().contains("t.json"), "{text}: {e}");
+        }
+        assert!(decode(b"  {\"data\":[]}", "t.json").is_ok());
+    }
+}
