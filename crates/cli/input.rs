@@ -16,7 +16,7 @@ use meshgraph_prometheus::QueryPlan;
 use meshgraph_scenario::{Scenario, builtin, builtin_names};
 use meshgraph_source::{
     Auth, Manifest, Outcome, RecordedScope, Recorder, Scope, ServerConfig, from_unix_seconds,
-    parse_at, parse_window, round_to_second,
+    parse_at, parse_window, parse_window_range, round_to_second,
 };
 use meshgraph_traces::{Backend, TimeWindow, TracesConfig};
 
@@ -486,6 +486,14 @@ pub fn collect_prometheus(
     let config = server_config(&flags)?;
     let mut plan = QueryPlan::for_scope(scope);
     plan.ztunnel_label = args.ztunnel_label.clone();
+    if let Some(dir) = &args.queries_dir
+        && !dir.is_dir()
+    {
+        bail!(
+            "--queries-dir {}: no such folder; give the folder holding the *.promql overrides",
+            dir.display()
+        );
+    }
     plan.queries_dir = args.queries_dir.clone();
     if let Some(recorder) = recorder {
         recorder.set_scope(scope.recorded())?;
@@ -637,8 +645,11 @@ pub fn read_scope(args: &ScopeArgs, recorded: Option<&RecordedScope>) -> anyhow:
         (None, Some(recorded)) if recorded.window_seconds.is_finite() => {
             Duration::try_from_secs_f64(recorded.window_seconds).context("the recorded window")?
         }
-        _ => parse_window(args.window()).context("--window")?,
+        _ => parse_window_range(args.window()).context("--window")?,
     };
+    if args.namespaces().iter().any(|n| n.trim().is_empty()) {
+        bail!("-n: an empty namespace name; give a namespace, or -A for all of them");
+    }
     Ok(Scope {
         at,
         window,

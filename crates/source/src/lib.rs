@@ -65,7 +65,8 @@ pub use redact::{
 };
 pub use retry::{Failure, RetryPolicy, is_retryable_status, retry_after};
 pub use scope::{
-    Scope, TimeArgError, from_unix_seconds, parse_at, parse_window, round_to_second, unix_seconds,
+    MAX_WINDOW, MIN_WINDOW, Scope, TimeArgError, from_unix_seconds, parse_at, parse_window,
+    parse_window_range, round_to_second, unix_seconds,
 };
 pub use server::{
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT, EXCERPT_CHARS, HttpError, Peer,
