@@ -116,33 +116,6 @@ fn without_quoted(text: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod toml_tests {
-    use super::*;
-
-    #[test]
-    fn toml_errors_quote_key_and_position_never_the_value() {
-        for text in [
-            "prometheus = \"http://x\"\nprometheus_headers = \"Authorization=Bearer s3cret-tok\"\n",
-            "prometheus_headers = [\"Authorization=Bearer s3cret-tok]\n",
-            "prometheus = \"http://u:s3cret-tok@h\"\nwindow = s3cret-tok\n",
-        ] {
-            let e = toml::from_str::<Settings>(text).unwrap_err();
-            let message = toml_error(Path::new("meshgraph.toml"), text, &e);
-            assert!(!message.contains("s3cret"), "{message}");
-            assert!(message.contains("meshgraph.toml at line "), "{message}");
-        }
-        let text = "prometheus = \"x\"\nwindwo = \"5m\"\n";
-        let e = toml::from_str::<Settings>(text).unwrap_err();
-        let message = toml_error(Path::new("m.toml"), text, &e);
-        assert!(
-            message.contains("line 2, column 1 (key `windwo`)"),
-            "{message}"
-        );
-        assert!(message.contains("`window`"), "{message}");
-    }
-}
-
 /// Whether a flag was left to its default (so the settings file may set it).
 fn unset(matches: &ArgMatches, id: &str) -> bool {
     !matches!(
@@ -255,5 +228,32 @@ pub fn apply(settings: &Settings, matches: &ArgMatches, command: &mut Command) {
             apply_scope(settings, m, &mut args.scope);
         }
         Command::Completions { .. } | Command::Diff(_) | Command::Scenario(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod toml_tests {
+    use super::*;
+
+    #[test]
+    fn toml_errors_quote_key_and_position_never_the_value() {
+        for text in [
+            "prometheus = \"http://x\"\nprometheus_headers = \"Authorization=Bearer s3cret-tok\"\n",
+            "prometheus_headers = [\"Authorization=Bearer s3cret-tok]\n",
+            "prometheus = \"http://u:s3cret-tok@h\"\nwindow = s3cret-tok\n",
+        ] {
+            let e = toml::from_str::<Settings>(text).unwrap_err();
+            let message = toml_error(Path::new("meshgraph.toml"), text, &e);
+            assert!(!message.contains("s3cret"), "{message}");
+            assert!(message.contains("meshgraph.toml at line "), "{message}");
+        }
+        let text = "prometheus = \"x\"\nwindwo = \"5m\"\n";
+        let e = toml::from_str::<Settings>(text).unwrap_err();
+        let message = toml_error(Path::new("m.toml"), text, &e);
+        assert!(
+            message.contains("line 2, column 1 (key `windwo`)"),
+            "{message}"
+        );
+        assert!(message.contains("`window`"), "{message}");
     }
 }

@@ -174,7 +174,7 @@ impl<'a> State<'a> {
                 }
             },
         };
-        if !value.is_finite() || value < 0.0 || value > MAX_RATE {
+        if !(0.0..=MAX_RATE).contains(&value) {
             return self.drop_series(Some(&labels), &format!("its value is {value}, not a rate"));
         }
         match Observation::from_labels(self.metric(), labels.clone(), value) {
