@@ -113,7 +113,7 @@ pub fn decode(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
         // fields of one, in order (`[1,2,3]` as an empty answer).
         let offset = stream.byte_offset();
         if let Some(&first) = bytes[offset..].iter().find(|b| !b.is_ascii_whitespace())
-            && first != b'{'
+            && matches!(first, b'[' | b'"' | b'n' | b't' | b'f' | b'-' | b'0'..=b'9')
         {
             return Err(TracesError::Decode {
                 source_name: source_name.to_string(),
@@ -125,8 +125,7 @@ pub fn decode(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
                         b'"' => "a string",
                         b'n' => "null",
                         b't' | b'f' => "a boolean",
-                        b'-' | b'0'..=b'9' => "a number",
-                        _ => "something else",
+                        _ => "a number",
                     }
                 ),
             });
