@@ -128,6 +128,17 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
         );
     }
     collected.report(global.quiet);
+    // Only malformed or unreadable manifests: "no issues" would read as a
+    // clean configuration.
+    if !collected.has_telemetry
+        && collected.config.objects.is_empty()
+        && collected.manifests_skipped > 0
+    {
+        bail!(
+            "nothing usable was read: {} malformed or unreadable manifest document(s) or file(s), no object (see the warnings above)",
+            collected.manifests_skipped
+        );
+    }
     let mut notes: Vec<String> = Vec::new();
     let reconciliation = collected.has_telemetry.then(|| {
         collected.reconcile(&collected.classify_options(&args.input.prometheus.ztunnel_label))

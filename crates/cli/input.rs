@@ -10,12 +10,13 @@ use clap::parser::ValueSource;
 use meshgraph_config::{ConfigWarning, Kind, LoadOptions, MeshConfig};
 use meshgraph_core::{ClassifyOptions, WorkloadRef};
 use meshgraph_model::Observation;
+use meshgraph_model::escape_controls;
 use meshgraph_model::trace::TraceCall;
 use meshgraph_prometheus::QueryPlan;
 use meshgraph_scenario::{Scenario, builtin, builtin_names};
 use meshgraph_source::{
     Auth, Manifest, Outcome, RecordedScope, Recorder, Scope, ServerConfig, from_unix_seconds,
-    parse_at, parse_window, round_to_second,
+    parse_at, parse_window, parse_window_range, round_to_second,
 };
 use meshgraph_traces::{Backend, TimeWindow, TracesConfig};
 
@@ -39,6 +40,8 @@ pub struct Collected {
     pub warnings: Vec<String>,
     /// The sources' one-line summaries (queries, series, time).
     pub summaries: Vec<String>,
+    /// Manifest documents or files skipped as malformed or unreadable.
+    pub manifests_skipped: usize,
 }
 
 impl Collected {
@@ -58,6 +61,7 @@ impl Collected {
             scope: scope.whole_seconds(),
             warnings: Vec::new(),
             summaries: Vec::new(),
+            manifests_skipped: 0,
         }
     }
 
@@ -110,10 +114,10 @@ impl Collected {
             return;
         }
         for summary in &self.summaries {
-            eprintln!("meshgraph: {summary}");
+            eprintln!("meshgraph: {}", escape_controls(summary));
         }
         for warning in &self.warnings {
-            eprintln!("meshgraph: warning: {warning}");
+            eprintln!("meshgraph: warning: {}", escape_controls(warning));
         }
     }
 
@@ -191,6 +195,15 @@ pub fn collect_objects(
     if !manifests.is_empty() {
         let (config, warnings) =
             MeshConfig::load(&manifests, &LoadOptions::default()).context("reading manifests")?;
+        collected.manifests_skipped += warnings
+            .iter()
+            .filter(|w| {
+                matches!(
+                    w,
+                    ConfigWarning::Malformed { .. } | ConfigWarning::Unreadable { .. }
+                )
+            })
+            .count();
         collected.absorb_config(config_outcome(config, &warnings, None));
     }
     if config_args.cluster {
@@ -294,6 +307,7 @@ fn from_scenario(scenario: Scenario, source: String, namespaces: &[String]) -> C
         },
         warnings: Vec::new(),
         summaries: Vec::new(),
+        manifests_skipped: 0,
     };
     select_namespaces(&mut collected);
     collected
@@ -472,6 +486,14 @@ pub fn collect_prometheus(
     let config = server_config(&flags)?;
     let mut plan = QueryPlan::for_scope(scope);
     plan.ztunnel_label = args.ztunnel_label.clone();
+    if let Some(dir) = &args.queries_dir
+        && !dir.is_dir()
+    {
+        bail!(
+            "--queries-dir {}: no such folder; give the folder holding the *.promql overrides",
+            dir.display()
+        );
+    }
     plan.queries_dir = args.queries_dir.clone();
     if let Some(recorder) = recorder {
         recorder.set_scope(scope.recorded())?;
@@ -579,7 +601,15 @@ pub fn server_config(flags: &ServerFlags<'_>) -> anyhow::Result<ServerConfig> {
     let auth = if let Some(path) = flags.token_file {
         let token = std::fs::read_to_string(path)
             .with_context(|| format!("reading the {} token file {}", flags.what, path.display()))?;
-        Auth::Bearer(token.trim().to_string())
+        let token = token.trim();
+        check_token(token).map_err(|problem| {
+            anyhow!(
+                "the {} token file {} {problem}; it must hold the token alone on one line",
+                flags.what,
+                path.display()
+            )
+        })?;
+        Auth::Bearer(token.to_string())
     } else if let Ok(token) = std::env::var(flags.token_env) {
         Auth::Bearer(token.trim().to_string())
     } else if let Some(user) = flags.user {
@@ -615,8 +645,11 @@ pub fn read_scope(args: &ScopeArgs, recorded: Option<&RecordedScope>) -> anyhow:
         (None, Some(recorded)) if recorded.window_seconds.is_finite() => {
             Duration::try_from_secs_f64(recorded.window_seconds).context("the recorded window")?
         }
-        _ => parse_window(args.window()).context("--window")?,
+        _ => parse_window_range(args.window()).context("--window")?,
     };
+    if args.namespaces().iter().any(|n| n.trim().is_empty()) {
+        bail!("-n: an empty namespace name; give a namespace, or -A for all of them");
+    }
     Ok(Scope {
         at,
         window,
@@ -663,20 +696,83 @@ pub fn check_sources(matches: &ArgMatches) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `NAME=VALUE` flags as header pairs.
+/// What is wrong with a token (never the token itself): empty, or a
+/// character that cannot be in an HTTP header.
+fn check_token(token: &str) -> Result<(), String> {
+    if token.is_empty() {
+        return Err("is empty".into());
+    }
+    match token
+        .char_indices()
+        .find(|(_, c)| c.is_control() || !c.is_ascii())
+    {
+        Some((at, c)) => Err(format!(
+            "holds {} (U+{:04X}) at byte {at}",
+            if c.is_control() {
+                "a control character"
+            } else {
+                "a non-ASCII character"
+            },
+            c as u32
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `NAME=VALUE` flags as header pairs. A malformed flag is named by its
+/// header name only: the value is a credential more often than not.
 fn parse_headers(flags: &[String], flag: &str) -> anyhow::Result<Vec<(String, String)>> {
     flags
         .iter()
         .map(|header| {
-            let (name, value) = header.split_once('=').ok_or_else(|| {
-                anyhow!(
-                    "{flag} {:?} must be NAME=VALUE",
-                    header.split('=').next().unwrap_or("")
-                )
-            })?;
+            let Some((name, value)) = header.split_once('=') else {
+                let name: String = header
+                    .split([':', ' ', '\t'])
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(64)
+                    .collect();
+                let colon = if header.contains(':') {
+                    format!(" (not \"{name}: value\")")
+                } else {
+                    String::new()
+                };
+                bail!(
+                    "{flag} for header {name:?} must be NAME=VALUE{colon}; the value is not shown"
+                );
+            };
             Ok((name.trim().to_string(), value.to_string()))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn a_malformed_header_flag_never_echoes_its_value() {
+        let e = parse_headers(
+            &["Authorization: Bearer s3cret-token-value".into()],
+            "--prometheus-header",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!e.contains("s3cret") && !e.contains("Bearer"), "{e}");
+        assert!(
+            e.contains("\"Authorization\"") && e.contains("NAME=VALUE"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn token_problems_are_named_without_the_token() {
+        assert_eq!(check_token(""), Err("is empty".into()));
+        let e = check_token("abc\u{7}def-secret").unwrap_err();
+        assert_eq!(e, "holds a control character (U+0007) at byte 3");
+        assert!(check_token("eyJhbGciOi.x_y-z").is_ok());
+    }
 }
 
 #[cfg(test)]

@@ -57,7 +57,63 @@ pub fn load(explicit: Option<&Path>) -> anyhow::Result<Settings> {
     };
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("reading {}", path.display()))
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}", toml_error(&path, &text, &e)))
+}
+
+/// A TOML error without any value from the file (it may hold a credential):
+/// the file, line and column, the key on that line, and the parser's reason
+/// with its quoted parts left out.
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> String {
+    let mut place = String::new();
+    if let Some(span) = e.span() {
+        let start = span.start.min(text.len());
+        let before = &text[..start];
+        let line = before.matches('\n').count() + 1;
+        let column = before.chars().rev().take_while(|c| *c != '\n').count() + 1;
+        place = format!(" at line {line}, column {column}");
+        let line_text = text.lines().nth(line - 1).unwrap_or("");
+        if let Some((key, _)) = line_text.split_once('=') {
+            let key = key.trim();
+            if !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.\"' ".contains(c))
+            {
+                place.push_str(&format!(" (key `{key}`)"));
+            }
+        }
+    }
+    format!(
+        "cannot read {}{place}: {}; values are not shown",
+        path.display(),
+        without_quoted(e.message())
+    )
+}
+
+/// The first line of `text` with every double-quoted part (a value) replaced
+/// by `…`; back-quoted names (keys, expected fields) stay.
+fn without_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut open: Option<char> = None;
+    for c in text.lines().next().unwrap_or("").chars() {
+        match open {
+            Some(q) if c == q => {
+                open = None;
+                out.push('…');
+                out.push(q);
+            }
+            Some(_) => {}
+            None if c == '"' => {
+                open = Some(c);
+                out.push(c);
+            }
+            None => out.push(c),
+        }
+    }
+    if open.is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// Whether a flag was left to its default (so the settings file may set it).
@@ -172,5 +228,32 @@ pub fn apply(settings: &Settings, matches: &ArgMatches, command: &mut Command) {
             apply_scope(settings, m, &mut args.scope);
         }
         Command::Completions { .. } | Command::Diff(_) | Command::Scenario(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod toml_tests {
+    use super::*;
+
+    #[test]
+    fn toml_errors_quote_key_and_position_never_the_value() {
+        for text in [
+            "prometheus = \"http://x\"\nprometheus_headers = \"Authorization=Bearer s3cret-tok\"\n",
+            "prometheus_headers = [\"Authorization=Bearer s3cret-tok]\n",
+            "prometheus = \"http://u:s3cret-tok@h\"\nwindow = s3cret-tok\n",
+        ] {
+            let e = toml::from_str::<Settings>(text).unwrap_err();
+            let message = toml_error(Path::new("meshgraph.toml"), text, &e);
+            assert!(!message.contains("s3cret"), "{message}");
+            assert!(message.contains("meshgraph.toml at line "), "{message}");
+        }
+        let text = "prometheus = \"x\"\nwindwo = \"5m\"\n";
+        let e = toml::from_str::<Settings>(text).unwrap_err();
+        let message = toml_error(Path::new("m.toml"), text, &e);
+        assert!(
+            message.contains("line 2, column 1 (key `windwo`)"),
+            "{message}"
+        );
+        assert!(message.contains("`window`"), "{message}");
     }
 }

@@ -18,7 +18,12 @@ pub struct TextOptions {
 }
 
 /// One line per finding: `Warning [MG101] (Pod bookinfo/x) message`.
+/// Control characters from names and label values are escaped.
 pub fn render_text(report: &CheckReport, options: &TextOptions) -> String {
+    meshgraph_model::escape_controls(&render_text_raw(report, options))
+}
+
+fn render_text_raw(report: &CheckReport, options: &TextOptions) -> String {
     if report.findings.is_empty() {
         return "No validation issues found\n".to_string();
     }

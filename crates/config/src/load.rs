@@ -242,7 +242,24 @@ fn one_line(message: &str) -> String {
     }
 }
 
+/// Collects the manifest files under `dir`, following links but entering
+/// each directory and taking each file once (a link to `..` or a loop of
+/// links ends there), and skipping, with a warning, what is not a regular
+/// file (a FIFO would block the run, a device never ends).
 fn walk(dir: &Path, files: &mut Vec<PathBuf>, warnings: &mut Vec<ConfigWarning>) {
+    let mut seen = std::collections::HashSet::new();
+    if let Ok(real) = std::fs::canonicalize(dir) {
+        seen.insert(real);
+    }
+    walk_in(dir, files, warnings, &mut seen);
+}
+
+fn walk_in(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    warnings: &mut Vec<ConfigWarning>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
@@ -253,15 +270,48 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, warnings: &mut Vec<ConfigWarning>)
             return;
         }
     };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, files, warnings);
-        } else if matches!(
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        let manifest = matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml" | "json")
-        ) {
+        );
+        let meta = match std::fs::metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) => {
+                if manifest || path.is_symlink() {
+                    warnings.push(ConfigWarning::Unreadable {
+                        file: path.display().to_string(),
+                        message: if e.raw_os_error() == Some(40) {
+                            "a loop of symbolic links; skipped".into()
+                        } else {
+                            e.to_string()
+                        },
+                    });
+                }
+                continue;
+            }
+        };
+        if !meta.is_dir() && !manifest {
+            continue;
+        }
+        let Ok(real) = std::fs::canonicalize(&path) else {
+            continue;
+        };
+        if !seen.insert(real) {
+            // Already walked or read: a link back up, a loop, a second link.
+            continue;
+        }
+        if meta.is_dir() {
+            walk_in(&path, files, warnings, seen);
+        } else if meta.is_file() {
             files.push(path);
+        } else {
+            warnings.push(ConfigWarning::Unreadable {
+                file: path.display().to_string(),
+                message: "not a regular file (a FIFO, socket or device); skipped".into(),
+            });
         }
     }
 }
@@ -351,6 +401,39 @@ mod tests {
         let mut reader = Reader::new(&LoadOptions::default());
         reader.read_text(text, "test.yaml");
         reader.finish()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn folder_walks_survive_loops_links_to_parents_and_fifos() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("m");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(
+            root.join("sub/ns.yaml"),
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n",
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("..", root.join("sub/up")).unwrap();
+        std::os::unix::fs::symlink("loop2.yaml", root.join("loop1.yaml")).unwrap();
+        std::os::unix::fs::symlink("loop1.yaml", root.join("loop2.yaml")).unwrap();
+        std::os::unix::fs::symlink("sub/ns.yaml", root.join("again.yaml")).unwrap();
+        let fifo = root.join("pipe.yaml");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut reader = Reader::default();
+        reader.read_path(&root).unwrap();
+        let (objects, warnings) = reader.finish();
+        assert_eq!(objects.len(), 1, "read once: {objects:?}");
+        let text = format!("{warnings:?}");
+        assert!(
+            text.contains("pipe.yaml") && text.contains("FIFO"),
+            "{text}"
+        );
+        assert!(text.contains("loop1.yaml"), "{text}");
     }
 
     #[test]

@@ -238,8 +238,18 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 
 impl Object {
     /// The object's JSON form with the fields meshgraph reads (what a
-    /// recording keeps); [`Object::from_value`] reads it back to an equal object.
+    /// recording keeps), without what may hold a credential: container
+    /// `env` values, the `kubectl.kubernetes.io/last-applied-configuration`
+    /// annotation and anything under `data`, `stringData` or `binaryData`.
+    /// [`Object::from_value`] reads it back to an object equal in everything
+    /// else.
     pub fn to_value(&self) -> Value {
+        let mut value = self.to_value_verbatim();
+        without_secrets(&mut value);
+        value
+    }
+
+    fn to_value_verbatim(&self) -> Value {
         let owners: Vec<Value> = self
             .metadata
             .owner_references
@@ -532,6 +542,61 @@ pub fn selector_matches(
     labels: &BTreeMap<String, String>,
 ) -> bool {
     selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// The annotation `kubectl apply` leaves: the whole object as applied,
+/// secrets included.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Drops, anywhere in `value`, the values of `env` entries, the
+/// last-applied annotation and `data`/`stringData`/`binaryData`.
+fn without_secrets(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for key in ["data", "stringData", "binaryData"] {
+                map.remove(key);
+            }
+            if let Some(Value::Object(annotations)) = map.get_mut("annotations") {
+                annotations.remove(LAST_APPLIED);
+            }
+            if let Some(Value::Array(env)) = map.get_mut("env") {
+                for entry in env.iter_mut() {
+                    if let Value::Object(entry) = entry {
+                        entry.remove("value");
+                    }
+                }
+            }
+            for child in map.values_mut() {
+                without_secrets(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_secrets),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod recording_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn recordings_drop_what_may_hold_a_credential() {
+        let v = json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d", "annotations": {LAST_APPLIED: "{\"s3cret\":1}", "keep": "me"}},
+            "spec": {"template": {"spec": {"containers": [{"name": "c", "env": [
+                {"name": "DB_PASSWORD", "value": "s3cret-pw"},
+                {"name": "FROM", "valueFrom": {"secretKeyRef": {"name": "k", "key": "p"}}}
+            ]}], "volumes": [{"name": "v", "data": {"x": "s3cret"}, "stringData": {"y": "s3cret"}}]}}}
+        });
+        let o = Object::from_value(&v, None).unwrap();
+        let out = o.to_value().to_string();
+        assert!(!out.contains("s3cret"), "{out}");
+        for kept in ["DB_PASSWORD", "secretKeyRef", "\"keep\"", "\"c\""] {
+            assert!(out.contains(kept), "{kept} missing: {out}");
+        }
+    }
 }
 
 #[cfg(test)]

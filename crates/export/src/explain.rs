@@ -179,8 +179,17 @@ const KEY_LABELS: &[&str] = &[
     "le",
 ];
 
-/// The explanation as text, grouped by emitter.
+/// The explanation as text, grouped by emitter; control characters from
+/// names and label values are escaped.
 pub fn explain_text(
+    rec: &Reconciliation,
+    observations: &[Observation],
+    ex: &Explanation,
+) -> String {
+    meshgraph_model::escape_controls(&explain_text_raw(rec, observations, ex))
+}
+
+fn explain_text_raw(
     rec: &Reconciliation,
     observations: &[Observation],
     ex: &Explanation,

@@ -7,6 +7,7 @@
 
 mod labels;
 mod observation;
+mod printable;
 mod severity;
 mod status;
 pub mod trace;
@@ -15,6 +16,7 @@ pub use labels::{LabelError, format_le, label_names};
 pub use observation::{
     Layer, Metric, Observation, Peer, Protocol, Reporter, ServiceId, ServiceRef, UNKNOWN,
 };
+pub use printable::escape_controls;
 pub use severity::Severity;
 pub use status::{ConnectionSecurityPolicy, StatusClass};
 

@@ -100,11 +100,15 @@ impl Client {
         attempt: u32,
     ) -> CollectError {
         // Prometheus explains 400/422/503 with a JSON {"status":"error"} body.
-        if let Ok(ErrorBody {
-            status: Some(s),
-            error_type,
-            error,
-        }) = serde_json::from_slice::<ErrorBody>(body)
+        // A 429 or 5xx is about the server, not the query: it is reported
+        // with its status (and the body quoted).
+        let about_the_server = status.as_u16() == 429 || status.is_server_error();
+        if !about_the_server
+            && let Ok(ErrorBody {
+                status: Some(s),
+                error_type,
+                error,
+            }) = serde_json::from_slice::<ErrorBody>(body)
             && s == "error"
         {
             return CollectError::Server {

@@ -31,6 +31,11 @@ pub struct Decoded {
 
 /// Decodes one answer of the family `metric`. `source_name` (the URL without
 /// credentials, or the recorded file) is used in errors and warnings.
+/// The largest per-second figure taken as a rate (requests or bytes per
+/// second); anything larger, negative or not finite is dropped with a
+/// warning, so sums of rates stay finite.
+pub const MAX_RATE: f64 = 1e12;
+
 pub fn decode(body: &[u8], metric: Metric, source_name: &str) -> Result<Decoded, CollectError> {
     let mut state = State {
         metric: Some(metric),
@@ -169,7 +174,7 @@ impl<'a> State<'a> {
                 }
             },
         };
-        if !value.is_finite() {
+        if !(0.0..=MAX_RATE).contains(&value) {
             return self.drop_series(Some(&labels), &format!("its value is {value}, not a rate"));
         }
         match Observation::from_labels(self.metric(), labels.clone(), value) {
@@ -547,6 +552,21 @@ mod tests {
     }
 
     const GOOD: &str = r#""reporter":"destination","source_workload":"productpage-v1","destination_workload":"reviews-v2","app":"reviews""#;
+
+    #[test]
+    fn values_that_cannot_be_rates_are_dropped_with_a_warning() {
+        for bad in ["-5", "NaN", "+Inf", "-Inf", "1e300", "1.8e308"] {
+            let body = answer(&[sample(GOOD, bad), sample(GOOD, "2")]);
+            let d = decode(body.as_bytes(), Metric::Requests, URL).unwrap();
+            assert_eq!(d.observations.len(), 1, "{bad}");
+            assert!(d.observations.iter().all(|o| o.value == 2.0), "{bad}");
+            assert!(
+                d.warnings.iter().any(|w| w.contains("not a rate")),
+                "{bad}: {:?}",
+                d.warnings
+            );
+        }
+    }
 
     #[test]
     fn samples_become_observations() {

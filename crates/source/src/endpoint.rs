@@ -139,15 +139,16 @@ impl Endpoint {
         if let Some(credentials) = credentials {
             if auth == Auth::None {
                 auth = Auth::Basic {
-                    user: credentials.user,
+                    user: credentials.user.clone(),
                     password: credentials.password.clone(),
                 };
             }
-            secrets.add(credentials.password);
+            secrets.add_basic(&credentials.user, &credentials.password);
             secrets.add(credentials.raw_password.unwrap_or_default());
         }
-        if let Some(secret) = auth.secret() {
-            secrets.add(secret);
+        match &auth {
+            Auth::Basic { user, password } => secrets.add_basic(user, password),
+            other => secrets.extend(other.secret()),
         }
         let mut map = HeaderMap::new();
         for (name, value) in headers {
@@ -157,7 +158,7 @@ impl Endpoint {
                 .map_err(|_| EndpointError::HeaderValue { name: name.clone() })?;
             v.set_sensitive(true);
             map.append(header, v);
-            secrets.add(value.trim());
+            secrets.add_header_value(value);
         }
         Ok(Endpoint {
             url,

@@ -40,6 +40,10 @@ pub enum FetchError {
     /// The answer is larger than [`FetchOptions::max_bytes`].
     #[error("the answer is larger than the limit of {limit} bytes")]
     TooLarge { limit: u64 },
+    /// The answer cannot be used as it came: gzip nobody asked for, a
+    /// redirect that cannot be followed safely. Not retried.
+    #[error("{reason}")]
+    Unusable { reason: String },
 }
 
 impl FetchError {
@@ -105,18 +109,51 @@ pub struct Fetcher {
     requests: AtomicUsize,
     bytes: AtomicU64,
     busy: BusyClock,
+    /// Redirects followed by [`Fetcher::fetch`] itself (the client follows
+    /// none): 0 returns a 3xx as it is.
+    redirects: usize,
+}
+
+/// Headers never sent to another origin than the one they were set for.
+pub fn is_sensitive_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "authorization" | "proxy-authorization" | "cookie" | "cookie2"
+    )
 }
 
 impl Fetcher {
     /// `client` from [`build_client`](crate::build_client).
-    pub fn new(client: reqwest::Client, options: FetchOptions) -> Self {
+    /// The values of sensitive headers (a ready `Authorization`) are added
+    /// to the secrets in every form (see [`Secrets::add_header_value`]).
+    pub fn new(client: reqwest::Client, mut options: FetchOptions) -> Self {
+        for (name, value) in &options.headers {
+            if (value.is_sensitive() || is_sensitive_header(name.as_str()))
+                && let Ok(value) = value.to_str()
+            {
+                options.secrets.add_header_value(value);
+            }
+        }
         Fetcher {
             client,
             options,
             requests: AtomicUsize::new(0),
             bytes: AtomicU64::new(0),
             busy: BusyClock::default(),
+            redirects: 0,
         }
+    }
+
+    /// Follows up to `max` redirects in [`Fetcher::fetch`] (the client must
+    /// follow none, see [`Redirects::Never`](crate::Redirects::Never)): the
+    /// method and body are kept on 301, 302, 307 and 308 (a query sent by
+    /// POST stays a POST, as `curl --post301 --post302` does), a 303 to a
+    /// POST is refused; `Authorization`, `Cookie` and every configured
+    /// header are dropped when the redirect leaves the origin.
+    pub fn following_redirects(mut self, max: usize) -> Self {
+        self.redirects = max;
+        self
     }
 
     /// A request with the configured headers, asking for JSON (Tempo answers
@@ -135,14 +172,34 @@ impl Fetcher {
     pub async fn fetch(&self, request: RequestBuilder) -> Result<Reply, FetchError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let _busy = self.busy.enter();
-        let mut response = request.send().await.map_err(|e| self.transport(e, 0))?;
+        let mut response = if self.redirects == 0 {
+            request.send().await.map_err(|e| self.transport(e, 0))?
+        } else {
+            self.send_following(request).await?
+        };
         let status = response.status();
         let limit = self.options.max_bytes;
         if status.is_success() {
             if response.content_length().is_some_and(|n| n > limit) {
                 return Err(FetchError::TooLarge { limit });
             }
+            let encoding = response
+                .headers()
+                .get(reqwest::header::CONTENT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let body = self.read(&mut response, limit, Overflow::Fail).await?;
+            if body.starts_with(&[0x1f, 0x8b]) {
+                return Err(FetchError::Unusable {
+                    reason: format!(
+                        "the answer is gzip-compressed ({}) although meshgraph did not ask for compression; \
+                         check the proxy or server in front of it",
+                        encoding
+                            .map(|e| format!("Content-Encoding: {e}"))
+                            .unwrap_or_else(|| "no Content-Encoding header".into())
+                    ),
+                });
+            }
             return Ok(Reply::Success { status, body });
         }
         let retry_after = retry_after(response.headers());
@@ -154,6 +211,87 @@ impl Fetcher {
             retry_after,
             body,
         }))
+    }
+
+    /// Sends `request`, following redirects by hand (see
+    /// [`Fetcher::following_redirects`]).
+    async fn send_following(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<reqwest::Response, FetchError> {
+        let mut request = request.build().map_err(|e| self.transport(e, 0))?;
+        let origin = request.url().origin();
+        for hop in 0..=self.redirects {
+            let next = request.try_clone();
+            let response = self
+                .client
+                .execute(request)
+                .await
+                .map_err(|e| self.transport(e, 0))?;
+            let status = response.status();
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok());
+            let (true, Some(location)) = (status.is_redirection(), location) else {
+                return Ok(response);
+            };
+            if status == StatusCode::NOT_MODIFIED || status == StatusCode::MULTIPLE_CHOICES {
+                return Ok(response);
+            }
+            if hop == self.redirects {
+                return Err(FetchError::Unusable {
+                    reason: format!(
+                        "more than {} redirects; point the URL at the final address",
+                        self.redirects
+                    ),
+                });
+            }
+            let Some(mut next) = next else {
+                return Err(FetchError::Unusable {
+                    reason: format!("HTTP {status} redirect, and the request cannot be sent again"),
+                });
+            };
+            let target = response
+                .url()
+                .join(location)
+                .map_err(|_| FetchError::Unusable {
+                    reason: format!("HTTP {status} redirect to an invalid Location"),
+                })?;
+            if !matches!(target.scheme(), "http" | "https") {
+                return Err(FetchError::Unusable {
+                    reason: format!("HTTP {status} redirect to a {} URL", target.scheme()),
+                });
+            }
+            if status == StatusCode::SEE_OTHER && next.method() != Method::GET {
+                return Err(FetchError::Unusable {
+                    reason: format!(
+                        "HTTP 303 redirect of a {} request (it would be sent again as a GET, without its query); \
+                         point the URL at the final address ({})",
+                        next.method(),
+                        crate::redact_url(&target)
+                    ),
+                });
+            }
+            if target.origin() != origin {
+                let configured: Vec<_> = self.options.headers.keys().cloned().collect();
+                let headers = next.headers_mut();
+                for name in configured {
+                    headers.remove(name);
+                }
+                let sensitive: Vec<_> = headers
+                    .keys()
+                    .filter(|n| is_sensitive_header(n.as_str()))
+                    .cloned()
+                    .collect();
+                for name in sensitive {
+                    headers.remove(name);
+                }
+            }
+            *next.url_mut() = target;
+            request = next;
+        }
+        unreachable!("the loop returns on its last hop")
     }
 
     /// The secrets scrubbed from reasons, for the caller's own messages.

@@ -54,15 +54,19 @@ pub use endpoint::{
 };
 pub use fetch::{
     ERROR_BODY_MAX, FetchError, FetchOptions, FetchStats, Fetcher, Reply, StatusReply,
+    is_sensitive_header,
 };
 pub use outcome::Outcome;
 pub use record::{
     Manifest, ObjectsEntry, PrometheusEntry, RecordedScope, Recorder, RecordingError, TraceEntry,
 };
-pub use redact::{Secrets, redact_raw, redact_url, redact_url_str, shorten};
+pub use redact::{
+    Secrets, is_secret_key, redact_query, redact_raw, redact_url, redact_url_str, shorten,
+};
 pub use retry::{Failure, RetryPolicy, is_retryable_status, retry_after};
 pub use scope::{
-    Scope, TimeArgError, from_unix_seconds, parse_at, parse_window, round_to_second, unix_seconds,
+    MAX_WINDOW, MIN_WINDOW, Scope, TimeArgError, from_unix_seconds, parse_at, parse_window,
+    parse_window_range, round_to_second, unix_seconds,
 };
 pub use server::{
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT, EXCERPT_CHARS, HttpError, Peer,

@@ -52,6 +52,21 @@ pub struct TimeArgError(String);
 
 /// Parses a window such as `10m`, `1h30m`, `90s` or `1d`.
 pub fn parse_window(text: &str) -> Result<Duration, TimeArgError> {
+    // humantime reads `M` as months and `y` as years: no one means a
+    // window of months, and `10M` is as likely meant as minutes.
+    if let Some(unit) = text
+        .split(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace())
+        .find(|unit| matches!(*unit, "M" | "month" | "months" | "y" | "year" | "years"))
+    {
+        return Err(TimeArgError(format!(
+            "invalid duration {text:?}: the unit {unit:?} is not accepted ({}); use s, m, h or d (10m, 2h, 7d)",
+            if unit == "M" {
+                "M would be months, and is easily meant as minutes"
+            } else {
+                "months and years are not durations meshgraph works with"
+            }
+        )));
+    }
     let window = humantime::parse_duration(text.trim()).map_err(|e| {
         TimeArgError(format!(
             "invalid window {text:?}: {e}; expected a duration such as 10m, 1h or 90s"
@@ -65,6 +80,25 @@ pub fn parse_window(text: &str) -> Result<Duration, TimeArgError> {
     Ok(window)
 }
 
+/// The shortest `--window`.
+pub const MIN_WINDOW: Duration = Duration::from_secs(1);
+/// The longest `--window` (31 days).
+pub const MAX_WINDOW: Duration = Duration::from_secs(31 * 86_400);
+
+/// Parses `--window`: a duration (see [`parse_window`]) from 1s to 31d.
+pub fn parse_window_range(text: &str) -> Result<Duration, TimeArgError> {
+    let window = parse_window(text)?;
+    if !(MIN_WINDOW..=MAX_WINDOW).contains(&window) {
+        return Err(TimeArgError(format!(
+            "invalid window {text:?}: it must be from 1s to 31d"
+        )));
+    }
+    Ok(window)
+}
+
+/// The latest moment accepted: the end of year 9999.
+const MAX_UNIX_SECONDS: f64 = 253_402_300_799.0;
+
 /// Parses a moment: RFC 3339 (`2026-11-25T02:00:00Z`) or unix seconds
 /// (`1764036000`, `1764036000.5`).
 pub fn parse_at(text: &str) -> Result<Timestamp, TimeArgError> {
@@ -72,21 +106,30 @@ pub fn parse_at(text: &str) -> Result<Timestamp, TimeArgError> {
     if !text.is_empty()
         && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         && let Ok(secs) = text.parse::<f64>()
-        && let Some(ts) = from_unix_seconds(secs)
     {
-        return Ok(ts);
+        return from_unix_seconds(secs).ok_or_else(|| {
+            TimeArgError(format!(
+                "invalid time {text:?}: unix seconds must be from 0 (1970) to {MAX_UNIX_SECONDS} (the end of 9999)"
+            ))
+        });
     }
-    text.parse().map_err(|e| {
+    let ts: Timestamp = text.parse().map_err(|e| {
         TimeArgError(format!(
             "invalid time {text:?}: {e}; expected RFC 3339 (2026-11-25T02:00:00Z) or unix seconds"
         ))
-    })
+    })?;
+    if ts.as_second() < 0 {
+        return Err(TimeArgError(format!(
+            "invalid time {text:?}: it is before 1970"
+        )));
+    }
+    Ok(ts)
 }
 
 /// Unix seconds (fractional) as a timestamp, to the nanosecond; `None` when
-/// not finite or out of range.
+/// not finite or outside 1970 to 9999.
 pub fn from_unix_seconds(secs: f64) -> Option<Timestamp> {
-    if !secs.is_finite() {
+    if !secs.is_finite() || !(0.0..=MAX_UNIX_SECONDS).contains(&secs) {
         return None;
     }
     let whole = secs.floor();
@@ -124,6 +167,29 @@ mod tests {
                 .to_string()
                 .contains("10m")
         );
+    }
+
+    #[test]
+    fn windows_and_moments_stay_in_sensible_ranges() {
+        for bad in ["10M", "1y", "2months"] {
+            let e = parse_window(bad).unwrap_err().to_string();
+            assert!(e.contains("not accepted"), "{bad}: {e}");
+        }
+        assert!(parse_window_range("1ms").is_err());
+        assert!(parse_window_range("32d").is_err());
+        assert_eq!(parse_window_range("31d").unwrap(), MAX_WINDOW);
+        assert_eq!(parse_window_range("1s").unwrap(), MIN_WINDOW);
+        for bad in [
+            "18446744073709551616",
+            "253402300800",
+            "1e300",
+            "-1",
+            "1969-12-31T23:59:59Z",
+        ] {
+            assert!(parse_at(bad).is_err(), "{bad}");
+        }
+        assert!(from_unix_seconds(-1e300).is_none());
+        assert!(parse_at("9999-12-30T00:00:00Z").is_ok());
     }
 
     #[test]

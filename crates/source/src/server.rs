@@ -19,6 +19,9 @@ pub const DEFAULT_RETRIES: u32 = 3;
 /// Default cap on one answer's size.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 512 * 1024 * 1024;
 
+/// Redirects followed before giving up.
+pub const MAX_REDIRECTS: usize = 5;
+
 /// How much of an error body is quoted in an error message.
 pub const EXCERPT_CHARS: usize = 200;
 
@@ -70,8 +73,11 @@ impl ServerConfig {
         let mut base = endpoint.url;
         let path = base.path().trim_end_matches('/').to_string();
         base.set_path(&path);
+        // Redirects are followed by the fetcher, which knows which headers
+        // must not leave the origin.
         let options = ClientOptions {
             trust: Trust::from_ca_file(self.ca_file.as_deref()),
+            redirects: crate::Redirects::Never,
             ..ClientOptions::new(self.timeout)
         };
         let client = build_client(&options).map_err(|e| {
@@ -99,7 +105,8 @@ impl ServerConfig {
                     secrets: endpoint.secrets,
                     max_bytes: self.max_response_bytes,
                 },
-            ),
+            )
+            .following_redirects(MAX_REDIRECTS),
             retry: RetryPolicy::new(self.retries),
             base,
             auth: endpoint.auth,
@@ -223,6 +230,15 @@ pub enum HttpError {
         limit: u64,
     },
 
+    /// The answer cannot be used as it came (gzip nobody asked for, a
+    /// redirect that cannot be followed safely).
+    #[error("{} at {url}: {reason}", peer.name)]
+    Unusable {
+        peer: &'static Peer,
+        url: String,
+        reason: String,
+    },
+
     /// The connection broke while the answer was being read.
     #[error("reading the answer from {url} failed after {received} bytes: {reason}; retry, or check proxies between meshgraph and {}", peer.behind_proxies)]
     Body {
@@ -263,6 +279,7 @@ impl HttpError {
                 attempts: attempt,
                 reason,
             },
+            FetchError::Unusable { reason } => HttpError::Unusable { peer, url, reason },
             FetchError::Body { received, reason } => HttpError::Body {
                 peer,
                 url,

@@ -109,6 +109,27 @@ pub fn decode(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
     let mut format = None;
     let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Envelope<'_>>();
     loop {
+        // Every answer is a JSON object: serde would read an array as the
+        // fields of one, in order (`[1,2,3]` as an empty answer).
+        let offset = stream.byte_offset();
+        if let Some(&first) = bytes[offset..].iter().find(|b| !b.is_ascii_whitespace())
+            && matches!(first, b'[' | b'"' | b'n' | b't' | b'f' | b'-' | b'0'..=b'9')
+        {
+            return Err(TracesError::Decode {
+                source_name: source_name.to_string(),
+                location: Some(format!("byte {offset}")),
+                reason: format!(
+                    "a traces answer is a JSON object (Jaeger, Tempo or OTLP), not {}",
+                    match first {
+                        b'[' => "an array",
+                        b'"' => "a string",
+                        b'n' => "null",
+                        b't' | b'f' => "a boolean",
+                        _ => "a number",
+                    }
+                ),
+            });
+        }
         let envelope = match stream.next() {
             None if format.is_none() => {
                 return Err(TracesError::Truncated {
@@ -810,5 +831,19 @@ impl<'de> Deserialize<'de> for Scalar {
             }
         }
         deserializer.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::*;
+
+    #[test]
+    fn only_json_objects_are_answers() {
+        for text in ["[1,2,3]", " 42", "\"x\"", "null", "{\"data\":[]} [1]"] {
+            let e = decode(text.as_bytes(), "t.json").unwrap_err();
+            assert!(e.to_string().contains("t.json"), "{text}: {e}");
+        }
+        assert!(decode(b"  {\"data\":[]}", "t.json").is_ok());
     }
 }
