@@ -173,7 +173,7 @@ pub fn kiali_graph_of(
         }
     }
     // Only the service nodes some edge uses.
-    for ((s, t, _), _) in &edges {
+    for (s, t, _) in edges.keys() {
         for id in [s, t] {
             if let Some(node) = service_nodes.get(id) {
                 nodes.entry(id.clone()).or_insert_with(|| node.clone());
