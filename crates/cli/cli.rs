@@ -34,6 +34,7 @@ impl Cli {
             Command::Check(a) => Some(&a.global),
             Command::Record(a) => Some(&a.global),
             Command::Report(a) => Some(&a.global),
+            Command::Kiali(a) => Some(&a.global),
             Command::Scenario(ScenarioArgs {
                 action: ScenarioAction::Export(a),
             }) => Some(&a.global),
@@ -107,6 +108,13 @@ pub enum Command {
   meshgraph diff yesterday.json today.json
   meshgraph diff --format json --error-points 0.5 old.json new.json")]
     Diff(DiffArgs),
+    /// Kiali's picture explained: every arrow Kiali draws mapped to the logical
+    /// calls and series behind it, and why it is an extra arrow
+    #[command(after_help = "Examples:
+  meshgraph kiali --kiali-graph graph.json --prometheus http://prometheus:9090 --at 2026-11-25T02:00:00Z --window 10m
+  meshgraph kiali --kiali-graph graph.json --replay ./bundle --format json -o kiali.json
+  (save graph.json from Kiali's UI, network tab: /api/namespaces/graph?...)")]
+    Kiali(KialiArgs),
     /// Built-in and file scenarios: list them, or write one's telemetry as
     /// OpenMetrics to load into your own Prometheus
     #[command(after_help = "Examples:
@@ -380,6 +388,29 @@ pub struct ExplainArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Output format: the series grouped by reporter as text, or the same as JSON
+    #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
+    pub format: TextOrJson,
+    /// Output file, written atomically; default `-` (stdout)
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = "-",
+        help_heading = "Output"
+    )]
+    pub output: String,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct KialiArgs {
+    /// Kiali's graph API answer saved to a file (`-` for stdin)
+    #[arg(long, value_name = "FILE", help_heading = "Kiali")]
+    pub kiali_graph: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format: a table for people, or JSON (docs/schema/kiali.schema.json)
     #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
     pub format: TextOrJson,
     /// Output file, written atomically; default `-` (stdout)

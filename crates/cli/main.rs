@@ -7,6 +7,7 @@ mod cli;
 mod diff;
 mod explain;
 mod input;
+mod kiali;
 mod output;
 mod record;
 mod report;
@@ -139,6 +140,7 @@ fn run(cli: &cli::Cli, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
         cli::Command::Record(args) => record::run(global, args),
         cli::Command::Diff(args) => diff::run(args),
         cli::Command::Report(args) => report::run(global, args),
+        cli::Command::Kiali(args) => kiali::run(global, args),
         cli::Command::Scenario(args) => scenario::run(global, args),
         cli::Command::Completions { shell } => {
             cli::print_completions(*shell);

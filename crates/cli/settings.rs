@@ -222,6 +222,7 @@ pub fn apply(settings: &Settings, matches: &ArgMatches, command: &mut Command) {
         Command::Explain(args) => apply_input(settings, m, &mut args.input),
         Command::Check(args) => apply_input(settings, m, &mut args.input),
         Command::Report(args) => apply_input(settings, m, &mut args.input),
+        Command::Kiali(args) => apply_input(settings, m, &mut args.input),
         Command::Record(args) => {
             apply_prometheus(settings, m, &mut args.prometheus);
             apply_traces(settings, m, &mut args.traces);

@@ -6,12 +6,14 @@
 //! built-in scenarios for `--demo`.
 
 mod builtin;
+mod kiali;
 mod objects;
 mod spec;
 mod telemetry;
 mod traces;
 
 pub use builtin::{BUILTIN, builtin, builtin_names};
+pub use kiali::{KialiGraphType, KialiOptions, kiali_graph_of};
 pub use spec::{
     CallSpec, DataPlaneMode, GatewayFlavor, GatewaySpec, NamespaceSpec, Scenario, ScenarioError,
     ServiceEntrySpec, WaypointSpec, WorkloadSpec,

@@ -1,0 +1,17 @@
+//! Kiali's picture, explained arrow by arrow.
+//!
+//! [`parse_graph`] reads a Kiali graph API answer (Cytoscape `elements` with
+//! `data`) leniently; [`map_graph`] maps every Kiali edge to the logical calls
+//! of a [`meshgraph_core::Reconciliation`] of the same window's telemetry, says
+//! which proxies' series it was drawn from, and why it is an extra arrow
+//! ([`ReasonCode`]). Pure: no IO, and mapping cannot fail.
+
+mod graph;
+mod mapping;
+mod text;
+
+pub use graph::{KialiEdge, KialiError, KialiGraph, KialiNode, KialiNodeType, parse_graph};
+pub use mapping::{
+    EdgeMapping, KialiMapping, MissingCall, Reason, ReasonCode, Summary, call_id, map_graph,
+};
+pub use text::to_text;

@@ -1,0 +1,228 @@
+//! `meshgraph kiali`: Kiali's own golden graphs (tests/fixtures/kiali) and the
+//! scenario kit's Kiali graphs, every edge accounted for; bad input is one
+//! clear line, never a panic.
+
+mod common;
+
+use serde_json::Value;
+
+const AT: &str = "1523364075";
+
+fn validator() -> jsonschema::Validator {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/schema/kiali.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::draft202012::new(&schema).unwrap()
+}
+
+fn kiali_json(args: &[&str]) -> Value {
+    let out = common::run()
+        .args(["kiali", "-q", "--format", "json"])
+        .args(args)
+        .output();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<String> = validator()
+        .iter_errors(&doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    doc
+}
+
+/// Every edge has a reason and, unless Kiali-only, calls; the counts add up.
+fn accounted(doc: &Value) {
+    let edges = doc["edges"].as_array().unwrap();
+    let s = &doc["summary"];
+    let n = |k: &str| s[k].as_u64().unwrap();
+    assert_eq!(n("kiali_edges") as usize, edges.len());
+    assert_eq!(
+        n("kiali_edges"),
+        n("call_arrows") + n("extra_arrows"),
+        "{s}"
+    );
+    let by_reason: u64 = s["extra_by_reason"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(n("extra_arrows"), by_reason, "{s}");
+    assert_eq!(
+        n("logical_calls"),
+        n("calls_drawn") + n("calls_missing"),
+        "{s}"
+    );
+    for e in edges {
+        let code = e["reason"]["code"].as_str().unwrap();
+        assert!(!e["reason"]["text"].as_str().unwrap().is_empty(), "{e}");
+        assert_ne!(code, "kiali_only", "an edge with no series: {e}");
+        assert!(!e["calls"].as_array().unwrap().is_empty(), "{e}");
+    }
+}
+
+#[test]
+fn kialis_ambient_waypoint_golden_graph_every_edge_accounted_for() {
+    let graph = common::fixture("kiali/kiali-expected/test_ambient_graph.expected");
+    let replay = common::fixture("kiali/data/ambientMockGraph@ambient/replay");
+    let doc = kiali_json(&[
+        "--kiali-graph",
+        graph.to_str().unwrap(),
+        "--replay",
+        replay.to_str().unwrap(),
+        "--at",
+        AT,
+        "--window",
+        "10m",
+    ]);
+    accounted(&doc);
+    let edges = doc["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 5);
+    let code = |id: &str| {
+        edges
+            .iter()
+            .find(|e| e["kiali_id"].as_str().unwrap().starts_with(id))
+            .unwrap()["reason"]["code"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // The two HTTP arrows are the calls (rates from the waypoint); the
+    // waypoint → details/reviews TCP arrows are waypoint legs.
+    assert_eq!(code("fc7e327b"), "logical_call");
+    assert_eq!(code("0d936279"), "logical_call");
+    assert_eq!(code("d5ca8e75"), "waypoint_leg");
+    assert_eq!(code("5f73ad96"), "waypoint_leg");
+    let http = edges
+        .iter()
+        .find(|e| e["kiali_id"].as_str().unwrap().starts_with("fc7e327b"))
+        .unwrap();
+    assert_eq!(http["rates_from"], serde_json::json!(["waypoint"]));
+    assert!(doc["warnings"].as_array().unwrap().is_empty(), "{doc}");
+}
+
+#[test]
+fn kialis_sidecar_golden_graphs_of_every_graph_type_every_edge_accounted_for() {
+    let replay = common::fixture("kiali/data/mockNamespaceGraph+mockNamespaceRatesGraph/replay");
+    for name in ["workload", "versioned_app", "app", "service"] {
+        let graph = common::fixture(&format!("kiali/kiali-expected/test_{name}_graph.expected"));
+        let doc = kiali_json(&[
+            "--kiali-graph",
+            graph.to_str().unwrap(),
+            "--replay",
+            replay.to_str().unwrap(),
+            "--at",
+            AT,
+            "--window",
+            "10m",
+        ]);
+        accounted(&doc);
+        assert!(
+            doc["summary"]["logical_calls"].as_u64().unwrap() > 0,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn the_kit_s_kiali_graph_of_bookinfo_waypoint_maps_to_the_seven_calls() {
+    use meshgraph_scenario::{KialiGraphType, KialiOptions, builtin};
+    let scenario = builtin("bookinfo-waypoint").unwrap().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for options in [
+        KialiOptions::default(),
+        KialiOptions {
+            graph_type: KialiGraphType::VersionedApp,
+            inject_service_nodes: true,
+        },
+    ] {
+        let path = dir.path().join("graph.json");
+        std::fs::write(&path, scenario.kiali_graph(&options).to_string()).unwrap();
+        let doc = kiali_json(&[
+            "--kiali-graph",
+            path.to_str().unwrap(),
+            "--demo=bookinfo-waypoint",
+        ]);
+        accounted(&doc);
+        assert_eq!(doc["summary"]["logical_calls"], 7, "{}", doc["summary"]);
+        assert_eq!(doc["summary"]["calls_missing"], 0);
+        let calls = doc["calls"].as_array().unwrap();
+        assert_eq!(
+            calls.iter().filter(|c| c["infrastructure"] != true).count(),
+            7
+        );
+        let text = common::run()
+            .args([
+                "kiali",
+                "-q",
+                "--kiali-graph",
+                path.to_str().unwrap(),
+                "--demo",
+            ])
+            .output();
+        assert!(text.status.success());
+        let text = String::from_utf8(text.stdout).unwrap();
+        assert!(text.contains("logical calls: 7"), "{text}");
+        assert!(text.contains("waypoint_leg"), "{text}");
+    }
+}
+
+fn fails_with(bytes: &[u8], needle: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kiali.json");
+    std::fs::write(&path, bytes).unwrap();
+    let out = common::run()
+        .args(["kiali", "--kiali-graph", path.to_str().unwrap(), "--demo"])
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("meshgraph: error:"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(line.contains("kiali.json"), "{line}");
+    assert!(line.contains(needle), "{line}");
+}
+
+#[test]
+fn bad_kiali_input_is_one_clear_line_naming_the_file() {
+    fails_with(
+        b"<!DOCTYPE html><html><head><title>Kiali</title></head><body>Log in</body></html>",
+        "HTML page",
+    );
+    fails_with(
+        b"{\"schema_version\": 1, \"nodes\": [], \"edges\": []}",
+        "not a Kiali graph",
+    );
+    fails_with(b"{\"error\": \"Unauthorized\"}", "Unauthorized");
+    fails_with(b"{\"elements\": {\"nodes\": 3}}", "not a list");
+    fails_with(b"[1, 2]", "not a Kiali graph");
+    let golden = std::fs::read(common::fixture(
+        "kiali/kiali-expected/test_ambient_graph.expected",
+    ))
+    .unwrap();
+    for cut in (0..golden.len()).step_by(97) {
+        let out = common::run()
+            .args(["kiali", "-q", "--kiali-graph", "-", "--demo"])
+            .stdin(golden[..cut].to_vec())
+            .output();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "cut at {cut}: {stderr}");
+        assert_eq!(out.status.code(), Some(2), "cut at {cut}: {stderr}");
+    }
+}
+
+#[test]
+fn a_window_mismatch_is_said() {
+    let graph = common::fixture("kiali/kiali-expected/test_ambient_graph.expected");
+    let out = common::run()
+        .args(["kiali", "--kiali-graph", graph.to_str().unwrap(), "--demo"])
+        .output();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--at 1523364075"), "{stderr}");
+}
