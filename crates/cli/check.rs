@@ -102,6 +102,9 @@ pub struct CheckArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
+    let mut inputs = output::input_paths(&args.input, global);
+    inputs.extend(args.paths.iter().map(PathBuf::as_path));
+    output::refuse_overwriting(&[&args.output], &inputs)?;
     let mut ignore = BTreeSet::new();
     for code in args.ignore.iter().map(|c| c.trim().to_ascii_uppercase()) {
         if code.is_empty() {

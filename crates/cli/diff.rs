@@ -7,6 +7,7 @@ use crate::cli::{DiffArgs, TextOrJson};
 use crate::{Exit, output};
 
 pub fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
+    output::refuse_overwriting(&[&args.output], &[args.old.as_path(), args.new.as_path()])?;
     let read = |p: &std::path::Path| {
         std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
     };

@@ -8,6 +8,7 @@ use crate::cli::{ExplainArgs, GlobalArgs, TextOrJson};
 use crate::{Exit, input, output};
 
 pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> anyhow::Result<Exit> {
+    output::refuse_overwriting(&[&args.output], &output::input_paths(&args.input, global))?;
     let collected = input::collect(&args.input, &[], false)?;
     collected.report(global.quiet);
     let classify = collected.classify_options(&args.input.prometheus.ztunnel_label);

@@ -78,6 +78,9 @@ fn window_warnings(graph: &KialiGraph, at: i64, window: u64) -> Vec<String> {
 }
 
 pub fn run(global: &GlobalArgs, args: &KialiArgs) -> anyhow::Result<Exit> {
+    let mut inputs = output::input_paths(&args.input, global);
+    inputs.push(std::path::Path::new(&args.kiali_graph));
+    output::refuse_overwriting(&[&args.output], &inputs)?;
     let graph = read_graph(&args.kiali_graph)?;
     let collected = input::collect(&args.input, &[], false)?;
     collected.report(global.quiet);

@@ -81,6 +81,7 @@ fn main() -> ExitCode {
         Err(e) => return clap_error(e),
     };
     let global = cli.global();
+    output::install_signal_cleanup();
     let result = input::check_sources(&matches)
         .and_then(|()| settings::load(global.config.as_deref()))
         .map(|s| settings::apply(&s, &matches, &mut cli.command))
@@ -88,9 +89,6 @@ fn main() -> ExitCode {
     match result {
         Ok(exit) => exit.into(),
         Err(error) => {
-            if output::is_broken_pipe(&error) {
-                return Exit::Clean.into();
-            }
             eprintln!("{ERROR_PREFIX} {}", error_line(&error));
             Exit::Failure.into()
         }

@@ -11,6 +11,11 @@ use crate::cli::{GlobalArgs, ReportArgs, ReportFailOn};
 use crate::{Exit, output, snapshot};
 
 pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
+    let mut inputs = output::input_paths(&args.input, global);
+    inputs.extend(args.previous.as_deref());
+    let mut outputs = vec![args.output.as_str()];
+    outputs.extend(args.json_out.as_deref());
+    output::refuse_overwriting(&outputs, &inputs)?;
     let built = snapshot::build(global, &args.input, &args.graph, true)?;
     let json = to_json(&built.graph, &built.meta)?;
     let diff = match &args.previous {
@@ -57,10 +62,12 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
         worst: args.worst,
         legend: !args.graph.no_legend,
     });
-    output::write_output(&args.output, html.as_bytes()).context("writing the report")?;
+    // The page and its JSON snapshot are written together or not at all.
+    let mut files: Vec<(&str, &[u8])> = vec![(args.output.as_str(), html.as_bytes())];
     if let Some(path) = &args.json_out {
-        output::write_output(path, json.as_bytes()).context("writing the JSON snapshot")?;
+        files.push((path.as_str(), json.as_bytes()));
     }
+    output::write_outputs(&files).context("writing the report")?;
     let threshold = match args.fail_on {
         ReportFailOn::Error => Some(Severity::Error),
         ReportFailOn::Warning => Some(Severity::Warning),

@@ -16,6 +16,7 @@ use crate::cli::{GlobalArgs, GraphArgs, InputArgs, SnapshotArgs};
 use crate::{Exit, input, output};
 
 pub fn run(global: &GlobalArgs, args: &SnapshotArgs) -> anyhow::Result<Exit> {
+    output::refuse_overwriting(&[&args.output], &output::input_paths(&args.input, global))?;
     let format = match &args.format {
         Some(format) => *format,
         None if args.output == "-" => Format::Json,
