@@ -569,6 +569,8 @@ pub fn collect_prometheus(
     let mut plan = QueryPlan::for_scope(scope);
     plan.ztunnel_label = args.ztunnel_label.clone();
     plan.queries_dir = args.queries_dir.clone();
+    // Through the service proxy a GET needs only `get` on services/proxy.
+    plan.use_get = reached.is_some();
     if let Some(recorder) = recorder {
         recorder.set_scope(scope.recorded())?;
     }
