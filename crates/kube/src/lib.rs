@@ -363,6 +363,24 @@ pub const RESOURCES: &[Resource] = &[
     ),
 ];
 
+/// What the reader asks of the API server, as RBAC rules: `(apiGroup,
+/// resource, verbs)` for each resource of [`RESOURCES`]: `list` (every read
+/// is a list), and `get` on namespaces (one GET per namespace of `-n`).
+/// deploy/'s ClusterRole grants exactly these (tests/deploy.rs).
+pub fn rbac_rules() -> Vec<(&'static str, &'static str, &'static [&'static str])> {
+    RESOURCES
+        .iter()
+        .map(|r| {
+            let verbs: &'static [&'static str] = if r.group.is_empty() && r.plural == "namespaces" {
+                &["get", "list"]
+            } else {
+                &["list"]
+            };
+            (r.group, r.plural, verbs)
+        })
+        .collect()
+}
+
 /// Reads every resource of [`RESOURCES`] from the cluster the options point at.
 pub async fn read_cluster(options: &ClusterOptions) -> Result<ClusterRead, KubeError> {
     let config = ClusterConfig::load(options).await?;
