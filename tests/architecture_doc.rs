@@ -17,6 +17,8 @@ const EXTERNAL: &[&str] = &[
     "BTreeMap",
     "BTreeSet",
     "Timestamp",
+    // http_body_util's size-capping body, named in the kube section.
+    "Limited",
 ];
 
 fn rust_sources(dir: &Path, out: &mut String) {

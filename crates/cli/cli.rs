@@ -186,13 +186,18 @@ pub struct ConfigArgs {
     #[arg(long = "filename", short = 'f', value_name = "PATH")]
     pub files: Vec<PathBuf>,
     /// Also read the objects from the live cluster of the current kubeconfig context
-    #[arg(long)]
+    /// (the default when Prometheus is found in the cluster or given as k8s://)
+    #[arg(long, conflicts_with = "no_cluster")]
     pub cluster: bool,
-    /// Kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)
-    #[arg(long, value_name = "FILE", requires = "cluster")]
+    /// Do not read objects from the cluster, even when Prometheus is reached through it
+    #[arg(long)]
+    pub no_cluster: bool,
+    /// Kubeconfig file (default: every file of KUBECONFIG merged, then ~/.kube/config,
+    /// then the pod's service account)
+    #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
     /// Kubeconfig context to use instead of the current one
-    #[arg(long, value_name = "NAME", requires = "cluster")]
+    #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
 }
 
@@ -274,7 +279,8 @@ pub struct TraceArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Metrics (Prometheus)")]
 pub struct PrometheusArgs {
-    /// Prometheus (or Thanos, Mimir, VictoriaMetrics) base URL
+    /// Prometheus (or Thanos, Mimir, VictoriaMetrics) base URL, or k8s://NAMESPACE/SERVICE:PORT
+    /// to reach an in-cluster one through the API server (default: found in the cluster)
     #[arg(long, value_name = "URL", env = "MESHGRAPH_PROMETHEUS_URL")]
     pub prometheus: Option<String>,
     /// File holding a bearer token for Prometheus (or set MESHGRAPH_PROMETHEUS_TOKEN)

@@ -174,8 +174,11 @@ pub fn collect(
     extra_manifests: &[PathBuf],
     telemetry_optional: bool,
 ) -> anyhow::Result<Collected> {
-    let mut collected = collect_telemetry(input, telemetry_optional || input.config.cluster)?;
-    collect_objects(&input.config, extra_manifests, &mut collected)?;
+    let (mut collected, through_cluster) =
+        collect_telemetry(input, telemetry_optional || input.config.cluster)?;
+    // Prometheus reached through the cluster: its objects too, by default.
+    let cluster = input.config.cluster || (through_cluster && !input.config.no_cluster);
+    collect_objects(&input.config, cluster, extra_manifests, &mut collected)?;
     Ok(collected)
 }
 
@@ -183,6 +186,7 @@ pub fn collect(
 /// of the live cluster to the configuration.
 pub fn collect_objects(
     config_args: &ConfigArgs,
+    cluster: bool,
     extra_manifests: &[PathBuf],
     collected: &mut Collected,
 ) -> anyhow::Result<()> {
@@ -206,7 +210,7 @@ pub fn collect_objects(
             .count();
         collected.absorb_config(config_outcome(config, &warnings, None));
     }
-    if config_args.cluster {
+    if cluster {
         read_cluster(config_args, collected)?;
     }
     Ok(())
@@ -233,20 +237,81 @@ fn read_cluster(config_args: &ConfigArgs, collected: &mut Collected) -> anyhow::
         namespaces.push("istio-system".into());
     }
     let options = meshgraph_kube::ClusterOptions {
-        kubeconfig: config_args.kubeconfig.clone(),
-        context: config_args.context.clone(),
         namespaces,
-        ..meshgraph_kube::ClusterOptions::default()
+        ..cluster_options(config_args)
     };
-    let read = runtime()?.block_on(meshgraph_kube::read_cluster(&options))?;
+    let read = runtime()?.block_on(async {
+        let cluster = load_cluster(&options).await?;
+        meshgraph_kube::read_cluster_with(&cluster, &options)
+            .await
+            .with_context(|| {
+                format!(
+                    "reading the objects of the cluster of {}",
+                    cluster.context_display()
+                )
+            })
+    })?;
     let read = collected.absorb(read);
     let (config, warnings) = MeshConfig::from_values(read.objects);
     collected.absorb_config(config_outcome(config, &warnings, None));
     Ok(())
 }
 
-fn collect_telemetry(input: &InputArgs, telemetry_optional: bool) -> anyhow::Result<Collected> {
+/// The cluster reader's options from the flags.
+fn cluster_options(config_args: &ConfigArgs) -> meshgraph_kube::ClusterOptions {
+    meshgraph_kube::ClusterOptions {
+        kubeconfig: config_args.kubeconfig.clone(),
+        context: config_args.context.clone(),
+        ..meshgraph_kube::ClusterOptions::default()
+    }
+}
+
+/// The kubeconfig context (or service account) of the flags.
+async fn load_cluster(
+    options: &meshgraph_kube::ClusterOptions,
+) -> anyhow::Result<meshgraph_kube::ClusterConfig> {
+    Ok(meshgraph_kube::ClusterConfig::load(options).await?)
+}
+
+/// With no metrics flag: the mesh's Prometheus, found in the cluster of the
+/// kube context, as a `k8s://` URL and how it was found. `Ok(None)` when there
+/// is no kubeconfig and meshgraph does not run in a pod; an error when the
+/// cluster cannot be asked or holds no Prometheus meshgraph knows.
+pub fn discover_prometheus(config_args: &ConfigArgs) -> anyhow::Result<Option<(String, String)>> {
+    let options = cluster_options(config_args);
+    runtime()?.block_on(async {
+        let cluster = match meshgraph_kube::ClusterConfig::load(&options).await {
+            Ok(cluster) => cluster,
+            Err(meshgraph_kube::KubeError::NoConfig { .. }) => return Ok(None),
+            Err(e) => return Err(anyhow::Error::new(e).context("no metrics input given; looking for Prometheus in the cluster")),
+        };
+        let found = meshgraph_kube::discover_prometheus(&cluster, &options)
+            .await
+            .with_context(|| {
+                format!(
+                    "no metrics input given; looking for Prometheus in the cluster of {}",
+                    cluster.context_display()
+                )
+            })?;
+        match found {
+            Some(found) => Ok(Some((found.service.k8s_url(), found.found_by))),
+            None => bail!(
+                "no metrics input given, and no Prometheus found in the cluster of {} (looked for {}); give --prometheus URL, --prometheus k8s://NAMESPACE/SERVICE:PORT, --replay DIR, --demo[=NAME] or --scenario FILE",
+                cluster.context_display(),
+                meshgraph_kube::PROMETHEUS_LOOKED_FOR.join(", ")
+            ),
+        }
+    })
+}
+
+/// The telemetry, and whether Prometheus is reached through the cluster
+/// (`k8s://`, given or found), whose objects are then read too by default.
+fn collect_telemetry(
+    input: &InputArgs,
+    telemetry_optional: bool,
+) -> anyhow::Result<(Collected, bool)> {
     let scope = &input.scope;
+    let mut through_cluster = false;
     let mut collected = if let Some(name) = &input.demo {
         let Some(scenario) = builtin(name) else {
             let names: Vec<&str> = builtin_names().collect();
@@ -267,17 +332,35 @@ fn collect_telemetry(input: &InputArgs, telemetry_optional: bool) -> anyhow::Res
         )
     } else if let Some(dir) = &input.replay {
         replay(dir, scope)?
-    } else if input.prometheus.prometheus.is_some() {
-        collect_prometheus(&input.prometheus, &read_scope(scope, None)?, None)?
+    } else if let Some(url) = &input.prometheus.prometheus {
+        through_cluster = url.starts_with("k8s://");
+        collect_prometheus(
+            &input.prometheus,
+            url,
+            None,
+            &input.config,
+            &read_scope(scope, None)?,
+            None,
+        )?
     } else if !input.traces.traces_files.is_empty() || has_live_traces(&input.traces) {
         Collected::for_traces_only(&read_scope(scope, None)?)
     } else if telemetry_optional {
         let mut none = Collected::empty("manifests".into(), &read_scope(scope, None)?);
         none.has_telemetry = false;
         none
+    } else if let Some((url, found_by)) = discover_prometheus(&input.config)? {
+        through_cluster = true;
+        collect_prometheus(
+            &input.prometheus,
+            &url,
+            Some(&found_by),
+            &input.config,
+            &read_scope(scope, None)?,
+            None,
+        )?
     } else {
         bail!(
-            "no input: give --prometheus URL, --replay DIR, --jaeger/--tempo URL, --traces-file FILE, --demo[=NAME] or --scenario FILE"
+            "no input: give --prometheus URL, --replay DIR, --jaeger/--tempo URL, --traces-file FILE, --demo[=NAME] or --scenario FILE (or point KUBECONFIG at a cluster whose Prometheus meshgraph can find)"
         )
     };
     collect_traces(
@@ -286,7 +369,7 @@ fn collect_telemetry(input: &InputArgs, telemetry_optional: bool) -> anyhow::Res
         &mut collected,
         None,
     )?;
-    Ok(collected)
+    Ok((collected, through_cluster))
 }
 
 /// A scenario's telemetry and objects, at its own time and window, with the
@@ -474,16 +557,29 @@ pub fn collect_traces(
     Ok(())
 }
 
-/// Queries Prometheus over `scope`, optionally recording every answer.
+/// Queries the Prometheus at `url` (a `k8s://` URL is reached through the
+/// API server of the kube context; `found_by` says how discovery found it)
+/// over `scope`, optionally recording every answer.
 pub fn collect_prometheus(
     args: &PrometheusArgs,
+    url: &str,
+    found_by: Option<&str>,
+    config_args: &ConfigArgs,
     scope: &Scope,
     recorder: Option<&Recorder>,
 ) -> anyhow::Result<Collected> {
-    let flags = args
-        .server_flags()
-        .ok_or_else(|| anyhow!("no --prometheus URL given"))?;
-    let config = server_config(&flags)?;
+    let flags = args.server_flags_for(url);
+    let (config, source, reached, _ca) = match meshgraph_kube::ServiceRef::parse_k8s_url(url) {
+        Some(service) => {
+            let service = service.map_err(|e| anyhow!("--prometheus: {e}"))?;
+            through_service_proxy(&flags, &service, config_args)?
+        }
+        None => {
+            let config = server_config(&flags)?;
+            let source = redact_url(&config.url);
+            (config, source, None, None)
+        }
+    };
     let mut plan = QueryPlan::for_scope(scope);
     plan.ztunnel_label = args.ztunnel_label.clone();
     if let Some(dir) = &args.queries_dir
@@ -495,11 +591,19 @@ pub fn collect_prometheus(
         );
     }
     plan.queries_dir = args.queries_dir.clone();
+    // Through the service proxy a GET needs only `get` on services/proxy.
+    plan.use_get = reached.is_some();
     if let Some(recorder) = recorder {
         recorder.set_scope(scope.recorded())?;
     }
     let metrics = runtime()?.block_on(meshgraph_prometheus::collect(&config, &plan, recorder))?;
-    let mut out = Collected::empty(redact_url(&config.url), scope);
+    let mut out = Collected::empty(source, scope);
+    if let Some(reached) = reached {
+        out.summaries.push(match found_by {
+            Some(found_by) => format!("Prometheus: found {found_by}; {reached}"),
+            None => format!("Prometheus: {reached}"),
+        });
+    }
     out.absorb_metrics(metrics, |out| {
         format!(
             "Prometheus has no Istio series at {} over {}s: check --at (instant queries see only the 5 minutes before it), --window, -n, and that the proxies are scraped",
@@ -508,6 +612,69 @@ pub fn collect_prometheus(
         )
     });
     Ok(out)
+}
+
+/// A Prometheus Service reached through the API server's service proxy:
+/// the settings (the proxy URL, the kube context's bearer token and CA, the
+/// flags' headers and limits), the source label, the line saying how it is
+/// reached, and the temporary CA file the settings name.
+fn through_service_proxy(
+    flags: &ServerFlags<'_>,
+    service: &meshgraph_kube::ServiceRef,
+    config_args: &ConfigArgs,
+) -> anyhow::Result<(
+    ServerConfig,
+    String,
+    Option<String>,
+    Option<tempfile::NamedTempFile>,
+)> {
+    let options = cluster_options(config_args);
+    let (cluster, endpoint) = runtime()?.block_on(async {
+        let cluster = load_cluster(&options).await?;
+        let endpoint = meshgraph_kube::proxy_endpoint(&cluster, service)
+            .await
+            .with_context(|| {
+                format!(
+                    "reaching {} through the API server of {}",
+                    service.k8s_url(),
+                    cluster.context_display()
+                )
+            })?;
+        anyhow::Ok((cluster, endpoint))
+    })?;
+    let context = cluster.context_display();
+    if endpoint.accept_invalid_certs {
+        bail!(
+            "{context} turns TLS verification off (insecure-skip-tls-verify), which meshgraph does not do for Prometheus through the service proxy; give --prometheus URL instead"
+        );
+    }
+    if endpoint.bearer.is_none() && endpoint.identity_pem.is_some() {
+        bail!(
+            "{context} authenticates with a client certificate, which meshgraph cannot yet pass to Prometheus through the service proxy; give --prometheus URL (with `kubectl port-forward`) instead"
+        );
+    }
+    let mut config = server_config(flags)?;
+    config.url = endpoint.url.clone();
+    config.auth = match endpoint.bearer {
+        Some(token) => Auth::Bearer(token),
+        None => Auth::None,
+    };
+    let mut ca = None;
+    if let Some(pem) = &endpoint.ca_pem {
+        let mut file = tempfile::NamedTempFile::new()
+            .context("writing the cluster's CA to a temporary file")?;
+        std::io::Write::write_all(&mut file, pem)
+            .context("writing the cluster's CA to a temporary file")?;
+        config.ca_file = Some(file.path().to_path_buf());
+        ca = Some(file);
+    }
+    let reached = format!(
+        "querying {} through the API server's service proxy ({}, {})",
+        service.k8s_url(),
+        context,
+        endpoint.url
+    );
+    Ok((config, service.k8s_url(), Some(reached), ca))
 }
 
 /// The URL without userinfo, for output and logs.
@@ -546,11 +713,11 @@ pub struct ServerFlags<'a> {
 }
 
 impl PrometheusArgs {
-    /// The connection flags, when `--prometheus` is given.
-    pub fn server_flags(&self) -> Option<ServerFlags<'_>> {
-        Some(ServerFlags {
+    /// The connection flags, for the Prometheus at `url`.
+    pub fn server_flags_for<'a>(&'a self, url: &'a str) -> ServerFlags<'a> {
+        ServerFlags {
             what: "Prometheus",
-            url: self.prometheus.as_deref()?,
+            url,
             token_file: self.prometheus_token_file.as_deref(),
             token_env: "MESHGRAPH_PROMETHEUS_TOKEN",
             user: self.prometheus_user.as_deref(),
@@ -560,7 +727,7 @@ impl PrometheusArgs {
             ca_file: self.prometheus_ca.as_deref(),
             timeout: &self.query_timeout,
             max_response_bytes: self.max_response_mib.saturating_mul(1024 * 1024),
-        })
+        }
     }
 }
 

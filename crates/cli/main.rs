@@ -67,6 +67,9 @@ fn command() -> clap::Command {
 }
 
 fn main() -> ExitCode {
+    // kube-rs's rustls needs the process-wide CryptoProvider chosen when
+    // more than one is compiled in (reqwest's and kube's): once, here.
+    meshgraph_kube::install_crypto_provider();
     let args = argv::normalize(std::env::args_os());
     if let Some(message) = argv::record_misuse(&args) {
         eprintln!("{ERROR_PREFIX} {message}");

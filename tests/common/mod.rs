@@ -18,8 +18,14 @@ pub fn meshgraph(args: &[&str], dir: &Path) -> Output {
 /// A run of the `meshgraph` binary, to configure (arguments, working
 /// directory, environment, standard input) before [`Run::output`].
 pub fn run() -> Run {
+    let mut command = Command::new(MESHGRAPH);
+    // Never the developer's cluster: no kubeconfig (unless a test sets
+    // KUBECONFIG), not in a pod.
+    command
+        .env("KUBECONFIG", "/nonexistent/meshgraph-tests/kubeconfig")
+        .env_remove("KUBERNETES_SERVICE_HOST");
     Run {
-        command: Command::new(MESHGRAPH),
+        command,
         stdin: None,
     }
 }
@@ -50,6 +56,12 @@ impl Run {
     /// The working directory.
     pub fn dir(mut self, dir: impl AsRef<Path>) -> Run {
         self.command.current_dir(dir);
+        self
+    }
+
+    /// One environment variable less.
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Run {
+        self.command.env_remove(key);
         self
     }
 

@@ -22,7 +22,8 @@ pub static KUBERNETES_API: Peer = Peer {
     timeout_in_seconds: true,
 };
 
-/// What to run instead when meshgraph cannot log in to the cluster itself.
+/// What to run instead when meshgraph cannot read the cluster itself (no
+/// network path to the API server, say): the same kinds through kubectl.
 pub const KUBECTL_FALLBACK: &str = "kubectl get -A -o yaml namespaces,pods,deployments,statefulsets,daemonsets,replicasets,services,serviceaccounts,virtualservices,destinationrules,gateways.networking.istio.io,serviceentries,sidecars,peerauthentications,authorizationpolicies,requestauthentications,telemetries,gateways.gateway.networking.k8s.io,httproutes,grpcroutes,referencegrants | meshgraph check -";
 
 /// What was asked of the API server.
@@ -61,18 +62,24 @@ pub enum KubeError {
 
     /// The context, its cluster or its user cannot be used.
     #[error("kubeconfig {path}: {reason}")]
-    Context { path: PathBuf, reason: String },
-
-    /// The user authenticates with an exec plugin or an auth provider, which
-    /// meshgraph does not run.
-    #[error(
-        "kubeconfig {path}: user {user:?} authenticates with {mechanism}, which meshgraph does not support (it only uses tokens, client certificates and basic auth from the kubeconfig); read the objects with kubectl instead: {}",
-        KUBECTL_FALLBACK
-    )]
-    UnsupportedAuth {
+    Context {
         path: PathBuf,
-        user: String,
+        /// The context asked for, when there is one.
+        context: Option<String>,
+        reason: String,
+    },
+
+    /// Getting the credentials failed: an exec plugin that is missing or
+    /// fails, an unreadable token file, an auth provider's error.
+    #[error(
+        "cannot get credentials for {context} ({mechanism}): {reason}; log in again (as kubectl would need) or choose another context (--context, --kubeconfig)"
+    )]
+    Credentials {
+        /// `context "x"`, or the in-cluster service account.
+        context: String,
+        /// `exec plugin aws`, `bearer token from a file (***)`, ...
         mechanism: String,
+        reason: String,
     },
 
     /// A credential or certificate named by the kubeconfig is unusable.

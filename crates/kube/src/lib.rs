@@ -5,53 +5,51 @@
 //!
 //! Design:
 //!
-//! - **A small reader, not a client library.** meshgraph only needs
-//!   authenticated `GET` lists, so this crate is a few hundred lines on
-//!   `reqwest` (rustls) and `serde-saphyr` rather than `kube`/`k8s-openapi`,
-//!   whose compile cost is large and whose typed API is not needed: the
-//!   objects stay `serde_json::Value` for the config crate to read.
-//! - **Kubeconfig.** The file is `--kubeconfig`, else the first *existing* file
-//!   of `KUBECONFIG` (the files of the list are not merged as kubectl does),
-//!   else `~/.kube/config`; with none of those, the pod's service account
-//!   (`/var/run/secrets/kubernetes.io/serviceaccount` with
-//!   `KUBERNETES_SERVICE_HOST`/`_PORT`). The context is `--context`, else
-//!   `current-context`. Supported: `server` (https; plain http too, which real
-//!   clusters do not use but tests do), `certificate-authority(-data)` (which,
-//!   as in kubectl, replaces the system's roots), `insecure-skip-tls-verify`
-//!   (honoured, with a warning), `token`, `tokenFile`,
-//!   `client-certificate(-data)` with `client-key(-data)`, `username`/`password`,
-//!   and the context's namespace. Relative file paths are relative to the
-//!   kubeconfig's directory.
-//! - **Out of scope: exec plugins and auth providers** (`users[].user.exec`,
-//!   `auth-provider`: the cloud providers' `aws eks get-token`,
-//!   `gke-gcloud-auth-plugin`, `kubelogin`, OIDC). meshgraph runs no external
-//!   program to get a token; such a context gives an error that says to run
-//!   `kubectl get -A -o yaml ... | meshgraph check -` instead (see
-//!   [`KUBECTL_FALLBACK`]). `proxy-url` and `tls-server-name` are not supported
-//!   either (a warning says so).
-//! - **What is read.** The kinds of `meshgraph_config`'s `Kind`: namespaces,
-//!   pods, services, serviceaccounts, the apps/v1 workloads, the Istio
+//! - **kube-rs for the connection.** Logging in to real clusters is the hard
+//!   part: EKS, GKE and AKS kubeconfigs use exec credential plugins
+//!   (`aws eks get-token`, `gke-gcloud-auth-plugin`, `kubelogin`), others
+//!   OIDC, and `KUBECONFIG` often lists several files to merge. `kube`
+//!   (with rustls, `k8s-openapi` for its one Kubernetes version feature)
+//!   does all of that as kubectl does; this crate chooses the file and the
+//!   context ([`ClusterConfig`]) and sends plain `GET`s through kube-rs's
+//!   client, which adds the credentials, verifies TLS against the cluster's
+//!   CA and honours `proxy-url`.
+//! - **Objects stay JSON.** Every kind is read as a raw list (the built-in
+//!   kinds as well as the Istio and Gateway API custom resources, dynamic
+//!   objects in kube-rs's terms), so the objects reach the config crate as
+//!   the API server wrote them: no typed round trip drops a field.
+//! - **Kubeconfig.** `--kubeconfig`, else every file of `KUBECONFIG` merged
+//!   (the first to set a value wins, as in kubectl), else `~/.kube/config`;
+//!   with none of those, the pod's service account
+//!   (`/var/run/secrets/kubernetes.io/serviceaccount`, or
+//!   `MESHGRAPH_SERVICE_ACCOUNT_DIR`, with `KUBERNETES_SERVICE_HOST`/`_PORT`).
+//!   The context is `--context`, else `current-context`.
+//! - **What is read.** [`RESOURCES`]: namespaces, pods, services,
+//!   serviceaccounts, the apps/v1 workloads, the Istio
 //!   networking/security/telemetry resources and the Gateway API routes, each
 //!   listed cluster-wide or in each selected namespace, 500 objects a page with
-//!   `continue` paging. List items come without `kind`/`apiVersion`; they are
-//!   restored from the list (`DeploymentList` → `Deployment`).
-//!   `metadata.managedFields` is dropped. Istio and Gateway API resources fall
-//!   back to older API versions when the newest is not served.
-//! - **Failures.** A custom resource that is not installed (404) is a warning
-//!   and the rest is used; 401/403 is an error naming the resource and saying
-//!   to check RBAC or the context. Every request has a timeout, bounded
-//!   retries with exponential backoff on 429, 5xx and connection errors
-//!   (`Retry-After` honoured), and a cap on the answer's size. Errors name the
-//!   URL without credentials or query string; tokens and passwords never
-//!   appear in a message or in `Debug` output. At most
-//!   [`ClusterOptions::concurrency`] lists run at a time.
-//!
-//! The crate depends on no other meshgraph crate but `meshgraph-source`, the
-//! HTTP plumbing it shares with the other collectors.
+//!   `continue` paging, at most [`ClusterOptions::concurrency`] lists at a
+//!   time. List items come without `kind`/`apiVersion`; they are restored from
+//!   the list (`DeploymentList` → `Deployment`). `metadata.managedFields` is
+//!   dropped. Istio and Gateway API resources fall back to older API versions
+//!   when the newest is not served.
+//! - **Failures.** A kind the cluster does not serve (404: CRD not installed)
+//!   or that RBAC forbids (403) is a warning naming the kind, and the rest is
+//!   used; a 401, an unreachable server, a failing exec plugin or an unknown
+//!   context is an error naming the context. Every request has a timeout,
+//!   bounded retries with exponential backoff on 429, 5xx and connection
+//!   errors (`Retry-After` honoured), and a cap on the answer's size. Tokens
+//!   and passwords never appear in a message or in `Debug` output.
+//! - **Service proxy.** [`proxy_endpoint`] gives the URL and credentials to
+//!   reach a Service through the API server
+//!   (`/api/v1/namespaces/NS/services/NAME:PORT/proxy`), so the Prometheus
+//!   collector (which knows nothing of Kubernetes) can query an in-cluster
+//!   Prometheus; [`discover_prometheus`] finds the mesh's Prometheus.
 
 mod client;
+mod config;
+mod discovery;
 mod error;
-mod kubeconfig;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -62,9 +60,25 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use client::{Client, Got, Purpose};
+pub use config::{
+    AuthKind, ClusterConfig, ConfigSource, SERVICE_ACCOUNT_DIR, SERVICE_ACCOUNT_DIR_ENV,
+};
+pub use discovery::{
+    Discovered, PROMETHEUS_LOOKED_FOR, ProxyEndpoint, ServiceRef, discover_prometheus,
+    proxy_endpoint,
+};
 pub use error::{KUBECTL_FALLBACK, KUBERNETES_API, KubeError, Verb};
-pub use kubeconfig::{ClusterConfig, ConfigSource, SERVICE_ACCOUNT_DIR};
 use meshgraph_source::{HttpError, Outcome};
+
+/// Installs the process-wide rustls CryptoProvider (aws-lc-rs, the one
+/// reqwest builds too) unless one is installed already. kube-rs needs one
+/// when more than one provider is compiled in; calling this more than once
+/// is harmless.
+pub fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    }
+}
 
 /// Objects asked for in one page (`limit`).
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
@@ -165,6 +179,9 @@ pub struct ReadStats {
     /// Resources not served by this cluster (CRD not installed), as
     /// `plural.group`.
     pub not_installed: Vec<String>,
+    /// Resources RBAC forbids this identity to list (HTTP 403), as
+    /// `plural.group`.
+    pub forbidden: Vec<String>,
 }
 
 /// One resource type meshgraph reads.
@@ -346,9 +363,27 @@ pub const RESOURCES: &[Resource] = &[
     ),
 ];
 
+/// What the reader asks of the API server, as RBAC rules: `(apiGroup,
+/// resource, verbs)` for each resource of [`RESOURCES`]: `list` (every read
+/// is a list), and `get` on namespaces (one GET per namespace of `-n`).
+/// deploy/'s ClusterRole grants exactly these (tests/deploy.rs).
+pub fn rbac_rules() -> Vec<(&'static str, &'static str, &'static [&'static str])> {
+    RESOURCES
+        .iter()
+        .map(|r| {
+            let verbs: &'static [&'static str] = if r.group.is_empty() && r.plural == "namespaces" {
+                &["get", "list"]
+            } else {
+                &["list"]
+            };
+            (r.group, r.plural, verbs)
+        })
+        .collect()
+}
+
 /// Reads every resource of [`RESOURCES`] from the cluster the options point at.
 pub async fn read_cluster(options: &ClusterOptions) -> Result<ClusterRead, KubeError> {
-    let config = ClusterConfig::load(options)?;
+    let config = ClusterConfig::load(options).await?;
     read_cluster_with(&config, options).await
 }
 
@@ -427,7 +462,19 @@ pub async fn read_cluster_with(
     });
     read.warnings = config.warnings().to_vec();
     let mut seen_warnings: HashSet<String> = read.warnings.iter().cloned().collect();
-    for listed in outs.into_iter().flatten() {
+    let mut listed_all: Vec<Listed> = outs.into_iter().flatten().collect();
+    // Everything forbidden: this identity may read nothing; an error.
+    if listed_all.iter().all(|l| l.forbidden.is_some())
+        && let Some(e) = listed_all.first_mut().and_then(|l| l.forbidden.take())
+    {
+        return Err(e);
+    }
+    for mut listed in listed_all {
+        if let Some(KubeError::Forbidden { resource, .. }) = listed.forbidden.take()
+            && !read.stats.forbidden.contains(&resource)
+        {
+            read.stats.forbidden.push(resource);
+        }
         if let Some(name) = listed.not_installed
             && !read.stats.not_installed.contains(&name)
         {
@@ -462,6 +509,31 @@ struct Listed {
     objects: Vec<Value>,
     warnings: Vec<String>,
     not_installed: Option<String>,
+    /// RBAC forbade the list (a warning; an error only when every list was).
+    forbidden: Option<KubeError>,
+}
+
+/// The warning for a kind RBAC forbids.
+fn forbidden_warning(e: &KubeError, resource: &Resource) -> String {
+    match e {
+        KubeError::Forbidden {
+            identity,
+            verb,
+            scope,
+            message,
+            ..
+        } => format!(
+            "{identity} may not {verb} {} ({scope}; HTTP 403{}): no {} objects read; the rest is used (`kubectl auth can-i {verb} {} {scope}`)",
+            resource.name(),
+            message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default(),
+            resource.kind,
+            resource.name(),
+        ),
+        other => other.to_string(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -514,7 +586,15 @@ async fn list(
             if let Some(t) = &token {
                 query.push(("continue", t.as_str()));
             }
-            let body = match client.get(&path, &query, &purpose).await? {
+            let got = match client.get(&path, &query, &purpose).await {
+                Err(e @ KubeError::Forbidden { .. }) => {
+                    listed.warnings.push(forbidden_warning(&e, resource));
+                    listed.forbidden = Some(e);
+                    return Ok(listed);
+                }
+                other => other?,
+            };
+            let body = match got {
                 Got::Body(body) => body,
                 // Not served in this version: try the next one.
                 Got::NotFound if pages == 0 => break,
@@ -641,7 +721,15 @@ async fn get_namespace(
     let version = resource.versions[0];
     let path = format!("{}/{namespace}", resource.list_path(version, None));
     let mut listed = Listed::default();
-    match client.get(&path, &[], &purpose).await? {
+    let got = match client.get(&path, &[], &purpose).await {
+        Err(e @ KubeError::Forbidden { .. }) => {
+            listed.warnings.push(forbidden_warning(&e, resource));
+            listed.forbidden = Some(e);
+            return Ok(listed);
+        }
+        other => other?,
+    };
+    match got {
         Got::Body(body) => {
             let url = client.url(&path).to_string();
             let value: Value = serde_json::from_slice(&body).map_err(|e| KubeError::Decode {

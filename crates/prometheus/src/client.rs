@@ -23,6 +23,8 @@ pub(crate) struct Client {
     endpoint: Url,
     /// `endpoint` without credentials, for messages.
     display: String,
+    /// `GET` with URL parameters instead of a form `POST`.
+    use_get: bool,
 }
 
 /// One successful answer.
@@ -38,7 +40,14 @@ impl Client {
             server,
             display: endpoint.to_string(),
             endpoint,
+            use_get: false,
         })
+    }
+
+    /// Queries as `GET` with URL parameters instead of a form `POST`.
+    pub fn use_get(mut self, use_get: bool) -> Client {
+        self.use_get = use_get;
+        self
     }
 
     /// The query endpoint without credentials.
@@ -72,16 +81,23 @@ impl Client {
         attempt: u32,
     ) -> Result<Fetched, Failure<CollectError>> {
         let form = form_body(&[("query", query), ("time", &format_time(time))]);
-        let reply = self
-            .server
-            .send(Method::POST, &self.endpoint, &self.display, attempt, |r| {
-                r.header(
-                    reqwest::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(form)
-            })
-            .await;
+        let reply = if self.use_get {
+            let mut url = self.endpoint.clone();
+            url.set_query(Some(&form));
+            self.server
+                .send(Method::GET, &url, &self.display, attempt, |r| r)
+                .await
+        } else {
+            self.server
+                .send(Method::POST, &self.endpoint, &self.display, attempt, |r| {
+                    r.header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .body(form)
+                })
+                .await
+        };
         match reply.map_err(|f| f.map(CollectError::from))? {
             Reply::Success { body, .. } => Ok(Fetched { body }),
             Reply::Status(reply) => {

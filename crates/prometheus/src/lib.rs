@@ -88,6 +88,11 @@ pub struct QueryPlan {
     pub ztunnel_label: String,
     /// Directory of `*.promql` overrides (`--queries-dir`).
     pub queries_dir: Option<PathBuf>,
+    /// Send each query as a `GET` with the query in the URL instead of a
+    /// form `POST`: through a Kubernetes API server's service proxy a `GET`
+    /// needs only the RBAC verb `get` on `services/proxy` (a `POST` needs
+    /// `create`).
+    pub use_get: bool,
 }
 
 impl QueryPlan {
@@ -99,6 +104,7 @@ impl QueryPlan {
             window,
             ztunnel_label: DEFAULT_ZTUNNEL_LABEL.into(),
             queries_dir: None,
+            use_get: false,
         }
     }
 
@@ -185,7 +191,7 @@ pub async fn collect(
     }
     let rendered = plan.render()?;
     let window = queries::promql_duration(plan.window).map_err(CollectError::Config)?;
-    let client = Arc::new(client::Client::new(config)?);
+    let client = Arc::new(client::Client::new(config)?.use_get(plan.use_get));
     let source_name = client.display_url().to_string();
 
     let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));

@@ -135,7 +135,15 @@ pub struct FakeApi {
     pub slow: BTreeMap<String, std::time::Duration>,
     /// Whether the client must present a TLS certificate instead.
     pub require_client_cert: bool,
+    /// Service-proxy path prefixes
+    /// (`/api/v1/namespaces/NS/services/NAME:PORT/proxy`) and what answers
+    /// under them, given the request and the path under the prefix with its
+    /// query string; like the API server, only for authenticated requests.
+    pub proxies: Vec<(String, Proxy)>,
 }
+
+/// Answers a request under a service-proxy prefix.
+pub type Proxy = Arc<dyn Fn(&Seen, &str) -> Reply + Send + Sync>;
 
 impl FakeApi {
     /// Every built-in resource (empty), no custom resource installed.
@@ -239,6 +247,13 @@ impl FakeApi {
                 .is_some_and(|t| self.tokens.iter().any(|x| x == t));
             if !ok {
                 return Reply::status(401, "Unauthorized", "Unauthorized");
+            }
+        }
+        for (prefix, proxy) in &self.proxies {
+            if let Some(rest) = seen.target.strip_prefix(prefix.as_str())
+                && (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
+            {
+                return proxy(seen, rest);
             }
         }
         let segments: Vec<&str> = seen.path.trim_start_matches('/').split('/').collect();
