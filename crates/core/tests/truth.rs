@@ -132,7 +132,11 @@ fn assert_graph(graph: &MeshGraph, expected: &[Expect]) {
             .unwrap();
         let mut p = Vec::new();
         if e.protocol.as_str() != x.protocol {
-            p.push(format!("protocol {} vs {}", e.protocol.as_str(), x.protocol));
+            p.push(format!(
+                "protocol {} vs {}",
+                e.protocol.as_str(),
+                x.protocol
+            ));
         }
         let l7 = e.l7.as_ref();
         p.extend(check_num("rps", l7.map(|l| l.rps), x.rps));
@@ -203,8 +207,11 @@ fn assert_graph(graph: &MeshGraph, expected: &[Expect]) {
             p.extend(check_num(name, actual, x.l4.map(|l| l[i])));
         }
         p.extend(check_num("mtls share", e.security.share(), x.mtls));
-        let rates_from: BTreeSet<String> =
-            e.rates_from.iter().map(|r| r.as_str().to_string()).collect();
+        let rates_from: BTreeSet<String> = e
+            .rates_from
+            .iter()
+            .map(|r| r.as_str().to_string())
+            .collect();
         for (what, actual, want) in [
             ("rates_from", &rates_from, set(x.rates_from)),
             ("via_waypoint", &e.via_waypoint, set(x.via)),
@@ -225,7 +232,12 @@ fn assert_graph(graph: &MeshGraph, expected: &[Expect]) {
             }
         }
         if !p.is_empty() {
-            problems.push(format!("{} -> {}:\n  {}", x.source, x.target, p.join("\n  ")));
+            problems.push(format!(
+                "{} -> {}:\n  {}",
+                x.source,
+                x.target,
+                p.join("\n  ")
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -649,5 +661,105 @@ fn unknown_callers_external_hosts_and_service_entries() {
                 ..NONE
             },
         ],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Node names: app and version from the labels, gateway roles
+
+#[test]
+fn nodes_take_app_version_and_kind_from_the_labels() {
+    let options = ClassifyOptions {
+        gateways: [WorkloadRef::new("store", "front-proxy")].into(),
+        ..ClassifyOptions::default()
+    };
+    let rec = reconcile(&fixture("node-names"), &options);
+    let graph = build_graph(
+        &rec,
+        &GraphOptions {
+            graph_type: meshgraph_model::GraphType::VersionedApp,
+            ..GraphOptions::default()
+        },
+    );
+    let nodes: Vec<(String, &str, Option<String>, Option<String>)> = graph
+        .nodes()
+        .map(|n| {
+            (
+                n.id.clone(),
+                n.kind.as_str(),
+                n.app.clone(),
+                n.version.clone(),
+            )
+        })
+        .collect();
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        nodes,
+        [
+            // gateways are drawn per app, without a version
+            (
+                "versioned_app:istio-system/corp-egressgateway".to_string(),
+                "gateway",
+                s("corp-egressgateway"),
+                None
+            ),
+            (
+                "versioned_app:istio-system/istio-ingress".to_string(),
+                "gateway",
+                s("istio-ingress"),
+                None
+            ),
+            // app "unknown" skipped for the canonical service; revision v2
+            (
+                "versioned_app:store/catalog/v2".to_string(),
+                "versioned_app",
+                s("catalog"),
+                s("v2")
+            ),
+            (
+                "versioned_app:store/front-proxy".to_string(),
+                "gateway",
+                s("front-proxy"),
+                None
+            ),
+            (
+                "versioned_app:store/frontend/v1".to_string(),
+                "versioned_app",
+                s("frontend"),
+                s("v1")
+            ),
+            // nothing but the name: app = workload name, version latest
+            (
+                "versioned_app:store/legacy-db/latest".to_string(),
+                "versioned_app",
+                s("legacy-db"),
+                s("latest")
+            ),
+        ]
+    );
+    // A principal is recorded only when one is known; the first one seen stays.
+    let principals: Vec<(String, &str)> = rec
+        .classification
+        .workloads
+        .iter()
+        .map(|(w, info)| (w.to_string(), info.principal.as_str()))
+        .collect();
+    assert_eq!(
+        principals,
+        [
+            ("istio-system/corp-egressgateway".to_string(), ""),
+            ("istio-system/istio-ingress".to_string(), ""),
+            (
+                "store/catalog-v2".to_string(),
+                "spiffe://cluster.local/ns/store/sa/catalog"
+            ),
+            ("store/front-proxy".to_string(), ""),
+            // sa/frontend, seen first (catalog's series), not sa/frontend-old
+            (
+                "store/frontend-v1".to_string(),
+                "spiffe://cluster.local/ns/store/sa/frontend"
+            ),
+            ("store/legacy-db".to_string(), ""),
+        ]
     );
 }
