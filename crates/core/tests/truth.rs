@@ -737,6 +737,19 @@ fn nodes_take_app_version_and_kind_from_the_labels() {
             ),
         ]
     );
+    // The ingress gateway's own series is the gateway's (it reports as source
+    // and is named like one); everything else is a sidecar's.
+    use meshgraph_model::Emitter::*;
+    assert_eq!(
+        rec.classification.emitters,
+        [
+            Gateway,
+            EnvoyDestination,
+            EnvoySource,
+            EnvoySource,
+            EnvoySource
+        ]
+    );
     // A principal is recorded only when one is known; the first one seen stays.
     let principals: Vec<(String, &str)> = rec
         .classification
