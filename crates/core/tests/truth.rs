@@ -610,7 +610,24 @@ fn unknown_callers_external_hosts_and_service_entries() {
         service_entry_hosts: ["payments.example.com".to_string()].into(),
         ..ClassifyOptions::default()
     };
-    let (_, graph) = run("outside-the-mesh", &options);
+    let (rec, graph) = run("outside-the-mesh", &options);
+    // Prometheus' scrapes are a logical edge, flagged infrastructure and left
+    // out of the graph (below), drawn only with show_infra.
+    let infra: Vec<String> = rec
+        .edges
+        .iter()
+        .filter(|e| e.infrastructure)
+        .map(|e| format!("{} -> {}", e.source, e.destination))
+        .collect();
+    assert_eq!(infra, ["monitoring/monitoring-prometheus -> shop/cart"]);
+    let with_infra = build_graph(
+        &rec,
+        &GraphOptions {
+            show_infra: true,
+            ..GraphOptions::default()
+        },
+    );
+    assert_eq!(with_infra.edges().count(), graph.edges().count() + 1);
     assert_graph(
         &graph,
         &[
