@@ -67,6 +67,8 @@ struct Expect {
     latency: Option<[f64; 3]>,
     request_bytes: Option<f64>,
     response_bytes: Option<f64>,
+    /// gRPC request and response messages per second; `None` without them.
+    grpc_messages: Option<[f64; 2]>,
     /// bytes to server, bytes to client, connections opened, closed; `None` without L4.
     l4: Option<[f64; 4]>,
     mtls: Option<f64>,
@@ -87,6 +89,7 @@ const NONE: Expect = Expect {
     latency: None,
     request_bytes: None,
     response_bytes: None,
+    grpc_messages: None,
     l4: None,
     mtls: None,
     rates_from: &[],
@@ -178,12 +181,12 @@ fn assert_graph(graph: &MeshGraph, expected: &[Expect]) {
             p.extend(check_num(
                 "grpc request messages",
                 l7.grpc_request_messages_per_second,
-                None,
+                x.grpc_messages.map(|m| m[0]),
             ));
             p.extend(check_num(
                 "grpc response messages",
                 l7.grpc_response_messages_per_second,
-                None,
+                x.grpc_messages.map(|m| m[1]),
             ));
         }
         let l4 = e.l4.as_ref();
@@ -340,6 +343,33 @@ fn failed_before_the_server_is_added_to_the_server_side_counts_and_nothing_else(
     );
 }
 
+/// gRPC between two sidecars: protocol grpc, errors from the gRPC status
+/// (HTTP 200 throughout), stream messages from the server side only.
+#[test]
+fn grpc_errors_and_stream_messages_come_from_the_server_side() {
+    let (_, graph) = run("grpc-streams", &ClassifyOptions::default());
+    assert_graph(
+        &graph,
+        &[Expect {
+            source: "workload:chat/chat-web",
+            target: "workload:chat/stream-v1",
+            protocol: "grpc",
+            rps: Some(2.6), // 2.0 + 0.4 + 0.2 (server side)
+            // non-OK gRPC status: 14 (0.4) + 5 (0.2) = 0.6
+            error_rps: 0.6,
+            responses: &[("2xx", 2.6)],
+            // the server's 30 and 90, not the client's 31 and 92 or their sums
+            grpc_messages: Some([30.0, 90.0]),
+            mtls: Some(1.0),
+            rates_from: &["envoy-destination"],
+            services: &["stream.chat.svc.cluster.local"],
+            source_principals: &["spiffe://cluster.local/ns/chat/sa/chat-web"],
+            destination_principals: &["spiffe://cluster.local/ns/chat/sa/stream"],
+            ..NONE
+        }],
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Rules 1, 2, 4, 6 through a waypoint: weighted split, silent waypoint,
 // server-hop fallback, mTLS from a ztunnel-source hop
@@ -444,6 +474,44 @@ fn a_silent_waypoint_and_an_unexplained_leg_are_noted() {
             "waypoint bank/waypoint forwarded traffic to bank/vault-v1 that no other series explains",
         ]
     );
+    // The transport-only edge was appended last; the edges are back in their
+    // stable order (source, then destination: workloads before unknown) and
+    // every disposition points at the right one.
+    let order: Vec<String> = rec
+        .edges
+        .iter()
+        .map(|e| format!("{} -> {}", e.source, e.destination))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "bank/auditor -> service bank/vault",
+            "bank/teller -> bank/ledger-v1",
+            "bank/teller -> bank/ledger-v2",
+            "unknown -> bank/statement-v1",
+        ]
+    );
+    let observations = fixture("ambient-waypoint");
+    for (i, (d, o)) in rec.dispositions.iter().zip(&observations).enumerate() {
+        let edges = match d {
+            Disposition::Rates { edge, .. }
+            | Disposition::FailedBeforeServer { edge }
+            | Disposition::Transport { edge, .. }
+            | Disposition::Duplicate { edge, .. } => vec![*edge],
+            Disposition::WaypointHop { edges, .. } => edges.clone(),
+        };
+        for e in edges {
+            let edge = &rec.edges[e];
+            assert!(edge.series.contains(&i), "series {i} on edge {e}");
+            if !matches!(d, Disposition::WaypointHop { .. }) {
+                assert_eq!(edge.source, meshgraph_core::Endpoint::source_of(o));
+                assert_eq!(
+                    edge.destination,
+                    meshgraph_core::Endpoint::destination_of(o)
+                );
+            }
+        }
+    }
     assert_eq!(
         rec.classification.waypoints.keys().collect::<Vec<_>>(),
         [&WorkloadRef::new("bank", "waypoint")]
