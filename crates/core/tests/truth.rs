@@ -72,6 +72,9 @@ struct Expect {
     /// bytes to server, bytes to client, connections opened, closed; `None` without L4.
     l4: Option<[f64; 4]>,
     mtls: Option<f64>,
+    /// The mTLS evidence behind the share, (mutual_tls, observed) per second,
+    /// where it shows that one emitter and one family were counted (rule 6).
+    mtls_weights: Option<[f64; 2]>,
     rates_from: &'static [&'static str],
     via: &'static [&'static str],
     services: &'static [&'static str],
@@ -92,6 +95,7 @@ const NONE: Expect = Expect {
     grpc_messages: None,
     l4: None,
     mtls: None,
+    mtls_weights: None,
     rates_from: &[],
     via: &[],
     services: &[],
@@ -210,6 +214,18 @@ fn assert_graph(graph: &MeshGraph, expected: &[Expect]) {
             p.extend(check_num(name, actual, x.l4.map(|l| l[i])));
         }
         p.extend(check_num("mtls share", e.security.share(), x.mtls));
+        if let Some([mutual, observed]) = x.mtls_weights {
+            p.extend(check_num(
+                "mtls weight",
+                Some(e.security.mutual_tls),
+                Some(mutual),
+            ));
+            p.extend(check_num(
+                "observed weight",
+                Some(e.security.observed),
+                Some(observed),
+            ));
+        }
         let rates_from: BTreeSet<String> = e
             .rates_from
             .iter()
@@ -350,23 +366,38 @@ fn grpc_errors_and_stream_messages_come_from_the_server_side() {
     let (_, graph) = run("grpc-streams", &ClassifyOptions::default());
     assert_graph(
         &graph,
-        &[Expect {
-            source: "workload:chat/chat-web",
-            target: "workload:chat/stream-v1",
-            protocol: "grpc",
-            rps: Some(2.6), // 2.0 + 0.4 + 0.2 (server side)
-            // non-OK gRPC status: 14 (0.4) + 5 (0.2) = 0.6
-            error_rps: 0.6,
-            responses: &[("2xx", 2.6)],
-            // the server's 30 and 90, not the client's 31 and 92 or their sums
-            grpc_messages: Some([30.0, 90.0]),
-            mtls: Some(1.0),
-            rates_from: &["envoy-destination"],
-            services: &["stream.chat.svc.cluster.local"],
-            source_principals: &["spiffe://cluster.local/ns/chat/sa/chat-web"],
-            destination_principals: &["spiffe://cluster.local/ns/chat/sa/stream"],
-            ..NONE
-        }],
+        &[
+            Expect {
+                source: "workload:chat/chat-web",
+                target: "workload:chat/stream-v1",
+                protocol: "grpc",
+                rps: Some(2.6), // 2.0 + 0.4 + 0.2 (server side)
+                // non-OK gRPC status: 14 (0.4) + 5 (0.2) = 0.6
+                error_rps: 0.6,
+                responses: &[("2xx", 2.6)],
+                // the server's 30 and 90, not the client's 31 and 92 or their sums
+                grpc_messages: Some([30.0, 90.0]),
+                mtls: Some(1.0),
+                rates_from: &["envoy-destination"],
+                services: &["stream.chat.svc.cluster.local"],
+                source_principals: &["spiffe://cluster.local/ns/chat/sa/chat-web"],
+                destination_principals: &["spiffe://cluster.local/ns/chat/sa/stream"],
+                ..NONE
+            },
+            Expect {
+                source: "workload:chat/chat-web",
+                target: "workload:chat/presence-v1",
+                protocol: "grpc", // from the requests series alone
+                rps: Some(1.2),
+                responses: &[("2xx", 1.2)],
+                mtls: Some(1.0),
+                rates_from: &["envoy-destination"],
+                services: &["presence.chat.svc.cluster.local"],
+                source_principals: &["spiffe://cluster.local/ns/chat/sa/chat-web"],
+                destination_principals: &["spiffe://cluster.local/ns/chat/sa/presence"],
+                ..NONE
+            },
+        ],
     );
 }
 
@@ -541,10 +572,27 @@ fn ztunnel_is_recognised_by_region_and_zone_without_the_app_label() {
                 // best security rank: ztunnel-destination, opened connections
                 // (no requests family): 0.4 mutual_tls / 0.4 = 1
                 mtls: Some(1.0),
+                // ztunnel-destination's 0.4 only, not ztunnel-source's 0.4 as well
+                mtls_weights: Some([0.4, 0.4]),
                 rates_from: &["ztunnel-source"],
                 services: &["store.lab.svc.cluster.local"],
                 source_principals: &[READER],
                 destination_principals: &[STORE],
+                ..NONE
+            },
+            Expect {
+                source: "workload:lab/reader-v1",
+                target: "workload:lab/legacy-v1",
+                protocol: "tcp",
+                // the sidecar's figures (envoy-destination ranks above ztunnel-source)
+                l4: Some([52.0, 510.0, 0.2, 0.2]),
+                mtls: Some(1.0),
+                // the sidecar's 0.2 opened connections only
+                mtls_weights: Some([0.2, 0.2]),
+                rates_from: &["envoy-destination"],
+                services: &["legacy.lab.svc.cluster.local"],
+                source_principals: &[READER],
+                destination_principals: &["spiffe://cluster.local/ns/lab/sa/legacy"],
                 ..NONE
             },
             Expect {
@@ -584,10 +632,15 @@ fn ztunnel_is_recognised_by_region_and_zone_without_the_app_label() {
             },
         ],
     );
+    // Every series is ztunnel's but the last four, legacy-v1's sidecar's.
+    let emitters = &rec.classification.emitters;
+    let (ztunnel, sidecar) = emitters.split_at(emitters.len() - 4);
+    assert!(ztunnel.iter().all(|e| e.is_ztunnel()), "{emitters:?}");
     assert!(
-        rec.classification.emitters.iter().all(|e| e.is_ztunnel()),
-        "every series of this fixture is ztunnel's: {:?}",
-        rec.classification.emitters
+        sidecar
+            .iter()
+            .all(|e| *e == meshgraph_model::Emitter::EnvoyDestination),
+        "{emitters:?}"
     );
 }
 
