@@ -597,6 +597,22 @@ fn ztunnel_is_recognised_by_region_and_zone_without_the_app_label() {
             },
             Expect {
                 source: "workload:lab/reader-v1",
+                target: "workload:lab/portal-v1",
+                // requests from portal's sidecar, transport from reader's ztunnel
+                rps: Some(4.0),
+                responses: &[("2xx", 4.0)],
+                l4: Some([2000.0, 16000.0, 0.4, 0.4]),
+                mtls: Some(1.0),
+                // the requests family: the sidecar's 4.0 requests
+                mtls_weights: Some([4.0, 4.0]),
+                rates_from: &["envoy-destination"],
+                services: &["portal.lab.svc.cluster.local"],
+                source_principals: &[READER],
+                destination_principals: &["spiffe://cluster.local/ns/lab/sa/portal"],
+                ..NONE
+            },
+            Expect {
+                source: "workload:lab/reader-v1",
                 target: "workload:lab/cache-v1",
                 protocol: "tcp",
                 l4: Some([60.0, 600.0, 0.2, 0.2]),
@@ -632,16 +648,41 @@ fn ztunnel_is_recognised_by_region_and_zone_without_the_app_label() {
             },
         ],
     );
-    // Every series is ztunnel's but the last four, legacy-v1's sidecar's.
-    let emitters = &rec.classification.emitters;
-    let (ztunnel, sidecar) = emitters.split_at(emitters.len() - 4);
-    assert!(ztunnel.iter().all(|e| e.is_ztunnel()), "{emitters:?}");
-    assert!(
-        sidecar
-            .iter()
-            .all(|e| *e == meshgraph_model::Emitter::EnvoyDestination),
-        "{emitters:?}"
-    );
+    // What was done with each series, in file order.
+    let observations = fixture("ztunnel-zones");
+    let kinds: Vec<String> = dispositions_of(&rec, &observations)
+        .into_iter()
+        .map(|(_, k)| k)
+        .collect();
+    let mut expected = Vec::new();
+    let mut push = |n: usize, kind: &str| expected.extend((0..n).map(|_| kind.to_string()));
+    push(4, "rates"); // reader -> store, ztunnel-source
+    push(4, "duplicate"); // reader -> store, ztunnel-destination
+    push(4, "rates"); // reader -> cache
+    push(4, "rates"); // unknown -> store
+    push(4, "rates"); // reader -> unknown
+    push(4, "duplicate"); // reader -> legacy, ztunnel-source
+    push(4, "rates"); // reader -> legacy, the sidecar
+    push(4, "transport"); // reader -> portal, ztunnel-source under the sidecar's L7
+    push(1, "rates"); // reader -> portal, the sidecar's requests
+    assert_eq!(kinds, expected);
+    // Every series is ztunnel's but legacy's and portal's sidecar's.
+    use meshgraph_model::Emitter::{EnvoyDestination, ZtunnelDestination, ZtunnelSource};
+    let expected: Vec<_> = [
+        (4, ZtunnelSource),
+        (4, ZtunnelDestination),
+        (4, ZtunnelSource),
+        (4, ZtunnelDestination),
+        (4, ZtunnelSource),
+        (4, ZtunnelSource),
+        (4, EnvoyDestination),
+        (4, ZtunnelSource),
+        (1, EnvoyDestination),
+    ]
+    .into_iter()
+    .flat_map(|(n, e)| std::iter::repeat_n(e, n))
+    .collect();
+    assert_eq!(rec.classification.emitters, expected);
 }
 
 // ---------------------------------------------------------------------------
