@@ -495,6 +495,37 @@ fn one_ztunnel_hop_is_split_across_backends_by_request_rate() {
     assert_graph(&graph, &expected);
 }
 
+/// No requests in the window on either edge the leg carried: equal split.
+#[test]
+fn a_leg_over_idle_edges_is_split_equally() {
+    let (_, graph) = run("idle-waypoint-split", &ClassifyOptions::default());
+    let archive = |target: &'static str| Expect {
+        source: "workload:ops/sched",
+        target,
+        rps: Some(0.0),
+        responses: &[("2xx", 0.0)],
+        // sched's leg 600/200/0.2/0 halved: two edges, no request rate to weigh by
+        l4: Some([300.0, 100.0, 0.1, 0.0]),
+        // no evidence on the edge (0 requests): the leg's mutual_tls, 0.2 of 0.2
+        // opened connections (not split)
+        mtls: Some(1.0),
+        mtls_weights: Some([0.2, 0.2]),
+        rates_from: &["waypoint"],
+        via: &["ops/waypoint"],
+        services: &["archive.ops.svc.cluster.local"],
+        source_principals: &["spiffe://cluster.local/ns/ops/sa/sched"],
+        destination_principals: &["spiffe://cluster.local/ns/ops/sa/archive"],
+        ..NONE
+    };
+    assert_graph(
+        &graph,
+        &[
+            archive("workload:ops/archive-v1"),
+            archive("workload:ops/archive-v2"),
+        ],
+    );
+}
+
 #[test]
 fn a_silent_waypoint_and_an_unexplained_leg_are_noted() {
     let (rec, _) = run("ambient-waypoint", &ClassifyOptions::default());
