@@ -191,6 +191,22 @@ fn waypoint_split_silent_waypoint_and_server_hop_fallback_through_prometheus() {
             })),
             edge(json!({
                 "source": "workload:bank/auditor",
+                "target": "workload:bank/wallet-v1",
+                "rps": 0.4, "error_rps": 0.0, "responses": {"2xx": 0.4},
+                // auditor's leg to wallet, whole (one edge)
+                "bytes_to_server_per_second": 80.0,
+                "bytes_to_client_per_second": 400.0,
+                "tcp_connections_opened_per_second": 0.2,
+                "tcp_connections_closed_per_second": 0.2,
+                "mtls": 1.0,
+                "via_waypoint": "bank/waypoint",
+                "rates_from": "waypoint",
+                "services": ["wallet.bank.svc.cluster.local"],
+                "source_principals": [bank("auditor")],
+                "destination_principals": [bank("wallet")],
+            })),
+            edge(json!({
+                "source": "workload:bank/auditor",
                 "target": "service:bank/vault",
                 "protocol": "tcp",
                 // the waypoint reported nothing: auditor's leg, whole

@@ -457,6 +457,21 @@ fn one_ztunnel_hop_is_split_across_backends_by_request_rate() {
             destination_principals: &[LEDGER],
             ..NONE
         },
+        Expect {
+            source: "workload:bank/auditor",
+            target: "workload:bank/wallet-v1",
+            rps: Some(0.4),
+            responses: &[("2xx", 0.4)],
+            // auditor's leg to wallet, whole (one edge)
+            l4: Some([80.0, 400.0, 0.2, 0.2]),
+            mtls: Some(1.0),
+            rates_from: &["waypoint"],
+            via: &["bank/waypoint"],
+            services: &["wallet.bank.svc.cluster.local"],
+            source_principals: &["spiffe://cluster.local/ns/bank/sa/auditor"],
+            destination_principals: &["spiffe://cluster.local/ns/bank/sa/wallet"],
+            ..NONE
+        },
         // The waypoint reported nothing for auditor's calls to vault: the
         // client -> waypoint leg becomes a transport-only edge to the service.
         Expect {
@@ -547,6 +562,7 @@ fn a_silent_waypoint_and_an_unexplained_leg_are_noted() {
     assert_eq!(
         order,
         [
+            "bank/auditor -> bank/wallet-v1",
             "bank/auditor -> service bank/vault",
             "bank/teller -> bank/ledger-v1",
             "bank/teller -> bank/ledger-v2",
