@@ -226,3 +226,100 @@ fn a_window_mismatch_is_said() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--at 1523364075"), "{stderr}");
 }
+
+/// `--kiali URL`: a stand-in Kiali serving Kiali's own golden graph; the
+/// query carries the telemetry's scope and the token goes as a bearer.
+#[test]
+fn a_live_kiali_is_asked_with_the_telemetry_scope_and_the_bearer_token() {
+    use meshgraph_standin::{Reply, StandIn};
+    let golden = std::fs::read(common::fixture(
+        "kiali/kiali-expected/test_ambient_graph.expected",
+    ))
+    .unwrap();
+    let kiali = StandIn::route(move |req, _| {
+        if req.path == "/kiali/api/namespaces/graph" {
+            Reply::ok(golden.clone()).with_header("Content-Type", "application/json")
+        } else {
+            Reply::not_found()
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "s3cret-token\n").unwrap();
+    let replay = common::fixture("kiali/data/ambientMockGraph@ambient/replay");
+    let url = format!("{}/kiali", kiali.url());
+    let doc = kiali_json(&[
+        "--kiali",
+        &url,
+        "--kiali-token-file",
+        token.to_str().unwrap(),
+        "--replay",
+        replay.to_str().unwrap(),
+        "-n",
+        "bookinfo",
+        "--at",
+        AT,
+        "--window",
+        "10m",
+    ]);
+    accounted(&doc);
+    assert_eq!(doc["edges"].as_array().unwrap().len(), 5, "{doc}");
+    assert!(
+        doc["kiali"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("/kiali/api/namespaces/graph")
+    );
+    let requests = kiali.requests_to("/kiali/api/namespaces/graph");
+    assert_eq!(requests.len(), 1);
+    let req = &requests[0];
+    assert_eq!(req.method, "GET");
+    assert_eq!(req.param("namespaces"), Some("bookinfo"));
+    assert_eq!(req.param("graphType"), Some("workload"));
+    assert_eq!(req.param("duration"), Some("600s"));
+    assert_eq!(req.param("queryTime"), Some(AT));
+    assert!(
+        req.param("appenders").unwrap().contains("deadNode"),
+        "{req:?}"
+    );
+    assert_eq!(req.header("authorization"), Some("Bearer s3cret-token"));
+}
+
+/// 401, a login page, another Kiali version's JSON: one clear line, exit 2,
+/// never the token.
+#[test]
+fn a_live_kiali_refusing_or_answering_something_else_is_one_line_exit_2() {
+    use meshgraph_standin::{Reply, StandIn};
+    let replay = common::fixture("kiali/data/ambientMockGraph@ambient/replay");
+    let cases: [(Reply, &str); 3] = [
+        (Reply::status(401, "Unauthorized"), "HTTP 401"),
+        (
+            Reply::ok("<!DOCTYPE html><html><body>Log in</body></html>")
+                .with_header("Content-Type", "text/html"),
+            "login page",
+        ),
+        (
+            Reply::ok(r#"{"graph":{"vertices":[],"links":[]}}"#),
+            "another Kiali version",
+        ),
+    ];
+    for (reply, expected) in cases {
+        let kiali = StandIn::route(move |_, _| reply.clone());
+        let out = common::run()
+            .env("MESHGRAPH_KIALI_TOKEN", "s3cret-token")
+            .args(["kiali", "-q", "--kiali", &kiali.url()])
+            .args(["--replay", replay.to_str().unwrap(), "-n", "bookinfo"])
+            .args(["--at", AT, "--window", "10m"])
+            .output();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+        assert!(!stderr.contains("s3cret"), "{stderr}");
+        let requests = kiali.requests();
+        assert_eq!(
+            requests[0].header("authorization"),
+            Some("Bearer s3cret-token")
+        );
+    }
+}

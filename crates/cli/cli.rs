@@ -113,6 +113,7 @@ pub enum Command {
     #[command(after_help = "Examples:
   meshgraph kiali --kiali-graph graph.json --prometheus http://prometheus:9090 --at 2026-11-25T02:00:00Z --window 10m
   meshgraph kiali --kiali-graph graph.json --replay ./bundle --format json -o kiali.json
+  meshgraph kiali --kiali http://localhost:20001 --prometheus http://prometheus:9090 -n bookinfo
   (save graph.json from Kiali's UI, network tab: /api/namespaces/graph?...)")]
     Kiali(KialiArgs),
     /// Built-in and file scenarios: list them, or write one's telemetry as
@@ -412,8 +413,35 @@ pub struct ExplainArgs {
 #[derive(Debug, Args)]
 pub struct KialiArgs {
     /// Kiali's graph API answer saved to a file (`-` for stdin)
-    #[arg(long, value_name = "FILE", help_heading = "Kiali")]
-    pub kiali_graph: String,
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "Kiali",
+        required_unless_present = "kiali",
+        conflicts_with = "kiali"
+    )]
+    pub kiali_graph: Option<String>,
+    /// Read the graph from a live Kiali (its base URL, e.g. http://kiali:20001),
+    /// with the telemetry's namespaces (-n), window and time
+    #[arg(long, value_name = "URL", help_heading = "Kiali")]
+    pub kiali: Option<String>,
+    /// File holding a bearer token for Kiali (or set MESHGRAPH_KIALI_TOKEN)
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "MESHGRAPH_KIALI_TOKEN_FILE",
+        help_heading = "Kiali"
+    )]
+    pub kiali_token_file: Option<PathBuf>,
+    /// The graph type asked of --kiali: workload, app, versionedApp, service
+    #[arg(
+        long,
+        value_name = "TYPE",
+        default_value = "workload",
+        value_parser = ["workload", "app", "versionedApp", "service"],
+        help_heading = "Kiali"
+    )]
+    pub kiali_graph_type: String,
     #[command(flatten)]
     pub input: InputArgs,
     /// Output format: a table for people, or JSON (docs/schema/kiali.schema.json)

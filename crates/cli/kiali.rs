@@ -3,10 +3,13 @@
 
 use std::io::Read;
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
 use meshgraph_core::{GraphOptions, build_graph};
 use meshgraph_export::{JsonDocument, JsonEdge, SnapshotMeta};
-use meshgraph_kiali::{EdgeMapping, KialiGraph, MissingCall, Summary, map_graph, parse_graph};
+use meshgraph_kiali::{
+    EdgeMapping, GraphQuery, KialiGraph, MissingCall, Summary, fetch_graph, map_graph, parse_graph,
+};
+use meshgraph_source::Scope;
 
 use crate::cli::{GlobalArgs, KialiArgs, TextOrJson};
 use crate::{Exit, input, output};
@@ -77,13 +80,57 @@ fn window_warnings(graph: &KialiGraph, at: i64, window: u64) -> Vec<String> {
     out
 }
 
+/// The graph from `--kiali URL`, asked with the telemetry's scope; the
+/// graph URL (without credentials) names it.
+fn fetch_live(args: &KialiArgs, url: &str, scope: &Scope) -> anyhow::Result<(KialiGraph, String)> {
+    if scope.namespaces.is_empty() {
+        bail!(
+            "--kiali needs the namespaces to graph: give -n NAMESPACE (repeatable), as Kiali's graph API does"
+        );
+    }
+    let flags = input::ServerFlags {
+        what: "Kiali",
+        url,
+        token_file: args.kiali_token_file.as_deref(),
+        token_env: "MESHGRAPH_KIALI_TOKEN",
+        user: None,
+        password_env: "MESHGRAPH_KIALI_PASSWORD",
+        headers: &[],
+        header_flag: "--kiali-header",
+        ca_file: None,
+        timeout: &args.input.prometheus.query_timeout,
+        max_response_bytes: meshgraph_source::DEFAULT_MAX_RESPONSE_BYTES,
+    };
+    let config = input::server_config(&flags)?;
+    let query = GraphQuery {
+        namespaces: scope.namespaces.clone(),
+        graph_type: args.kiali_graph_type.clone(),
+        duration_secs: scope.window.as_secs(),
+        query_time: scope.at.as_second(),
+        inject_service_nodes: true,
+    };
+    let origin = meshgraph_source::redact_url_str(url);
+    let graph = input::runtime()?.block_on(fetch_graph(&config, &query))?;
+    Ok((graph, format!("{origin}/api/namespaces/graph")))
+}
+
 pub fn run(global: &GlobalArgs, args: &KialiArgs) -> anyhow::Result<Exit> {
     let mut inputs = output::input_paths(&args.input, global);
-    inputs.push(std::path::Path::new(&args.kiali_graph));
+    if let Some(file) = &args.kiali_graph {
+        inputs.push(std::path::Path::new(file));
+    }
     output::refuse_overwriting(&[&args.output], &inputs)?;
-    let graph = read_graph(&args.kiali_graph)?;
+    let file_graph = match &args.kiali_graph {
+        Some(file) => Some(read_graph(file)?),
+        None => None,
+    };
     let collected = input::collect(&args.input, &[], false)?;
     collected.report(global.quiet);
+    let (graph, origin) = match (file_graph, &args.kiali) {
+        (Some(graph), _) => (graph, args.kiali_graph.clone().unwrap_or_default()),
+        (None, Some(url)) => fetch_live(args, url, &collected.scope)?,
+        (None, None) => bail!("give --kiali-graph FILE or --kiali URL"),
+    };
     let classify = collected.classify_options(&args.input.prometheus.ztunnel_label);
     let rec = collected.reconcile(&classify);
     let mut mapping = map_graph(&graph, &rec, &collected.observations);
@@ -117,7 +164,7 @@ pub fn run(global: &GlobalArgs, args: &KialiArgs) -> anyhow::Result<Exit> {
             let doc = KialiDocument {
                 schema_version: KIALI_SCHEMA_VERSION,
                 kiali: KialiSource {
-                    file: &args.kiali_graph,
+                    file: &origin,
                     graph_type: graph.graph_type.as_deref(),
                     timestamp: graph.timestamp,
                     duration: graph.duration,

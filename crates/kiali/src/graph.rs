@@ -82,7 +82,7 @@ impl KialiNode {
 #[derive(Debug, thiserror::Error)]
 pub enum KialiError {
     #[error(
-        "{origin}: an HTML page, not Kiali graph JSON (a login page? Kiali wants a token: --kiali-token, or save the graph API answer while logged in)"
+        "{origin}: an HTML page, not Kiali graph JSON (a login page? Kiali wants a token: --kiali-token-file FILE or MESHGRAPH_KIALI_TOKEN, or save the graph API answer while logged in)"
     )]
     Html { origin: String },
     #[error("{origin}: not JSON ({message})")]
