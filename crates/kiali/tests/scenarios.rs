@@ -1,6 +1,10 @@
 //! Every built-in scenario round-trips: the graph Kiali would draw for it (the
 //! scenario kit's `kiali_graph`) in, its logical calls and a reason for every
-//! extra arrow out.
+//! extra arrow out; so do seeded random meshes (the generator of
+//! crates/core/tests/random_mesh).
+
+#[path = "../../core/tests/random_mesh/mod.rs"]
+mod random_mesh;
 
 use std::collections::BTreeSet;
 
@@ -82,6 +86,29 @@ fn every_builtin_scenario_round_trips_through_kiali() {
         let scenario = builtin(name).unwrap().unwrap();
         for options in variants() {
             check(name, &scenario, &options);
+        }
+    }
+}
+
+#[test]
+fn random_meshes_round_trip_through_kiali() {
+    // MESHGRAPH_RANDOM_RUNS as in crates/core's property test.
+    let runs = std::env::var("MESHGRAPH_RANDOM_RUNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(100)
+        .max(50);
+    for seed in 1..=runs {
+        let text = random_mesh::random_scenario(seed);
+        let scenario = Scenario::from_toml(&text, &format!("seed {seed}"))
+            .unwrap_or_else(|e| panic!("the generator made an invalid scenario: {e}\n{text}"));
+        for options in variants() {
+            let outcome = std::panic::catch_unwind(|| {
+                check(&format!("seed {seed}"), &scenario, &options);
+            });
+            if outcome.is_err() {
+                panic!("seed {seed} {options:?} failed (message above); the mesh:\n{text}");
+            }
         }
     }
 }
