@@ -323,3 +323,74 @@ fn a_live_kiali_refusing_or_answering_something_else_is_one_line_exit_2() {
         );
     }
 }
+
+/// `--format svg`: every Kiali edge drawn (its id), every extra arrow's reason
+/// written, and the document parses as XML.
+#[test]
+fn the_svg_overlay_has_every_kiali_edge_and_every_reason() {
+    let mut extra = 0;
+    for (name, data) in [
+        ("ambient", "ambientMockGraph@ambient"),
+        ("workload", "mockNamespaceGraph+mockNamespaceRatesGraph"),
+        (
+            "versioned_app",
+            "mockNamespaceGraph+mockNamespaceRatesGraph",
+        ),
+    ] {
+        let replay = common::fixture(&format!("kiali/data/{data}/replay"));
+        let graph = common::fixture(&format!("kiali/kiali-expected/test_{name}_graph.expected"));
+        let args = [
+            "--kiali-graph",
+            graph.to_str().unwrap(),
+            "--replay",
+            replay.to_str().unwrap(),
+            "--at",
+            AT,
+            "--window",
+            "10m",
+        ];
+        let doc = kiali_json(&args);
+        let out = common::run()
+            .args(["kiali", "-q", "--format", "svg"])
+            .args(args)
+            .output();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let svg = roxmltree::Document::parse(&text).unwrap();
+        let ids: std::collections::BTreeSet<&str> = svg
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("kiali-edge"))
+            .filter_map(|n| n.attribute("id"))
+            .collect();
+        let reasons: std::collections::BTreeSet<String> = svg
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("reason"))
+            .map(|n| {
+                n.children()
+                    .filter(|c| c.is_text())
+                    .filter_map(|c| c.text())
+                    .collect::<String>()
+            })
+            .collect();
+        let edges = doc["edges"].as_array().unwrap();
+        assert!(!edges.is_empty());
+        for e in edges {
+            let id = format!("kiali-edge-{}", e["kiali_id"].as_str().unwrap());
+            assert!(ids.contains(id.as_str()), "{name}: {id} not drawn");
+            let code = e["reason"]["code"].as_str().unwrap();
+            if code != "logical_call" {
+                extra += 1;
+                assert!(
+                    reasons.contains(code),
+                    "{name}: {code} not written: {reasons:?}"
+                );
+            }
+        }
+        assert_eq!(ids.len(), edges.len(), "{name}");
+    }
+    assert!(extra > 0, "no extra arrow was checked");
+}

@@ -410,6 +410,18 @@ pub struct ExplainArgs {
     pub global: GlobalArgs,
 }
 
+/// `meshgraph kiali --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KialiFormat {
+    /// For people
+    Text,
+    /// For tools
+    Json,
+    /// Kiali's arrows thin and grey, the logical calls over them, every extra
+    /// arrow labelled with its reason code
+    Svg,
+}
+
 #[derive(Debug, Args)]
 pub struct KialiArgs {
     /// Kiali's graph API answer saved to a file (`-` for stdin)
@@ -444,9 +456,10 @@ pub struct KialiArgs {
     pub kiali_graph_type: String,
     #[command(flatten)]
     pub input: InputArgs,
-    /// Output format: a table for people, or JSON (docs/schema/kiali.schema.json)
+    /// Output format: a table for people, JSON (docs/schema/kiali.schema.json),
+    /// or an SVG of Kiali's arrows with the logical calls and reasons over them
     #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
-    pub format: TextOrJson,
+    pub format: KialiFormat,
     /// Output file, written atomically; default `-` (stdout)
     #[arg(
         long,

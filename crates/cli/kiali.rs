@@ -11,7 +11,7 @@ use meshgraph_kiali::{
 };
 use meshgraph_source::Scope;
 
-use crate::cli::{GlobalArgs, KialiArgs, TextOrJson};
+use crate::cli::{GlobalArgs, KialiArgs, KialiFormat};
 use crate::{Exit, input, output};
 
 /// Version of the JSON `meshgraph kiali` writes (docs/schema/kiali.schema.json).
@@ -145,8 +145,9 @@ pub fn run(global: &GlobalArgs, args: &KialiArgs) -> anyhow::Result<Exit> {
         }
     }
     let text = match args.format {
-        TextOrJson::Text => meshgraph_kiali::to_text(&mapping),
-        TextOrJson::Json => {
+        KialiFormat::Text => meshgraph_kiali::to_text(&mapping),
+        KialiFormat::Svg => meshgraph_kiali::to_svg(&graph, &mapping),
+        KialiFormat::Json => {
             let logical = build_graph(
                 &rec,
                 &GraphOptions {

@@ -10,6 +10,7 @@
 mod graph;
 mod live;
 mod mapping;
+mod svg;
 mod text;
 
 pub use graph::{KialiEdge, KialiError, KialiGraph, KialiNode, KialiNodeType, parse_graph};
@@ -17,4 +18,5 @@ pub use live::{APPENDERS, GraphQuery, KIALI, LiveError, fetch_graph};
 pub use mapping::{
     EdgeMapping, KialiMapping, MissingCall, Reason, ReasonCode, Summary, call_id, map_graph,
 };
+pub use svg::{reason_name, to_svg};
 pub use text::to_text;
