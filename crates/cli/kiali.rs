@@ -111,7 +111,10 @@ fn fetch_live(args: &KialiArgs, url: &str, scope: &Scope) -> anyhow::Result<(Kia
     };
     let origin = meshgraph_source::redact_url_str(url);
     let graph = input::runtime()?.block_on(fetch_graph(&config, &query))?;
-    Ok((graph, format!("{origin}/api/namespaces/graph")))
+    Ok((
+        graph,
+        format!("{}/api/namespaces/graph", origin.trim_end_matches('/')),
+    ))
 }
 
 pub fn run(global: &GlobalArgs, args: &KialiArgs) -> anyhow::Result<Exit> {

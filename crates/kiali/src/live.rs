@@ -117,3 +117,27 @@ async fn attempt_once(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_carries_the_scope() {
+        let query = GraphQuery {
+            namespaces: vec!["bookinfo".into(), "istio-system".into()],
+            graph_type: "versionedApp".into(),
+            duration_secs: 600,
+            query_time: 1_523_364_075,
+            inject_service_nodes: true,
+        };
+        let server = ServerConfig::new("http://127.0.0.1:9/kiali/")
+            .open(&KIALI)
+            .unwrap();
+        let url = server.url("/api/namespaces/graph", &query.params());
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/kiali/api/namespaces/graph?namespaces=bookinfo%2Cistio-system&graphType=versionedApp&duration=600s&queryTime=1523364075&appenders=deadNode%2Cistio%2CserviceEntry%2CworkloadEntry&injectServiceNodes=true"
+        );
+    }
+}

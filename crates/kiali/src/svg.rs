@@ -194,3 +194,38 @@ pub fn to_svg(graph: &KialiGraph, mapping: &KialiMapping) -> String {
     s.push_str("</svg>\n");
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_for_elements_and_attributes() {
+        assert_eq!(esc("a<b>&\"c'\u{1}"), "a&lt;b&gt;&amp;&quot;c&apos; ");
+        assert_eq!(reason_name(ReasonCode::WaypointLeg), "waypoint_leg");
+    }
+
+    #[test]
+    fn an_empty_graph_is_still_a_document() {
+        let graph = KialiGraph::default();
+        let mapping = KialiMapping {
+            edges: Vec::new(),
+            missing: Vec::new(),
+            summary: crate::Summary {
+                kiali_edges: 0,
+                logical_calls: 0,
+                calls_drawn: 0,
+                calls_missing: 0,
+                call_arrows: 0,
+                extra_arrows: 0,
+                extra_by_reason: BTreeMap::new(),
+                rate_mismatches: 0,
+                text: "<nothing> & more".into(),
+            },
+            warnings: Vec::new(),
+        };
+        let svg = to_svg(&graph, &mapping);
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert!(svg.contains("&lt;nothing&gt; &amp; more"), "{svg}");
+    }
+}
