@@ -100,7 +100,7 @@ async fn attempt_once(
         Reply::Status(reply) => {
             let hint = match reply.status.as_u16() {
                 401 | 403 => {
-                    "Kiali wants a token: --kiali-token-file FILE or MESHGRAPH_KIALI_TOKEN (e.g. kubectl -n istio-system create token kiali)"
+                    "Kiali wants a valid token: --kiali-token-file FILE or MESHGRAPH_KIALI_TOKEN (e.g. kubectl -n istio-system create token kiali)"
                 }
                 404 => {
                     "check the path in --kiali: it is Kiali's base URL (e.g. http://kiali:20001 or http://host/kiali)"
