@@ -394,3 +394,20 @@ fn the_svg_overlay_has_every_kiali_edge_and_every_reason() {
     }
     assert!(extra > 0, "no extra arrow was checked");
 }
+
+/// `--kiali` asks Kiali for named namespaces: without -n it says so and asks
+/// nothing.
+#[test]
+fn a_live_kiali_needs_the_namespaces() {
+    use meshgraph_standin::{Reply, StandIn};
+    let kiali = StandIn::route(|_, _| Reply::not_found());
+    let replay = common::fixture("kiali/data/ambientMockGraph@ambient/replay");
+    let out = common::run()
+        .args(["kiali", "-q", "--kiali", &kiali.url(), "-A"])
+        .args(["--replay", replay.to_str().unwrap(), "--at", AT])
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("-n NAMESPACE"), "{stderr}");
+    assert!(kiali.requests().is_empty());
+}
