@@ -644,3 +644,78 @@ fn traces_auto_finds_jaeger_through_the_api_server() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("no Jaeger or Tempo found"), "{stderr}");
 }
+
+/// `meshgraph check` with no argument in a usable kube context reads the
+/// cluster's objects and checks them with the telemetry of the Prometheus
+/// it finds, like `snapshot`.
+#[test]
+fn zero_argument_check_reads_the_cluster_and_its_prometheus() {
+    let prometheus = prometheus_now();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut api = api_with_prometheus(&prometheus);
+    // A routing mistake only the cluster holds.
+    api.add(serde_json::json!({
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "reviews", "namespace": "default"},
+        "spec": {"hosts": ["reviews"], "http": [{"route": [{"destination": {"host": "reviews", "subset": "v9"}}]}]},
+    }));
+    let server = runtime.block_on(kube_api::serve(api));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = split_exec_kubeconfig(dir.path(), &server.url);
+    let out = common::run()
+        .args(["check", "--format", "json"])
+        .env("KUBECONFIG", &kubeconfig)
+        .dir(dir.path())
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{stderr}");
+    assert!(!stderr.contains(EXEC_TOKEN), "{stderr}");
+    assert!(
+        stderr.contains("Prometheus: found service prometheus in istio-system"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cluster:"), "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["code"] == "MG202" && f["resource"]["name"] == "reviews"),
+        "{findings:#?}"
+    );
+    assert!(!server.seen_path("/apis/apps/v1/deployments").is_empty());
+    assert!(
+        server.seen().iter().any(|s| s.path.starts_with(PROXY)),
+        "the telemetry checks queried Prometheus"
+    );
+
+    // No Prometheus in the cluster: the objects are still checked, and a
+    // warning says the telemetry checks saw nothing.
+    let mut api = kube_api::FakeApi::bookinfo();
+    api.add(serde_json::json!({
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "reviews", "namespace": "default"},
+        "spec": {"hosts": ["reviews"], "http": [{"route": [{"destination": {"host": "reviews", "subset": "v9"}}]}]},
+    }));
+    let bare = runtime.block_on(kube_api::serve(api));
+    let kubeconfig = kube_api::kubeconfig(dir.path(), &[("lab", &bare.url, "t", None)]);
+    let out = common::run()
+        .args(["check", "--format", "json"])
+        .env("KUBECONFIG", &kubeconfig)
+        .dir(dir.path())
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{stderr}");
+    assert!(stderr.contains("telemetry checks skipped"), "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "MG202"),
+        "{doc:#}"
+    );
+}

@@ -304,6 +304,53 @@ pub fn discover_prometheus(config_args: &ConfigArgs) -> anyhow::Result<Option<(S
     })
 }
 
+/// Whether any telemetry input flag was given (metrics or traces).
+pub fn has_telemetry_flags(input: &InputArgs) -> bool {
+    input.demo.is_some()
+        || input.scenario.is_some()
+        || input.replay.is_some()
+        || input.prometheus.prometheus.is_some()
+        || !input.traces.traces_files.is_empty()
+        || has_live_traces(&input.traces)
+}
+
+/// With no input flag at all: the objects of the kube context's cluster and
+/// the telemetry of the Prometheus found there, like `snapshot`. `Ok(None)`
+/// when there is no kubeconfig and meshgraph does not run in a pod. When no
+/// Prometheus can be found the objects are still read, and a warning says
+/// the telemetry checks saw nothing.
+pub fn collect_from_cluster(
+    input: &InputArgs,
+    extra_manifests: &[PathBuf],
+) -> anyhow::Result<Option<Collected>> {
+    let scope = read_scope(&input.scope, None)?;
+    let mut collected = match discover_prometheus(&input.config) {
+        Ok(None) => return Ok(None),
+        Ok(Some((url, found_by))) => collect_prometheus(
+            &input.prometheus,
+            &url,
+            Some(&found_by),
+            &input.config,
+            &scope,
+            None,
+        )?,
+        Err(error) => {
+            let mut none = Collected::empty("cluster".into(), &scope);
+            none.has_telemetry = false;
+            none.warnings
+                .push(format!("telemetry checks skipped: {error:#}"));
+            none
+        }
+    };
+    collect_objects(
+        &input.config,
+        !input.config.no_cluster,
+        extra_manifests,
+        &mut collected,
+    )?;
+    Ok(Some(collected))
+}
+
 /// `--traces auto`: the mesh's Jaeger or Tempo, found in the cluster of
 /// the kube context, as a `k8s://` URL and how it was found; an error when
 /// there is no cluster or no tracing backend meshgraph knows.
