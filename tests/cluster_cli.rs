@@ -719,3 +719,49 @@ fn zero_argument_check_reads_the_cluster_and_its_prometheus() {
         "{doc:#}"
     );
 }
+
+/// A kube context whose user authenticates with a client certificate
+/// (no token): meshgraph presents the certificate to the API server's
+/// service proxy too, over TLS verified against the context's CA.
+#[test]
+fn a_client_certificate_user_reaches_prometheus_through_the_proxy() {
+    let file = |name: &str| kube_api::data_path(name).display().to_string();
+    let prometheus = prometheus_now();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut api = api_with_prometheus(&prometheus);
+    api.tokens = Vec::new();
+    api.require_client_cert = true;
+    let server = runtime.block_on(kube_api::serve_tls(api));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: kind-lab\nclusters:\n- name: kind\n  cluster:\n    server: {}\n    certificate-authority: \"{}\"\nusers:\n- name: admin\n  user:\n    client-certificate: \"{}\"\n    client-key: \"{}\"\ncontexts:\n- name: kind-lab\n  context: {{cluster: kind, user: admin}}\n",
+            server.url,
+            file("ca.pem"),
+            file("client.pem"),
+            file("client-key.pem")
+        ),
+    )
+    .unwrap();
+    let out = common::run()
+        .args(["snapshot", "--no-cluster", "-o", "g.json"])
+        .env("KUBECONFIG", &kubeconfig)
+        .dir(dir.path())
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("Prometheus: found"), "{stderr}");
+    let proxied: Vec<_> = server
+        .seen()
+        .into_iter()
+        .filter(|s| s.path.starts_with(PROXY))
+        .collect();
+    assert!(proxied.len() >= 10, "{}", proxied.len());
+    assert!(
+        proxied
+            .iter()
+            .all(|s| s.client_cert && s.header("authorization").is_none())
+    );
+}

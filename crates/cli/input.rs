@@ -769,18 +769,16 @@ fn through_service_proxy(
             what = flags.what
         );
     }
-    if endpoint.bearer.is_none() && endpoint.identity_pem.is_some() {
-        bail!(
-            "{context} authenticates with a client certificate, which meshgraph cannot yet pass to {what} through the service proxy; give a URL (with `kubectl port-forward`) instead",
-            what = flags.what
-        );
-    }
     let mut config = server_config(flags)?;
     config.url = endpoint.url.clone();
     config.auth = match endpoint.bearer {
         Some(token) => Auth::Bearer(token),
         None => Auth::None,
     };
+    // A client-certificate user presents its certificate to the API server.
+    if config.auth == Auth::None {
+        config.identity_pem = endpoint.identity_pem.clone();
+    }
     let mut ca = None;
     if let Some(pem) = &endpoint.ca_pem {
         let mut file = tempfile::NamedTempFile::new()
