@@ -500,3 +500,268 @@ fn cluster_failures_are_one_line_naming_the_context() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no input: give --prometheus URL"));
 }
+
+const TRACING_PROXY: &str = "/api/v1/namespaces/istio-system/services/tracing:80/proxy";
+
+/// The stand-in API server with Istio's Jaeger addon Service `tracing` in
+/// istio-system (HTTP query port 80, gRPC 16685), its service proxy
+/// forwarding to a stand-in Jaeger that serves a recorded answer.
+fn api_with_jaeger(jaeger: &meshgraph_standin::StandIn) -> kube_api::FakeApi {
+    let mut api = kube_api::FakeApi::bookinfo();
+    api.tokens = vec![EXEC_TOKEN.into()];
+    api.always.insert(
+        "/api/v1/namespaces/istio-system/services/tracing".into(),
+        kube_api::Reply::json(
+            200,
+            &serde_json::json!({
+                "kind": "Service", "apiVersion": "v1",
+                "metadata": {"name": "tracing", "namespace": "istio-system"},
+                "spec": {"ports": [
+                    {"name": "grpc-query", "port": 16685, "targetPort": 16685},
+                    {"name": "http-query", "port": 80, "targetPort": 16686},
+                ]},
+            }),
+        ),
+    );
+    let port = jaeger.port();
+    api.proxies.push((
+        TRACING_PROXY.into(),
+        std::sync::Arc::new(move |seen: &kube_api::Seen, rest: &str| {
+            let (status, body) = meshgraph_prometheus::testing::http_request(
+                port,
+                &seen.method,
+                if rest.is_empty() { "/" } else { rest },
+                seen.header("content-type"),
+                &seen.body,
+            )
+            .unwrap();
+            kube_api::Reply {
+                status,
+                body,
+                headers: vec![("Content-Type".into(), "application/json".into())],
+            }
+        }),
+    ));
+    api
+}
+
+/// `--traces auto` finds Istio's Jaeger addon (`tracing` in istio-system,
+/// under /jaeger) and reads a recorded Jaeger answer through the API
+/// server's service proxy with the exec plugin's token; `--jaeger
+/// k8s://...` names the same Service explicitly.
+#[test]
+fn traces_auto_finds_jaeger_through_the_api_server() {
+    use meshgraph_standin::{Reply, StandIn};
+    let trace = common::read_fixture_bytes("traces/jaeger-v3-hotrod-trace.json");
+    let jaeger = StandIn::route(move |request, _| {
+        if request.target.starts_with("/jaeger/api/v3/services") {
+            Reply::ok(r#"{"services":["frontend"]}"#)
+        } else if request.target.starts_with("/jaeger/api/v3/traces") {
+            Reply::ok(trace.clone())
+        } else {
+            Reply::not_found()
+        }
+    });
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(kube_api::serve(api_with_jaeger(&jaeger)));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = split_exec_kubeconfig(dir.path(), &server.url);
+    let run = |traces: &[&str]| {
+        let out = common::run()
+            .arg("snapshot")
+            .args(traces)
+            .args([
+                "--trace-service",
+                "frontend",
+                "--at",
+                "2026-11-25T02:00:00Z",
+                "--window",
+                "10m",
+                "-o",
+                "-",
+            ])
+            .env("KUBECONFIG", &kubeconfig)
+            .dir(dir.path())
+            .output();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert!(!stderr.contains(EXEC_TOKEN), "{stderr}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (doc, stderr)
+    };
+    let has_edge = |doc: &Value| {
+        doc["edges"].as_array().unwrap().iter().any(|e| {
+            e["source"] == "workload:unknown/frontend" && e["target"] == "workload:unknown/route"
+        })
+    };
+
+    let (doc, stderr) = run(&["--traces", "auto"]);
+    assert!(has_edge(&doc), "{:#}", doc["edges"]);
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("traces: found"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        line.contains("Jaeger")
+            && line.contains("service tracing in istio-system")
+            && line.contains("service proxy")
+            && line.contains("k8s://istio-system/tracing:80/jaeger"),
+        "{line}"
+    );
+    let proxied: Vec<_> = server
+        .seen()
+        .into_iter()
+        .filter(|s| s.path.starts_with(TRACING_PROXY))
+        .collect();
+    assert!(!proxied.is_empty());
+    assert!(proxied.iter().all(|s| {
+        s.method == "GET"
+            && s.path
+                .starts_with(&format!("{TRACING_PROXY}/jaeger/api/v3/"))
+            && s.header("authorization") == Some(format!("Bearer {EXEC_TOKEN}").as_str())
+    }));
+    // The stand-in Jaeger saw no API server credentials it should not.
+    assert!(!jaeger.requests().is_empty());
+
+    let (doc, stderr) = run(&["--jaeger", "k8s://istio-system/tracing:80/jaeger"]);
+    assert!(has_edge(&doc), "{:#}", doc["edges"]);
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains("traces: Jaeger") && l.contains("service proxy")),
+        "{stderr}"
+    );
+
+    // A cluster with no tracing backend: one clear error, exit 2.
+    let empty = runtime.block_on(kube_api::serve(kube_api::FakeApi::new()));
+    let kubeconfig = kube_api::kubeconfig(dir.path(), &[("lab", &empty.url, "t", None)]);
+    let out = common::run()
+        .args(["snapshot", "--traces", "auto", "-o", "-"])
+        .env("KUBECONFIG", &kubeconfig)
+        .dir(dir.path())
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no Jaeger or Tempo found"), "{stderr}");
+}
+
+/// `meshgraph check` with no argument in a usable kube context reads the
+/// cluster's objects and checks them with the telemetry of the Prometheus
+/// it finds, like `snapshot`.
+#[test]
+fn zero_argument_check_reads_the_cluster_and_its_prometheus() {
+    let prometheus = prometheus_now();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut api = api_with_prometheus(&prometheus);
+    // A routing mistake only the cluster holds.
+    api.add(serde_json::json!({
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "reviews", "namespace": "default"},
+        "spec": {"hosts": ["reviews"], "http": [{"route": [{"destination": {"host": "reviews", "subset": "v9"}}]}]},
+    }));
+    let server = runtime.block_on(kube_api::serve(api));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = split_exec_kubeconfig(dir.path(), &server.url);
+    let out = common::run()
+        .args(["check", "--format", "json"])
+        .env("KUBECONFIG", &kubeconfig)
+        .dir(dir.path())
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{stderr}");
+    assert!(!stderr.contains(EXEC_TOKEN), "{stderr}");
+    assert!(
+        stderr.contains("Prometheus: found service prometheus in istio-system"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cluster:"), "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["code"] == "MG202" && f["resource"]["name"] == "reviews"),
+        "{findings:#?}"
+    );
+    assert!(!server.seen_path("/apis/apps/v1/deployments").is_empty());
+    assert!(
+        server.seen().iter().any(|s| s.path.starts_with(PROXY)),
+        "the telemetry checks queried Prometheus"
+    );
+
+    // No Prometheus in the cluster: the objects are still checked, and a
+    // warning says the telemetry checks saw nothing.
+    let mut api = kube_api::FakeApi::bookinfo();
+    api.add(serde_json::json!({
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "reviews", "namespace": "default"},
+        "spec": {"hosts": ["reviews"], "http": [{"route": [{"destination": {"host": "reviews", "subset": "v9"}}]}]},
+    }));
+    let bare = runtime.block_on(kube_api::serve(api));
+    let kubeconfig = kube_api::kubeconfig(dir.path(), &[("lab", &bare.url, "t", None)]);
+    let out = common::run()
+        .args(["check", "--format", "json"])
+        .env("KUBECONFIG", &kubeconfig)
+        .dir(dir.path())
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{stderr}");
+    assert!(stderr.contains("telemetry checks skipped"), "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "MG202"),
+        "{doc:#}"
+    );
+}
+
+/// A kube context whose user authenticates with a client certificate
+/// (no token): meshgraph presents the certificate to the API server's
+/// service proxy too, over TLS verified against the context's CA.
+#[test]
+fn a_client_certificate_user_reaches_prometheus_through_the_proxy() {
+    let file = |name: &str| kube_api::data_path(name).display().to_string();
+    let prometheus = prometheus_now();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut api = api_with_prometheus(&prometheus);
+    api.tokens = Vec::new();
+    api.require_client_cert = true;
+    let server = runtime.block_on(kube_api::serve_tls(api));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: kind-lab\nclusters:\n- name: kind\n  cluster:\n    server: {}\n    certificate-authority: \"{}\"\nusers:\n- name: admin\n  user:\n    client-certificate: \"{}\"\n    client-key: \"{}\"\ncontexts:\n- name: kind-lab\n  context: {{cluster: kind, user: admin}}\n",
+            server.url,
+            file("ca.pem"),
+            file("client.pem"),
+            file("client-key.pem")
+        ),
+    )
+    .unwrap();
+    let out = common::run()
+        .args(["snapshot", "--no-cluster", "-o", "g.json"])
+        .env("KUBECONFIG", &kubeconfig)
+        .dir(dir.path())
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("Prometheus: found"), "{stderr}");
+    let proxied: Vec<_> = server
+        .seen()
+        .into_iter()
+        .filter(|s| s.path.starts_with(PROXY))
+        .collect();
+    assert!(proxied.len() >= 10, "{}", proxied.len());
+    assert!(
+        proxied
+            .iter()
+            .all(|s| s.client_cert && s.header("authorization").is_none())
+    );
+}

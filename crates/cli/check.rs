@@ -120,14 +120,29 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
     }
     // Flags are validated before any input is read.
     let only = selected_checks(args)?;
-    let collected = input::collect(&args.input, &args.paths, true)?;
+    let no_input = args.paths.is_empty()
+        && args.input.config.files.is_empty()
+        && !args.input.config.cluster
+        && !input::has_telemetry_flags(&args.input);
+    // No argument at all: the cluster of the kube context, like `snapshot`.
+    let from_cluster = if no_input {
+        input::collect_from_cluster(&args.input, &args.paths)?
+    } else {
+        None
+    };
+    let read_cluster = from_cluster.is_some() && !args.input.config.no_cluster;
+    let collected = match from_cluster {
+        Some(collected) => collected,
+        None => input::collect(&args.input, &args.paths, true)?,
+    };
     if !collected.has_telemetry
         && args.paths.is_empty()
         && args.input.config.files.is_empty()
         && !args.input.config.cluster
+        && !read_cluster
     {
         bail!(
-            "nothing to check: give manifest paths, -f PATH, `-` for stdin, telemetry flags or --demo"
+            "nothing to check: give manifest paths, -f PATH, `-` for stdin, telemetry flags or --demo (or point KUBECONFIG at a cluster)"
         );
     }
     collected.report(global.quiet);

@@ -248,7 +248,8 @@ impl ScopeArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Traces (Jaeger, Tempo)")]
 pub struct TraceArgs {
-    /// Jaeger query base URL (Istio's addon serves it under /jaeger)
+    /// Jaeger query base URL (Istio's addon serves it under /jaeger), or
+    /// k8s://NAMESPACE/SERVICE:PORT[/PATH] to reach it through the API server
     #[arg(
         long,
         value_name = "URL",
@@ -256,9 +257,18 @@ pub struct TraceArgs {
         conflicts_with = "tempo"
     )]
     pub jaeger: Option<String>,
-    /// Tempo base URL
+    /// Tempo base URL, or k8s://NAMESPACE/SERVICE:PORT to reach it through the API server
     #[arg(long, value_name = "URL", env = "MESHGRAPH_TEMPO_URL")]
     pub tempo: Option<String>,
+    /// `auto`: find the mesh's Jaeger or Tempo in the cluster of the kube
+    /// context and query it through the API server's service proxy
+    #[arg(
+        long = "traces",
+        value_name = "auto",
+        value_parser = ["auto"],
+        conflicts_with_all = ["jaeger", "tempo"]
+    )]
+    pub traces_auto: Option<String>,
     /// A saved Jaeger (v3 or v1) or Tempo answer to read instead of a server (repeatable)
     #[arg(long = "traces-file", value_name = "FILE")]
     pub traces_files: Vec<PathBuf>,

@@ -162,7 +162,7 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn has_live_traces(args: &TraceArgs) -> bool {
-    args.jaeger.is_some() || args.tempo.is_some()
+    args.jaeger.is_some() || args.tempo.is_some() || args.traces_auto.is_some()
 }
 
 /// Collects metrics (demo, scenario, replay or Prometheus) and traces (files,
@@ -304,6 +304,88 @@ pub fn discover_prometheus(config_args: &ConfigArgs) -> anyhow::Result<Option<(S
     })
 }
 
+/// Whether any telemetry input flag was given (metrics or traces).
+pub fn has_telemetry_flags(input: &InputArgs) -> bool {
+    input.demo.is_some()
+        || input.scenario.is_some()
+        || input.replay.is_some()
+        || input.prometheus.prometheus.is_some()
+        || !input.traces.traces_files.is_empty()
+        || has_live_traces(&input.traces)
+}
+
+/// With no input flag at all: the objects of the kube context's cluster and
+/// the telemetry of the Prometheus found there, like `snapshot`. `Ok(None)`
+/// when there is no kubeconfig and meshgraph does not run in a pod. When no
+/// Prometheus can be found the objects are still read, and a warning says
+/// the telemetry checks saw nothing.
+pub fn collect_from_cluster(
+    input: &InputArgs,
+    extra_manifests: &[PathBuf],
+) -> anyhow::Result<Option<Collected>> {
+    let scope = read_scope(&input.scope, None)?;
+    let mut collected = match discover_prometheus(&input.config) {
+        Ok(None) => return Ok(None),
+        Ok(Some((url, found_by))) => collect_prometheus(
+            &input.prometheus,
+            &url,
+            Some(&found_by),
+            &input.config,
+            &scope,
+            None,
+        )?,
+        Err(error) => {
+            let mut none = Collected::empty("cluster".into(), &scope);
+            none.has_telemetry = false;
+            none.warnings
+                .push(format!("telemetry checks skipped: {error:#}"));
+            none
+        }
+    };
+    collect_objects(
+        &input.config,
+        !input.config.no_cluster,
+        extra_manifests,
+        &mut collected,
+    )?;
+    Ok(Some(collected))
+}
+
+/// `--traces auto`: the mesh's Jaeger or Tempo, found in the cluster of
+/// the kube context, as a `k8s://` URL and how it was found; an error when
+/// there is no cluster or no tracing backend meshgraph knows.
+pub fn discover_traces(config_args: &ConfigArgs) -> anyhow::Result<(Backend, String, String)> {
+    let options = cluster_options(config_args);
+    runtime()?.block_on(async {
+        let cluster = meshgraph_kube::ClusterConfig::load(&options)
+            .await
+            .context("--traces auto: looking for Jaeger or Tempo in the cluster")?;
+        let found = meshgraph_kube::discover_traces(&cluster, &options)
+            .await
+            .with_context(|| {
+                format!(
+                    "--traces auto: looking for Jaeger or Tempo in the cluster of {}",
+                    cluster.context_display()
+                )
+            })?;
+        match found {
+            Some(found) => Ok((
+                match found.kind {
+                    meshgraph_kube::TracingKind::Jaeger => Backend::Jaeger,
+                    meshgraph_kube::TracingKind::Tempo => Backend::Tempo,
+                },
+                found.found.service.k8s_url(),
+                found.found.found_by,
+            )),
+            None => bail!(
+                "--traces auto: no Jaeger or Tempo found in the cluster of {} (looked for {}); give --jaeger URL or --tempo URL (a k8s://NAMESPACE/SERVICE:PORT URL reaches one through the API server)",
+                cluster.context_display(),
+                meshgraph_kube::TRACES_LOOKED_FOR.join(", ")
+            ),
+        }
+    })
+}
+
 /// The telemetry, and whether Prometheus is reached through the cluster
 /// (`k8s://`, given or found), whose objects are then read too by default.
 fn collect_telemetry(
@@ -366,6 +448,7 @@ fn collect_telemetry(
     collect_traces(
         &input.traces,
         &input.prometheus.query_timeout,
+        &input.config,
         &mut collected,
         None,
     )?;
@@ -519,6 +602,7 @@ fn replay_overrides(
 pub fn collect_traces(
     args: &TraceArgs,
     query_timeout: &str,
+    config_args: &ConfigArgs,
     collected: &mut Collected,
     recorder: Option<&Recorder>,
 ) -> anyhow::Result<()> {
@@ -529,8 +613,44 @@ pub fn collect_traces(
         calls.extend(read.calls);
         any = true;
     }
-    if let Some((backend, flags)) = args.server_flags(query_timeout) {
-        let mut config = TracesConfig::with_server(backend, server_config(&flags)?);
+    // `--traces auto`: the backend found in the cluster, as a k8s:// URL.
+    let mut found: Option<(Backend, String, String)> = None;
+    if args.traces_auto.is_some() {
+        let (backend, url, found_by) = discover_traces(config_args)?;
+        found = Some((backend, url, found_by));
+    }
+    let server = match &found {
+        Some((backend, url, _)) => Some((*backend, args.server_flags_for(url, query_timeout))),
+        None => args.server_flags(query_timeout),
+    };
+    if let Some((backend, flags)) = server {
+        let (server, _ca) = match meshgraph_kube::ServiceRef::parse_k8s_url(flags.url) {
+            Some(service) => {
+                let flag = match backend {
+                    Backend::Jaeger => "--jaeger",
+                    Backend::Tempo => "--tempo",
+                };
+                let service = service.map_err(|e| anyhow!("{flag}: {e}"))?;
+                let (config, _, reached, ca) =
+                    through_service_proxy(&flags, &service, config_args)?;
+                let backend_name = match backend {
+                    Backend::Jaeger => "Jaeger",
+                    Backend::Tempo => "Tempo",
+                };
+                if let Some(reached) = reached {
+                    let line = match &found {
+                        Some((_, _, found_by)) => {
+                            format!("traces: found {backend_name} ({found_by}); {reached}")
+                        }
+                        None => format!("traces: {backend_name}, {reached}"),
+                    };
+                    collected.summaries.push(line);
+                }
+                (config, ca)
+            }
+            None => (server_config(&flags)?, None),
+        };
+        let mut config = TracesConfig::with_server(backend, server);
         config.services = args.trace_services.clone();
         config.namespaces = collected.scope.namespaces.clone();
         let time = TimeWindow::of_scope(&collected.scope)?;
@@ -645,12 +765,8 @@ fn through_service_proxy(
     let context = cluster.context_display();
     if endpoint.accept_invalid_certs {
         bail!(
-            "{context} turns TLS verification off (insecure-skip-tls-verify), which meshgraph does not do for Prometheus through the service proxy; give --prometheus URL instead"
-        );
-    }
-    if endpoint.bearer.is_none() && endpoint.identity_pem.is_some() {
-        bail!(
-            "{context} authenticates with a client certificate, which meshgraph cannot yet pass to Prometheus through the service proxy; give --prometheus URL (with `kubectl port-forward`) instead"
+            "{context} turns TLS verification off (insecure-skip-tls-verify), which meshgraph does not do for {what} through the service proxy; give a URL (with `kubectl port-forward`) instead",
+            what = flags.what
         );
     }
     let mut config = server_config(flags)?;
@@ -659,6 +775,10 @@ fn through_service_proxy(
         Some(token) => Auth::Bearer(token),
         None => Auth::None,
     };
+    // A client-certificate user presents its certificate to the API server.
+    if config.auth == Auth::None {
+        config.identity_pem = endpoint.identity_pem.clone();
+    }
     let mut ca = None;
     if let Some(pem) = &endpoint.ca_pem {
         let mut file = tempfile::NamedTempFile::new()
@@ -743,7 +863,12 @@ impl TraceArgs {
             (None, Some(url)) => (Backend::Tempo, url),
             (None, None) => return None,
         };
-        let flags = ServerFlags {
+        Some((backend, self.server_flags_for(url, query_timeout)))
+    }
+
+    /// The connection flags, for the Jaeger or Tempo at `url`.
+    pub fn server_flags_for<'a>(&'a self, url: &'a str, query_timeout: &'a str) -> ServerFlags<'a> {
+        ServerFlags {
             what: "traces",
             url,
             token_file: self.traces_token_file.as_deref(),
@@ -755,8 +880,7 @@ impl TraceArgs {
             ca_file: self.traces_ca.as_deref(),
             timeout: query_timeout,
             max_response_bytes: meshgraph_traces::DEFAULT_MAX_RESPONSE_BYTES,
-        };
-        Some((backend, flags))
+        }
     }
 }
 

@@ -62,6 +62,7 @@ pub fn run(global: &GlobalArgs, args: &RecordArgs) -> anyhow::Result<Exit> {
     input::collect_traces(
         &args.traces,
         &args.prometheus.query_timeout,
+        &args.config,
         &mut collected,
         Some(&recorder),
     )?;

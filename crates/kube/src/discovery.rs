@@ -197,6 +197,161 @@ pub async fn discover_prometheus(
     Ok(None)
 }
 
+/// The kind of tracing backend found in the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TracingKind {
+    Jaeger,
+    Tempo,
+}
+
+/// The mesh's Jaeger or Tempo as found in the cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveredTraces {
+    pub kind: TracingKind,
+    pub found: Discovered,
+}
+
+/// What [`discover_traces`] looks for, in order, for messages.
+pub const TRACES_LOOKED_FOR: &[&str] = &[
+    "service tracing or jaeger-query in istio-system",
+    "service tempo or tempo-query-frontend in tempo or monitoring",
+    "external_services.tracing.in_cluster_url or url in Kiali's ConfigMap istio-system/kiali",
+];
+
+/// Finds the mesh's tracing backend: Istio's Jaeger addon (`tracing`, whose
+/// query UI and API live under `/jaeger`, or `jaeger-query` in
+/// `istio-system`), Tempo (`tempo` or `tempo-query-frontend` in `tempo` or
+/// `monitoring`), or what Kiali's ConfigMap names
+/// (`external_services.tracing.in_cluster_url`, else `url`; its `provider`
+/// says Jaeger or Tempo). `Ok(None)` when none is there (or readable).
+pub async fn discover_traces(
+    config: &ClusterConfig,
+    options: &ClusterOptions,
+) -> Result<Option<DiscoveredTraces>, KubeError> {
+    let client = Client::new(config, options)?;
+    let candidates: &[(&str, &str, TracingKind, &str)] = &[
+        ("istio-system", "tracing", TracingKind::Jaeger, "/jaeger"),
+        ("istio-system", "jaeger-query", TracingKind::Jaeger, ""),
+        ("tempo", "tempo-query-frontend", TracingKind::Tempo, ""),
+        ("tempo", "tempo", TracingKind::Tempo, ""),
+        ("monitoring", "tempo-query-frontend", TracingKind::Tempo, ""),
+        ("monitoring", "tempo", TracingKind::Tempo, ""),
+    ];
+    for (namespace, name, kind, path) in candidates {
+        if let Some(svc) = get_object(
+            &client,
+            &format!("/api/v1/namespaces/{namespace}/services/{name}"),
+            "services",
+        )
+        .await?
+        {
+            let service = ServiceRef {
+                namespace: (*namespace).into(),
+                name: (*name).into(),
+                port: tracing_port(&svc, *kind).unwrap_or_else(|| default_port(*kind).into()),
+                path: (*path).into(),
+            };
+            return Ok(Some(DiscoveredTraces {
+                kind: *kind,
+                found: Discovered {
+                    service,
+                    found_by: format!("service {name} in {namespace}"),
+                },
+            }));
+        }
+    }
+    if let Some(cm) = get_object(
+        &client,
+        "/api/v1/namespaces/istio-system/configmaps/kiali",
+        "configmaps",
+    )
+    .await?
+        && let Some((url, kind)) = kiali_tracing_url(&cm)
+        && let Some(mut service) = service_from_url(&url, "istio-system")
+    {
+        // Kiali often names Jaeger's gRPC port (16685); the HTTP API is
+        // the Service's HTTP query port.
+        if service.port == "16685"
+            && let Some(svc) = get_object(
+                &client,
+                &format!(
+                    "/api/v1/namespaces/{}/services/{}",
+                    service.namespace, service.name
+                ),
+                "services",
+            )
+            .await?
+        {
+            service.port = tracing_port(&svc, kind).unwrap_or_else(|| "16686".into());
+        }
+        return Ok(Some(DiscoveredTraces {
+            kind,
+            found: Discovered {
+                service,
+                found_by: format!("{url} in Kiali's ConfigMap istio-system/kiali"),
+            },
+        }));
+    }
+    Ok(None)
+}
+
+fn default_port(kind: TracingKind) -> &'static str {
+    match kind {
+        TracingKind::Jaeger => "16686",
+        TracingKind::Tempo => "3200",
+    }
+}
+
+/// The Service's HTTP query port: one named `http-query`, `query-http`,
+/// `http`, `tempo-http` or `http-tempo`, else the backend's usual number
+/// (16686, 3200), else port 80, else the first port not named for gRPC.
+fn tracing_port(service: &Value, kind: TracingKind) -> Option<String> {
+    let ports: Vec<&Value> = service["spec"]["ports"]
+        .as_array()
+        .map(|p| p.iter().collect())
+        .unwrap_or_default();
+    let number = |p: &Value| p["port"].as_u64();
+    let usual: u64 = default_port(kind).parse().unwrap_or(0);
+    let chosen = [
+        "http-query",
+        "query-http",
+        "http",
+        "tempo-http",
+        "http-tempo",
+    ]
+    .iter()
+    .find_map(|n| ports.iter().find(|p| p["name"] == *n))
+    .or_else(|| ports.iter().find(|p| number(p) == Some(usual)))
+    .or_else(|| ports.iter().find(|p| number(p) == Some(80)))
+    .or_else(|| {
+        ports
+            .iter()
+            .find(|p| !p["name"].as_str().unwrap_or("").contains("grpc"))
+    })?;
+    number(chosen).map(|n| n.to_string())
+}
+
+/// `external_services.tracing.in_cluster_url` (else `url`) of Kiali's
+/// `config.yaml`, and its `provider` (Jaeger unless `tempo`).
+fn kiali_tracing_url(configmap: &Value) -> Option<(String, TracingKind)> {
+    let text = configmap["data"]["config.yaml"].as_str()?;
+    let config: Value = serde_saphyr::from_str(text).ok()?;
+    let tracing = &config["external_services"]["tracing"];
+    if tracing["enabled"] == Value::Bool(false) {
+        return None;
+    }
+    let url = tracing["in_cluster_url"]
+        .as_str()
+        .filter(|u| !u.is_empty())
+        .or_else(|| tracing["url"].as_str().filter(|u| !u.is_empty()))?;
+    let kind = if tracing["provider"].as_str() == Some("tempo") {
+        TracingKind::Tempo
+    } else {
+        TracingKind::Jaeger
+    };
+    Some((url.to_string(), kind))
+}
+
 /// The URL and credentials that reach `service` through the API server.
 pub async fn proxy_endpoint(
     config: &ClusterConfig,
@@ -444,5 +599,39 @@ mod tests {
         );
         assert!(service_from_url("https://prometheus.example.com", "x").is_none());
         assert!(service_from_url("http://10.0.0.1:9090", "x").is_none());
+    }
+
+    #[test]
+    fn kiali_tracing_urls_and_ports() {
+        let cm = serde_json::json!({"data": {"config.yaml":
+            "external_services:\n  tracing:\n    enabled: true\n    in_cluster_url: http://tracing.istio-system:16685/jaeger\n    url: https://jaeger.example.com\n"}});
+        let (url, kind) = kiali_tracing_url(&cm).unwrap();
+        assert_eq!(url, "http://tracing.istio-system:16685/jaeger");
+        assert_eq!(kind, TracingKind::Jaeger);
+        let cm = serde_json::json!({"data": {"config.yaml":
+            "external_services:\n  tracing:\n    provider: tempo\n    url: http://tempo.tempo:3200\n"}});
+        assert_eq!(
+            kiali_tracing_url(&cm).unwrap(),
+            ("http://tempo.tempo:3200".to_string(), TracingKind::Tempo)
+        );
+        let cm = serde_json::json!({"data": {"config.yaml":
+            "external_services:\n  tracing:\n    enabled: false\n    url: http://tempo.tempo:3200\n"}});
+        assert!(kiali_tracing_url(&cm).is_none());
+        let svc = serde_json::json!({"spec": {"ports": [
+            {"name": "grpc-query", "port": 16685},
+            {"name": "http-query", "port": 80},
+        ]}});
+        assert_eq!(
+            tracing_port(&svc, TracingKind::Jaeger).as_deref(),
+            Some("80")
+        );
+        let svc = serde_json::json!({"spec": {"ports": [
+            {"name": "grpc", "port": 9095},
+            {"name": "tempo", "port": 3200},
+        ]}});
+        assert_eq!(
+            tracing_port(&svc, TracingKind::Tempo).as_deref(),
+            Some("3200")
+        );
     }
 }

@@ -64,8 +64,8 @@ pub use config::{
     AuthKind, ClusterConfig, ConfigSource, SERVICE_ACCOUNT_DIR, SERVICE_ACCOUNT_DIR_ENV,
 };
 pub use discovery::{
-    Discovered, PROMETHEUS_LOOKED_FOR, ProxyEndpoint, ServiceRef, discover_prometheus,
-    proxy_endpoint,
+    Discovered, DiscoveredTraces, PROMETHEUS_LOOKED_FOR, ProxyEndpoint, ServiceRef,
+    TRACES_LOOKED_FOR, TracingKind, discover_prometheus, discover_traces, proxy_endpoint,
 };
 pub use error::{KUBECTL_FALLBACK, KUBERNETES_API, KubeError, Verb};
 use meshgraph_source::{HttpError, Outcome};

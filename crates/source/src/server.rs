@@ -44,6 +44,10 @@ pub struct ServerConfig {
     pub retries: u32,
     /// Cap on one answer's size.
     pub max_response_bytes: u64,
+    /// A client certificate chain followed by its private key, PEM (a kube
+    /// context's client certificate, to reach a Service through the API
+    /// server's proxy).
+    pub identity_pem: Option<Vec<u8>>,
 }
 
 impl ServerConfig {
@@ -78,6 +82,7 @@ impl ServerConfig {
         let options = ClientOptions {
             trust: Trust::from_ca_file(self.ca_file.as_deref()),
             redirects: crate::Redirects::Never,
+            identity_pem: self.identity_pem.clone(),
             ..ClientOptions::new(self.timeout)
         };
         let client = build_client(&options).map_err(|e| {
@@ -126,6 +131,7 @@ impl Default for ServerConfig {
             timeout: DEFAULT_TIMEOUT,
             retries: DEFAULT_RETRIES,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            identity_pem: None,
         }
     }
 }
@@ -142,6 +148,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("timeout", &self.timeout)
             .field("retries", &self.retries)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("identity_pem", &self.identity_pem.is_some())
             .finish()
     }
 }
