@@ -765,3 +765,88 @@ fn a_client_certificate_user_reaches_prometheus_through_the_proxy() {
             .all(|s| s.client_cert && s.header("authorization").is_none())
     );
 }
+
+const KIALI_PROXY: &str = "/api/v1/namespaces/istio-system/services/kiali:20001/proxy";
+
+/// `meshgraph kiali --kiali auto`: Istio's Kiali addon reached through the API
+/// server's service proxy with the kube context's (exec plugin) token; the
+/// graph it serves is Kiali's own ambient golden graph.
+#[test]
+fn kiali_auto_reads_the_graph_through_the_api_server() {
+    use meshgraph_standin::{Reply, StandIn};
+    let golden = common::read_fixture_bytes("kiali/kiali-expected/test_ambient_graph.expected");
+    let kiali = StandIn::route(move |request, _| {
+        if request.path == "/kiali/api/namespaces/graph" {
+            Reply::ok(golden.clone())
+        } else {
+            Reply::not_found()
+        }
+    });
+    let mut api = kube_api::FakeApi::bookinfo();
+    api.tokens = vec![EXEC_TOKEN.into()];
+    let port = kiali.port();
+    api.proxies.push((
+        KIALI_PROXY.into(),
+        std::sync::Arc::new(move |seen: &kube_api::Seen, rest: &str| {
+            let (status, body) = meshgraph_prometheus::testing::http_request(
+                port,
+                &seen.method,
+                if rest.is_empty() { "/" } else { rest },
+                seen.header("content-type"),
+                &seen.body,
+            )
+            .unwrap();
+            kube_api::Reply {
+                status,
+                body,
+                headers: vec![("Content-Type".into(), "application/json".into())],
+            }
+        }),
+    ));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(kube_api::serve(api));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = split_exec_kubeconfig(dir.path(), &server.url);
+    let replay = common::fixture("kiali/data/ambientMockGraph@ambient/replay");
+    let out = common::run()
+        .args([
+            "kiali", "--kiali", "auto", "-n", "bookinfo", "--format", "json",
+        ])
+        .args(["--replay", replay.to_str().unwrap()])
+        .args(["--at", "1523364075", "--window", "10m"])
+        .env("KUBECONFIG", &kubeconfig)
+        .dir(dir.path())
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains(EXEC_TOKEN), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains("kiali:") && l.contains("k8s://istio-system/kiali:20001/kiali")),
+        "{stderr}"
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["edges"].as_array().unwrap().len(), 5, "{doc:#}");
+    let proxied: Vec<_> = server
+        .seen()
+        .into_iter()
+        .filter(|s| s.path.starts_with(KIALI_PROXY))
+        .collect();
+    assert_eq!(proxied.len(), 1, "one graph request");
+    let seen = &proxied[0];
+    assert!(
+        seen.path
+            .starts_with(&format!("{KIALI_PROXY}/kiali/api/namespaces/graph")),
+        "{}",
+        seen.path
+    );
+    assert_eq!(
+        seen.header("authorization"),
+        Some(format!("Bearer {EXEC_TOKEN}").as_str())
+    );
+    let asked = kiali.requests();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].param("namespaces"), Some("bookinfo"));
+    assert_eq!(asked[0].param("duration"), Some("600s"));
+}

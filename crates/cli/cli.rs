@@ -444,7 +444,9 @@ pub struct KialiArgs {
     )]
     pub kiali_graph: Option<String>,
     /// Read the graph from a live Kiali (its base URL, e.g. http://kiali:20001),
-    /// with the telemetry's namespaces (-n), window and time
+    /// with the telemetry's namespaces (-n), window and time;
+    /// `k8s://NAMESPACE/SERVICE:PORT[/PATH]` reaches it through the API server's
+    /// service proxy, `auto` is Istio's addon (k8s://istio-system/kiali:20001/kiali)
     #[arg(long, value_name = "URL", help_heading = "Kiali")]
     pub kiali: Option<String>,
     /// File holding a bearer token for Kiali (or set MESHGRAPH_KIALI_TOKEN)

@@ -738,7 +738,7 @@ pub fn collect_prometheus(
 /// the settings (the proxy URL, the kube context's bearer token and CA, the
 /// flags' headers and limits), the source label, the line saying how it is
 /// reached, and the temporary CA file the settings name.
-fn through_service_proxy(
+pub fn through_service_proxy(
     flags: &ServerFlags<'_>,
     service: &meshgraph_kube::ServiceRef,
     config_args: &ConfigArgs,

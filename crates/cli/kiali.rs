@@ -80,9 +80,17 @@ fn window_warnings(graph: &KialiGraph, at: i64, window: u64) -> Vec<String> {
     out
 }
 
+/// Istio's Kiali addon, reached through the API server (`--kiali auto`).
+const KIALI_ADDON: &str = "k8s://istio-system/kiali:20001/kiali";
+
 /// The graph from `--kiali URL`, asked with the telemetry's scope; the
 /// graph URL (without credentials) names it.
-fn fetch_live(args: &KialiArgs, url: &str, scope: &Scope) -> anyhow::Result<(KialiGraph, String)> {
+fn fetch_live(
+    args: &KialiArgs,
+    url: &str,
+    scope: &Scope,
+    quiet: bool,
+) -> anyhow::Result<(KialiGraph, String)> {
     if scope.namespaces.is_empty() {
         bail!(
             "--kiali needs the namespaces to graph: give -n NAMESPACE (repeatable), as Kiali's graph API does"
@@ -101,7 +109,21 @@ fn fetch_live(args: &KialiArgs, url: &str, scope: &Scope) -> anyhow::Result<(Kia
         timeout: &args.input.prometheus.query_timeout,
         max_response_bytes: meshgraph_source::DEFAULT_MAX_RESPONSE_BYTES,
     };
-    let config = input::server_config(&flags)?;
+    // Through the API server: an explicit k8s:// URL, or `auto` for the addon.
+    let url = if url == "auto" { KIALI_ADDON } else { url };
+    let flags = input::ServerFlags { url, ..flags };
+    let (config, _ca_file) = match meshgraph_kube::ServiceRef::parse_k8s_url(url) {
+        Some(service) => {
+            let service = service.map_err(|e| anyhow::anyhow!("--kiali: {e}"))?;
+            let (config, _, reached, ca) =
+                input::through_service_proxy(&flags, &service, &args.input.config)?;
+            if let Some(line) = reached.filter(|_| !quiet) {
+                eprintln!("meshgraph: kiali: {line}");
+            }
+            (config, ca)
+        }
+        None => (input::server_config(&flags)?, None),
+    };
     let query = GraphQuery {
         namespaces: scope.namespaces.clone(),
         graph_type: args.kiali_graph_type.clone(),
@@ -131,7 +153,7 @@ pub fn run(global: &GlobalArgs, args: &KialiArgs) -> anyhow::Result<Exit> {
     collected.report(global.quiet);
     let (graph, origin) = match (file_graph, &args.kiali) {
         (Some(graph), _) => (graph, args.kiali_graph.clone().unwrap_or_default()),
-        (None, Some(url)) => fetch_live(args, url, &collected.scope)?,
+        (None, Some(url)) => fetch_live(args, url, &collected.scope, global.quiet)?,
         (None, None) => bail!("give --kiali-graph FILE or --kiali URL"),
     };
     let classify = collected.classify_options(&args.input.prometheus.ztunnel_label);
