@@ -455,10 +455,9 @@ fn replay(dir: &Path, scope_args: &ScopeArgs) -> anyhow::Result<Collected> {
     }
     for entry in manifest.objects.iter().flatten() {
         let path = dir.join(&entry.file);
-        let text = std::fs::read_to_string(&path)
+        let bytes = meshgraph_source::record::read_entry(dir, &entry.file, "an objects entry")?;
+        let values: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
             .with_context(|| format!("reading {}", path.display()))?;
-        let values: Vec<serde_json::Value> =
-            serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
         let (config, warnings) = MeshConfig::from_values(values);
         let summary = format!("objects: {} from the recording", config.objects.len());
         collected.absorb_config(config_outcome(config, &warnings, Some(summary)));
