@@ -258,3 +258,67 @@ mod toml_tests {
         assert!(message.contains("`window`"), "{message}");
     }
 }
+
+/// Property tests of reading `meshgraph.toml` (issue 13): random bytes and
+/// mutated settings never panic; reading gives settings or an error message
+/// naming the file. Each case runs in the test thread.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const VALID: &str = "prometheus = \"http://prometheus.istio-system:9090\"\n\
+        prometheus_headers = [\"X-Scope-OrgID=team-a\"]\n\
+        window = \"5m\"\n\
+        [unknown]\n\
+        a = [1, 2, {b = 3}]\n";
+
+    fn check(bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        if let Err(e) = toml::from_str::<Settings>(&text) {
+            let message = toml_error(Path::new("meshgraph.toml"), &text, &e);
+            assert!(message.contains("meshgraph.toml"), "{message}");
+        }
+    }
+
+    fn budget() -> ProptestConfig {
+        ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(budget())]
+
+        #[test]
+        fn random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            check(&bytes);
+        }
+
+        #[test]
+        fn mutated_settings(
+            cut in proptest::option::of(0.0f64..1.0),
+            flips in proptest::collection::vec((any::<usize>(), 1u8..=255), 0..8),
+            depth in prop_oneof![3 => Just(0usize), 1 => 1usize..200, 1 => 200usize..5000],
+        ) {
+            let mut bytes = VALID.as_bytes().to_vec();
+            if let Some(fraction) = cut {
+                bytes.truncate((bytes.len() as f64 * fraction) as usize);
+            }
+            let len = bytes.len();
+            for (at, xor) in flips {
+                if len > 0 {
+                    bytes[at % len] ^= xor;
+                }
+            }
+            let mut nested = format!("x = {}", "[".repeat(depth)).into_bytes();
+            nested.extend_from_slice("]".repeat(depth).as_bytes());
+            nested.push(b'\n');
+            nested.extend_from_slice(&bytes);
+            check(&bytes);
+            check(&nested);
+        }
+    }
+}
