@@ -46,6 +46,22 @@ fn default_locations() -> Vec<PathBuf> {
     out
 }
 
+/// The largest settings file read: 1 MiB.
+const SETTINGS_MAX_BYTES: u64 = 1024 * 1024;
+
+/// The settings file's text, at most [`SETTINGS_MAX_BYTES`].
+fn read_settings(path: &Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(SETTINGS_MAX_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > SETTINGS_MAX_BYTES {
+        anyhow::bail!("larger than the 1 MiB a settings file may hold");
+    }
+    Ok(text)
+}
+
 /// Reads the settings file; an explicit path must exist, the default ones may not.
 pub fn load(explicit: Option<&Path>) -> anyhow::Result<Settings> {
     let path = match explicit {
@@ -55,8 +71,7 @@ pub fn load(explicit: Option<&Path>) -> anyhow::Result<Settings> {
             None => return Ok(Settings::default()),
         },
     };
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let text = read_settings(&path).with_context(|| format!("reading {}", path.display()))?;
     toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}", toml_error(&path, &text, &e)))
 }
 
@@ -235,6 +250,16 @@ pub fn apply(settings: &Settings, matches: &ArgMatches, command: &mut Command) {
 #[cfg(test)]
 mod toml_tests {
     use super::*;
+
+    #[test]
+    fn a_settings_file_over_the_cap_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.toml");
+        std::fs::write(&path, "# x\n".repeat(300_000)).unwrap();
+        let message = format!("{:#}", load(Some(&path)).unwrap_err());
+        assert!(message.contains("big.toml"), "{message}");
+        assert!(message.contains("1 MiB"), "{message}");
+    }
 
     #[test]
     fn toml_errors_quote_key_and_position_never_the_value() {
