@@ -9,7 +9,8 @@ use crate::{Exit, output};
 pub fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
     output::refuse_overwriting(&[&args.output], &[args.old.as_path(), args.new.as_path()])?;
     let read = |p: &std::path::Path| {
-        std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
+        crate::input::read_text(p, crate::input::MIB_512)
+            .with_context(|| format!("reading {}", p.display()))
     };
     let (old, new) = (read(&args.old)?, read(&args.new)?);
     let options = DiffOptions {

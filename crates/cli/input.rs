@@ -405,7 +405,7 @@ fn collect_telemetry(
         from_scenario(scenario?, format!("demo:{name}"), scope.namespaces())
     } else if let Some(path) = &input.scenario {
         let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            read_text(path, MIB_256).with_context(|| format!("reading {}", path.display()))?;
         let scenario = Scenario::from_toml(&text, &path.display().to_string())?;
         from_scenario(
             scenario,
@@ -538,10 +538,9 @@ fn replay(dir: &Path, scope_args: &ScopeArgs) -> anyhow::Result<Collected> {
     }
     for entry in manifest.objects.iter().flatten() {
         let path = dir.join(&entry.file);
-        let text = std::fs::read_to_string(&path)
+        let bytes = meshgraph_source::record::read_entry(dir, &entry.file, "an objects entry")?;
+        let values: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
             .with_context(|| format!("reading {}", path.display()))?;
-        let values: Vec<serde_json::Value> =
-            serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
         let (config, warnings) = MeshConfig::from_values(values);
         let summary = format!("objects: {} from the recording", config.objects.len());
         collected.absorb_config(config_outcome(config, &warnings, Some(summary)));
@@ -890,7 +889,7 @@ impl TraceArgs {
 /// CA file, timeout and size cap.
 pub fn server_config(flags: &ServerFlags<'_>) -> anyhow::Result<ServerConfig> {
     let auth = if let Some(path) = flags.token_file {
-        let token = std::fs::read_to_string(path)
+        let token = read_text(path, 64 * 1024)
             .with_context(|| format!("reading the {} token file {}", flags.what, path.display()))?;
         let token = token.trim();
         check_token(token).map_err(|problem| {
@@ -1038,9 +1037,50 @@ fn parse_headers(flags: &[String], flag: &str) -> anyhow::Result<Vec<(String, St
         .collect()
 }
 
+/// 256 MiB, the cap on a scenario file (like a manifest file).
+pub const MIB_256: u64 = 256 * 1024 * 1024;
+/// 512 MiB, the cap on an answer read from a file or stdin.
+pub const MIB_512: u64 = 512 * 1024 * 1024;
+
+/// At most `cap` bytes from `reader`; more is an error that says the cap.
+pub fn read_capped(reader: impl std::io::Read, cap: u64) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    reader.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        let size = if cap >= 1024 * 1024 {
+            format!("{} MiB", cap / (1024 * 1024))
+        } else if cap >= 1024 {
+            format!("{} KiB", cap / 1024)
+        } else {
+            format!("{cap} bytes")
+        };
+        bail!("larger than the {size} this input may hold");
+    }
+    Ok(bytes)
+}
+
+/// The UTF-8 text of the file `path`, at most `cap` bytes.
+pub fn read_text(path: &Path, cap: u64) -> anyhow::Result<String> {
+    let bytes = read_capped(std::fs::File::open(path)?, cap)?;
+    String::from_utf8(bytes).map_err(|_| anyhow!("not UTF-8 text"))
+}
+
 #[cfg(test)]
 mod secret_tests {
     use super::*;
+
+    #[test]
+    fn inputs_over_their_cap_are_refused() {
+        assert_eq!(read_capped(&b"abcd"[..], 4).unwrap(), b"abcd");
+        let e = read_capped(&b"abcde"[..], 4).unwrap_err().to_string();
+        assert!(e.contains("larger than the 4 bytes"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join("token");
+        std::fs::write(&token, vec![b'a'; 64 * 1024 + 1]).unwrap();
+        let e = format!("{:#}", read_text(&token, 64 * 1024).unwrap_err());
+        assert!(e.contains("64 KiB"), "{e}");
+    }
 
     #[test]
     fn a_malformed_header_flag_never_echoes_its_value() {

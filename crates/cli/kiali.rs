@@ -1,8 +1,6 @@
 //! `meshgraph kiali --kiali-graph FILE`: every arrow Kiali draws, mapped to the
 //! logical calls and series behind it.
 
-use std::io::Read;
-
 use anyhow::{Context, anyhow, bail};
 use meshgraph_core::{GraphOptions, build_graph};
 use meshgraph_export::{JsonDocument, JsonEdge, SnapshotMeta};
@@ -41,13 +39,13 @@ struct KialiSource<'a> {
 
 fn read_graph(path: &str) -> anyhow::Result<KialiGraph> {
     let bytes = if path == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .context("reading the Kiali graph from stdin")?;
-        buf
+        crate::input::read_capped(std::io::stdin().lock(), crate::input::MIB_512)
+            .context("reading the Kiali graph from stdin")?
     } else {
-        std::fs::read(path).with_context(|| format!("reading the Kiali graph {path}"))?
+        std::fs::File::open(path)
+            .map_err(anyhow::Error::from)
+            .and_then(|f| crate::input::read_capped(f, crate::input::MIB_512))
+            .with_context(|| format!("reading the Kiali graph {path}"))?
     };
     Ok(parse_graph(&bytes, path)?)
 }

@@ -46,6 +46,22 @@ fn default_locations() -> Vec<PathBuf> {
     out
 }
 
+/// The largest settings file read: 1 MiB.
+const SETTINGS_MAX_BYTES: u64 = 1024 * 1024;
+
+/// The settings file's text, at most [`SETTINGS_MAX_BYTES`].
+fn read_settings(path: &Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(SETTINGS_MAX_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > SETTINGS_MAX_BYTES {
+        anyhow::bail!("larger than the 1 MiB a settings file may hold");
+    }
+    Ok(text)
+}
+
 /// Reads the settings file; an explicit path must exist, the default ones may not.
 pub fn load(explicit: Option<&Path>) -> anyhow::Result<Settings> {
     let path = match explicit {
@@ -55,8 +71,7 @@ pub fn load(explicit: Option<&Path>) -> anyhow::Result<Settings> {
             None => return Ok(Settings::default()),
         },
     };
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let text = read_settings(&path).with_context(|| format!("reading {}", path.display()))?;
     toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}", toml_error(&path, &text, &e)))
 }
 
@@ -237,6 +252,16 @@ mod toml_tests {
     use super::*;
 
     #[test]
+    fn a_settings_file_over_the_cap_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.toml");
+        std::fs::write(&path, "# x\n".repeat(300_000)).unwrap();
+        let message = format!("{:#}", load(Some(&path)).unwrap_err());
+        assert!(message.contains("big.toml"), "{message}");
+        assert!(message.contains("1 MiB"), "{message}");
+    }
+
+    #[test]
     fn toml_errors_quote_key_and_position_never_the_value() {
         for text in [
             "prometheus = \"http://x\"\nprometheus_headers = \"Authorization=Bearer s3cret-tok\"\n",
@@ -256,5 +281,69 @@ mod toml_tests {
             "{message}"
         );
         assert!(message.contains("`window`"), "{message}");
+    }
+}
+
+/// Property tests of reading `meshgraph.toml` (issue 13): random bytes and
+/// mutated settings never panic; reading gives settings or an error message
+/// naming the file. Each case runs in the test thread.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const VALID: &str = "prometheus = \"http://prometheus.istio-system:9090\"\n\
+        prometheus_headers = [\"X-Scope-OrgID=team-a\"]\n\
+        window = \"5m\"\n\
+        [unknown]\n\
+        a = [1, 2, {b = 3}]\n";
+
+    fn check(bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        if let Err(e) = toml::from_str::<Settings>(&text) {
+            let message = toml_error(Path::new("meshgraph.toml"), &text, &e);
+            assert!(message.contains("meshgraph.toml"), "{message}");
+        }
+    }
+
+    fn budget() -> ProptestConfig {
+        ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(budget())]
+
+        #[test]
+        fn random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            check(&bytes);
+        }
+
+        #[test]
+        fn mutated_settings(
+            cut in proptest::option::of(0.0f64..1.0),
+            flips in proptest::collection::vec((any::<usize>(), 1u8..=255), 0..8),
+            depth in prop_oneof![3 => Just(0usize), 1 => 1usize..200, 1 => 200usize..5000],
+        ) {
+            let mut bytes = VALID.as_bytes().to_vec();
+            if let Some(fraction) = cut {
+                bytes.truncate((bytes.len() as f64 * fraction) as usize);
+            }
+            let len = bytes.len();
+            for (at, xor) in flips {
+                if len > 0 {
+                    bytes[at % len] ^= xor;
+                }
+            }
+            let mut nested = format!("x = {}", "[".repeat(depth)).into_bytes();
+            nested.extend_from_slice("]".repeat(depth).as_bytes());
+            nested.push(b'\n');
+            nested.extend_from_slice(&bytes);
+            check(&bytes);
+            check(&nested);
+        }
     }
 }

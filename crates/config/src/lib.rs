@@ -16,7 +16,7 @@ mod mesh;
 mod object;
 
 pub use error::{ConfigError, ConfigWarning};
-pub use load::LoadOptions;
+pub use load::{LoadOptions, MANIFEST_MAX_BYTES};
 pub use mesh::{
     Enrollment, Membership, MeshConfig, MeshSettings, OutboundPolicy, SYSTEM_NAMESPACES, Waypoint,
     WaypointUse,

@@ -18,6 +18,42 @@ pub struct LoadOptions {
     pub default_namespace: Option<String>,
 }
 
+/// The largest manifest file (or standard input) read: 256 MiB.
+pub const MANIFEST_MAX_BYTES: u64 = 256 * 1024 * 1024;
+
+fn too_large() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "larger than the {} MiB a manifest file may hold",
+            MANIFEST_MAX_BYTES / (1024 * 1024)
+        ),
+    )
+}
+
+/// At most [`MANIFEST_MAX_BYTES`] of UTF-8 text from `reader`.
+fn read_capped(reader: impl std::io::Read) -> std::io::Result<String> {
+    let mut text = String::new();
+    reader
+        .take(MANIFEST_MAX_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MANIFEST_MAX_BYTES {
+        return Err(too_large());
+    }
+    Ok(text)
+}
+
+/// A manifest file under [`MANIFEST_MAX_BYTES`] (a regular file's size is
+/// checked before anything is read).
+fn read_manifest(path: &Path) -> std::io::Result<String> {
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() > MANIFEST_MAX_BYTES {
+        return Err(too_large());
+    }
+    read_capped(file)
+}
+
 /// Collects objects and warnings while reading.
 #[derive(Debug, Default)]
 pub(crate) struct Reader {
@@ -47,10 +83,7 @@ impl Reader {
     /// Reads a path: `-` is stdin, a directory is walked for `.yaml`, `.yml`, `.json`.
     pub fn read_path(&mut self, path: &Path) -> Result<(), ConfigError> {
         if path.as_os_str() == "-" {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(ConfigError::Stdin)?;
+            let text = read_capped(std::io::stdin().lock()).map_err(ConfigError::Stdin)?;
             self.read_text(&text, "-");
             return Ok(());
         }
@@ -63,7 +96,7 @@ impl Reader {
             walk(path, &mut files, &mut self.warnings);
             files.sort();
             for file in files {
-                match std::fs::read_to_string(&file) {
+                match read_manifest(&file) {
                     Ok(text) => self.read_text(&text, &file.display().to_string()),
                     Err(e) => self.warnings.push(ConfigWarning::Unreadable {
                         file: file.display().to_string(),
@@ -73,7 +106,7 @@ impl Reader {
             }
             return Ok(());
         }
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = read_manifest(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
         })?;

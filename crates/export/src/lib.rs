@@ -20,7 +20,9 @@ pub use explain::{explain_json, explain_text};
 pub use json::{JSON_SCHEMA_VERSION, JsonDocument, JsonEdge, JsonNode, SnapshotMeta, to_json};
 pub use mermaid::to_mermaid;
 pub use report::{ReportFinding, ReportInput, to_report_html};
-pub use svg::{SvgRenderer, builtin_svg, find_graphviz, to_svg};
+pub use svg::{
+    DOT_TIMEOUT, SVG_MAX_EDGES, SVG_MAX_NODES, SvgRenderer, builtin_svg, find_graphviz, to_svg,
+};
 pub use time::{format_rfc3339, format_timestamp};
 
 /// Output formats of `meshgraph snapshot`.

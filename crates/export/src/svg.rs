@@ -48,11 +48,32 @@ pub fn find_graphviz() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Renders the graph as SVG and says which engine did it.
+/// The most nodes an SVG is laid out for (either engine): above it Graphviz
+/// can run for minutes.
+pub const SVG_MAX_NODES: usize = 1500;
+/// The most edges an SVG is laid out for.
+pub const SVG_MAX_EDGES: usize = 4000;
+/// How long Graphviz `dot` may run before it is stopped, unless
+/// `MESHGRAPH_DOT_TIMEOUT` (seconds) says otherwise.
+pub const DOT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+const NARROW: &str = "narrow the graph with --graph-type app or -n NAMESPACE, \
+     or write --format dot or json and lay it out yourself";
+
+/// Renders the graph as SVG and says which engine did it. A graph over
+/// [`SVG_MAX_NODES`] or [`SVG_MAX_EDGES`], or one `dot` cannot lay out within
+/// [`DOT_TIMEOUT`], is an error that says how to narrow it.
 pub fn to_svg(
     graph: &MeshGraph,
     options: &DotOptions,
 ) -> Result<(String, SvgRenderer), ExportError> {
+    let (nodes, edges) = (graph.graph.node_count(), graph.graph.edge_count());
+    if nodes > SVG_MAX_NODES || edges > SVG_MAX_EDGES {
+        return Err(ExportError::Layout(format!(
+            "the graph has {nodes} nodes and {edges} edges, more than an SVG is laid out for \
+             ({SVG_MAX_NODES} nodes, {SVG_MAX_EDGES} edges); {NARROW}"
+        )));
+    }
     match find_graphviz() {
         Some(dot) => {
             let svg = run_graphviz(&dot, &to_dot(graph, options))?;
@@ -77,10 +98,17 @@ fn run_graphviz(dot: &PathBuf, source: &str) -> Result<String, ExportError> {
     let input = source.to_string();
     // Write from another thread so a large graph cannot deadlock on full pipes.
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child
-        .wait_with_output()
+    let timeout = dot_timeout();
+    let output = wait_within(child, timeout)
         .map_err(|e| ExportError::Graphviz(format!("{}: {e}", dot.display())))?;
     let _ = writer.join();
+    let Some(output) = output else {
+        return Err(ExportError::Graphviz(format!(
+            "{} did not finish within {} s and was stopped (MESHGRAPH_DOT_TIMEOUT sets the limit); {NARROW}",
+            dot.display(),
+            timeout.as_secs()
+        )));
+    };
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(ExportError::Graphviz(format!(
@@ -92,6 +120,53 @@ fn run_graphviz(dot: &PathBuf, source: &str) -> Result<String, ExportError> {
     }
     String::from_utf8(output.stdout)
         .map_err(|_| ExportError::Graphviz("output is not UTF-8".into()))
+}
+
+/// `MESHGRAPH_DOT_TIMEOUT` (whole seconds, at least 1) or [`DOT_TIMEOUT`].
+fn dot_timeout() -> std::time::Duration {
+    std::env::var("MESHGRAPH_DOT_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&s| s > 0)
+        .map_or(DOT_TIMEOUT, std::time::Duration::from_secs)
+}
+
+/// The child's output, or `None` when it ran longer than `timeout` (it is
+/// then killed and reaped). Stdout and stderr are drained by threads so a
+/// full pipe cannot stall it.
+fn wait_within(
+    mut child: std::process::Child,
+    timeout: std::time::Duration,
+) -> std::io::Result<Option<std::process::Output>> {
+    use std::io::Read;
+    fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    }
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if started.elapsed() >= timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(None);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Ok(Some(std::process::Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    }))
 }
 
 fn color(hex: &str) -> Color {

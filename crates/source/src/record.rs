@@ -159,14 +159,13 @@ impl Manifest {
             path: path.clone(),
             reason,
         };
-        let bytes = std::fs::read(&path).map_err(|e| {
-            fail(if e.kind() == std::io::ErrorKind::NotFound {
+        if !path.exists() {
+            return Err(fail(
                 "there is no manifest.json: is this a directory written by `meshgraph record`?"
-                    .into()
-            } else {
-                e.to_string()
-            })
-        })?;
+                    .into(),
+            ));
+        }
+        let bytes = read_inside(dir, &path, MANIFEST, "the recording", ENTRY_MAX_BYTES)?;
         let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
             fail(format!(
                 "manifest.json is not a meshgraph recording manifest: {e}"
@@ -222,13 +221,77 @@ pub fn entry_path(dir: &Path, relative: &str, what: &str) -> Result<PathBuf, Rec
     })
 }
 
-/// Reads a file named by a manifest entry (see [`entry_path`]).
+/// The largest file a recording may hold (an entry or `manifest.json`): the
+/// same as the default cap on a query answer, 512 MiB.
+pub const ENTRY_MAX_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Reads a file named by a manifest entry (see [`entry_path`]). The file must
+/// be a regular file inside the recording once symlinks are resolved (a
+/// symlink leading out of it is refused, and its target is never read), not a
+/// FIFO or device (never opened, so a replay cannot hang), and at most
+/// [`ENTRY_MAX_BYTES`] long.
 pub fn read_entry(dir: &Path, relative: &str, what: &str) -> Result<Vec<u8>, RecordingError> {
     let path = entry_path(dir, relative, what)?;
-    std::fs::read(&path).map_err(|e| RecordingError::Read {
-        path,
+    read_inside(dir, &path, relative, what, ENTRY_MAX_BYTES)
+}
+
+/// Reads `path`, a file of the recording `dir` named `relative`, under `cap`
+/// bytes; see [`read_entry`].
+fn read_inside(
+    dir: &Path,
+    path: &Path,
+    relative: &str,
+    what: &str,
+    cap: u64,
+) -> Result<Vec<u8>, RecordingError> {
+    use std::io::Read;
+    let fail = |reason: String| RecordingError::Read {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let io = |e: std::io::Error| fail(e.to_string());
+    let root = dir.canonicalize().map_err(|e| RecordingError::Read {
+        path: dir.to_path_buf(),
         reason: e.to_string(),
-    })
+    })?;
+    let real = path.canonicalize().map_err(io)?;
+    if !real.starts_with(&root) {
+        return Err(fail(format!(
+            "{what} names the file {relative:?}, a symlink leading outside the recording; \
+             a replay reads only files inside it"
+        )));
+    }
+    let kind = |meta: &std::fs::Metadata| -> Result<(), RecordingError> {
+        if meta.is_file() {
+            Ok(())
+        } else {
+            Err(fail(format!(
+                "{what} names {relative:?}, which is not a regular file (a directory, FIFO, \
+                 socket or device); a replay reads only regular files"
+            )))
+        }
+    };
+    let size = |len: u64| -> Result<(), RecordingError> {
+        if len > cap {
+            Err(fail(format!(
+                "{what} names {relative:?}, larger than the {} MiB a recorded file may hold",
+                cap / (1024 * 1024)
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    let meta = std::fs::metadata(&real).map_err(io)?;
+    kind(&meta)?;
+    size(meta.len())?;
+    let file = std::fs::File::open(&real).map_err(io)?;
+    // The file may have been replaced between the checks and the open.
+    let meta = file.metadata().map_err(io)?;
+    kind(&meta)?;
+    let mut bytes = Vec::with_capacity(meta.len().min(cap) as usize);
+    file.take(cap + 1).read_to_end(&mut bytes).map_err(io)?;
+    size(bytes.len() as u64)?;
+    Ok(bytes)
 }
 
 /// Writes the raw answers of a run into a directory (see the module doc);

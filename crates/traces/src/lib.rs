@@ -248,10 +248,23 @@ impl TraceStats {
 /// (its spans have no parent ids); a note says so.
 pub fn read_file(path: &Path) -> Result<TracesCollected, TracesError> {
     let started = std::time::Instant::now();
-    let bytes = std::fs::read(path).map_err(|e| TracesError::File {
+    use std::io::Read;
+    let fail = |reason: String| TracesError::File {
         path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    // The same cap as a recorded or fetched answer: 512 MiB.
+    let cap = meshgraph_source::record::ENTRY_MAX_BYTES;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(cap + 1).read_to_end(&mut bytes))
+        .map_err(|e| fail(e.to_string()))?;
+    if bytes.len() as u64 > cap {
+        return Err(fail(format!(
+            "larger than the {} MiB a trace answer may hold",
+            cap / (1024 * 1024)
+        )));
+    }
     let decoded = decode(&bytes, &path.display().to_string())?;
     let mut collected = from_decoded(vec![decoded]);
     collected.stats.requests = 1;
