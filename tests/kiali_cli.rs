@@ -391,6 +391,38 @@ fn the_svg_overlay_has_every_kiali_edge_and_every_reason() {
             }
         }
         assert_eq!(ids.len(), edges.len(), "{name}");
+
+        // The HTML page holds the same picture, the summary and the table.
+        let out = common::run()
+            .args(["kiali", "-q", "--format", "html"])
+            .args(args)
+            .output();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let html = String::from_utf8(out.stdout).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>"), "{name}");
+        let summary = doc["summary"]["text"]
+            .as_str()
+            .unwrap()
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&apos;");
+        assert!(
+            html.contains(&summary),
+            "{name}: summary missing: {summary}"
+        );
+        for e in edges {
+            let id = e["kiali_id"].as_str().unwrap();
+            assert!(
+                html.contains(&format!("id=\"kiali-edge-{id}\"")),
+                "{name}: {id} not drawn in the page"
+            );
+        }
     }
     assert!(extra > 0, "no extra arrow was checked");
 }

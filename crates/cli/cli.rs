@@ -430,6 +430,8 @@ pub enum KialiFormat {
     /// Kiali's arrows thin and grey, the logical calls over them, every extra
     /// arrow labelled with its reason code
     Svg,
+    /// One self-contained page: the summary, the SVG overlay and the table
+    Html,
 }
 
 #[derive(Debug, Args)]

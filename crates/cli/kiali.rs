@@ -170,6 +170,7 @@ pub fn run(global: &GlobalArgs, args: &KialiArgs) -> anyhow::Result<Exit> {
     let text = match args.format {
         KialiFormat::Text => meshgraph_kiali::to_text(&mapping),
         KialiFormat::Svg => meshgraph_kiali::to_svg(&graph, &mapping),
+        KialiFormat::Html => meshgraph_kiali::to_html(&graph, &mapping),
         KialiFormat::Json => {
             let logical = build_graph(
                 &rec,

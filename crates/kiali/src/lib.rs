@@ -18,5 +18,5 @@ pub use live::{APPENDERS, GraphQuery, KIALI, LiveError, fetch_graph};
 pub use mapping::{
     EdgeMapping, KialiMapping, MissingCall, Reason, ReasonCode, Summary, call_id, map_graph,
 };
-pub use svg::{reason_name, to_svg};
+pub use svg::{reason_name, to_html, to_svg};
 pub use text::to_text;

@@ -195,6 +195,26 @@ pub fn to_svg(graph: &KialiGraph, mapping: &KialiMapping) -> String {
     s
 }
 
+/// `--format html`: one self-contained page (no script, no network): the
+/// summary, the overlay picture scaled to the page, and the table of every
+/// Kiali edge with its reason, as `--format text` prints it.
+pub fn to_html(graph: &KialiGraph, mapping: &KialiMapping) -> String {
+    let svg =
+        to_svg(graph, mapping).replacen("<svg ", "<svg style=\"max-width:100%;height:auto\" ", 1);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<title>meshgraph: Kiali's arrows explained</title>\
+<style>body{{font-family:sans-serif;margin:2em}}pre{{font-size:12px;overflow:auto}}</style>\
+</head><body>\n<h1>Kiali's arrows explained</h1>\n<p id=\"summary\">{}</p>\n<div id=\"overlay\">{svg}</div>\n\
+<h2>Every Kiali edge</h2>\n<pre id=\"table\">{}</pre>\n</body></html>\n",
+        esc(&mapping.summary.text),
+        esc(&crate::to_text(mapping))
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +246,10 @@ mod tests {
         };
         let svg = to_svg(&graph, &mapping);
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        let html = super::to_html(&graph, &mapping);
+        assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+        assert!(html.contains("<svg style=\"max-width:100%;height:auto\" "));
+        assert!(!html.contains("<script"));
         assert!(svg.contains("&lt;nothing&gt; &amp; more"), "{svg}");
     }
 }
