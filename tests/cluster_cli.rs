@@ -153,25 +153,28 @@ fn api_with_prometheus(prometheus: &PrometheusServer) -> kube_api::FakeApi {
         ),
     );
     let port = prometheus.port();
-    api.proxies.push((
-        PROXY.into(),
-        std::sync::Arc::new(move |seen: &kube_api::Seen, rest: &str| {
-            let (status, body) = meshgraph_prometheus::testing::http_request(
-                port,
-                &seen.method,
-                if rest.is_empty() { "/" } else { rest },
-                seen.header("content-type"),
-                &seen.body,
-            )
-            .unwrap();
-            kube_api::Reply {
-                status,
-                body,
-                headers: vec![("Content-Type".into(), "application/json".into())],
-            }
-        }),
-    ));
+    api.proxies.push((PROXY.into(), forward_to(port)));
     api
+}
+
+/// A service-proxy hook that forwards what the API server receives to a
+/// server on loopback `port` (Prometheus, Jaeger, Kiali stand-ins).
+fn forward_to(port: u16) -> kube_api::Proxy {
+    std::sync::Arc::new(move |seen: &kube_api::Seen, rest: &str| {
+        let (status, body) = meshgraph_prometheus::testing::http_request(
+            port,
+            &seen.method,
+            if rest.is_empty() { "/" } else { rest },
+            seen.header("content-type"),
+            &seen.body,
+        )
+        .unwrap();
+        kube_api::Reply {
+            status,
+            body,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+        }
+    })
 }
 
 /// Two kubeconfig files for KUBECONFIG: the cluster and context in one, the
@@ -524,24 +527,7 @@ fn api_with_jaeger(jaeger: &meshgraph_standin::StandIn) -> kube_api::FakeApi {
         ),
     );
     let port = jaeger.port();
-    api.proxies.push((
-        TRACING_PROXY.into(),
-        std::sync::Arc::new(move |seen: &kube_api::Seen, rest: &str| {
-            let (status, body) = meshgraph_prometheus::testing::http_request(
-                port,
-                &seen.method,
-                if rest.is_empty() { "/" } else { rest },
-                seen.header("content-type"),
-                &seen.body,
-            )
-            .unwrap();
-            kube_api::Reply {
-                status,
-                body,
-                headers: vec![("Content-Type".into(), "application/json".into())],
-            }
-        }),
-    ));
+    api.proxies.push((TRACING_PROXY.into(), forward_to(port)));
     api
 }
 
@@ -785,24 +771,7 @@ fn kiali_auto_reads_the_graph_through_the_api_server() {
     let mut api = kube_api::FakeApi::bookinfo();
     api.tokens = vec![EXEC_TOKEN.into()];
     let port = kiali.port();
-    api.proxies.push((
-        KIALI_PROXY.into(),
-        std::sync::Arc::new(move |seen: &kube_api::Seen, rest: &str| {
-            let (status, body) = meshgraph_prometheus::testing::http_request(
-                port,
-                &seen.method,
-                if rest.is_empty() { "/" } else { rest },
-                seen.header("content-type"),
-                &seen.body,
-            )
-            .unwrap();
-            kube_api::Reply {
-                status,
-                body,
-                headers: vec![("Content-Type".into(), "application/json".into())],
-            }
-        }),
-    ));
+    api.proxies.push((KIALI_PROXY.into(), forward_to(port)));
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(kube_api::serve(api));
     let dir = tempfile::tempdir().unwrap();
