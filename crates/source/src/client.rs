@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::tls;
+
 /// Longest time to wait for a connection, whatever the request timeout.
 const CONNECT_TIMEOUT_MAX: Duration = Duration::from_secs(10);
 
@@ -113,18 +115,28 @@ pub fn build_client(options: &ClientOptions) -> Result<reqwest::Client, ClientEr
         .connect_timeout(options.timeout.min(CONNECT_TIMEOUT_MAX))
         .redirect(redirect)
         .user_agent(concat!("meshgraph/", env!("CARGO_PKG_VERSION")));
-    builder = match &options.trust {
-        Trust::System => builder,
+    let named_roots = match &options.trust {
+        Trust::System => None,
         Trust::SystemAndFile(path) => {
             let pem = std::fs::read(path).map_err(|e| ClientError::Ca {
                 reason: e.to_string(),
             })?;
-            builder.tls_certs_merge(certificates(&pem)?)
+            Some((tls::Roots::SystemAnd, tls::pem_certificates(&pem)?))
         }
-        Trust::OnlyPem(pem) => builder.tls_certs_only(certificates(pem)?),
+        Trust::OnlyPem(pem) => Some((tls::Roots::Only, tls::pem_certificates(pem)?)),
     };
     if options.accept_invalid_certs {
         builder = builder.tls_danger_accept_invalid_certs(true);
+    } else if let Some((roots, trusted)) = named_roots {
+        // Our own TLS set-up, so that a self-signed certificate given as its
+        // own CA is accepted (see tls.rs); it carries the client certificate.
+        let config = tls::client_config(roots, trusted, options.identity_pem.as_deref())?;
+        return builder
+            .tls_backend_preconfigured(config)
+            .build()
+            .map_err(|e| ClientError::Build {
+                reason: e.without_url().to_string(),
+            });
     }
     if let Some(pem) = &options.identity_pem {
         let identity = reqwest::Identity::from_pem(pem).map_err(|e| ClientError::Identity {
@@ -135,17 +147,6 @@ pub fn build_client(options: &ClientOptions) -> Result<reqwest::Client, ClientEr
     builder.build().map_err(|e| ClientError::Build {
         reason: e.without_url().to_string(),
     })
-}
-
-/// The certificates of a PEM bundle; at least one.
-fn certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, ClientError> {
-    let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| ClientError::Ca {
-        reason: e.to_string(),
-    })?;
-    if certs.is_empty() {
-        return Err(ClientError::NoCaCertificate);
-    }
-    Ok(certs)
 }
 
 #[cfg(test)]

@@ -43,6 +43,7 @@ mod redact;
 mod retry;
 mod scope;
 mod server;
+mod tls;
 
 pub use auth::Auth;
 pub use body::{BodyError, Overflow, read_capped};
