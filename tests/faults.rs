@@ -221,3 +221,39 @@ fn check_text_escapes_control_characters_from_names() {
         String::from_utf8_lossy(&all)
     );
 }
+
+#[test]
+fn error_lines_escape_control_characters_from_paths_and_values() {
+    let dir = tempfile::tempdir().unwrap();
+    // A missing file whose name holds an escape sequence, and a format value
+    // holding a bell (a usage error): both are quoted back in the error line.
+    let missing = dir.path().join("gone\u{1b}[2J.yaml");
+    let cases: [Vec<std::ffi::OsString>; 2] = [
+        vec!["check".into(), missing.into_os_string()],
+        vec![
+            "snapshot".into(),
+            "--demo".into(),
+            "--format".into(),
+            "svg\u{7}".into(),
+        ],
+    ];
+    for args in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_meshgraph"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let all = [out.stdout, out.stderr.clone()].concat();
+        assert!(
+            !all.contains(&0x1b) && !all.contains(&0x07),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&all)
+        );
+        // The path is quoted with its escape written out (clap drops the
+        // bell from the value it quotes).
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if args[0] == "check" {
+            assert!(stderr.contains("gone\\u{1b}[2J"), "{args:?}: {stderr}");
+        }
+    }
+}

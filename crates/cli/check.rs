@@ -185,7 +185,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
     };
     if !global.quiet {
         for note in &notes {
-            eprintln!("meshgraph: {note}");
+            eprintln!("meshgraph: {}", meshgraph_model::escape_controls(note));
         }
     }
     output::write_output(&args.output, contents.as_bytes()).context("writing the findings")?;

@@ -164,7 +164,10 @@ pub fn run(global: &GlobalArgs, args: &KialiArgs) -> anyhow::Result<Exit> {
     mapping.warnings.extend(window_warnings(&graph, at, window));
     if !global.quiet {
         for w in &mapping.warnings {
-            eprintln!("meshgraph: warning: {w}");
+            eprintln!(
+                "meshgraph: warning: {}",
+                meshgraph_model::escape_controls(w)
+            );
         }
     }
     let text = match args.format {

@@ -112,7 +112,7 @@ fn clap_error(error: clap::Error) -> ExitCode {
     }
     let text = error.render().to_string();
     let text = text.strip_prefix("error:").unwrap_or(&text).trim_start();
-    eprint!("{ERROR_PREFIX} {text}");
+    eprint!("{ERROR_PREFIX} {}", meshgraph_model::escape_controls(text));
     Exit::Failure.into()
 }
 
@@ -130,7 +130,8 @@ fn error_line(error: &anyhow::Error) -> String {
         }
         line.push_str(&text);
     }
-    line
+    // Causes quote label values, file contents and server answers.
+    meshgraph_model::escape_controls(&line)
 }
 
 fn run(cli: &cli::Cli, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {

@@ -120,7 +120,10 @@ pub fn build(
     let reconciliation = collected.reconcile(&classify);
     if global.verbose {
         for note in &reconciliation.notes {
-            eprintln!("meshgraph: note: {note}");
+            eprintln!(
+                "meshgraph: note: {}",
+                meshgraph_model::escape_controls(note)
+            );
         }
     }
     let mut graph = build_graph(
