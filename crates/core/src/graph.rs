@@ -142,6 +142,79 @@ impl MeshGraph {
         self.graph.node_weights()
     }
 
+    /// The same traffic with every namespaced node folded into one node per
+    /// namespace (`namespace:NAME`, drawn without a namespace box) and the
+    /// edges between two namespaces summed; unknown and external nodes stay
+    /// as they are. For a picture of a graph too large to lay out node by
+    /// node. Latency quantiles of summed edges are those of the summed
+    /// buckets, as for any merged edge.
+    pub fn collapsed_to_namespaces(&self) -> MeshGraph {
+        let folded = |node: &Node| -> Node {
+            match &node.namespace {
+                Some(namespace) => Node {
+                    id: format!("namespace:{namespace}"),
+                    kind: NodeKind::App,
+                    namespace: None,
+                    name: namespace.clone(),
+                    app: None,
+                    version: None,
+                    badges: Vec::new(),
+                },
+                None => Node {
+                    badges: Vec::new(),
+                    ..node.clone()
+                },
+            }
+        };
+        let mut nodes: BTreeMap<NodeId, (Node, usize)> = BTreeMap::new();
+        for node in self.nodes() {
+            let entry = nodes
+                .entry(folded(node).id)
+                .or_insert_with(|| (folded(node), 0));
+            entry.1 += 1;
+            for badge in &node.badges {
+                if !entry.0.badges.contains(badge) {
+                    entry.0.badges.push(badge.clone());
+                }
+            }
+        }
+        let mut edges: BTreeMap<(NodeId, NodeId), GraphEdge> = BTreeMap::new();
+        for (source, target, edge) in self.edges() {
+            let key = (folded(source).id, folded(target).id);
+            match edges.get_mut(&key) {
+                Some(sum) => {
+                    let badges = edge.badges.clone();
+                    sum.merge(edge.clone());
+                    for badge in badges {
+                        if !sum.badges.contains(&badge) {
+                            sum.badges.push(badge);
+                        }
+                    }
+                }
+                None => {
+                    edges.insert(key, edge.clone());
+                }
+            }
+        }
+        let mut graph = DiGraph::new();
+        let mut index = BTreeMap::new();
+        for (id, (mut node, count)) in nodes {
+            if node.id.starts_with("namespace:") {
+                node.name = format!("{} ({count} nodes)", node.name);
+            }
+            node.badges.sort();
+            index.insert(id, graph.add_node(node));
+        }
+        for ((source, target), mut edge) in edges {
+            edge.badges.sort();
+            graph.add_edge(index[&source], index[&target], edge);
+        }
+        MeshGraph {
+            graph_type: self.graph_type,
+            graph,
+        }
+    }
+
     /// Edges as (source node, target node, edge), ordered by source then target id.
     pub fn edges(&self) -> impl Iterator<Item = (&Node, &Node, &GraphEdge)> {
         self.graph

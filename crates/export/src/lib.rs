@@ -21,7 +21,8 @@ pub use json::{JSON_SCHEMA_VERSION, JsonDocument, JsonEdge, JsonNode, SnapshotMe
 pub use mermaid::to_mermaid;
 pub use report::{ReportFinding, ReportInput, to_report_html};
 pub use svg::{
-    DOT_TIMEOUT, SVG_MAX_EDGES, SVG_MAX_NODES, SvgRenderer, builtin_svg, find_graphviz, to_svg,
+    DOT_TIMEOUT, SVG_MAX_EDGES, SVG_MAX_NODES, SvgLayout, SvgRenderer, builtin_svg, find_graphviz,
+    to_svg,
 };
 pub use time::{format_rfc3339, format_timestamp};
 

@@ -60,20 +60,78 @@ pub const DOT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 const NARROW: &str = "narrow the graph with --graph-type app or -n NAMESPACE, \
      or write --format dot or json and lay it out yourself";
 
-/// Renders the graph as SVG and says which engine did it. A graph over
-/// [`SVG_MAX_NODES`] or [`SVG_MAX_EDGES`], or one `dot` cannot lay out within
-/// [`DOT_TIMEOUT`], is an error that says how to narrow it.
-pub fn to_svg(
-    graph: &MeshGraph,
-    options: &DotOptions,
-) -> Result<(String, SvgRenderer), ExportError> {
-    let (nodes, edges) = (graph.graph.node_count(), graph.graph.edge_count());
-    if nodes > SVG_MAX_NODES || edges > SVG_MAX_EDGES {
-        return Err(ExportError::Layout(format!(
-            "the graph has {nodes} nodes and {edges} edges, more than an SVG is laid out for \
-             ({SVG_MAX_NODES} nodes, {SVG_MAX_EDGES} edges); {NARROW}"
-        )));
+/// Which engine laid an SVG out, and whether the graph was folded to
+/// namespaces first because it was over the budget; its `Display` is the
+/// line a user reads ("SVG laid out by ...").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SvgLayout {
+    pub renderer: SvgRenderer,
+    /// The nodes and edges of the graph before it was folded to namespaces.
+    pub collapsed_from: Option<(usize, usize)>,
+}
+
+impl std::fmt::Display for SvgLayout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.renderer)?;
+        if let Some((nodes, edges)) = self.collapsed_from {
+            write!(
+                f,
+                ", one node per namespace: the graph's {nodes} nodes and {edges} edges are more \
+                 than an SVG is laid out for ({SVG_MAX_NODES} nodes, {SVG_MAX_EDGES} edges); {NARROW}"
+            )?;
+        }
+        Ok(())
     }
+}
+
+fn over_budget(graph: &MeshGraph) -> bool {
+    graph.graph.node_count() > SVG_MAX_NODES || graph.graph.edge_count() > SVG_MAX_EDGES
+}
+
+/// Renders the graph as SVG and says how. A graph over [`SVG_MAX_NODES`] or
+/// [`SVG_MAX_EDGES`] is drawn with one node per namespace (and says so, in
+/// the picture and in the returned [`SvgLayout`]); one still over the budget
+/// after that, or one `dot` cannot lay out within [`DOT_TIMEOUT`], is an
+/// error that says how to narrow it.
+pub fn to_svg(graph: &MeshGraph, options: &DotOptions) -> Result<(String, SvgLayout), ExportError> {
+    let (nodes, edges) = (graph.graph.node_count(), graph.graph.edge_count());
+    if over_budget(graph) {
+        let collapsed = graph.collapsed_to_namespaces();
+        if over_budget(&collapsed) {
+            return Err(ExportError::Layout(format!(
+                "the graph has {nodes} nodes and {edges} edges, more than an SVG is laid out for \
+                 ({SVG_MAX_NODES} nodes, {SVG_MAX_EDGES} edges), even with one node per namespace \
+                 ({} nodes, {} edges); {NARROW}",
+                collapsed.graph.node_count(),
+                collapsed.graph.edge_count()
+            )));
+        }
+        let note = format!(
+            "one node per namespace: {nodes} nodes and {edges} edges are over the SVG budget"
+        );
+        let options = DotOptions {
+            empty_note: Some(match &options.empty_note {
+                Some(existing) => format!("{existing}; {note}"),
+                None => note,
+            }),
+            ..options.clone()
+        };
+        let (svg, renderer) = render(&collapsed, &options)?;
+        let layout = SvgLayout {
+            renderer,
+            collapsed_from: Some((nodes, edges)),
+        };
+        return Ok((svg, layout));
+    }
+    let (svg, renderer) = render(graph, options)?;
+    let layout = SvgLayout {
+        renderer,
+        collapsed_from: None,
+    };
+    Ok((svg, layout))
+}
+
+fn render(graph: &MeshGraph, options: &DotOptions) -> Result<(String, SvgRenderer), ExportError> {
     match find_graphviz() {
         Some(dot) => {
             let svg = run_graphviz(&dot, &to_dot(graph, options))?;

@@ -53,7 +53,10 @@ fn svg_from_both_layouts_is_well_formed_and_has_no_script_element() {
     let (graphviz_svg, renderer) =
         meshgraph_export::to_svg(&graph, &DotOptions::default()).unwrap();
     assert!(
-        matches!(renderer, meshgraph_export::SvgRenderer::Graphviz(_)),
+        matches!(
+            renderer.renderer,
+            meshgraph_export::SvgRenderer::Graphviz(_)
+        ),
         "{renderer:?}"
     );
     let outputs = vec![
