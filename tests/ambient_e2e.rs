@@ -371,3 +371,112 @@ fn explain_shows_the_three_series_families_of_a_call_through_the_waypoint() {
     assert_eq!(action(w), "rates", "{w:#}");
     assert!(within(&w["value"], 1.0), "{w:#}");
 }
+
+/// The debugging use (issue 16) on telemetry the scenario kit did not write:
+/// the hand-written waypoint telemetry in a real Prometheus, recorded; the
+/// graph Kiali would draw from those series (the kit's Kiali semantics: one
+/// arrow per protocol, reporters summed, the waypoint a node); `meshgraph
+/// kiali` accounts for every arrow, finds exactly the seven calls, and its
+/// summary counts add up to Kiali's edges.
+#[test]
+fn kialis_picture_of_independent_waypoint_telemetry_is_the_seven_calls() {
+    use meshgraph_scenario::{KialiOptions, builtin, kiali_graph_of};
+    let prometheus = prometheus_with("bookinfo-waypoint.rates");
+    let dir = tempfile::tempdir().unwrap();
+    let (url, at) = (prometheus.url(), at());
+    let record = [
+        "record",
+        "--prometheus",
+        &url,
+        "--at",
+        &at,
+        "--window",
+        "5m",
+        "bundle",
+    ];
+    let out = meshgraph(&record, dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let observations = meshgraph_prometheus::replay_recorded(&dir.path().join("bundle"))
+        .unwrap()
+        .data
+        .observations;
+    assert!(!observations.is_empty());
+    // The kit's scenario only names the waypoint (bookinfo/waypoint, as the
+    // fixture does); the series are the fixture's.
+    let waypoint_scenario = builtin("bookinfo-waypoint").unwrap().unwrap();
+    let kiali = kiali_graph_of(&waypoint_scenario, &observations, &KialiOptions::default());
+    std::fs::write(dir.path().join("kiali.json"), kiali.to_string()).unwrap();
+    let args = [
+        "kiali",
+        "-q",
+        "--kiali-graph",
+        "kiali.json",
+        "--replay",
+        "bundle",
+        "--format",
+        "json",
+    ];
+    let out = meshgraph(&args, dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = &doc["summary"];
+    // The seven calls, and the fixture's out-of-mesh TCP caller.
+    assert_eq!(summary["logical_calls"], 8, "{summary:#}");
+    let calls: Vec<(&str, &str)> = doc["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["source"].as_str().unwrap(), c["target"].as_str().unwrap()))
+        .collect();
+    let mut expected = mesh_internal_pairs();
+    expected.push((GATEWAY.to_string(), bi("productpage-v1")));
+    expected.push(("unknown".to_string(), bi("productpage-v1")));
+    for (source, target) in &expected {
+        assert!(
+            calls.contains(&(source.as_str(), target.as_str())),
+            "{source} -> {target} in {calls:?}"
+        );
+    }
+    // Kiali's HTTP arrows are the calls' own rates: nothing double-counted.
+    assert_eq!(summary["rate_mismatches"], 0, "{summary:#}");
+    assert_eq!(summary["calls_missing"], 0, "{summary:#}");
+    let edges = doc["edges"].as_array().unwrap();
+    assert_eq!(summary["kiali_edges"], edges.len(), "{summary:#}");
+    let mut by_reason = std::collections::BTreeMap::<String, u64>::new();
+    for e in edges {
+        let code = e["reason"]["code"].as_str().unwrap();
+        assert_ne!(code, "kiali_only", "an arrow without series: {e:#}");
+        assert!(!e["calls"].as_array().unwrap().is_empty(), "{e:#}");
+        *by_reason.entry(code.to_string()).or_default() += 1;
+    }
+    // Every arrow is a call arrow or an extra arrow with its reason, and the
+    // summary's counts are those of the table.
+    let extra: u64 = by_reason
+        .iter()
+        .filter(|(code, _)| *code != "logical_call")
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(summary["extra_arrows"], extra, "{summary:#}");
+    assert_eq!(
+        summary["call_arrows"].as_u64().unwrap() + extra,
+        edges.len() as u64
+    );
+    for (code, n) in &by_reason {
+        if code != "logical_call" {
+            assert_eq!(summary["extra_by_reason"][code], *n, "{code}: {summary:#}");
+        }
+    }
+    // The waypoint is drawn by Kiali, so there are legs into and out of it.
+    assert!(
+        by_reason.get("waypoint_leg").copied().unwrap_or(0) > 0,
+        "{by_reason:?}"
+    );
+}

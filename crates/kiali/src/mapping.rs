@@ -551,7 +551,13 @@ pub fn map_graph(
                 ),
             }
         };
-        let rate_note = rate_note(d, &calls, observations, rec);
+        // A hop arrow carries one leg's bytes (shared between the calls
+        // through it, or only the server side); the calls' transport figures
+        // are not that leg's, so no rate is compared for it.
+        let rate_note = match reason.code {
+            ReasonCode::WaypointLeg | ReasonCode::ZtunnelHop => None,
+            _ => rate_note(d, &calls, observations, rec),
+        };
         edges.push(EdgeMapping {
             kiali_id: d.edge.id.clone(),
             source: d.s.id.clone(),
