@@ -102,6 +102,23 @@ fn kialis_ambient_waypoint_golden_graph_every_edge_accounted_for() {
         .unwrap();
     assert_eq!(http["rates_from"], serde_json::json!(["waypoint"]));
     assert!(doc["warnings"].as_array().unwrap().is_empty(), "{doc}");
+    // The edge Kiali nests in the productpage → waypoint arrow's
+    // `waypoint.fromEdge` keeps its id, with that arrow.
+    let to_waypoint = edges
+        .iter()
+        .find(|e| e["kiali_id"].as_str().unwrap().starts_with("784d7813"))
+        .unwrap();
+    assert_eq!(
+        to_waypoint["nested_kiali_ids"][0].as_str().unwrap()[..8],
+        *"a46a8f63"
+    );
+    assert_eq!(
+        edges
+            .iter()
+            .filter(|e| e.get("nested_kiali_ids").is_some())
+            .count(),
+        1
+    );
 }
 
 #[test]

@@ -41,6 +41,9 @@ pub struct KialiEdge {
     pub target: String,
     pub protocol: String,
     pub rate: Option<f64>,
+    /// Ids of the edges Kiali nests in this one's `waypoint.fromEdge` (its
+    /// UI draws them with this arrow, not as arrows of their own).
+    pub nested: Vec<String>,
 }
 
 /// A Kiali graph API answer.
@@ -245,18 +248,39 @@ pub fn parse_graph(bytes: &[u8], origin: &str) -> Result<KialiGraph, KialiError>
         let protocol = text(&traffic, "protocol").to_ascii_lowercase();
         let rates = traffic.get("rates");
         let rate = rates.and_then(|r| number(r.get(protocol.as_str())));
+        let nested = nested_edge_ids(data);
         graph.edges.push(KialiEdge {
             id,
             source,
             target,
             protocol,
             rate,
+            nested,
         });
     }
     if graph.nodes.is_empty() && graph.edges.is_empty() && !top.contains_key("graphType") {
         return Err(not_graph("an empty `elements` and no `graphType`".into()));
     }
     Ok(graph)
+}
+
+/// The ids along an edge's chain of `waypoint.fromEdge` (Kiali 2 nests the
+/// waypoint's "from" edge inside the "to" edge).
+fn nested_edge_ids(data: &Value) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut at = data;
+    // A chain longer than a few is not Kiali's; stop rather than loop.
+    while let Some(inner) = at.get("waypoint").and_then(|w| w.get("fromEdge")) {
+        if ids.len() == 8 {
+            break;
+        }
+        let id = text(inner, "id");
+        if !id.is_empty() {
+            ids.push(id);
+        }
+        at = inner;
+    }
+    ids
 }
 
 fn kind_of(v: &Value) -> &'static str {

@@ -87,6 +87,9 @@ pub struct Reason {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EdgeMapping {
     pub kiali_id: String,
+    /// Kiali edges nested in this one (`waypoint.fromEdge`): drawn with it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nested_kiali_ids: Vec<String>,
     /// Kiali node ids.
     pub source: String,
     pub target: String,
@@ -560,6 +563,7 @@ pub fn map_graph(
         };
         edges.push(EdgeMapping {
             kiali_id: d.edge.id.clone(),
+            nested_kiali_ids: d.edge.nested.clone(),
             source: d.s.id.clone(),
             target: d.t.id.clone(),
             source_name: d.s.label(),

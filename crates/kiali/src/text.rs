@@ -47,6 +47,14 @@ pub fn to_text(mapping: &KialiMapping) -> String {
         if let Some(note) = &edge.rate_note {
             out += &format!("{:<9} rate: {note}\n", "");
         }
+        if !edge.nested_kiali_ids.is_empty() {
+            let ids: Vec<&str> = edge.nested_kiali_ids.iter().map(|id| short(id)).collect();
+            out += &format!(
+                "{:<9} with it, Kiali's nested waypoint edge {}\n",
+                "",
+                ids.join(", ")
+            );
+        }
     }
     if !mapping.missing.is_empty() {
         out += "\nCalls Kiali does not draw:\n";
