@@ -46,6 +46,7 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
     if !global.quiet {
         eprintln!("meshgraph: SVG laid out by {renderer}");
     }
+    let history = history::for_report(&args.history, &json, &built, global)?;
     let report = built.findings.unwrap_or_default();
     let findings: Vec<ReportFinding> = report
         .findings
@@ -57,7 +58,6 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
             message: f.message.clone(),
         })
         .collect();
-    let history = history::for_report(&args.history, &json, &built, global)?;
     let mut html = to_report_html(&ReportInput {
         graph: &built.graph,
         meta: &built.meta,
