@@ -35,6 +35,7 @@ impl Cli {
             Command::Record(a) => Some(&a.global),
             Command::Report(a) => Some(&a.global),
             Command::Kiali(a) => Some(&a.global),
+            Command::History(a) => Some(a.global()),
             Command::Scenario(ScenarioArgs {
                 action: ScenarioAction::Export(a),
             }) => Some(&a.global),
@@ -123,6 +124,13 @@ pub enum Command {
   meshgraph scenario export bookinfo-waypoint --openmetrics bookinfo.om
   promtool tsdb create-blocks-from openmetrics bookinfo.om ./prometheus-data")]
     Scenario(ScenarioArgs),
+    /// The run history behind `report --history`: append runs, ingest archived
+    /// JSON snapshots, show trends and regressions, prune old runs
+    #[command(after_help = "Examples:
+  meshgraph history ingest ./history archive/*.json
+  meshgraph history show ./history --runs 14
+  meshgraph history prune ./history --keep 90d")]
+    History(crate::history::HistoryArgs),
     /// Print shell completions
     Completions {
         #[arg(value_enum)]
@@ -535,6 +543,8 @@ pub enum ReportFailOn {
     Info,
     /// Never exit 1 for findings (regressions since --previous still do)
     Never,
+    /// Exit 1 only when a regression fired (--previous or a --history rule)
+    Regression,
 }
 
 #[derive(Debug, Args)]
@@ -564,6 +574,8 @@ pub struct ReportArgs {
     /// How many edges the worst-edges table lists
     #[arg(long, default_value_t = 10)]
     pub worst: usize,
+    #[command(flatten)]
+    pub history: crate::history::ReportHistoryArgs,
     #[command(flatten)]
     pub global: GlobalArgs,
 }

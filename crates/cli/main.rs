@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod diff;
 mod explain;
+mod history;
 mod input;
 mod kiali;
 mod output;
@@ -144,6 +145,7 @@ fn run(cli: &cli::Cli, global: &cli::GlobalArgs) -> anyhow::Result<Exit> {
         cli::Command::Report(args) => report::run(global, args),
         cli::Command::Kiali(args) => kiali::run(global, args),
         cli::Command::Scenario(args) => scenario::run(global, args),
+        cli::Command::History(args) => history::run(global, args),
         cli::Command::Completions { shell } => {
             cli::print_completions(*shell);
             Ok(Exit::Clean)

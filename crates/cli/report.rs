@@ -7,14 +7,18 @@ use meshgraph_export::{
     to_svg,
 };
 
+use meshgraph_history::render;
+
 use crate::cli::{GlobalArgs, ReportArgs, ReportFailOn};
-use crate::{Exit, output, snapshot};
+use crate::{Exit, history, output, snapshot};
 
 pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
     let mut inputs = output::input_paths(&args.input, global);
     inputs.extend(args.previous.as_deref());
     let mut outputs = vec![args.output.as_str()];
     outputs.extend(args.json_out.as_deref());
+    outputs.extend(args.history.markdown.as_deref());
+    outputs.extend(args.history.history_json.as_deref());
     output::refuse_overwriting(&outputs, &inputs)?;
     let built = snapshot::build(global, &args.input, &args.graph, true)?;
     let json = to_json(&built.graph, &built.meta)?;
@@ -42,6 +46,7 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
     if !global.quiet {
         eprintln!("meshgraph: SVG laid out by {renderer}");
     }
+    let history = history::for_report(&args.history, &json, &built, global)?;
     let report = built.findings.unwrap_or_default();
     let findings: Vec<ReportFinding> = report
         .findings
@@ -53,7 +58,7 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
             message: f.message.clone(),
         })
         .collect();
-    let html = to_report_html(&ReportInput {
+    let mut html = to_report_html(&ReportInput {
         graph: &built.graph,
         meta: &built.meta,
         svg: &svg,
@@ -62,20 +67,31 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
         worst: args.worst,
         legend: !args.graph.no_legend,
     });
+    let history_files = match &history {
+        Some(h) => {
+            html = history::insert_section(&html, &render::to_html_section(&h.trends, 2000));
+            history::report_files(&args.history, h, &args.output)
+        }
+        None => Vec::new(),
+    };
     // The page and its JSON snapshot are written together or not at all.
     let mut files: Vec<(&str, &[u8])> = vec![(args.output.as_str(), html.as_bytes())];
     if let Some(path) = &args.json_out {
         files.push((path.as_str(), json.as_bytes()));
+    }
+    for (path, text) in &history_files {
+        files.push((path.as_str(), text.as_bytes()));
     }
     output::write_outputs(&files).context("writing the report")?;
     let threshold = match args.fail_on {
         ReportFailOn::Error => Some(Severity::Error),
         ReportFailOn::Warning => Some(Severity::Warning),
         ReportFailOn::Info => Some(Severity::Info),
-        ReportFailOn::Never => None,
+        ReportFailOn::Never | ReportFailOn::Regression => None,
     };
     let findings_fail = threshold.is_some_and(|t| report.worst().is_some_and(|w| w >= t));
-    let regressed = diff.as_ref().is_some_and(|d| d.has_regressions());
+    let regressed = diff.as_ref().is_some_and(|d| d.has_regressions())
+        || history.as_ref().is_some_and(|h| h.regressed);
     if !global.quiet {
         eprintln!(
             "meshgraph: wrote {} ({} findings{})",

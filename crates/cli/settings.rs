@@ -33,6 +33,8 @@ pub struct Settings {
     /// Manifests read with every run, like `-f`.
     #[serde(default)]
     manifests: Vec<PathBuf>,
+    /// Regression rules of `report --history` and `history show`.
+    regressions: Option<meshgraph_history::RegressionRules>,
 }
 
 fn default_locations() -> Vec<PathBuf> {
@@ -236,7 +238,17 @@ pub fn apply(settings: &Settings, matches: &ArgMatches, command: &mut Command) {
         Command::Snapshot(args) => apply_input(settings, m, &mut args.input),
         Command::Explain(args) => apply_input(settings, m, &mut args.input),
         Command::Check(args) => apply_input(settings, m, &mut args.input),
-        Command::Report(args) => apply_input(settings, m, &mut args.input),
+        Command::Report(args) => {
+            apply_input(settings, m, &mut args.input);
+            args.history.rules = settings.regressions.clone();
+        }
+        Command::History(args) => match &mut args.action {
+            crate::history::HistoryAction::Append(a) => apply_input(settings, m, &mut a.input),
+            crate::history::HistoryAction::Show { rules, .. } => {
+                *rules = settings.regressions.clone();
+            }
+            _ => {}
+        },
         Command::Kiali(args) => apply_input(settings, m, &mut args.input),
         Command::Record(args) => {
             apply_prometheus(settings, m, &mut args.prometheus);
