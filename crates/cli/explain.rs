@@ -84,10 +84,5 @@ fn suggestions(rec: &meshgraph_core::Reconciliation, words: &[&str]) -> Vec<Stri
 }
 
 fn name(e: &Endpoint) -> String {
-    match e {
-        Endpoint::Workload(w) => w.to_string(),
-        Endpoint::Service { namespace, name } => format!("service:{namespace}/{name}"),
-        Endpoint::External { host } => format!("external:{host}"),
-        Endpoint::Unknown => "unknown".into(),
-    }
+    e.name()
 }

@@ -89,6 +89,7 @@ fn endpoint_of(peer: &TracePeer) -> Endpoint {
             Endpoint::Workload(WorkloadRef::new(namespace, name))
         }
         TracePeer::Service { namespace, name } => Endpoint::Service {
+            cluster: String::new(),
             namespace: namespace.clone(),
             name: name.clone(),
         },
@@ -104,7 +105,9 @@ fn describes(edge: &LogicalEdge, source: &Endpoint, destination: &Endpoint) -> b
         return false;
     }
     match destination {
-        Endpoint::Service { namespace, name } => {
+        Endpoint::Service {
+            namespace, name, ..
+        } => {
             &edge.destination == destination
                 || edge.services.iter().any(|fqdn| {
                     let service = meshgraph_model::ServiceRef::identity_of_fqdn(fqdn);

@@ -9,12 +9,7 @@ use meshgraph_model::Observation;
 use serde::Serialize;
 
 fn endpoint_name(e: &Endpoint) -> String {
-    match e {
-        Endpoint::Workload(w) => w.to_string(),
-        Endpoint::Service { namespace, name } => format!("service:{namespace}/{name}"),
-        Endpoint::External { host } => format!("external:{host}"),
-        Endpoint::Unknown => "unknown".into(),
-    }
+    e.name()
 }
 
 fn edge_name(rec: &Reconciliation, index: usize) -> String {
@@ -41,8 +36,41 @@ struct JsonEdge {
     protocol: &'static str,
     rates_from: Option<&'static str>,
     via_waypoint: Option<String>,
+    /// East-west gateways the call crossed networks through (multi-cluster only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via_network_gateway: Option<String>,
     rps: Option<f64>,
     error_rps: Option<f64>,
+    /// Why the edge looks as it does, when a multi-cluster rule shaped it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    why: Vec<String>,
+}
+
+/// What the multi-cluster rules did to an edge, in words (docs/multicluster.md).
+fn why(e: &meshgraph_core::LogicalEdge) -> Vec<String> {
+    let mut out = Vec::new();
+    let gateways = e
+        .via_network_gateway
+        .iter()
+        .map(|w| w.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    if e.peer_hidden_by_network_gateway {
+        out.push(format!(
+            "the client's ztunnel saw only the east-west gateway {gateways}: before peer metadata crossed networks (Istio 1.29 baggage) the serving workload is not in the telemetry, so the call ends at the service in the gateway's cluster"
+        ));
+    } else if !gateways.is_empty() {
+        out.push(format!(
+            "crossed networks through the east-west gateway {gateways}: its TCP passthrough series are the transport of this call, never an edge, and their bytes are not added to its rates"
+        ));
+    }
+    if e.failed_across_networks {
+        out.push(format!(
+            "failed across networks: only the client reported, no workload answered (destination_workload unknown), and the endpoint it picked was in cluster {} (the east-west gateway of that network); no server-side series can exist",
+            e.destination.cluster()
+        ));
+    }
+    out
 }
 
 #[derive(Debug, Serialize)]
@@ -109,6 +137,16 @@ fn disposition(rec: &Reconciliation, d: &Disposition) -> JsonDisposition {
             of: Some(of.as_str()),
             waypoint: None,
         },
+        Disposition::NetworkGatewayHop { gateway, edges } => JsonDisposition {
+            action: "network_gateway_hop",
+            meaning: format!(
+                "dropped as a hop through east-west gateway {gateway}: the TCP passthrough of calls from another network, not an edge; marks {} edge(s) as via the network gateway, its bytes kept apart",
+                edges.len()
+            ),
+            edges: edges.iter().map(|i| edge_name(rec, *i)).collect(),
+            of: None,
+            waypoint: Some(gateway.to_string()),
+        },
     }
 }
 
@@ -133,8 +171,16 @@ fn build(rec: &Reconciliation, observations: &[Observation], ex: &Explanation) -
                             .collect::<Vec<_>>()
                             .join(",")
                     }),
+                    via_network_gateway: (!e.via_network_gateway.is_empty()).then(|| {
+                        e.via_network_gateway
+                            .iter()
+                            .map(|w| w.to_string())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    }),
                     rps: e.l7.as_ref().map(|l| l.rps),
                     error_rps: e.l7.as_ref().map(|l| l.error_rps),
+                    why: why(e),
                 }
             })
             .collect(),
@@ -217,7 +263,13 @@ fn explain_text_raw(
         if let Some(w) = &e.via_waypoint {
             let _ = write!(out, ", via waypoint {w}");
         }
+        if let Some(w) = &e.via_network_gateway {
+            let _ = write!(out, ", via network gateway {w}");
+        }
         out.push('\n');
+        for line in &e.why {
+            let _ = writeln!(out, "  why: {line}");
+        }
     }
     let mut current = "";
     let mut buckets_done = std::collections::BTreeSet::new();

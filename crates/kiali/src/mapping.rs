@@ -145,7 +145,16 @@ pub struct KialiMapping {
 fn endpoint_id(e: &Endpoint) -> String {
     match e {
         Endpoint::Workload(w) => format!("workload:{w}"),
-        Endpoint::Service { namespace, name } => format!("service:{namespace}/{name}"),
+        Endpoint::Service {
+            cluster,
+            namespace,
+            name,
+        } if cluster.is_empty() => format!("service:{namespace}/{name}"),
+        Endpoint::Service {
+            cluster,
+            namespace,
+            name,
+        } => format!("service:{cluster}/{namespace}/{name}"),
         Endpoint::External { host } => format!("external:{host}"),
         Endpoint::Unknown => "unknown".into(),
     }
@@ -354,7 +363,8 @@ pub fn map_graph(
             | Disposition::FailedBeforeServer { edge } => {
                 set.insert(*edge);
             }
-            Disposition::WaypointHop { edges, .. } => set.extend(edges.iter().copied()),
+            Disposition::WaypointHop { edges, .. }
+            | Disposition::NetworkGatewayHop { edges, .. } => set.extend(edges.iter().copied()),
         }
     }
 
