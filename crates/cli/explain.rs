@@ -11,7 +11,7 @@ pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> anyhow::Result<Exit> {
     output::refuse_overwriting(&[&args.output], &output::input_paths(&args.input, global))?;
     let collected = input::collect(&args.input, &[], false)?;
     collected.report(global.quiet);
-    let classify = collected.classify_options(&args.input.prometheus.ztunnel_label);
+    let classify = collected.classify_options(&args.input.prometheus);
     let rec = collected.reconcile(&classify);
     let (source, destination) = (
         parse_endpoint(&args.source),

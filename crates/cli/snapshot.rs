@@ -116,7 +116,7 @@ pub fn build(
 ) -> anyhow::Result<Built> {
     let collected = input::collect(input, &[], false)?;
     collected.report(global.quiet);
-    let classify = collected.classify_options(&input.prometheus.ztunnel_label);
+    let classify = collected.classify_options(&input.prometheus);
     let reconciliation = collected.reconcile(&classify);
     if global.verbose {
         for note in &reconciliation.notes {
@@ -131,6 +131,9 @@ pub fn build(
             show_infra: graph_args.show_infra,
         },
     );
+    if !graph_args.cluster_name.is_empty() {
+        graph.retain_clusters(&graph_args.cluster_name);
+    }
     let findings = findings.then(|| badge_findings(&collected, &reconciliation, &mut graph));
     let mut warnings = collected.warnings.clone();
     warnings.extend(reconciliation.notes.iter().cloned());

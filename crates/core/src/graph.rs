@@ -181,6 +181,29 @@ impl MeshGraph {
         self.nodes().find(|n| n.id == id)
     }
 
+    /// Keeps the edges with an end in one of the clusters, and the nodes they
+    /// touch (`--cluster-name`). Nodes without a cluster (unknown, external)
+    /// stay when an edge keeps them. Order is preserved.
+    pub fn retain_clusters(&mut self, clusters: &[String]) {
+        let inside = |n: &Node| n.cluster.as_ref().is_some_and(|c| clusters.contains(c));
+        let mut graph = DiGraph::new();
+        let mut index: BTreeMap<NodeIndex, NodeIndex> = BTreeMap::new();
+        let kept: Vec<_> = self
+            .graph
+            .edge_indices()
+            .filter_map(|e| self.graph.edge_endpoints(e).map(|(a, b)| (e, a, b)))
+            .filter(|(_, a, b)| inside(&self.graph[*a]) || inside(&self.graph[*b]))
+            .collect();
+        let used: BTreeSet<NodeIndex> = kept.iter().flat_map(|(_, a, b)| [*a, *b]).collect();
+        for n in self.graph.node_indices().filter(|n| used.contains(n)) {
+            index.insert(n, graph.add_node(self.graph[n].clone()));
+        }
+        for (e, a, b) in kept {
+            graph.add_edge(index[&a], index[&b], self.graph[e].clone());
+        }
+        self.graph = graph;
+    }
+
     /// Shows a finding on the node an endpoint is drawn as (if it is drawn).
     pub fn badge_endpoint(&mut self, rec: &Reconciliation, endpoint: &Endpoint, badge: &Badge) {
         let id = NodeMapper {

@@ -1,0 +1,229 @@
+//! Bookinfo split across two clusters on two networks, joined by east-west
+//! gateways, written by hand from the multi-cluster facts
+//! (tests/fixtures/prometheus/make-bookinfo-multicluster.py, not the scenario
+//! kit), loaded into a real Prometheus and read back by `meshgraph snapshot`
+//! and `meshgraph explain`. The truth is the hand-computed
+//! tests/fixtures/prometheus/bookinfo-multicluster.truth.json.
+
+mod common;
+
+use common::meshgraph;
+
+use meshgraph_prometheus::testing::{PrometheusServer, openmetrics_from_rates, parse_rates};
+use serde_json::Value;
+
+/// End of the fixtures' data (see tests/fixtures/prometheus/README.md).
+const FIXTURE_END: i64 = 1_764_547_200;
+/// Relative tolerance on every rate.
+const TOLERANCE: f64 = 0.01;
+
+fn fixture(name: &str) -> String {
+    let path = format!(
+        "{}/tests/fixtures/prometheus/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn prometheus() -> PrometheusServer {
+    let series = parse_rates(&fixture("bookinfo-multicluster.rates")).unwrap();
+    PrometheusServer::start(&openmetrics_from_rates(&series, FIXTURE_END, 1200, 15))
+}
+
+fn truth() -> Value {
+    serde_json::from_str(&fixture("bookinfo-multicluster.truth.json")).unwrap()
+}
+
+fn run(args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = meshgraph(args, dir.path());
+    assert!(
+        out.status.success(),
+        "meshgraph {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn snapshot(prometheus: &PrometheusServer, extra: &[&str]) -> Value {
+    let (url, at) = (prometheus.url(), (FIXTURE_END - 120).to_string());
+    let mut args = vec![
+        "snapshot",
+        "--prometheus",
+        &url,
+        "--at",
+        &at,
+        "--window",
+        "5m",
+        "--graph-type",
+        "workload",
+        "--format",
+        "json",
+        "-o",
+        "-",
+    ];
+    args.extend_from_slice(extra);
+    serde_json::from_str(&run(&args)).unwrap()
+}
+
+/// The snapshot's node id of a truth node.
+fn node_id(n: &Value) -> String {
+    let (c, ns) = (
+        n["cluster"].as_str().unwrap(),
+        n["namespace"].as_str().unwrap(),
+    );
+    match n.get("service") {
+        Some(service) => format!("service:{c}/{ns}/{}", service.as_str().unwrap()),
+        None => format!("workload:{c}/{ns}/{}", n["workload"].as_str().unwrap()),
+    }
+}
+
+fn within(actual: &Value, expected: &Value) -> bool {
+    match (actual.as_f64(), expected.as_f64()) {
+        (Some(a), Some(e)) => (a - e).abs() <= TOLERANCE * e.abs().max(1e-9),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+#[test]
+fn two_clusters_give_exactly_the_logical_calls_between_cluster_qualified_workloads() {
+    let prometheus = prometheus();
+    let doc = snapshot(&prometheus, &[]);
+    let truth = truth();
+    let edges = doc["edges"].as_array().unwrap();
+    let expected = truth["edges"].as_array().unwrap();
+
+    let mut want: Vec<(String, String)> = expected
+        .iter()
+        .map(|e| (node_id(&e["source"]), node_id(&e["destination"])))
+        .collect();
+    let mut got: Vec<(String, String)> = edges
+        .iter()
+        .map(|e| {
+            (
+                e["source"].as_str().unwrap().to_string(),
+                e["target"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want, "the logical edges, no more, no less");
+    assert_eq!(
+        edges.len(),
+        truth["summary"]["edges"].as_u64().unwrap() as usize
+    );
+
+    for t in expected {
+        let (s, d) = (node_id(&t["source"]), node_id(&t["destination"]));
+        let e = edges
+            .iter()
+            .find(|e| e["source"] == s.as_str() && e["target"] == d.as_str())
+            .unwrap();
+        assert_eq!(e["protocol"], t["protocol"], "{s} -> {d}: {e:#}");
+        for field in ["rps", "error_rps", "mtls"] {
+            assert!(
+                within(&e[field], &t[field]),
+                "{s} -> {d}: {field} {} vs true {}\n{e:#}",
+                e[field],
+                t[field]
+            );
+        }
+        if t["protocol"] == "tcp" {
+            for field in [
+                "bytes_to_server_per_second",
+                "bytes_to_client_per_second",
+                "tcp_connections_opened_per_second",
+            ] {
+                assert!(within(&e[field], &t[field]), "{s} -> {d}: {field}\n{e:#}");
+            }
+        }
+        assert_eq!(e["rates_from"], t["rates_from"], "{s} -> {d}: {e:#}");
+        let via = t["via_network_gateway"].is_object();
+        assert_eq!(
+            e.get("via_network_gateway").is_some_and(|v| v == true),
+            via,
+            "{s} -> {d}: via_network_gateway\n{e:#}"
+        );
+        assert_eq!(
+            e.get("failed_across_networks").is_some_and(|v| v == true),
+            t["failed_across_networks"] == true,
+            "{s} -> {d}: failed_across_networks\n{e:#}"
+        );
+        assert_eq!(e["services"], t["services"], "{s} -> {d}");
+    }
+
+    // Nodes: one per (cluster, namespace, workload), each with its cluster;
+    // no east-west gateway, no `unknown` or `Kubernetes` cluster.
+    let nodes = doc["nodes"].as_array().unwrap();
+    let mut node_ids: Vec<&str> = nodes.iter().map(|n| n["id"].as_str().unwrap()).collect();
+    node_ids.sort();
+    let mut want_nodes: Vec<String> = truth["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(node_id)
+        .collect();
+    want_nodes.sort();
+    assert_eq!(node_ids, want_nodes);
+    for n in nodes {
+        assert!(
+            truth["clusters"]
+                .as_array()
+                .unwrap()
+                .contains(&n["cluster"]),
+            "{n:#}"
+        );
+        assert!(
+            !n["id"].as_str().unwrap().contains("eastwestgateway"),
+            "{n:#}"
+        );
+    }
+}
+
+#[test]
+fn explain_names_the_gateway_hop_and_the_failure_across_networks() {
+    let prometheus = prometheus();
+    let (url, at) = (prometheus.url(), (FIXTURE_END - 120).to_string());
+    let base = ["--prometheus", &url, "--at", &at, "--window", "5m"];
+    let explain = |src: &str, dst: &str| {
+        let mut args = vec!["explain", src, dst];
+        args.extend_from_slice(&base);
+        run(&args)
+    };
+    let text = explain("east/bookinfo/productpage-v1", "west/bookinfo/reviews-v3");
+    assert!(
+        text.contains("via network gateway west/istio-system/istio-eastwestgateway"),
+        "{text}"
+    );
+    assert!(
+        text.contains("network_gateway") || text.contains("east-west gateway"),
+        "{text}"
+    );
+    let text = explain("east/bookinfo/reviews-v2", "service:west/bookinfo/ratings");
+    assert!(text.contains("failed across networks"), "{text}");
+    assert!(text.contains("cluster west"), "{text}");
+}
+
+#[test]
+fn cluster_name_selects_the_calls_touching_one_cluster() {
+    let prometheus = prometheus();
+    let doc = snapshot(&prometheus, &["--cluster-name", "west"]);
+    let edges = doc["edges"].as_array().unwrap();
+    assert!(!edges.is_empty());
+    for e in edges {
+        let (s, t) = (e["source"].as_str().unwrap(), e["target"].as_str().unwrap());
+        assert!(
+            s.contains(":west/") || t.contains(":west/"),
+            "{s} -> {t} does not touch west"
+        );
+    }
+    // Calls within east only are gone.
+    assert!(
+        !edges
+            .iter()
+            .any(|e| e["source"] == "workload:east/bookinfo/productpage-v1"
+                && e["target"] == "workload:east/bookinfo/details-v1")
+    );
+}
