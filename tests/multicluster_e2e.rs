@@ -227,3 +227,71 @@ fn cluster_name_selects_the_calls_touching_one_cluster() {
                 && e["target"] == "workload:east/bookinfo/details-v1")
     );
 }
+
+#[test]
+fn every_drawing_boxes_namespaces_inside_their_cluster() {
+    let prometheus = prometheus();
+    let (url, at) = (prometheus.url(), (FIXTURE_END - 120).to_string());
+    let draw = |format: &str| {
+        run(&[
+            "snapshot",
+            "--prometheus",
+            &url,
+            "--at",
+            &at,
+            "--window",
+            "5m",
+            "--format",
+            format,
+            "-o",
+            "-",
+        ])
+    };
+    let dot = draw("dot");
+    for cluster in ["east", "west"] {
+        let start = dot
+            .find(&format!("subgraph \"cluster_k8s_{cluster}\""))
+            .unwrap_or_else(|| panic!("no box for cluster {cluster}:\n{dot}"));
+        // Its namespace box and its workloads are inside it.
+        let inside = &dot[start..];
+        let ns_box = inside
+            .find(&format!("\"cluster_ns_{cluster}/bookinfo\""))
+            .unwrap_or_else(|| panic!("no bookinfo box in {cluster}:\n{dot}"));
+        assert!(
+            inside[ns_box..].contains(&format!("\"workload:{cluster}/bookinfo/reviews-v2\"")),
+            "{dot}"
+        );
+    }
+    assert!(dot.contains("via network gateway west/istio-system/istio-eastwestgateway"));
+    assert!(!dot.contains("\"workload:east/istio-system/istio-eastwestgateway\""));
+
+    let mermaid = draw("mermaid");
+    assert!(
+        mermaid.contains("subgraph k0[\"cluster east\"]"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("subgraph k1[\"cluster west\"]"),
+        "{mermaid}"
+    );
+    // Subgraphs open and close in pairs.
+    assert_eq!(
+        mermaid.matches("subgraph ").count(),
+        mermaid.lines().filter(|l| l.trim() == "end").count()
+    );
+
+    let cy: Value = serde_json::from_str(&draw("cytoscape")).unwrap();
+    let nodes = cy["elements"]["nodes"].as_array().unwrap();
+    let data = |id: &str| {
+        nodes
+            .iter()
+            .map(|n| &n["data"])
+            .find(|d| d["id"] == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+    };
+    assert_eq!(data("cluster:west")["kind"], "cluster");
+    assert_eq!(data("namespace:west/bookinfo")["parent"], "cluster:west");
+    let reviews = data("workload:west/bookinfo/reviews-v3");
+    assert_eq!(reviews["parent"], "namespace:west/bookinfo");
+    assert_eq!(reviews["cluster"], "west");
+}
