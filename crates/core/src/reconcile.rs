@@ -629,7 +629,12 @@ impl<'a> Reconciler<'a> {
             let crossing: Vec<usize> = into_server
                 .iter()
                 .copied()
-                .filter(|&i| self.edges[i].source.cluster() != gateway.cluster)
+                .filter(|&i| {
+                    // A caller known to be in another cluster (an unidentified
+                    // caller is not evidence of a crossing).
+                    let from = self.edges[i].source.cluster();
+                    !from.is_empty() && from != UNKNOWN && from != gateway.cluster
+                })
                 .collect();
             let for_service: Vec<usize> = crossing
                 .iter()
