@@ -177,8 +177,21 @@ fn badge_findings(
             && finding.resource.kind.is_workload()
             && let Some(namespace) = &finding.resource.namespace
         {
-            let endpoint = Endpoint::Workload(WorkloadRef::new(namespace, &finding.resource.name));
-            graph.badge_endpoint(rec, &endpoint, &badge);
+            // A finding names a Kubernetes object, which has no cluster: in a
+            // multi-cluster mesh it is shown on that workload in every cluster.
+            let workload = WorkloadRef::new(namespace, &finding.resource.name);
+            let clusters = &rec.classification.clusters.names;
+            let placed: Vec<WorkloadRef> = if clusters.is_empty() {
+                vec![workload]
+            } else {
+                clusters
+                    .iter()
+                    .map(|c| workload.clone().in_cluster(c.clone()))
+                    .collect()
+            };
+            for w in placed {
+                graph.badge_endpoint(rec, &Endpoint::Workload(w), &badge);
+            }
         }
     }
     report

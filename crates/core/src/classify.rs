@@ -237,6 +237,13 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
                 gateways.insert(w);
             }
         }
+        // An ambient client's ztunnel names the east-west gateway as its
+        // destination when peer metadata did not cross networks.
+        if let Some(w) = clusters.destination(obs)
+            && looks_like_network_gateway(&w.name)
+        {
+            network_gateways.insert(w);
+        }
     }
     // Configured workloads name no cluster: they stand for that workload in
     // every cluster.

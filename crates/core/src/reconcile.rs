@@ -296,6 +296,7 @@ pub fn reconcile(observations: &[Observation], options: &ClassifyOptions) -> Rec
     reconciler.attach_server_hops(groups.server_hops);
     reconciler.attach_network_hops(groups.network_hops);
     reconciler.mark_across_networks(&groups.hidden_peers);
+    reconciler.join_hidden_peers();
     reconciler.mark_infrastructure();
     reconciler.finish()
 }
@@ -703,6 +704,91 @@ impl<'a> Reconciler<'a> {
             {
                 edge.failed_across_networks = true;
             }
+        }
+    }
+
+    /// Joins the two halves of an ambient call across networks before peer
+    /// metadata crossed them (multicluster facts §5): the client's ztunnel
+    /// saw only the east-west gateway (an edge to the service in the
+    /// gateway's cluster), the server's ztunnel saw an unknown source with
+    /// the caller's real principal. When exactly one such server edge for
+    /// that service, cluster and principal exists, it is the same call: the
+    /// client's edge takes the server as destination (its rates stay the
+    /// client ztunnel's, rule 4) and the server's edge becomes its duplicate.
+    fn join_hidden_peers(&mut self) {
+        let mut removed: BTreeSet<usize> = BTreeSet::new();
+        for c in 0..self.edges.len() {
+            let client = &self.edges[c];
+            let Endpoint::Service {
+                cluster,
+                namespace,
+                name,
+            } = &client.destination
+            else {
+                continue;
+            };
+            if !client.peer_hidden_by_network_gateway || client.source_principals.is_empty() {
+                continue;
+            }
+            let service = ServiceId::new(namespace.clone(), name.clone());
+            let halves: Vec<usize> = (0..self.edges.len())
+                .filter(|&s| !removed.contains(&s))
+                .filter(|&s| {
+                    let e = &self.edges[s];
+                    e.source == Endpoint::Unknown
+                        && e.destination.cluster() == cluster
+                        && e.l4_from == Some(Emitter::ZtunnelDestination)
+                        && e.services
+                            .iter()
+                            .any(|f| ServiceRef::identity_of_fqdn(f) == service)
+                        && !e.source_principals.is_disjoint(&client.source_principals)
+                })
+                .collect();
+            let servers: BTreeSet<&Endpoint> =
+                halves.iter().map(|&s| &self.edges[s].destination).collect();
+            if servers.len() != 1 {
+                continue;
+            }
+            let server = self.edges[halves[0]].destination.clone();
+            let moved: Vec<usize> = halves
+                .iter()
+                .flat_map(|&s| self.edges[s].series.clone())
+                .collect();
+            if self.edges[c].security.share().is_none() {
+                self.edges[c].security =
+                    security_of(self.observations, &self.classification.emitters, &moved);
+            }
+            for &i in &moved {
+                self.dispositions[i] = Some(Disposition::Duplicate {
+                    edge: c,
+                    of: Emitter::ZtunnelSource,
+                });
+            }
+            let edge = &mut self.edges[c];
+            edge.destination = server;
+            edge.series.extend(moved);
+            removed.extend(halves);
+        }
+        if removed.is_empty() {
+            return;
+        }
+        let mut new_index = vec![0; self.edges.len()];
+        let mut next = 0;
+        for (old, slot) in new_index.iter_mut().enumerate() {
+            if !removed.contains(&old) {
+                *slot = next;
+                next += 1;
+            }
+        }
+        let edges = std::mem::take(&mut self.edges);
+        self.edges = edges
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !removed.contains(i))
+            .map(|(_, e)| e)
+            .collect();
+        for d in self.dispositions.iter_mut().flatten() {
+            renumber(d, &new_index);
         }
     }
 

@@ -55,9 +55,13 @@ fn why(e: &meshgraph_core::LogicalEdge) -> Vec<String> {
         .map(|w| w.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    if e.peer_hidden_by_network_gateway {
+    if e.peer_hidden_by_network_gateway && matches!(e.destination, Endpoint::Workload(_)) {
         out.push(format!(
-            "the client's ztunnel saw only the east-west gateway {gateways}: before peer metadata crossed networks (Istio 1.29 baggage) the serving workload is not in the telemetry, so the call ends at the service in the gateway's cluster"
+            "the client's ztunnel saw only the east-west gateway {gateways} (no peer metadata across networks before Istio 1.29 baggage); the server's ztunnel reported the same caller principal with an unknown source, and it is the only server of that service in that cluster to do so: the two halves are one call, rated from the client's ztunnel"
+        ));
+    } else if e.peer_hidden_by_network_gateway {
+        out.push(format!(
+            "the client's ztunnel saw only the east-west gateway {gateways}: before peer metadata crossed networks (Istio 1.29 baggage) the serving workload is not in the telemetry, and no single server-side report with the caller's principal names it, so the call ends at the service in the gateway's cluster"
         ));
     } else if !gateways.is_empty() {
         out.push(format!(

@@ -274,7 +274,11 @@ fn is_waypoint(node: &KialiNode, waypoints: &BTreeSet<WorkloadRef>) -> bool {
         || (matches!(
             node.node_type,
             KialiNodeType::Workload | KialiNodeType::VersionedApp
-        ) && waypoints.contains(&WorkloadRef::new(&node.namespace, &node.workload)))
+        ) && waypoints
+            .iter()
+            // Waypoints carry their cluster in a multi-cluster mesh; Kiali's
+            // node has its own cluster field, matched elsewhere.
+            .any(|w| w.namespace == node.namespace && w.name == node.workload))
 }
 
 fn list(items: impl IntoIterator<Item = String>) -> String {
