@@ -154,7 +154,7 @@ pub struct InputArgs {
     )]
     pub replay: Option<PathBuf>,
     /// Run on a built-in scenario instead of a mesh: bookinfo-sidecar, bookinfo-ambient,
-    /// bookinfo-waypoint (default), bookinfo-mixed. `--demo NAME` takes the next word
+    /// bookinfo-waypoint (default), bookinfo-mixed, multicluster. `--demo NAME` takes the next word
     /// only when it is one of these names; otherwise write `--demo=NAME`
     #[arg(
         long,
