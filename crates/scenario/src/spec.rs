@@ -414,12 +414,16 @@ impl Scenario {
     /// The client named `namespace/name` (or `cluster/namespace/name`): a
     /// workload or a gateway deployment.
     pub fn client(&self, reference: &str) -> Option<Client<'_>> {
-        let parts: Vec<&str> = reference.split('/').collect();
-        let (cluster, ns, name) = match parts.as_slice() {
-            [ns, name] => (None, *ns, *name),
-            [cluster, ns, name] => (Some(*cluster), *ns, *name),
-            _ => return None,
-        };
+        // `namespace/name` first (a name may hold a `/`), then `cluster/namespace/name`.
+        let (ns, name) = reference.split_once('/')?;
+        if let Some(client) = self.client_in(None, ns, name) {
+            return Some(client);
+        }
+        let (ns, name) = name.split_once('/')?;
+        self.client_in(Some(reference.split_once('/')?.0), ns, name)
+    }
+
+    fn client_in(&self, cluster: Option<&str>, ns: &str, name: &str) -> Option<Client<'_>> {
         let in_cluster =
             |placed: Option<&str>| cluster.is_none_or(|c| self.cluster_of(placed) == c);
         if let Some(w) = self
