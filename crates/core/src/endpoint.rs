@@ -144,6 +144,22 @@ impl Endpoint {
         }
     }
 
+    /// The same endpoint with no cluster: how traces (which carry none)
+    /// name it.
+    pub fn without_cluster(&self) -> Endpoint {
+        match self {
+            Endpoint::Workload(w) => Endpoint::Workload(w.clone().in_cluster("")),
+            Endpoint::Service {
+                namespace, name, ..
+            } => Endpoint::Service {
+                cluster: String::new(),
+                namespace: namespace.clone(),
+                name: name.clone(),
+            },
+            other => other.clone(),
+        }
+    }
+
     /// The cluster the endpoint is in (`""` when none is known or needed).
     pub fn cluster(&self) -> &str {
         match self {
