@@ -219,6 +219,12 @@ fn cluster_name_selects_the_calls_touching_one_cluster() {
             "{s} -> {t} does not touch west"
         );
     }
+    let none = snapshot(&prometheus, &["--cluster-name", "north"]);
+    assert!(none["edges"].as_array().unwrap().is_empty());
+    let warned = none["warnings"].as_array().unwrap().iter().any(|w| {
+        w == "--cluster-name north: no such cluster in the telemetry (clusters: east, west)"
+    });
+    assert!(warned, "{:#}", none["warnings"]);
     // Calls within east only are gone.
     assert!(
         !edges
@@ -294,4 +300,52 @@ fn every_drawing_boxes_namespaces_inside_their_cluster() {
     let reviews = data("workload:west/bookinfo/reviews-v3");
     assert_eq!(reviews["parent"], "namespace:west/bookinfo");
     assert_eq!(reviews["cluster"], "west");
+}
+
+#[test]
+fn explain_suggests_the_cluster_qualified_names_and_diff_prints_them() {
+    let prometheus = prometheus();
+    let (url, at) = (prometheus.url(), (FIXTURE_END - 120).to_string());
+    let dir = tempfile::tempdir().unwrap();
+    let out = meshgraph(
+        &[
+            "explain",
+            "bookinfo/productpage-v1",
+            "bookinfo/reviews-v2",
+            "--prometheus",
+            &url,
+            "--at",
+            &at,
+            "--window",
+            "5m",
+        ],
+        dir.path(),
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for name in [
+        "east/bookinfo/productpage-v1",
+        "east/bookinfo/reviews-v2",
+        "west/bookinfo/reviews-v2",
+    ] {
+        assert!(stderr.contains(name), "{name} not suggested: {stderr}");
+    }
+
+    // diff of the whole mesh against west alone: east's calls vanished,
+    // named by their cluster-qualified ids.
+    let whole = snapshot(&prometheus, &[]);
+    let west = snapshot(&prometheus, &["--cluster-name", "west"]);
+    std::fs::write(dir.path().join("old.json"), whole.to_string()).unwrap();
+    std::fs::write(dir.path().join("new.json"), west.to_string()).unwrap();
+    let out = meshgraph(&["diff", "old.json", "new.json"], dir.path());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("workload:east/bookinfo/productpage-v1")
+            && text.contains("workload:east/bookinfo/details-v1"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("workload:bookinfo/"),
+        "ids without their cluster: {text}"
+    );
 }

@@ -137,6 +137,21 @@ pub fn build(
     let findings = findings.then(|| badge_findings(&collected, &reconciliation, &mut graph));
     let mut warnings = collected.warnings.clone();
     warnings.extend(reconciliation.notes.iter().cloned());
+    let known = &reconciliation.classification.clusters.names;
+    for name in graph_args
+        .cluster_name
+        .iter()
+        .filter(|n| !known.contains(*n))
+    {
+        warnings.push(if known.is_empty() {
+            format!("--cluster-name {name}: the telemetry names a single cluster, so nodes carry none and nothing matches")
+        } else {
+            format!(
+                "--cluster-name {name}: no such cluster in the telemetry (clusters: {})",
+                known.iter().cloned().collect::<Vec<_>>().join(", ")
+            )
+        });
+    }
     let meta = SnapshotMeta {
         at: collected.scope.at.as_second(),
         window_seconds: collected.scope.window.as_secs(),
