@@ -45,7 +45,8 @@ fn run(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn snapshot(prometheus: &PrometheusServer, extra: &[&str]) -> Value {
+/// `snapshot` of the server in one format, on stdout.
+fn draw(prometheus: &PrometheusServer, format: &str, extra: &[&str]) -> String {
     let (url, at) = (prometheus.url(), (FIXTURE_END - 120).to_string());
     let mut args = vec![
         "snapshot",
@@ -58,12 +59,16 @@ fn snapshot(prometheus: &PrometheusServer, extra: &[&str]) -> Value {
         "--graph-type",
         "workload",
         "--format",
-        "json",
+        format,
         "-o",
         "-",
     ];
     args.extend_from_slice(extra);
-    serde_json::from_str(&run(&args)).unwrap()
+    run(&args)
+}
+
+fn snapshot(prometheus: &PrometheusServer, extra: &[&str]) -> Value {
+    serde_json::from_str(&draw(prometheus, "json", extra)).unwrap()
 }
 
 /// The snapshot's node id of a truth node.
@@ -237,22 +242,7 @@ fn cluster_name_selects_the_calls_touching_one_cluster() {
 #[test]
 fn every_drawing_boxes_namespaces_inside_their_cluster() {
     let prometheus = prometheus();
-    let (url, at) = (prometheus.url(), (FIXTURE_END - 120).to_string());
-    let draw = |format: &str| {
-        run(&[
-            "snapshot",
-            "--prometheus",
-            &url,
-            "--at",
-            &at,
-            "--window",
-            "5m",
-            "--format",
-            format,
-            "-o",
-            "-",
-        ])
-    };
+    let draw = |format: &str| draw(&prometheus, format, &[]);
     let dot = draw("dot");
     for cluster in ["east", "west"] {
         let start = dot

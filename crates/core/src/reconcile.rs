@@ -344,6 +344,26 @@ impl<'a> Reconciler<'a> {
         }
     }
 
+    /// Whether an edge's calls were addressed to the service (any spelling).
+    fn addressed_to(&self, edge: usize, service: &ServiceId) -> bool {
+        self.edges[edge]
+            .services
+            .iter()
+            .any(|fqdn| ServiceRef::identity_of_fqdn(fqdn) == *service)
+    }
+
+    /// The edges into each destination, by index.
+    fn edges_by_destination(&self) -> HashMap<Endpoint, Vec<usize>> {
+        let mut by_destination: HashMap<Endpoint, Vec<usize>> = HashMap::new();
+        for (i, edge) in self.edges.iter().enumerate() {
+            by_destination
+                .entry(edge.destination.clone())
+                .or_default()
+                .push(i);
+        }
+        by_destination
+    }
+
     /// The waypoint an endpoint is, if it is one of W.
     fn waypoint_of(&self, endpoint: &Endpoint) -> Option<WorkloadRef> {
         endpoint
@@ -477,12 +497,7 @@ impl<'a> Reconciler<'a> {
                 .map_or(&[][..], Vec::as_slice)
                 .iter()
                 .copied()
-                .filter(|&i| {
-                    self.edges[i]
-                        .services
-                        .iter()
-                        .any(|fqdn| ServiceRef::identity_of_fqdn(fqdn) == service)
-                })
+                .filter(|&i| self.addressed_to(i, &service))
                 .collect();
             if targets.is_empty() {
                 let edge = self.add_unreported_hop_edge(&client, &waypoint, &service, &series);
@@ -538,13 +553,7 @@ impl<'a> Reconciler<'a> {
     fn attach_server_hops(&mut self, hops: ServerHops) {
         // Each hop group looks only at the edges into its server (see
         // `attach_client_hops`); no edge is added here, so the index stays valid.
-        let mut by_destination: HashMap<Endpoint, Vec<usize>> = HashMap::new();
-        for (i, edge) in self.edges.iter().enumerate() {
-            by_destination
-                .entry(edge.destination.clone())
-                .or_default()
-                .push(i);
-        }
+        let by_destination = self.edges_by_destination();
         for ((waypoint, server), series) in hops {
             let into_server = by_destination.get(&server).map_or(&[][..], Vec::as_slice);
             let targets = self.server_hop_targets(into_server, &waypoint);
@@ -618,13 +627,7 @@ impl<'a> Reconciler<'a> {
     /// Their bytes stay apart as `network_transport`; a hop nothing explains
     /// is noted and kept in the dispositions.
     fn attach_network_hops(&mut self, hops: NetworkHops) {
-        let mut by_destination: HashMap<Endpoint, Vec<usize>> = HashMap::new();
-        for (i, edge) in self.edges.iter().enumerate() {
-            by_destination
-                .entry(edge.destination.clone())
-                .or_default()
-                .push(i);
-        }
+        let by_destination = self.edges_by_destination();
         for ((gateway, server, service), series) in hops {
             let into_server = by_destination.get(&server).map_or(&[][..], Vec::as_slice);
             let crossing: Vec<usize> = into_server
@@ -640,12 +643,7 @@ impl<'a> Reconciler<'a> {
             let for_service: Vec<usize> = crossing
                 .iter()
                 .copied()
-                .filter(|&i| {
-                    self.edges[i]
-                        .services
-                        .iter()
-                        .any(|fqdn| ServiceRef::identity_of_fqdn(fqdn) == service)
-                })
+                .filter(|&i| self.addressed_to(i, &service))
                 .collect();
             let targets = if for_service.is_empty() {
                 crossing

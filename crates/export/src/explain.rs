@@ -46,15 +46,20 @@ struct JsonEdge {
     why: Vec<String>,
 }
 
+/// Workloads as `a,b`; `None` when there are none.
+fn joined(set: &std::collections::BTreeSet<meshgraph_core::WorkloadRef>) -> Option<String> {
+    (!set.is_empty()).then(|| {
+        set.iter()
+            .map(|w| w.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+}
+
 /// What the multi-cluster rules did to an edge, in words (docs/multicluster.md).
 fn why(e: &meshgraph_core::LogicalEdge) -> Vec<String> {
     let mut out = Vec::new();
-    let gateways = e
-        .via_network_gateway
-        .iter()
-        .map(|w| w.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let gateways = joined(&e.via_network_gateway).unwrap_or_default();
     if e.peer_hidden_by_network_gateway && matches!(e.destination, Endpoint::Workload(_)) {
         out.push(format!(
             "the client's ztunnel saw only the east-west gateway {gateways} (no peer metadata across networks before Istio 1.29 baggage); the server's ztunnel reported the same caller principal with an unknown source, and it is the only server of that service in that cluster to do so: the two halves are one call, rated from the client's ztunnel"
@@ -101,6 +106,15 @@ struct JsonDisposition {
 
 fn disposition(rec: &Reconciliation, d: &Disposition) -> JsonDisposition {
     let edge = |i: &usize| vec![edge_name(rec, *i)];
+    // A hop (through a waypoint or an east-west gateway) and the edges it marks.
+    let hop =
+        |action, meaning, edges: &[usize], through: &meshgraph_core::WorkloadRef| JsonDisposition {
+            action,
+            meaning,
+            edges: edges.iter().map(|i| edge_name(rec, *i)).collect(),
+            of: None,
+            waypoint: Some(through.to_string()),
+        };
     match d {
         Disposition::Rates { edge: e, emitter } => JsonDisposition {
             action: "rates",
@@ -124,16 +138,15 @@ fn disposition(rec: &Reconciliation, d: &Disposition) -> JsonDisposition {
             of: None,
             waypoint: None,
         },
-        Disposition::WaypointHop { waypoint, edges } => JsonDisposition {
-            action: "waypoint_hop",
-            meaning: format!(
+        Disposition::WaypointHop { waypoint, edges } => hop(
+            "waypoint_hop",
+            format!(
                 "dropped as a hop through waypoint {waypoint}: not an edge of its own; marks {} edge(s) as via the waypoint",
                 edges.len()
             ),
-            edges: edges.iter().map(|i| edge_name(rec, *i)).collect(),
-            of: None,
-            waypoint: Some(waypoint.to_string()),
-        },
+            edges,
+            waypoint,
+        ),
         Disposition::Duplicate { edge: e, of } => JsonDisposition {
             action: "duplicate",
             meaning: format!("dropped: the same traffic as reported by {of}, which gave the rates"),
@@ -141,16 +154,15 @@ fn disposition(rec: &Reconciliation, d: &Disposition) -> JsonDisposition {
             of: Some(of.as_str()),
             waypoint: None,
         },
-        Disposition::NetworkGatewayHop { gateway, edges } => JsonDisposition {
-            action: "network_gateway_hop",
-            meaning: format!(
+        Disposition::NetworkGatewayHop { gateway, edges } => hop(
+            "network_gateway_hop",
+            format!(
                 "dropped as a hop through east-west gateway {gateway}: the TCP passthrough of calls from another network, not an edge; marks {} edge(s) as via the network gateway, its bytes kept apart",
                 edges.len()
             ),
-            edges: edges.iter().map(|i| edge_name(rec, *i)).collect(),
-            of: None,
-            waypoint: Some(gateway.to_string()),
-        },
+            edges,
+            gateway,
+        ),
     }
 }
 
@@ -168,20 +180,8 @@ fn build(rec: &Reconciliation, observations: &[Observation], ex: &Explanation) -
                     target: endpoint_name(&e.destination),
                     protocol: e.protocol.as_str(),
                     rates_from: e.rates_from().map(|r| r.as_str()),
-                    via_waypoint: (!e.via_waypoint.is_empty()).then(|| {
-                        e.via_waypoint
-                            .iter()
-                            .map(|w| w.to_string())
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    }),
-                    via_network_gateway: (!e.via_network_gateway.is_empty()).then(|| {
-                        e.via_network_gateway
-                            .iter()
-                            .map(|w| w.to_string())
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    }),
+                    via_waypoint: joined(&e.via_waypoint),
+                    via_network_gateway: joined(&e.via_network_gateway),
                     rps: e.l7.as_ref().map(|l| l.rps),
                     error_rps: e.l7.as_ref().map(|l| l.error_rps),
                     why: why(e),
