@@ -72,14 +72,24 @@ pub fn random_scenario(seed: u64) -> String {
     );
     t.push_str(&waypoints);
     t.push_str(&workloads);
+    random_calls(&mut rng, &mut t, &clients, &services);
+    t
+}
+
+/// Two to nine calls between random clients and services: no self-calls
+/// (`ns/app-` or `cluster/ns/app-` calling `ns/app`), one call per pair.
+fn random_calls(rng: &mut Rng, t: &mut String, clients: &[String], services: &[(String, String)]) {
     let mut pairs = std::collections::BTreeSet::new();
     for _ in 0..2 + rng.below(8) {
         let from = clients[rng.below(clients.len())].clone();
         let (ns, svc) = services[rng.below(services.len())].clone();
-        if from.starts_with(&format!("{ns}/{svc}-"))
-            || !pairs.insert((from.clone(), ns.clone(), svc.clone()))
-        {
-            continue; // no self-calls, one call per pair
+        let own = format!("{ns}/{svc}-");
+        let own = from.starts_with(&own)
+            || from
+                .split_once('/')
+                .is_some_and(|(_, rest)| rest.starts_with(&own));
+        if own || !pairs.insert((from.clone(), ns.clone(), svc.clone())) {
+            continue;
         }
         let protocol = ["http", "http", "grpc", "tcp"][rng.below(4)];
         let rps = 0.5 + rng.below(40) as f64 / 4.0;
@@ -93,7 +103,6 @@ pub fn random_scenario(seed: u64) -> String {
             "\n[[calls]]\nfrom = \"{from}\"\nto = \"{ns}/{svc}\"\nprotocol = \"{protocol}\"\nrps = {rps}\nerror_ratio = {error_ratio}\n"
         );
     }
-    t
 }
 
 /// A random multi-cluster mesh: two or three clusters on one or several
@@ -164,27 +173,6 @@ pub fn random_multicluster_scenario(seed: u64) -> String {
             services.push((ns.clone(), app));
         }
     }
-    let mut pairs = std::collections::BTreeSet::new();
-    for _ in 0..2 + rng.below(8) {
-        let from = clients[rng.below(clients.len())].clone();
-        let (ns, svc) = services[rng.below(services.len())].clone();
-        let own = from
-            .split_once('/')
-            .is_some_and(|(_, rest)| rest.starts_with(&format!("{ns}/{svc}-")));
-        if own || !pairs.insert((from.clone(), ns.clone(), svc.clone())) {
-            continue; // no self-calls, one call per pair
-        }
-        let protocol = ["http", "http", "grpc", "tcp"][rng.below(4)];
-        let rps = 0.5 + rng.below(40) as f64 / 4.0;
-        let error_ratio = if rng.chance(30) {
-            rng.below(30) as f64 / 100.0
-        } else {
-            0.0
-        };
-        let _ = write!(
-            t,
-            "\n[[calls]]\nfrom = \"{from}\"\nto = \"{ns}/{svc}\"\nprotocol = \"{protocol}\"\nrps = {rps}\nerror_ratio = {error_ratio}\n"
-        );
-    }
+    random_calls(&mut rng, &mut t, &clients, &services);
     t
 }
