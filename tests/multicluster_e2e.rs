@@ -144,6 +144,39 @@ fn two_clusters_give_exactly_the_logical_calls_between_cluster_qualified_workloa
                 assert!(within(&e[field], &t[field]), "{s} -> {d}: {field}\n{e:#}");
             }
         }
+        // Latency and byte figures where the truth computed them.
+        for field in [
+            "latency_p50_ms",
+            "latency_p95_ms",
+            "latency_p99_ms",
+            "request_bytes_per_second",
+            "response_bytes_per_second",
+        ] {
+            if let Some(want) = t.get(field) {
+                assert!(
+                    within(&e[field], want),
+                    "{s} -> {d}: {field} {} vs true {want}\n{e:#}",
+                    e[field]
+                );
+            }
+        }
+        let responses = t["responses"].as_object().unwrap();
+        assert_eq!(
+            e["responses"].as_object().map_or(0, |r| r.len()),
+            responses.len(),
+            "{s} -> {d}: {e:#}"
+        );
+        for (class, want) in responses {
+            assert!(
+                within(&e["responses"][class], want),
+                "{s} -> {d}: {class}\n{e:#}"
+            );
+        }
+        assert_eq!(e["source_principals"], t["source_principals"], "{s} -> {d}");
+        assert_eq!(
+            e["destination_principals"], t["destination_principals"],
+            "{s} -> {d}"
+        );
         assert_eq!(e["rates_from"], t["rates_from"], "{s} -> {d}: {e:#}");
         let via = t["via_network_gateway"].is_object();
         assert_eq!(
