@@ -26,7 +26,11 @@ fn fixture(name: &str) -> String {
 }
 
 fn prometheus() -> PrometheusServer {
-    let series = parse_rates(&fixture("bookinfo-multicluster.rates")).unwrap();
+    prometheus_with("bookinfo-multicluster.rates")
+}
+
+fn prometheus_with(rates: &str) -> PrometheusServer {
+    let series = parse_rates(&fixture(rates)).unwrap();
     PrometheusServer::start(&openmetrics_from_rates(&series, FIXTURE_END, 1200, 15))
 }
 
@@ -93,9 +97,44 @@ fn within(actual: &Value, expected: &Value) -> bool {
 
 #[test]
 fn two_clusters_give_exactly_the_logical_calls_between_cluster_qualified_workloads() {
-    let prometheus = prometheus();
-    let doc = snapshot(&prometheus, &[]);
-    let truth = truth();
+    assert_the_truth(&snapshot(&prometheus(), &[]), &truth());
+}
+
+/// Another cluster domain (`corp.example`, trust domain left at
+/// `cluster.local`): the same graph, every service spelled under that domain.
+#[test]
+fn another_cluster_domain_gives_the_same_graph_under_its_own_names() {
+    let mut truth = truth();
+    let variant = &truth["variants"]["bookinfo-multicluster-corp-domain.rates"];
+    let domain = variant["cluster_domain"].as_str().unwrap().to_string();
+    for e in truth["edges"].as_array_mut().unwrap() {
+        for s in e["services"].as_array_mut().unwrap() {
+            let renamed = s
+                .as_str()
+                .unwrap()
+                .replace(".svc.cluster.local", &format!(".svc.{domain}"));
+            *s = Value::String(renamed);
+        }
+    }
+    let doc = snapshot(
+        &prometheus_with("bookinfo-multicluster-corp-domain.rates"),
+        &[],
+    );
+    assert_the_truth(&doc, &truth);
+}
+
+/// The federation label only on west's series: the cluster labels are the
+/// authority, so nothing changes.
+#[test]
+fn a_federation_label_on_one_cluster_only_changes_nothing() {
+    let doc = snapshot(
+        &prometheus_with("bookinfo-multicluster-remote-label-only.rates"),
+        &[],
+    );
+    assert_the_truth(&doc, &truth());
+}
+
+fn assert_the_truth(doc: &Value, truth: &Value) {
     let edges = doc["edges"].as_array().unwrap();
     let expected = truth["edges"].as_array().unwrap();
 
