@@ -12,6 +12,8 @@ const SCENARIOS: &[&str] = &[
     "bookinfo-ambient",
     "bookinfo-waypoint",
     "bookinfo-mixed",
+    // Nodes with `cluster`, edges with `via_network_gateway`.
+    "multicluster",
 ];
 const GRAPH_TYPES: &[&str] = &["workload", "versioned-app"];
 

@@ -96,6 +96,32 @@ fn kialis_ambient_waypoint_golden_graph_every_edge_accounted_for() {
     assert_eq!(code("0d936279"), "logical_call");
     assert_eq!(code("d5ca8e75"), "waypoint_leg");
     assert_eq!(code("5f73ad96"), "waypoint_leg");
+    // Kiali's mock spells the service `details:9080` on the waypoint's series
+    // and the FQDN on ztunnel's. The layers join on the normalised identity
+    // (bookinfo/details), so the client ztunnel's productpage → waypoint
+    // series are the caller → waypoint leg of those two calls, not a third
+    // call to the bare services (before, they made a `tcp` call arrow of
+    // their own, and the summary said 4 calls on 3 arrows).
+    assert_eq!(code("784d7813"), "waypoint_leg");
+    assert_eq!(doc["summary"]["logical_calls"], 2, "{doc}");
+    assert_eq!(doc["summary"]["extra_arrows"], 3, "{doc}");
+    let calls = doc["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 2, "{calls:#?}");
+    for call in calls {
+        assert_eq!(call["via_waypoint"], "bookinfo/waypoint", "{call:#}");
+        // One spelling per service: the FQDN under the data's cluster domain,
+        // and the ztunnel hop's bytes attached as the call's transport.
+        let services = call["services"].as_array().unwrap();
+        assert_eq!(services.len(), 1, "{call:#}");
+        assert!(
+            services[0]
+                .as_str()
+                .unwrap()
+                .ends_with(".bookinfo.svc.cluster.local"),
+            "{call:#}"
+        );
+        assert_eq!(call["bytes_to_server_per_second"], 50.0, "{call:#}");
+    }
     let http = edges
         .iter()
         .find(|e| e["kiali_id"].as_str().unwrap().starts_with("fc7e327b"))

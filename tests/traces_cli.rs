@@ -309,6 +309,27 @@ fn scenario_traces_confirm_metric_edges_and_invent_none() {
                     "server span without a parent"
                 );
             }
+            "multicluster" => {
+                // Spans name no cluster; a span pair matches the edge of that
+                // workload pair in whichever cluster it runs, cross-cluster
+                // calls included (docs/multicluster.md, "Limits").
+                for (s, t) in [
+                    (
+                        "workload:east/bookinfo/productpage-v1",
+                        "workload:east/bookinfo/details-v1",
+                    ),
+                    (
+                        "workload:east/bookinfo/productpage-v1",
+                        "workload:west/bookinfo/reviews-v3",
+                    ),
+                    (
+                        "workload:west/bookinfo/reviews-v3",
+                        "workload:west/bookinfo/ratings-v1",
+                    ),
+                ] {
+                    assert_eq!(seen(s, t), "both", "{s} -> {t}: {edges:#?}");
+                }
+            }
             other => panic!("new built-in scenario {other}: add its expectations"),
         }
     }

@@ -158,9 +158,9 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
         );
     }
     let mut notes: Vec<String> = Vec::new();
-    let reconciliation = collected.has_telemetry.then(|| {
-        collected.reconcile(&collected.classify_options(&args.input.prometheus.ztunnel_label))
-    });
+    let reconciliation = collected
+        .has_telemetry
+        .then(|| collected.reconcile(&collected.classify_options(&args.input.prometheus)));
     let mut config = collected.config.clone();
     config.settings.root_namespace = args.root_namespace.clone();
     let telemetry = reconciliation.as_ref().map(|r| Telemetry {

@@ -162,7 +162,7 @@ pub struct InputArgs {
     )]
     pub replay: Option<PathBuf>,
     /// Run on a built-in scenario instead of a mesh: bookinfo-sidecar, bookinfo-ambient,
-    /// bookinfo-waypoint (default), bookinfo-mixed. `--demo NAME` takes the next word
+    /// bookinfo-waypoint (default), bookinfo-mixed, multicluster. `--demo NAME` takes the next word
     /// only when it is one of these names; otherwise write `--demo=NAME`
     #[arg(
         long,
@@ -326,6 +326,33 @@ pub struct PrometheusArgs {
     /// Scrape label whose value `ztunnel` marks ztunnel series
     #[arg(long, value_name = "LABEL", default_value = "app")]
     pub ztunnel_label: String,
+    /// Scrape label naming the cluster of the emitting proxy (a federating Prometheus
+    /// adds `cluster`); source_cluster/destination_cluster win, this fills in the rest
+    #[arg(long, value_name = "LABEL", default_value = "cluster")]
+    pub cluster_label: String,
+    /// Kubernetes cluster domain services are spelled with (default: taken from the
+    /// data's service names, else cluster.local)
+    #[arg(long, value_name = "DOMAIN", value_parser = parse_cluster_domain)]
+    pub cluster_domain: Option<String>,
+}
+
+/// `--cluster-domain`: DNS labels separated by dots, no leading or trailing dot.
+fn parse_cluster_domain(text: &str) -> Result<String, String> {
+    let ok = !text.is_empty()
+        && text.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    if ok {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err(format!(
+            "{text:?} is not a DNS domain such as cluster.local"
+        ))
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -362,6 +389,10 @@ pub struct GraphArgs {
     /// Leave the legend out of SVG, DOT and the report's graph
     #[arg(long)]
     pub no_legend: bool,
+    /// Keep only calls from or to this cluster (repeatable) when the telemetry names
+    /// several; -n still selects namespaces
+    #[arg(long, value_name = "CLUSTER")]
+    pub cluster_name: Vec<String>,
 }
 
 /// `--format` of `snapshot`: the names of [`Format`], listed in `--help`.

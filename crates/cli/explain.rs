@@ -11,7 +11,7 @@ pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> anyhow::Result<Exit> {
     output::refuse_overwriting(&[&args.output], &output::input_paths(&args.input, global))?;
     let collected = input::collect(&args.input, &[], false)?;
     collected.report(global.quiet);
-    let classify = collected.classify_options(&args.input.prometheus.ztunnel_label);
+    let classify = collected.classify_options(&args.input.prometheus);
     let rec = collected.reconcile(&classify);
     let (source, destination) = (
         parse_endpoint(&args.source),
@@ -60,19 +60,24 @@ pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> anyhow::Result<Exit> {
 }
 
 /// For a word without a namespace (`productpage-v1`), the ids of the graph's
-/// endpoints with that name (`bookinfo/productpage-v1`).
+/// endpoints with that name (`bookinfo/productpage-v1`); in a multi-cluster
+/// mesh, for a name without a cluster (`bookinfo/reviews-v2`), the same
+/// endpoint in each cluster (`east/bookinfo/reviews-v2`).
 fn suggestions(rec: &meshgraph_core::Reconciliation, words: &[&str]) -> Vec<String> {
     let mut out = std::collections::BTreeSet::new();
-    for word in words
-        .iter()
-        .filter(|w| !w.contains('/') && **w != "unknown")
-    {
+    let multi = rec.classification.clusters.is_multi();
+    for word in words.iter().filter(|w| **w != "unknown") {
+        let parsed = parse_endpoint(word);
         for edge in &rec.edges {
             for end in [&edge.source, &edge.destination] {
-                let matches = match end {
-                    Endpoint::Workload(w) => w.name == *word,
-                    Endpoint::Service { name, .. } => name == word,
-                    _ => false,
+                let matches = if word.contains('/') {
+                    multi && parsed.cluster().is_empty() && end.without_cluster() == parsed
+                } else {
+                    match end {
+                        Endpoint::Workload(w) => w.name == *word,
+                        Endpoint::Service { name, .. } => name == word,
+                        _ => false,
+                    }
                 };
                 if matches {
                     out.insert(name(end));
@@ -84,10 +89,5 @@ fn suggestions(rec: &meshgraph_core::Reconciliation, words: &[&str]) -> Vec<Stri
 }
 
 fn name(e: &Endpoint) -> String {
-    match e {
-        Endpoint::Workload(w) => w.to_string(),
-        Endpoint::Service { namespace, name } => format!("service:{namespace}/{name}"),
-        Endpoint::External { host } => format!("external:{host}"),
-        Endpoint::Unknown => "unknown".into(),
-    }
+    e.name()
 }

@@ -123,7 +123,7 @@ impl Collected {
 
     /// What the configuration tells the classification: waypoints and
     /// ServiceEntry hosts (gateways and waypoints are also inferred).
-    pub fn classify_options(&self, ztunnel_label: &str) -> ClassifyOptions {
+    pub fn classify_options(&self, prometheus: &crate::cli::PrometheusArgs) -> ClassifyOptions {
         let service_entry_hosts = self
             .config
             .of_kind(Kind::ServiceEntry)
@@ -132,7 +132,9 @@ impl Collected {
             .filter_map(|h| h.as_str().map(str::to_string))
             .collect();
         ClassifyOptions {
-            ztunnel_label: ztunnel_label.to_string(),
+            ztunnel_label: prometheus.ztunnel_label.clone(),
+            cluster_label: prometheus.cluster_label.clone(),
+            cluster_domain: prometheus.cluster_domain.clone(),
             waypoints: self
                 .config
                 .waypoints()

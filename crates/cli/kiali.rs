@@ -154,7 +154,7 @@ pub fn run(global: &GlobalArgs, args: &KialiArgs) -> anyhow::Result<Exit> {
         (None, Some(url)) => fetch_live(args, url, &collected.scope, global.quiet)?,
         (None, None) => bail!("give --kiali-graph FILE or --kiali URL"),
     };
-    let classify = collected.classify_options(&args.input.prometheus.ztunnel_label);
+    let classify = collected.classify_options(&args.input.prometheus);
     let rec = collected.reconcile(&classify);
     let mut mapping = map_graph(&graph, &rec, &collected.observations);
     let (at, window) = (

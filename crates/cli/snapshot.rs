@@ -116,7 +116,7 @@ pub fn build(
 ) -> anyhow::Result<Built> {
     let collected = input::collect(input, &[], false)?;
     collected.report(global.quiet);
-    let classify = collected.classify_options(&input.prometheus.ztunnel_label);
+    let classify = collected.classify_options(&input.prometheus);
     let reconciliation = collected.reconcile(&classify);
     if global.verbose {
         for note in &reconciliation.notes {
@@ -134,9 +134,27 @@ pub fn build(
             show_infra: graph_args.show_infra,
         },
     );
+    if !graph_args.cluster_name.is_empty() {
+        graph.retain_clusters(&graph_args.cluster_name);
+    }
     let findings = findings.then(|| badge_findings(&collected, &reconciliation, &mut graph));
     let mut warnings = collected.warnings.clone();
     warnings.extend(reconciliation.notes.iter().cloned());
+    let known = &reconciliation.classification.clusters.names;
+    for name in graph_args
+        .cluster_name
+        .iter()
+        .filter(|n| !known.contains(*n))
+    {
+        warnings.push(if known.is_empty() {
+            format!("--cluster-name {name}: the telemetry names a single cluster, so nodes carry none and nothing matches")
+        } else {
+            format!(
+                "--cluster-name {name}: no such cluster in the telemetry (clusters: {})",
+                known.iter().cloned().collect::<Vec<_>>().join(", ")
+            )
+        });
+    }
     let meta = SnapshotMeta {
         at: collected.scope.at.as_second(),
         window_seconds: collected.scope.window.as_secs(),
@@ -177,8 +195,21 @@ fn badge_findings(
             && finding.resource.kind.is_workload()
             && let Some(namespace) = &finding.resource.namespace
         {
-            let endpoint = Endpoint::Workload(WorkloadRef::new(namespace, &finding.resource.name));
-            graph.badge_endpoint(rec, &endpoint, &badge);
+            // A finding names a Kubernetes object, which has no cluster: in a
+            // multi-cluster mesh it is shown on that workload in every cluster.
+            let workload = WorkloadRef::new(namespace, &finding.resource.name);
+            let clusters = &rec.classification.clusters.names;
+            let placed: Vec<WorkloadRef> = if clusters.is_empty() {
+                vec![workload]
+            } else {
+                clusters
+                    .iter()
+                    .map(|c| workload.clone().in_cluster(c.clone()))
+                    .collect()
+            };
+            for w in placed {
+                graph.badge_endpoint(rec, &Endpoint::Workload(w), &badge);
+            }
         }
     }
     report

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use meshgraph_model::{Emitter, Observation, Reporter, ServiceId, UNKNOWN};
 
+use crate::cluster::Clusters;
 use crate::endpoint::{EndpointRole, WorkloadRef};
 
 /// Inputs to classification that do not come from the series themselves.
@@ -24,6 +25,15 @@ pub struct ClassifyOptions {
     pub infrastructure: Vec<String>,
     /// Hosts declared by ServiceEntries, drawn as their own node kind.
     pub service_entry_hosts: BTreeSet<String>,
+    /// Scrape label naming the cluster of the emitting proxy (a federating
+    /// Prometheus's `cluster`); `source_cluster` / `destination_cluster` win.
+    pub cluster_label: String,
+    /// East-west (network) gateways known from configuration, by namespace
+    /// and name; more are recognised by name and by the `istio` pod label.
+    pub network_gateways: BTreeSet<WorkloadRef>,
+    /// The Kubernetes cluster domain (`cluster.local` unless set); `None`:
+    /// taken from the service names in the data.
+    pub cluster_domain: Option<String>,
 }
 
 /// Callers that are infrastructure, not application, by default.
@@ -53,6 +63,9 @@ impl Default for ClassifyOptions {
                 .map(|s| s.to_string())
                 .collect(),
             service_entry_hosts: BTreeSet::new(),
+            cluster_label: crate::cluster::DEFAULT_CLUSTER_LABEL.into(),
+            network_gateways: BTreeSet::new(),
+            cluster_domain: None,
         }
     }
 }
@@ -85,18 +98,73 @@ pub struct Classification {
     /// Workloads whose calls are infrastructure traffic.
     pub infrastructure: BTreeSet<WorkloadRef>,
     pub service_entry_hosts: BTreeSet<String>,
+    /// The clusters the telemetry names (none in a single-cluster mesh).
+    pub clusters: Clusters,
+    /// East-west gateways: their series are hops of cross-network calls,
+    /// never edges (multicluster.md).
+    pub network_gateways: BTreeSet<WorkloadRef>,
+    /// The cluster domain services are spelled with (configured, else the
+    /// most common suffix of the `destination_service` FQDNs, else
+    /// `cluster.local`).
+    pub cluster_domain: String,
 }
 
 impl Classification {
+    /// The FQDN Istio writes for a cluster service, whatever spelling the
+    /// series used (`details:9080`, `details.bookinfo`).
+    pub fn service_fqdn(&self, service: &meshgraph_model::ServiceRef) -> String {
+        if service.is_fqdn() {
+            return service.fqdn.clone();
+        }
+        match service.kube_identity() {
+            Some((ns, name)) => format!("{name}.{ns}.svc.{}", self.cluster_domain),
+            None => service.fqdn.clone(),
+        }
+    }
+
     pub fn role(&self, workload: &WorkloadRef) -> EndpointRole {
         if self.waypoints.contains_key(workload) {
             EndpointRole::Waypoint
-        } else if self.gateways.contains(workload) || looks_like_gateway(&workload.name) {
+        } else if self.gateways.contains(workload)
+            || self.network_gateways.contains(workload)
+            || looks_like_gateway(&workload.name)
+        {
             EndpointRole::Gateway
         } else {
             EndpointRole::Workload
         }
     }
+}
+
+/// East-west gateways as Istio's samples name and label them
+/// (`istio-eastwestgateway`, pod label `istio=eastwestgateway`).
+pub fn looks_like_network_gateway(workload: &str) -> bool {
+    workload.contains("eastwestgateway")
+}
+
+fn is_network_gateway_series(obs: &Observation) -> bool {
+    looks_like_network_gateway(&obs.source.workload)
+        || obs.extra.get("istio").map(String::as_str) == Some("eastwestgateway")
+}
+
+/// The cluster domain of the `destination_service` FQDNs: the most common
+/// suffix after `.svc.` (the trust domain in principals is a separate
+/// setting and is never read for this).
+fn infer_cluster_domain(observations: &[Observation]) -> Option<String> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for obs in observations {
+        if let Some((_, domain)) = obs.service.fqdn.split_once(".svc.") {
+            let domain = domain.trim_end_matches('.');
+            if !domain.is_empty() {
+                *counts.entry(domain).or_default() += 1;
+            }
+        }
+    }
+    let best = counts.values().copied().max()?;
+    counts
+        .into_iter()
+        .find(|(_, n)| *n == best)
+        .map(|(d, _)| d.to_string())
 }
 
 /// Whether a series came from ztunnel: the configured scrape label, or the
@@ -138,11 +206,16 @@ fn version_of(peer: &meshgraph_model::Peer) -> String {
 
 /// Classifies every observation and finds the waypoints and gateways.
 pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Classification {
+    let clusters = Clusters::detect(observations, &options.cluster_label);
     let mut workloads: BTreeMap<WorkloadRef, WorkloadInfo> = BTreeMap::new();
-    let mut gateways = options.gateways.clone();
+    let mut gateways = BTreeSet::new();
+    let mut network_gateways = BTreeSet::new();
     for obs in observations {
-        for peer in [&obs.source, &obs.destination] {
-            if let Some(w) = WorkloadRef::of_peer(peer) {
+        for (w, peer) in [
+            (clusters.source(obs), &obs.source),
+            (clusters.destination(obs), &obs.destination),
+        ] {
+            if let Some(w) = w {
                 let info = workloads.entry(w).or_default();
                 if info.app.is_empty() || info.app == UNKNOWN {
                     info.app = app_of(peer);
@@ -156,20 +229,51 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
             }
         }
         if obs.reporter == Reporter::Source
-            && let Some(w) = WorkloadRef::of_peer(&obs.source)
-            && looks_like_gateway(&w.name)
+            && let Some(w) = clusters.source(obs)
         {
-            gateways.insert(w);
+            if is_network_gateway_series(obs) {
+                network_gateways.insert(w);
+            } else if looks_like_gateway(&w.name) {
+                gateways.insert(w);
+            }
+        }
+        // An ambient client's ztunnel names the east-west gateway as its
+        // destination when peer metadata did not cross networks.
+        if let Some(w) = clusters.destination(obs)
+            && looks_like_network_gateway(&w.name)
+        {
+            network_gateways.insert(w);
         }
     }
+    // Configured workloads name no cluster: they stand for that workload in
+    // every cluster.
+    let configured = |set: &BTreeSet<WorkloadRef>| -> BTreeSet<WorkloadRef> {
+        let wanted: BTreeSet<(&str, &str)> = set
+            .iter()
+            .map(|w| (w.namespace.as_str(), w.name.as_str()))
+            .collect();
+        let mut out: BTreeSet<WorkloadRef> = workloads
+            .keys()
+            .filter(|w| wanted.contains(&(w.namespace.as_str(), w.name.as_str())))
+            .cloned()
+            .collect();
+        if !clusters.is_multi() {
+            out.extend(set.iter().cloned());
+        }
+        out
+    };
+    gateways.extend(configured(&options.gateways));
+    network_gateways.extend(configured(&options.network_gateways));
+    for w in &network_gateways {
+        gateways.remove(w);
+    }
 
-    let mut waypoints: BTreeMap<WorkloadRef, WaypointEvidence> = options
-        .waypoints
-        .iter()
-        .map(|w| (w.clone(), WaypointEvidence::Configuration))
+    let mut waypoints: BTreeMap<WorkloadRef, WaypointEvidence> = configured(&options.waypoints)
+        .into_iter()
+        .map(|w| (w, WaypointEvidence::Configuration))
         .collect();
     if options.infer_waypoints {
-        for w in infer_waypoints(observations) {
+        for w in infer_waypoints(observations, &clusters) {
             waypoints.entry(w).or_insert(WaypointEvidence::Telemetry);
         }
     }
@@ -183,7 +287,7 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
     let ambient_servers: BTreeSet<WorkloadRef> = observations
         .iter()
         .filter(|obs| obs.reporter == Reporter::Destination && is_ztunnel(obs, options))
-        .filter_map(|obs| WorkloadRef::of_peer(&obs.destination))
+        .filter_map(|obs| clusters.destination(obs))
         .collect();
     let emitters = observations
         .iter()
@@ -191,7 +295,8 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
             Reporter::Waypoint => Emitter::Waypoint,
             Reporter::Destination
                 if !is_ztunnel(obs, options)
-                    && WorkloadRef::of_peer(&obs.destination)
+                    && clusters
+                        .destination(obs)
                         .is_some_and(|d| ambient_servers.contains(&d)) =>
             {
                 Emitter::Waypoint
@@ -199,7 +304,7 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
             Reporter::Source if is_ztunnel(obs, options) => Emitter::ZtunnelSource,
             Reporter::Destination if is_ztunnel(obs, options) => Emitter::ZtunnelDestination,
             Reporter::Destination => Emitter::EnvoyDestination,
-            Reporter::Source => match WorkloadRef::of_peer(&obs.source) {
+            Reporter::Source => match clusters.source(obs) {
                 Some(w) if gateways.contains(&w) => Emitter::Gateway,
                 _ => Emitter::EnvoySource,
             },
@@ -225,6 +330,13 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
         workloads,
         infrastructure,
         service_entry_hosts: options.service_entry_hosts.clone(),
+        clusters,
+        network_gateways,
+        cluster_domain: options
+            .cluster_domain
+            .clone()
+            .or_else(|| infer_cluster_domain(observations))
+            .unwrap_or_else(|| "cluster.local".to_string()),
     }
 }
 
@@ -232,7 +344,7 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
 /// waypoint"): a workload that is the destination of source-reported series
 /// for another workload's service, the source of destination-reported series,
 /// and never the destination of a destination-reported series.
-fn infer_waypoints(observations: &[Observation]) -> BTreeSet<WorkloadRef> {
+fn infer_waypoints(observations: &[Observation], clusters: &Clusters) -> BTreeSet<WorkloadRef> {
     type Service = ServiceId;
     let mut called_for: BTreeMap<WorkloadRef, BTreeSet<(Option<WorkloadRef>, Service)>> =
         BTreeMap::new();
@@ -244,8 +356,8 @@ fn infer_waypoints(observations: &[Observation]) -> BTreeSet<WorkloadRef> {
 
     for obs in observations {
         let service = obs.service.identity();
-        let source = WorkloadRef::of_peer(&obs.source);
-        let destination = WorkloadRef::of_peer(&obs.destination);
+        let source = clusters.source(obs);
+        let destination = clusters.destination(obs);
         match obs.reporter {
             Reporter::Source => {
                 if let Some(d) = &destination {

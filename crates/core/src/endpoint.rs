@@ -2,9 +2,12 @@
 
 use meshgraph_model::{Observation, Peer, UNKNOWN};
 
-/// A workload by namespace and name, as Istio labels it.
+/// A workload by cluster, namespace and name, as Istio labels it. The
+/// cluster is empty unless the telemetry names several clusters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct WorkloadRef {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cluster: String,
     pub namespace: String,
     pub name: String,
 }
@@ -12,8 +15,27 @@ pub struct WorkloadRef {
 impl WorkloadRef {
     pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
+            cluster: String::new(),
             namespace: namespace.into(),
             name: name.into(),
+        }
+    }
+
+    /// The same workload placed in a cluster (`""`: no cluster).
+    pub fn in_cluster(mut self, cluster: impl Into<String>) -> Self {
+        self.cluster = cluster.into();
+        self
+    }
+
+    /// Reads `namespace/name` or `cluster/namespace/name`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let parts: Vec<&str> = text.split('/').collect();
+        match parts.as_slice() {
+            [ns, name] if !ns.is_empty() && !name.is_empty() => Some(Self::new(*ns, *name)),
+            [cluster, ns, name] if !cluster.is_empty() && !ns.is_empty() && !name.is_empty() => {
+                Some(Self::new(*ns, *name).in_cluster(*cluster))
+            }
+            _ => None,
         }
     }
 
@@ -24,7 +46,11 @@ impl WorkloadRef {
 }
 
 impl std::fmt::Display for WorkloadRef {
+    /// `namespace/name`, `cluster/namespace/name` in a multi-cluster mesh.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.cluster.is_empty() {
+            write!(f, "{}/", self.cluster)?;
+        }
         write!(f, "{}/{}", self.namespace, self.name)
     }
 }
@@ -45,6 +71,9 @@ pub enum Endpoint {
     /// A cluster service whose serving workload is unknown (the request never
     /// reached a server, or the server reports nothing).
     Service {
+        /// Empty unless the telemetry names several clusters.
+        #[serde(skip_serializing_if = "String::is_empty")]
+        cluster: String,
         namespace: String,
         name: String,
     },
@@ -80,8 +109,9 @@ impl Endpoint {
         if service.is_unknown() {
             return Endpoint::Unknown;
         }
-        if service.fqdn.contains(".svc.") || service.fqdn == UNKNOWN {
+        if service.kube_identity().is_some() || service.fqdn == UNKNOWN {
             Endpoint::Service {
+                cluster: String::new(),
                 namespace: service.effective_namespace().to_string(),
                 name: service.effective_name().to_string(),
             }
@@ -89,6 +119,53 @@ impl Endpoint {
             Endpoint::External {
                 host: service.fqdn.clone(),
             }
+        }
+    }
+
+    /// The name `meshgraph explain` reads and prints: `namespace/workload`
+    /// (`cluster/namespace/workload`), `service:namespace/name`
+    /// (`service:cluster/namespace/name`), `external:host` or `unknown`.
+    pub fn name(&self) -> String {
+        match self {
+            Endpoint::Workload(w) => w.to_string(),
+            Endpoint::Service {
+                cluster,
+                namespace,
+                name,
+            } => {
+                if cluster.is_empty() {
+                    format!("service:{namespace}/{name}")
+                } else {
+                    format!("service:{cluster}/{namespace}/{name}")
+                }
+            }
+            Endpoint::External { host } => format!("external:{host}"),
+            Endpoint::Unknown => UNKNOWN.into(),
+        }
+    }
+
+    /// The same endpoint with no cluster: how traces (which carry none)
+    /// name it.
+    pub fn without_cluster(&self) -> Endpoint {
+        match self {
+            Endpoint::Workload(w) => Endpoint::Workload(w.clone().in_cluster("")),
+            Endpoint::Service {
+                namespace, name, ..
+            } => Endpoint::Service {
+                cluster: String::new(),
+                namespace: namespace.clone(),
+                name: name.clone(),
+            },
+            other => other.clone(),
+        }
+    }
+
+    /// The cluster the endpoint is in (`""` when none is known or needed).
+    pub fn cluster(&self) -> &str {
+        match self {
+            Endpoint::Workload(w) => &w.cluster,
+            Endpoint::Service { cluster, .. } => cluster,
+            _ => "",
         }
     }
 
@@ -104,7 +181,17 @@ impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Endpoint::Workload(w) => write!(f, "{w}"),
-            Endpoint::Service { namespace, name } => write!(f, "service {namespace}/{name}"),
+            Endpoint::Service {
+                cluster,
+                namespace,
+                name,
+            } => {
+                write!(f, "service ")?;
+                if !cluster.is_empty() {
+                    write!(f, "{cluster}/")?;
+                }
+                write!(f, "{namespace}/{name}")
+            }
             Endpoint::External { host } => write!(f, "external {host}"),
             Endpoint::Unknown => f.write_str(UNKNOWN),
         }

@@ -6,29 +6,29 @@ use meshgraph_model::Emitter;
 use crate::endpoint::{Endpoint, WorkloadRef};
 use crate::reconcile::{Disposition, LogicalEdge, Reconciliation};
 
-/// Parses the command line's names: `namespace/workload`, `unknown`,
-/// `service:namespace/name`, or anything else as an external host.
+/// Parses the command line's names: `namespace/workload` (or
+/// `cluster/namespace/workload`), `unknown`, `service:namespace/name` (or
+/// `service:cluster/namespace/name`), or anything else as an external host.
 pub fn parse_endpoint(text: &str) -> Endpoint {
     if text == "unknown" {
         return Endpoint::Unknown;
     }
     let text = text.strip_prefix("workload:").unwrap_or(text);
     if let Some(rest) = text.strip_prefix("service:")
-        && let Some((namespace, name)) = rest.split_once('/')
+        && let Some(w) = WorkloadRef::parse(rest)
     {
         return Endpoint::Service {
-            namespace: namespace.into(),
-            name: name.into(),
+            cluster: w.cluster,
+            namespace: w.namespace,
+            name: w.name,
         };
     }
     if let Some(host) = text.strip_prefix("external:") {
         return Endpoint::External { host: host.into() };
     }
-    match text.split_once('/') {
-        Some((namespace, name)) if !namespace.is_empty() && !name.is_empty() => {
-            Endpoint::Workload(WorkloadRef::new(namespace, name))
-        }
-        _ => Endpoint::External { host: text.into() },
+    match WorkloadRef::parse(text) {
+        Some(w) => Endpoint::Workload(w),
+        None => Endpoint::External { host: text.into() },
     }
 }
 
@@ -73,8 +73,11 @@ pub fn explain(
         .iter()
         .flat_map(|&e| rec.edges[e].series.iter().copied())
         .collect();
+    let clusters = &rec.classification.clusters;
     for (i, obs) in observations.iter().enumerate() {
-        if &Endpoint::source_of(obs) == source && &Endpoint::destination_of(obs) == destination {
+        if &clusters.source_endpoint(obs) == source
+            && &clusters.destination_endpoint(obs) == destination
+        {
             indices.push(i);
         }
     }
@@ -121,9 +124,18 @@ mod tests {
         assert_eq!(
             parse_endpoint("service:bookinfo/reviews"),
             Endpoint::Service {
+                cluster: String::new(),
                 namespace: "bookinfo".into(),
                 name: "reviews".into()
             }
+        );
+        assert_eq!(
+            parse_endpoint("east/bookinfo/reviews-v3"),
+            Endpoint::Workload(WorkloadRef::new("bookinfo", "reviews-v3").in_cluster("east"))
+        );
+        assert_eq!(
+            parse_endpoint("service:west/bookinfo/ratings").cluster(),
+            "west"
         );
         assert_eq!(
             parse_endpoint("PassthroughCluster"),

@@ -26,6 +26,8 @@ pub type NodeId = String;
 pub struct Node {
     pub id: NodeId,
     pub kind: NodeKind,
+    /// The cluster, only when the telemetry names several.
+    pub cluster: Option<String>,
     /// `None` for unknown and external nodes.
     pub namespace: Option<String>,
     pub name: String,
@@ -52,6 +54,15 @@ pub struct GraphEdge {
     pub rates_from: BTreeSet<Emitter>,
     /// Waypoints as `namespace/name`.
     pub via_waypoint: BTreeSet<String>,
+    /// East-west gateways the calls crossed networks through, as
+    /// `cluster/namespace/name`.
+    pub via_network_gateway: BTreeSet<String>,
+    /// The east-west gateways' own L4 figures (never added to the rates).
+    pub network_transport: Option<L4Figures>,
+    /// Some of the calls failed across networks (client-only reports).
+    pub failed_across_networks: bool,
+    /// Some of the calls' serving workload was hidden by a network gateway.
+    pub peer_hidden_by_network_gateway: bool,
     pub services: BTreeSet<String>,
     pub source_principals: BTreeSet<String>,
     pub destination_principals: BTreeSet<String>,
@@ -76,6 +87,14 @@ impl GraphEdge {
             security: edge.security,
             rates_from: edge.rates_from().into_iter().collect(),
             via_waypoint: edge.via_waypoint.iter().map(|w| w.to_string()).collect(),
+            via_network_gateway: edge
+                .via_network_gateway
+                .iter()
+                .map(|w| w.to_string())
+                .collect(),
+            network_transport: edge.network_transport.clone(),
+            failed_across_networks: edge.failed_across_networks,
+            peer_hidden_by_network_gateway: edge.peer_hidden_by_network_gateway,
             services: edge.services.clone(),
             source_principals: edge.source_principals.clone(),
             destination_principals: edge.destination_principals.clone(),
@@ -100,6 +119,14 @@ impl GraphEdge {
         self.security.add(&other.security);
         self.rates_from.extend(other.rates_from);
         self.via_waypoint.extend(other.via_waypoint);
+        self.via_network_gateway.extend(other.via_network_gateway);
+        merge_option(
+            &mut self.network_transport,
+            other.network_transport,
+            L4Figures::add,
+        );
+        self.failed_across_networks |= other.failed_across_networks;
+        self.peer_hidden_by_network_gateway |= other.peer_hidden_by_network_gateway;
         self.services.extend(other.services);
         self.source_principals.extend(other.source_principals);
         self.destination_principals
@@ -227,6 +254,29 @@ impl MeshGraph {
         self.nodes().find(|n| n.id == id)
     }
 
+    /// Keeps the edges with an end in one of the clusters, and the nodes they
+    /// touch (`--cluster-name`). Nodes without a cluster (unknown, external)
+    /// stay when an edge keeps them. Order is preserved.
+    pub fn retain_clusters(&mut self, clusters: &[String]) {
+        let inside = |n: &Node| n.cluster.as_ref().is_some_and(|c| clusters.contains(c));
+        let mut graph = DiGraph::new();
+        let mut index: BTreeMap<NodeIndex, NodeIndex> = BTreeMap::new();
+        let kept: Vec<_> = self
+            .graph
+            .edge_indices()
+            .filter_map(|e| self.graph.edge_endpoints(e).map(|(a, b)| (e, a, b)))
+            .filter(|(_, a, b)| inside(&self.graph[*a]) || inside(&self.graph[*b]))
+            .collect();
+        let used: BTreeSet<NodeIndex> = kept.iter().flat_map(|(_, a, b)| [*a, *b]).collect();
+        for n in self.graph.node_indices().filter(|n| used.contains(n)) {
+            index.insert(n, graph.add_node(self.graph[n].clone()));
+        }
+        for (e, a, b) in kept {
+            graph.add_edge(index[&a], index[&b], self.graph[e].clone());
+        }
+        self.graph = graph;
+    }
+
     /// Shows a finding on the node an endpoint is drawn as (if it is drawn).
     pub fn badge_endpoint(&mut self, rec: &Reconciliation, endpoint: &Endpoint, badge: &Badge) {
         let id = NodeMapper {
@@ -281,6 +331,7 @@ impl NodeMapper<'_> {
             Endpoint::Unknown => Node {
                 id: "unknown".into(),
                 kind: NodeKind::Unknown,
+                cluster: None,
                 namespace: None,
                 name: "unknown".into(),
                 app: None,
@@ -293,6 +344,7 @@ impl NodeMapper<'_> {
                 Node {
                     id: format!("service_entry:{host}"),
                     kind: NodeKind::ServiceEntry,
+                    cluster: None,
                     namespace: None,
                     name: host.clone(),
                     app: None,
@@ -303,13 +355,18 @@ impl NodeMapper<'_> {
             Endpoint::External { host } => Node {
                 id: format!("external:{host}"),
                 kind: NodeKind::External,
+                cluster: None,
                 namespace: None,
                 name: host.clone(),
                 app: None,
                 version: None,
                 badges: Vec::new(),
             },
-            Endpoint::Service { namespace, name } => service_node(namespace, name),
+            Endpoint::Service {
+                cluster,
+                namespace,
+                name,
+            } => service_node(cluster, namespace, name),
             Endpoint::Workload(w) => self.workload_node(w),
         }
     }
@@ -334,6 +391,12 @@ impl NodeMapper<'_> {
             EndpointRole::Workload => None,
         };
         let level = self.graph_type.as_str();
+        // `cluster/namespace` in a multi-cluster mesh, `namespace` otherwise.
+        let place = if w.cluster.is_empty() {
+            w.namespace.clone()
+        } else {
+            format!("{}/{}", w.cluster, w.namespace)
+        };
         let (id, kind, name, version) = match (self.graph_type, special) {
             // The service graph draws workloads with service nodes in front.
             (GraphType::Workload | GraphType::Service, kind) => (
@@ -342,20 +405,15 @@ impl NodeMapper<'_> {
                 w.name.clone(),
                 Some(info.version.clone()),
             ),
-            (_, Some(kind)) => (
-                format!("{level}:{}/{app}", w.namespace),
-                kind,
-                app.clone(),
-                None,
-            ),
+            (_, Some(kind)) => (format!("{level}:{place}/{app}"), kind, app.clone(), None),
             (GraphType::VersionedApp, None) => (
-                format!("versioned_app:{}/{app}/{}", w.namespace, info.version),
+                format!("versioned_app:{place}/{app}/{}", info.version),
                 NodeKind::VersionedApp,
                 app.clone(),
                 Some(info.version.clone()),
             ),
             (GraphType::App, None) => (
-                format!("app:{}/{app}", w.namespace),
+                format!("app:{place}/{app}"),
                 NodeKind::App,
                 app.clone(),
                 None,
@@ -364,6 +422,7 @@ impl NodeMapper<'_> {
         Node {
             id,
             kind,
+            cluster: (!w.cluster.is_empty()).then(|| w.cluster.clone()),
             namespace: Some(w.namespace.clone()),
             name,
             app: Some(app),
@@ -373,10 +432,16 @@ impl NodeMapper<'_> {
     }
 }
 
-fn service_node(namespace: &str, name: &str) -> Node {
+fn service_node(cluster: &str, namespace: &str, name: &str) -> Node {
+    let id = if cluster.is_empty() {
+        format!("service:{namespace}/{name}")
+    } else {
+        format!("service:{cluster}/{namespace}/{name}")
+    };
     Node {
-        id: format!("service:{namespace}/{name}"),
+        id,
         kind: NodeKind::Service,
+        cluster: (!cluster.is_empty()).then(|| cluster.to_string()),
         namespace: Some(namespace.to_string()),
         name: name.to_string(),
         app: None,
@@ -422,7 +487,11 @@ pub fn build_graph(rec: &Reconciliation, options: &GraphOptions) -> MeshGraph {
         {
             let service = meshgraph_model::ServiceRef::identity_of_fqdn(fqdn);
             if service.in_cluster() {
-                path.push(service_node(&service.namespace, &service.name));
+                path.push(service_node(
+                    logical.destination.cluster(),
+                    &service.namespace,
+                    &service.name,
+                ));
             }
         }
         if options.show_waypoints {

@@ -15,6 +15,7 @@
 //!    type and placed in a petgraph graph with stable ordering.
 
 pub mod classify;
+pub mod cluster;
 pub mod endpoint;
 pub mod explain;
 pub mod figures;
@@ -23,6 +24,7 @@ pub mod reconcile;
 pub mod traces;
 
 pub use classify::{Classification, ClassifyOptions, classify};
+pub use cluster::{ClusterEvidence, Clusters, DEFAULT_CLUSTER_LABEL};
 pub use endpoint::{Endpoint, EndpointRole, WorkloadRef};
 pub use explain::{ExplainedSeries, Explanation, explain, parse_endpoint};
 pub use figures::{Histogram, L4Figures, L7Figures, Security};

@@ -31,6 +31,22 @@ pub struct LogicalEdge {
     pub l4_from: Option<Emitter>,
     pub security: Security,
     pub via_waypoint: BTreeSet<WorkloadRef>,
+    /// East-west gateways that carried the call across networks
+    /// (multicluster.md): hops, never edges.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub via_network_gateway: BTreeSet<WorkloadRef>,
+    /// The gateways' own L4 figures (TLS bytes of the passthrough), kept apart:
+    /// never added to the edge's rates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_transport: Option<L4Figures>,
+    /// Only the client reported, it never reached a workload, and it picked an
+    /// endpoint in another cluster: the call failed across networks.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub failed_across_networks: bool,
+    /// An ambient client's ztunnel saw only the east-west gateway of the
+    /// destination's network: the serving workload cannot be known.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub peer_hidden_by_network_gateway: bool,
     pub source_principals: BTreeSet<String>,
     pub destination_principals: BTreeSet<String>,
     /// Traffic from infrastructure (scrapers, collectors), not the application.
@@ -56,6 +72,10 @@ impl LogicalEdge {
             l4_from: None,
             security: Security::default(),
             via_waypoint: BTreeSet::new(),
+            via_network_gateway: BTreeSet::new(),
+            network_transport: None,
+            failed_across_networks: false,
+            peer_hidden_by_network_gateway: false,
             source_principals: BTreeSet::new(),
             destination_principals: BTreeSet::new(),
             infrastructure: false,
@@ -97,6 +117,12 @@ pub enum Disposition {
     },
     /// Describes the same traffic as the emitter that gave the rates (rule 7).
     Duplicate { edge: usize, of: Emitter },
+    /// An east-west gateway's passthrough series: the transport of calls
+    /// that crossed networks, not an edge (multicluster.md).
+    NetworkGatewayHop {
+        gateway: WorkloadRef,
+        edges: Vec<usize>,
+    },
 }
 
 /// The outcome of [`reconcile`].
@@ -268,6 +294,9 @@ pub fn reconcile(observations: &[Observation], options: &ClassifyOptions) -> Rec
     }
     reconciler.attach_client_hops(groups.client_hops);
     reconciler.attach_server_hops(groups.server_hops);
+    reconciler.attach_network_hops(groups.network_hops);
+    reconciler.mark_across_networks(&groups.hidden_peers);
+    reconciler.join_hidden_peers();
     reconciler.mark_infrastructure();
     reconciler.finish()
 }
@@ -276,6 +305,8 @@ pub fn reconcile(observations: &[Observation], options: &ClassifyOptions) -> Rec
 type ClientHops = BTreeMap<(Endpoint, WorkloadRef, ServiceId), Vec<usize>>;
 /// Waypoint→server hop series, by (waypoint, server).
 type ServerHops = BTreeMap<(WorkloadRef, Endpoint), Vec<usize>>;
+/// East-west gateway→server series, by (gateway, server, service addressed).
+type NetworkHops = BTreeMap<(WorkloadRef, Endpoint, ServiceId), Vec<usize>>;
 
 /// The input series sorted into the pairs that become edges and the hops
 /// that are evidence about them (reconciliation.md#rule-1).
@@ -284,6 +315,10 @@ struct SeriesGroups {
     pairs: BTreeMap<(Endpoint, Endpoint), Vec<usize>>,
     client_hops: ClientHops,
     server_hops: ServerHops,
+    network_hops: NetworkHops,
+    /// Pairs whose destination was an east-west gateway (ambient client
+    /// ztunnel before peer metadata crossed networks), by gateway.
+    hidden_peers: BTreeMap<(Endpoint, Endpoint), WorkloadRef>,
 }
 
 /// What the steps of [`reconcile`] share: the input, what the classifier made
@@ -309,6 +344,26 @@ impl<'a> Reconciler<'a> {
         }
     }
 
+    /// Whether an edge's calls were addressed to the service (any spelling).
+    fn addressed_to(&self, edge: usize, service: &ServiceId) -> bool {
+        self.edges[edge]
+            .services
+            .iter()
+            .any(|fqdn| ServiceRef::identity_of_fqdn(fqdn) == *service)
+    }
+
+    /// The edges into each destination, by index.
+    fn edges_by_destination(&self) -> HashMap<Endpoint, Vec<usize>> {
+        let mut by_destination: HashMap<Endpoint, Vec<usize>> = HashMap::new();
+        for (i, edge) in self.edges.iter().enumerate() {
+            by_destination
+                .entry(edge.destination.clone())
+                .or_default()
+                .push(i);
+        }
+        by_destination
+    }
+
     /// The waypoint an endpoint is, if it is one of W.
     fn waypoint_of(&self, endpoint: &Endpoint) -> Option<WorkloadRef> {
         endpoint
@@ -325,10 +380,44 @@ impl<'a> Reconciler<'a> {
             pairs: BTreeMap::new(),
             client_hops: BTreeMap::new(),
             server_hops: BTreeMap::new(),
+            network_hops: BTreeMap::new(),
+            hidden_peers: BTreeMap::new(),
+        };
+        let clusters = &self.classification.clusters;
+        let network_gateway = |e: &Endpoint| {
+            e.workload()
+                .filter(|w| self.classification.network_gateways.contains(*w))
+                .cloned()
         };
         for (i, obs) in self.observations.iter().enumerate() {
-            let source = Endpoint::source_of(obs);
-            let destination = Endpoint::destination_of(obs);
+            let source = clusters.source_endpoint(obs);
+            let mut destination = clusters.destination_endpoint(obs);
+            // East-west gateway series are hops of cross-network calls.
+            if let Some(gateway) = network_gateway(&source) {
+                groups
+                    .network_hops
+                    .entry((gateway, destination, obs.service.identity()))
+                    .or_default()
+                    .push(i);
+                continue;
+            }
+            // A client that saw only the gateway of the remote network: the
+            // call goes to the service in the gateway's cluster.
+            if let Some(gateway) = network_gateway(&destination) {
+                let service = obs.service.identity();
+                destination = if service.in_cluster() {
+                    Endpoint::Service {
+                        cluster: gateway.cluster.clone(),
+                        namespace: service.namespace,
+                        name: service.name,
+                    }
+                } else {
+                    Endpoint::External { host: service.name }
+                };
+                groups
+                    .hidden_peers
+                    .insert((source.clone(), destination.clone()), gateway);
+            }
             if self.classification.emitters[i] != Emitter::Waypoint {
                 // Rule 1: hop series are evidence, not edges.
                 if let Some(waypoint) = self.waypoint_of(&destination) {
@@ -368,8 +457,14 @@ impl<'a> Reconciler<'a> {
             self.best_emitter(&series, Layer::L4),
         );
         for &i in &series {
-            let disposition =
-                builder.add_series(&self.observations[i], self.classification.emitters[i]);
+            let obs = &self.observations[i];
+            if obs.service.fqdn != UNKNOWN && !obs.service.fqdn.is_empty() {
+                builder
+                    .edge
+                    .services
+                    .insert(self.classification.service_fqdn(&obs.service));
+            }
+            let disposition = builder.add_series(obs, self.classification.emitters[i]);
             self.dispositions[i] = Some(disposition);
         }
         let security = security_of(self.observations, &self.classification.emitters, &series);
@@ -402,12 +497,7 @@ impl<'a> Reconciler<'a> {
                 .map_or(&[][..], Vec::as_slice)
                 .iter()
                 .copied()
-                .filter(|&i| {
-                    self.edges[i]
-                        .services
-                        .iter()
-                        .any(|fqdn| ServiceRef::identity_of_fqdn(fqdn) == service)
-                })
+                .filter(|&i| self.addressed_to(i, &service))
                 .collect();
             if targets.is_empty() {
                 let edge = self.add_unreported_hop_edge(&client, &waypoint, &service, &series);
@@ -437,6 +527,7 @@ impl<'a> Reconciler<'a> {
         ));
         let destination = if service.in_cluster() {
             Endpoint::Service {
+                cluster: client.cluster().to_string(),
                 namespace: service.namespace.clone(),
                 name: service.name.clone(),
             }
@@ -447,8 +538,10 @@ impl<'a> Reconciler<'a> {
         };
         let mut edge = LogicalEdge::new(client.clone(), destination);
         for &i in series {
-            edge.services
-                .insert(self.observations[i].service.fqdn.clone());
+            edge.services.insert(
+                self.classification
+                    .service_fqdn(&self.observations[i].service),
+            );
         }
         self.edges.push(edge);
         self.edges.len() - 1
@@ -460,13 +553,7 @@ impl<'a> Reconciler<'a> {
     fn attach_server_hops(&mut self, hops: ServerHops) {
         // Each hop group looks only at the edges into its server (see
         // `attach_client_hops`); no edge is added here, so the index stays valid.
-        let mut by_destination: HashMap<Endpoint, Vec<usize>> = HashMap::new();
-        for (i, edge) in self.edges.iter().enumerate() {
-            by_destination
-                .entry(edge.destination.clone())
-                .or_default()
-                .push(i);
-        }
+        let by_destination = self.edges_by_destination();
         for ((waypoint, server), series) in hops {
             let into_server = by_destination.get(&server).map_or(&[][..], Vec::as_slice);
             let targets = self.server_hop_targets(into_server, &waypoint);
@@ -534,6 +621,175 @@ impl<'a> Reconciler<'a> {
         }
     }
 
+    /// Attaches east-west gateway series to the calls they carried across
+    /// networks: edges into the same server, for the same service, from a
+    /// client in another cluster (multicluster.md, "East-west gateways").
+    /// Their bytes stay apart as `network_transport`; a hop nothing explains
+    /// is noted and kept in the dispositions.
+    fn attach_network_hops(&mut self, hops: NetworkHops) {
+        let by_destination = self.edges_by_destination();
+        for ((gateway, server, service), series) in hops {
+            let into_server = by_destination.get(&server).map_or(&[][..], Vec::as_slice);
+            let crossing: Vec<usize> = into_server
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    // A caller known to be in another cluster (an unidentified
+                    // caller is not evidence of a crossing).
+                    let from = self.edges[i].source.cluster();
+                    !from.is_empty() && from != UNKNOWN && from != gateway.cluster
+                })
+                .collect();
+            let for_service: Vec<usize> = crossing
+                .iter()
+                .copied()
+                .filter(|&i| self.addressed_to(i, &service))
+                .collect();
+            let targets = if for_service.is_empty() {
+                crossing
+            } else {
+                for_service
+            };
+            if targets.is_empty() {
+                self.notes.push(format!(
+                    "east-west gateway {gateway} forwarded traffic to {server} that no call from another cluster explains"
+                ));
+            }
+            let mut l4 = L4Figures::default();
+            for &i in &series {
+                add_l4(&mut l4, &self.observations[i]);
+            }
+            let weights = split_weights(&self.edges, &targets);
+            for (&target, weight) in targets.iter().zip(weights) {
+                let edge = &mut self.edges[target];
+                edge.via_network_gateway.insert(gateway.clone());
+                edge.series.extend(series.iter().copied());
+                let scaled = l4.scaled(weight);
+                match &mut edge.network_transport {
+                    Some(existing) => existing.add(&scaled),
+                    None => edge.network_transport = Some(scaled),
+                }
+            }
+            for &i in &series {
+                self.dispositions[i] = Some(Disposition::NetworkGatewayHop {
+                    gateway: gateway.clone(),
+                    edges: targets.clone(),
+                });
+            }
+        }
+    }
+
+    /// Marks calls that failed across networks (only the client reported,
+    /// no workload answered, the endpoint it picked was in another cluster)
+    /// and calls whose peer an east-west gateway hid (ambient before peer
+    /// metadata crossed networks).
+    fn mark_across_networks(&mut self, hidden: &BTreeMap<(Endpoint, Endpoint), WorkloadRef>) {
+        for edge in &mut self.edges {
+            if let Some(gateway) = hidden.get(&(edge.source.clone(), edge.destination.clone())) {
+                edge.peer_hidden_by_network_gateway = true;
+                edge.via_network_gateway.insert(gateway.clone());
+            }
+            let client_only = matches!(
+                edge.l7_from.or(edge.l4_from),
+                Some(Emitter::EnvoySource | Emitter::Gateway)
+            );
+            if let Endpoint::Service { cluster, .. } = &edge.destination
+                && client_only
+                && !cluster.is_empty()
+                && cluster != UNKNOWN
+                && !edge.source.cluster().is_empty()
+                && edge.source.cluster() != cluster
+            {
+                edge.failed_across_networks = true;
+            }
+        }
+    }
+
+    /// Joins the two halves of an ambient call across networks before peer
+    /// metadata crossed them (multicluster facts §5): the client's ztunnel
+    /// saw only the east-west gateway (an edge to the service in the
+    /// gateway's cluster), the server's ztunnel saw an unknown source with
+    /// the caller's real principal. When exactly one such server edge for
+    /// that service, cluster and principal exists, it is the same call: the
+    /// client's edge takes the server as destination (its rates stay the
+    /// client ztunnel's, rule 4) and the server's edge becomes its duplicate.
+    fn join_hidden_peers(&mut self) {
+        let mut removed: BTreeSet<usize> = BTreeSet::new();
+        for c in 0..self.edges.len() {
+            let client = &self.edges[c];
+            let Endpoint::Service {
+                cluster,
+                namespace,
+                name,
+            } = &client.destination
+            else {
+                continue;
+            };
+            if !client.peer_hidden_by_network_gateway || client.source_principals.is_empty() {
+                continue;
+            }
+            let service = ServiceId::new(namespace.clone(), name.clone());
+            let halves: Vec<usize> = (0..self.edges.len())
+                .filter(|&s| !removed.contains(&s))
+                .filter(|&s| {
+                    let e = &self.edges[s];
+                    e.source == Endpoint::Unknown
+                        && e.destination.cluster() == cluster
+                        && e.l4_from == Some(Emitter::ZtunnelDestination)
+                        && e.services
+                            .iter()
+                            .any(|f| ServiceRef::identity_of_fqdn(f) == service)
+                        && !e.source_principals.is_disjoint(&client.source_principals)
+                })
+                .collect();
+            let servers: BTreeSet<&Endpoint> =
+                halves.iter().map(|&s| &self.edges[s].destination).collect();
+            if servers.len() != 1 {
+                continue;
+            }
+            let server = self.edges[halves[0]].destination.clone();
+            let moved: Vec<usize> = halves
+                .iter()
+                .flat_map(|&s| self.edges[s].series.clone())
+                .collect();
+            if self.edges[c].security.share().is_none() {
+                self.edges[c].security =
+                    security_of(self.observations, &self.classification.emitters, &moved);
+            }
+            for &i in &moved {
+                self.dispositions[i] = Some(Disposition::Duplicate {
+                    edge: c,
+                    of: Emitter::ZtunnelSource,
+                });
+            }
+            let edge = &mut self.edges[c];
+            edge.destination = server;
+            edge.series.extend(moved);
+            removed.extend(halves);
+        }
+        if removed.is_empty() {
+            return;
+        }
+        let mut new_index = vec![0; self.edges.len()];
+        let mut next = 0;
+        for (old, slot) in new_index.iter_mut().enumerate() {
+            if !removed.contains(&old) {
+                *slot = next;
+                next += 1;
+            }
+        }
+        let edges = std::mem::take(&mut self.edges);
+        self.edges = edges
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !removed.contains(i))
+            .map(|(_, e)| e)
+            .collect();
+        for d in self.dispositions.iter_mut().flatten() {
+            renumber(d, &new_index);
+        }
+    }
+
     /// Marks edges from infrastructure workloads (scrapers, collectors).
     fn mark_infrastructure(&mut self) {
         for edge in &mut self.edges {
@@ -568,7 +824,7 @@ fn renumber(d: &mut Disposition, new_index: &[usize]) {
         | Disposition::FailedBeforeServer { edge }
         | Disposition::Transport { edge, .. }
         | Disposition::Duplicate { edge, .. } => *edge = new_index[*edge],
-        Disposition::WaypointHop { edges, .. } => {
+        Disposition::WaypointHop { edges, .. } | Disposition::NetworkGatewayHop { edges, .. } => {
             for e in edges.iter_mut() {
                 *e = new_index[*e];
             }
@@ -613,9 +869,6 @@ impl EdgeBuilder {
     /// client-side failures no server saw are kept (#rule-3), L4 series of an
     /// L7 edge are its transport (#rule-5), the rest are duplicates.
     fn add_series(&mut self, obs: &Observation, emitter: Emitter) -> Disposition {
-        if obs.service.fqdn != UNKNOWN && !obs.service.fqdn.is_empty() {
-            self.edge.services.insert(obs.service.fqdn.clone());
-        }
         let layer = obs.metric.layer();
         let chosen = if layer == Layer::L7 {
             self.l7_from

@@ -89,6 +89,7 @@ fn endpoint_of(peer: &TracePeer) -> Endpoint {
             Endpoint::Workload(WorkloadRef::new(namespace, name))
         }
         TracePeer::Service { namespace, name } => Endpoint::Service {
+            cluster: String::new(),
             namespace: namespace.clone(),
             name: name.clone(),
         },
@@ -100,18 +101,22 @@ fn endpoint_of(peer: &TracePeer) -> Endpoint {
 /// Whether a metric edge is the one a trace call describes: same source, and
 /// the same destination workload, or a destination serving the traced service.
 fn describes(edge: &LogicalEdge, source: &Endpoint, destination: &Endpoint) -> bool {
-    if &edge.source != source {
+    // Spans name no cluster: in a multi-cluster mesh they match the edge of
+    // that workload in any cluster (docs/multicluster.md, "Limits").
+    if &edge.source.without_cluster() != source {
         return false;
     }
     match destination {
-        Endpoint::Service { namespace, name } => {
-            &edge.destination == destination
+        Endpoint::Service {
+            namespace, name, ..
+        } => {
+            edge.destination.without_cluster() == *destination
                 || edge.services.iter().any(|fqdn| {
                     let service = meshgraph_model::ServiceRef::identity_of_fqdn(fqdn);
                     service.namespace == *namespace && service.name == *name
                 })
         }
-        other => &edge.destination == other,
+        other => &edge.destination.without_cluster() == other,
     }
 }
 
@@ -132,9 +137,12 @@ pub fn merge_traces(rec: &mut Reconciliation, calls: &[TraceCall]) {
     let mut by_source: HashMap<Endpoint, Vec<usize>> = HashMap::new();
     let mut by_destination: HashMap<Endpoint, Vec<usize>> = HashMap::new();
     for (i, edge) in rec.edges.iter().enumerate() {
-        by_source.entry(edge.source.clone()).or_default().push(i);
+        by_source
+            .entry(edge.source.without_cluster())
+            .or_default()
+            .push(i);
         by_destination
-            .entry(edge.destination.clone())
+            .entry(edge.destination.without_cluster())
             .or_default()
             .push(i);
     }

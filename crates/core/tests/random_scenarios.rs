@@ -1,6 +1,7 @@
 //! Property test: for random meshes (data-plane mode per namespace, waypoints
 //! on or off, gateways with or without waypoint opt-in, random calls and Istio
-//! versions) the workload graph equals the scenario's logical calls: no double
+//! versions; every fourth mesh spread over several clusters and networks) the
+//! workload graph equals the scenario's logical calls: no double
 //! edge, no missing edge, rates equal. Seeded, so a failure names its seed.
 
 mod common;
@@ -23,7 +24,12 @@ fn random_meshes_reconcile_to_their_logical_calls() {
     };
     let mut failures = Vec::new();
     for seed in 1..=runs {
-        let text = random_mesh::random_scenario(seed);
+        // Every fourth mesh spans several clusters.
+        let text = if seed % 4 == 0 {
+            random_mesh::random_multicluster_scenario(seed)
+        } else {
+            random_mesh::random_scenario(seed)
+        };
         let scenario = match Scenario::from_toml(&text, &format!("seed {seed}")) {
             Ok(s) => s,
             Err(e) => panic!("generator produced an invalid scenario: {e}\n{text}"),

@@ -52,6 +52,19 @@ fn render(rec: &Reconciliation) -> String {
         for w in &e.via_waypoint {
             let _ = write!(out, ", via {w}");
         }
+        for g in &e.via_network_gateway {
+            let _ = write!(out, ", via network gateway {g}");
+        }
+        if let Some(t) = &e.network_transport {
+            let _ = write!(
+                out,
+                " (gateway {:.3} conn/s {:.1} B/s up {:.1} B/s down, not in the rates)",
+                t.connections_opened, t.bytes_to_server, t.bytes_to_client
+            );
+        }
+        if e.failed_across_networks {
+            out.push_str(", failed across networks");
+        }
         out.push('\n');
     }
     for note in &rec.notes {

@@ -277,6 +277,7 @@ fn dispositions_of(rec: &Reconciliation, observations: &[Observation]) -> Vec<(S
                 Disposition::Transport { .. } => "transport",
                 Disposition::WaypointHop { .. } => "waypoint_hop",
                 Disposition::Duplicate { .. } => "duplicate",
+                Disposition::NetworkGatewayHop { .. } => "network_gateway_hop",
             };
             (
                 format!(
@@ -580,7 +581,8 @@ fn a_silent_waypoint_and_an_unexplained_leg_are_noted() {
             | Disposition::FailedBeforeServer { edge }
             | Disposition::Transport { edge, .. }
             | Disposition::Duplicate { edge, .. } => vec![*edge],
-            Disposition::WaypointHop { edges, .. } => edges.clone(),
+            Disposition::WaypointHop { edges, .. }
+            | Disposition::NetworkGatewayHop { edges, .. } => edges.clone(),
         };
         for e in edges {
             let edge = &rec.edges[e];

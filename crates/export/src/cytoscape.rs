@@ -14,20 +14,33 @@ use crate::{ExportError, style};
 pub fn to_cytoscape(graph: &MeshGraph, meta: &SnapshotMeta) -> Result<String, ExportError> {
     let doc = JsonDocument::from_graph(graph, meta);
     let mut nodes: Vec<Value> = Vec::new();
-    let namespaces: std::collections::BTreeSet<&str> = graph
+    // Compound parents: a namespace (`namespace:NS`), and in a multi-cluster
+    // mesh a cluster (`cluster:C`) around its namespaces (`namespace:C/NS`).
+    let parent_of = |cluster: Option<&str>, ns: &str| match cluster {
+        Some(c) => format!("namespace:{c}/{ns}"),
+        None => format!("namespace:{ns}"),
+    };
+    let clusters: std::collections::BTreeSet<&str> =
+        graph.nodes().filter_map(|n| n.cluster.as_deref()).collect();
+    for c in clusters {
+        nodes.push(json!({"data": {"id": format!("cluster:{c}"), "label": c, "kind": "cluster"}}));
+    }
+    let namespaces: std::collections::BTreeSet<(Option<&str>, &str)> = graph
         .nodes()
-        .filter_map(|n| n.namespace.as_deref())
+        .filter_map(|n| n.namespace.as_deref().map(|ns| (n.cluster.as_deref(), ns)))
         .collect();
-    for ns in namespaces {
-        nodes.push(
-            json!({"data": {"id": format!("namespace:{ns}"), "label": ns, "kind": "namespace"}}),
-        );
+    for (cluster, ns) in namespaces {
+        let mut data = json!({"id": parent_of(cluster, ns), "label": ns, "kind": "namespace"});
+        if let Some(c) = cluster {
+            data["parent"] = Value::String(format!("cluster:{c}"));
+        }
+        nodes.push(json!({ "data": data }));
     }
     for (node, json_node) in graph.nodes().zip(&doc.nodes) {
         let mut data = serde_json::to_value(json_node)?;
         data["label"] = Value::String(style::node_label_lines(node).join("\n"));
         if let Some(ns) = &node.namespace {
-            data["parent"] = Value::String(format!("namespace:{ns}"));
+            data["parent"] = Value::String(parent_of(node.cluster.as_deref(), ns));
         }
         nodes.push(json!({ "data": data }));
     }

@@ -307,7 +307,9 @@ pub fn to_dot(graph: &MeshGraph, options: &DotOptions) -> String {
     ];
 
     let uniform = uniform_waypoints(graph);
-    let mut by_namespace: BTreeMap<Option<&str>, Vec<Stmt>> = BTreeMap::new();
+    // (cluster, namespace): the cluster is set only in a multi-cluster mesh,
+    // so a single-cluster graph keeps exactly its namespace boxes.
+    let mut by_namespace: BTreeMap<(Option<&str>, Option<&str>), Vec<Stmt>> = BTreeMap::new();
     for node in graph.nodes() {
         let mut attributes = vec![
             attr("label", label(&style::node_label_lines(node))),
@@ -325,15 +327,16 @@ pub fn to_dot(graph: &MeshGraph, options: &DotOptions) -> String {
             attributes.push(attr("color", quoted(style::COLOR_TCP)));
         }
         by_namespace
-            .entry(node.namespace.as_deref())
+            .entry((node.cluster.as_deref(), node.namespace.as_deref()))
             .or_default()
             .push(Stmt::Node(Node {
                 id: NodeId(quoted(&node.id), None),
                 attributes,
             }));
     }
-    for (namespace, nodes) in by_namespace {
-        match namespace {
+    let mut by_cluster: BTreeMap<&str, Vec<Stmt>> = BTreeMap::new();
+    for ((in_cluster, namespace), nodes) in by_namespace {
+        let boxed = match namespace {
             Some(ns) => {
                 let mut title = vec![options.namespace_title(ns)];
                 if let Some(waypoint) = uniform.get(ns) {
@@ -350,13 +353,39 @@ pub fn to_dot(graph: &MeshGraph, options: &DotOptions) -> String {
                     Stmt::Attribute(attr("fontsize", quoted("12"))),
                 ];
                 cluster.extend(nodes);
-                stmts.push(Stmt::Subgraph(Subgraph {
-                    id: quoted(&format!("cluster_ns_{ns}")),
+                let id = match in_cluster {
+                    Some(c) => format!("cluster_ns_{c}/{ns}"),
+                    None => format!("cluster_ns_{ns}"),
+                };
+                vec![Stmt::Subgraph(Subgraph {
+                    id: quoted(&id),
                     stmts: cluster,
-                }));
+                })]
             }
-            None => stmts.extend(nodes),
+            None => nodes,
+        };
+        match in_cluster {
+            Some(c) => by_cluster.entry(c).or_default().extend(boxed),
+            None => stmts.extend(boxed),
         }
+    }
+    // A box per Kubernetes cluster around its namespace boxes.
+    for (name, inside) in by_cluster {
+        let mut cluster = vec![
+            Stmt::Attribute(attr("label", left_label(&[format!("cluster {name}")]))),
+            Stmt::Attribute(attr("labelloc", quoted("t"))),
+            Stmt::Attribute(attr("labeljust", quoted("l"))),
+            Stmt::Attribute(attr("margin", quoted("18"))),
+            Stmt::Attribute(attr("style", quoted("rounded"))),
+            Stmt::Attribute(attr("color", quoted("#5c6bc0"))),
+            Stmt::Attribute(attr("fontcolor", quoted("#3949ab"))),
+            Stmt::Attribute(attr("fontsize", quoted("13"))),
+        ];
+        cluster.extend(inside);
+        stmts.push(Stmt::Subgraph(Subgraph {
+            id: quoted(&format!("cluster_k8s_{name}")),
+            stmts: cluster,
+        }));
     }
     for (from, to, edge) in graph.edges() {
         let color = style::edge_color(edge);

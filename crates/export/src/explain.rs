@@ -9,12 +9,7 @@ use meshgraph_model::Observation;
 use serde::Serialize;
 
 fn endpoint_name(e: &Endpoint) -> String {
-    match e {
-        Endpoint::Workload(w) => w.to_string(),
-        Endpoint::Service { namespace, name } => format!("service:{namespace}/{name}"),
-        Endpoint::External { host } => format!("external:{host}"),
-        Endpoint::Unknown => "unknown".into(),
-    }
+    e.name()
 }
 
 fn edge_name(rec: &Reconciliation, index: usize) -> String {
@@ -41,8 +36,50 @@ struct JsonEdge {
     protocol: &'static str,
     rates_from: Option<&'static str>,
     via_waypoint: Option<String>,
+    /// East-west gateways the call crossed networks through (multi-cluster only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via_network_gateway: Option<String>,
     rps: Option<f64>,
     error_rps: Option<f64>,
+    /// Why the edge looks as it does, when a multi-cluster rule shaped it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    why: Vec<String>,
+}
+
+/// Workloads as `a,b`; `None` when there are none.
+fn joined(set: &std::collections::BTreeSet<meshgraph_core::WorkloadRef>) -> Option<String> {
+    (!set.is_empty()).then(|| {
+        set.iter()
+            .map(|w| w.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+}
+
+/// What the multi-cluster rules did to an edge, in words (docs/multicluster.md).
+fn why(e: &meshgraph_core::LogicalEdge) -> Vec<String> {
+    let mut out = Vec::new();
+    let gateways = joined(&e.via_network_gateway).unwrap_or_default();
+    if e.peer_hidden_by_network_gateway && matches!(e.destination, Endpoint::Workload(_)) {
+        out.push(format!(
+            "the client's ztunnel saw only the east-west gateway {gateways} (no peer metadata across networks before Istio 1.29 baggage); the server's ztunnel reported the same caller principal with an unknown source, and it is the only server of that service in that cluster to do so: the two halves are one call, rated from the client's ztunnel"
+        ));
+    } else if e.peer_hidden_by_network_gateway {
+        out.push(format!(
+            "the client's ztunnel saw only the east-west gateway {gateways}: before peer metadata crossed networks (Istio 1.29 baggage) the serving workload is not in the telemetry, and no single server-side report with the caller's principal names it, so the call ends at the service in the gateway's cluster"
+        ));
+    } else if !gateways.is_empty() {
+        out.push(format!(
+            "crossed networks through the east-west gateway {gateways}: its TCP passthrough series are the transport of this call, never an edge, and their bytes are not added to its rates"
+        ));
+    }
+    if e.failed_across_networks {
+        out.push(format!(
+            "failed across networks: only the client reported, no workload answered (destination_workload unknown), and the endpoint it picked was in cluster {} (the east-west gateway of that network); no server-side series can exist",
+            e.destination.cluster()
+        ));
+    }
+    out
 }
 
 #[derive(Debug, Serialize)]
@@ -69,6 +106,15 @@ struct JsonDisposition {
 
 fn disposition(rec: &Reconciliation, d: &Disposition) -> JsonDisposition {
     let edge = |i: &usize| vec![edge_name(rec, *i)];
+    // A hop (through a waypoint or an east-west gateway) and the edges it marks.
+    let hop =
+        |action, meaning, edges: &[usize], through: &meshgraph_core::WorkloadRef| JsonDisposition {
+            action,
+            meaning,
+            edges: edges.iter().map(|i| edge_name(rec, *i)).collect(),
+            of: None,
+            waypoint: Some(through.to_string()),
+        };
     match d {
         Disposition::Rates { edge: e, emitter } => JsonDisposition {
             action: "rates",
@@ -92,16 +138,15 @@ fn disposition(rec: &Reconciliation, d: &Disposition) -> JsonDisposition {
             of: None,
             waypoint: None,
         },
-        Disposition::WaypointHop { waypoint, edges } => JsonDisposition {
-            action: "waypoint_hop",
-            meaning: format!(
+        Disposition::WaypointHop { waypoint, edges } => hop(
+            "waypoint_hop",
+            format!(
                 "dropped as a hop through waypoint {waypoint}: not an edge of its own; marks {} edge(s) as via the waypoint",
                 edges.len()
             ),
-            edges: edges.iter().map(|i| edge_name(rec, *i)).collect(),
-            of: None,
-            waypoint: Some(waypoint.to_string()),
-        },
+            edges,
+            waypoint,
+        ),
         Disposition::Duplicate { edge: e, of } => JsonDisposition {
             action: "duplicate",
             meaning: format!("dropped: the same traffic as reported by {of}, which gave the rates"),
@@ -109,6 +154,15 @@ fn disposition(rec: &Reconciliation, d: &Disposition) -> JsonDisposition {
             of: Some(of.as_str()),
             waypoint: None,
         },
+        Disposition::NetworkGatewayHop { gateway, edges } => hop(
+            "network_gateway_hop",
+            format!(
+                "dropped as a hop through east-west gateway {gateway}: the TCP passthrough of calls from another network, not an edge; marks {} edge(s) as via the network gateway, its bytes kept apart",
+                edges.len()
+            ),
+            edges,
+            gateway,
+        ),
     }
 }
 
@@ -126,15 +180,11 @@ fn build(rec: &Reconciliation, observations: &[Observation], ex: &Explanation) -
                     target: endpoint_name(&e.destination),
                     protocol: e.protocol.as_str(),
                     rates_from: e.rates_from().map(|r| r.as_str()),
-                    via_waypoint: (!e.via_waypoint.is_empty()).then(|| {
-                        e.via_waypoint
-                            .iter()
-                            .map(|w| w.to_string())
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    }),
+                    via_waypoint: joined(&e.via_waypoint),
+                    via_network_gateway: joined(&e.via_network_gateway),
                     rps: e.l7.as_ref().map(|l| l.rps),
                     error_rps: e.l7.as_ref().map(|l| l.error_rps),
+                    why: why(e),
                 }
             })
             .collect(),
@@ -217,7 +267,13 @@ fn explain_text_raw(
         if let Some(w) = &e.via_waypoint {
             let _ = write!(out, ", via waypoint {w}");
         }
+        if let Some(w) = &e.via_network_gateway {
+            let _ = write!(out, ", via network gateway {w}");
+        }
         out.push('\n');
+        for line in &e.why {
+            let _ = writeln!(out, "  why: {line}");
+        }
     }
     let mut current = "";
     let mut buckets_done = std::collections::BTreeSet::new();

@@ -48,6 +48,9 @@ pub struct JsonDocument {
 pub struct JsonNode {
     pub id: String,
     pub kind: &'static str,
+    /// The cluster; present only when the telemetry names several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     pub namespace: Option<String>,
     pub name: String,
     pub app: Option<String>,
@@ -79,6 +82,18 @@ pub struct JsonEdge {
     pub mtls: Option<f64>,
     /// `namespace/name` of the waypoint the calls went through, if any.
     pub via_waypoint: Option<String>,
+    /// The calls crossed networks through an east-west gateway; present only
+    /// when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub via_network_gateway: bool,
+    /// Some calls failed across networks (client-only reports); present only
+    /// when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub failed_across_networks: bool,
+    /// An east-west gateway hid the serving workload (ambient before peer
+    /// metadata crossed networks); present only when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub peer_hidden_by_network_gateway: bool,
     /// The emitter the rates came from (`waypoint`, `envoy-destination`, ...).
     pub rates_from: Option<String>,
     pub services: Vec<String>,
@@ -106,6 +121,7 @@ impl JsonDocument {
             .map(|n| JsonNode {
                 id: n.id.clone(),
                 kind: n.kind.as_str(),
+                cluster: n.cluster.clone(),
                 namespace: n.namespace.clone(),
                 name: n.name.clone(),
                 app: n.app.clone(),
@@ -138,6 +154,9 @@ impl JsonDocument {
                     tcp_connections_closed_per_second: l4.map(|l| l.connections_closed),
                     mtls: e.security.share(),
                     via_waypoint: join(e.via_waypoint.iter().cloned().collect()),
+                    via_network_gateway: !e.via_network_gateway.is_empty(),
+                    failed_across_networks: e.failed_across_networks,
+                    peer_hidden_by_network_gateway: e.peer_hidden_by_network_gateway,
                     rates_from: join(
                         e.rates_from
                             .iter()

@@ -46,10 +46,11 @@ pub fn to_mermaid(graph: &MeshGraph) -> String {
         .enumerate()
         .map(|(i, n)| (n.id.as_str(), format!("n{i}")))
         .collect();
-    let mut by_namespace: BTreeMap<Option<&str>, Vec<String>> = BTreeMap::new();
+    // (cluster, namespace): the cluster is set only in a multi-cluster mesh.
+    let mut by_namespace: BTreeMap<(Option<&str>, Option<&str>), Vec<String>> = BTreeMap::new();
     for node in graph.nodes() {
         by_namespace
-            .entry(node.namespace.as_deref())
+            .entry((node.cluster.as_deref(), node.namespace.as_deref()))
             .or_default()
             .push(format!(
                 "{}[\"{}\"]",
@@ -57,21 +58,37 @@ pub fn to_mermaid(graph: &MeshGraph) -> String {
                 label(&style::node_label_lines(node))
             ));
     }
-    for (index, (namespace, nodes)) in by_namespace.into_iter().enumerate() {
+    let mut open_cluster: Option<&str> = None;
+    let mut clusters = 0;
+    for (index, ((in_cluster, namespace), nodes)) in by_namespace.into_iter().enumerate() {
+        if in_cluster != open_cluster {
+            if open_cluster.is_some() {
+                out.push_str("  end\n");
+            }
+            if let Some(c) = in_cluster {
+                let _ = writeln!(out, "  subgraph k{clusters}[\"cluster {}\"]", escape(c));
+                clusters += 1;
+            }
+            open_cluster = in_cluster;
+        }
+        let pad = if in_cluster.is_some() { "  " } else { "" };
         match namespace {
             Some(ns) => {
-                let _ = writeln!(out, "  subgraph ns{index}[\"{}\"]", escape(ns));
+                let _ = writeln!(out, "{pad}  subgraph ns{index}[\"{}\"]", escape(ns));
                 for node in nodes {
-                    let _ = writeln!(out, "    {node}");
+                    let _ = writeln!(out, "{pad}    {node}");
                 }
-                out.push_str("  end\n");
+                let _ = writeln!(out, "{pad}  end");
             }
             None => {
                 for node in nodes {
-                    let _ = writeln!(out, "  {node}");
+                    let _ = writeln!(out, "{pad}  {node}");
                 }
             }
         }
+    }
+    if open_cluster.is_some() {
+        out.push_str("  end\n");
     }
     let mut styles = String::new();
     for (index, (from, to, edge)) in graph.edges().enumerate() {

@@ -214,6 +214,12 @@ pub fn edge_label_lines_with(edge: &GraphEdge, omit_waypoint: bool) -> Vec<Strin
     for waypoint in edge.via_waypoint.iter().filter(|_| !omit_waypoint) {
         lines.push(format!("via waypoint {waypoint}"));
     }
+    for gateway in &edge.via_network_gateway {
+        lines.push(format!("via network gateway {gateway}"));
+    }
+    if edge.failed_across_networks {
+        lines.push("failed across networks".into());
+    }
     if let Some(badges) = badge_line(&edge.badges) {
         lines.push(badges);
     }

@@ -677,8 +677,10 @@ fn builtin_layout(graph: &MeshGraph, options: &DotOptions) -> Result<String, Exp
         let mut handles = Vec::with_capacity(graph.graph.node_count());
         for node in graph.nodes() {
             let mut lines = style::node_label_lines(node);
-            if let Some(ns) = &node.namespace {
-                lines.push(format!("({ns})"));
+            match (&node.cluster, &node.namespace) {
+                (Some(c), Some(ns)) => lines.push(format!("({c}/{ns})")),
+                (None, Some(ns)) => lines.push(format!("({ns})")),
+                _ => {}
             }
             let (line_color, line_width) = match style::badge_color(&node.badges) {
                 Some(c) => (c, 2),

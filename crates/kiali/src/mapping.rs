@@ -148,7 +148,16 @@ pub struct KialiMapping {
 fn endpoint_id(e: &Endpoint) -> String {
     match e {
         Endpoint::Workload(w) => format!("workload:{w}"),
-        Endpoint::Service { namespace, name } => format!("service:{namespace}/{name}"),
+        Endpoint::Service {
+            cluster,
+            namespace,
+            name,
+        } if cluster.is_empty() => format!("service:{namespace}/{name}"),
+        Endpoint::Service {
+            cluster,
+            namespace,
+            name,
+        } => format!("service:{cluster}/{namespace}/{name}"),
         Endpoint::External { host } => format!("external:{host}"),
         Endpoint::Unknown => "unknown".into(),
     }
@@ -268,7 +277,11 @@ fn is_waypoint(node: &KialiNode, waypoints: &BTreeSet<WorkloadRef>) -> bool {
         || (matches!(
             node.node_type,
             KialiNodeType::Workload | KialiNodeType::VersionedApp
-        ) && waypoints.contains(&WorkloadRef::new(&node.namespace, &node.workload)))
+        ) && waypoints
+            .iter()
+            // Waypoints carry their cluster in a multi-cluster mesh; Kiali's
+            // node has its own cluster field, matched elsewhere.
+            .any(|w| w.namespace == node.namespace && w.name == node.workload))
 }
 
 fn list(items: impl IntoIterator<Item = String>) -> String {
@@ -357,7 +370,8 @@ pub fn map_graph(
             | Disposition::FailedBeforeServer { edge } => {
                 set.insert(*edge);
             }
-            Disposition::WaypointHop { edges, .. } => set.extend(edges.iter().copied()),
+            Disposition::WaypointHop { edges, .. }
+            | Disposition::NetworkGatewayHop { edges, .. } => set.extend(edges.iter().copied()),
         }
     }
 

@@ -240,22 +240,52 @@ impl ServiceRef {
             && (self.name.is_empty() || self.name == UNKNOWN)
     }
 
+    /// The Kubernetes service this names, as (namespace, name), whatever the
+    /// spelling: `<name>.<namespace>.svc.<any cluster domain>` (or without
+    /// the domain), or a short form `name:port`, `name.namespace` or
+    /// `name.namespace:port` that agrees with `destination_service_name` /
+    /// `destination_service_namespace` (multicluster.md, "Spellings").
+    /// `None` for hosts outside the cluster and unknown services.
+    pub fn kube_identity(&self) -> Option<(&str, &str)> {
+        let host = self.fqdn.trim_end_matches('.');
+        let mut parts = host.split('.');
+        if let (Some(name), Some(ns), Some("svc")) = (parts.next(), parts.next(), parts.next())
+            && !name.is_empty()
+            && !ns.is_empty()
+        {
+            return Some((ns, name));
+        }
+        let known = |v: &str| !v.is_empty() && v != UNKNOWN;
+        if !known(&self.name) || !known(&self.namespace) || self.is_special_cluster() {
+            return None;
+        }
+        // A short form: the host part (without a numeric port) must name the
+        // same service as the name labels, so an outside host never passes.
+        let host = match host.rsplit_once(':') {
+            Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+            _ => host,
+        };
+        let mut parts = host.split('.');
+        let same = match (parts.next(), parts.next(), parts.next()) {
+            (Some(name), None, None) => name == self.name,
+            (Some(name), Some(ns), None) => name == self.name && ns == self.namespace,
+            _ => false,
+        };
+        same.then_some((self.namespace.as_str(), self.name.as_str()))
+    }
+
     /// The namespace, taken from the FQDN when it is a cluster-local name. Istio
     /// 1.22 to 1.24.2 wrote the waypoint's namespace into
     /// `destination_service_namespace` on waypoint series (telemetry-facts.md,
     /// "Version notes"), so the FQDN is the better source.
     pub fn effective_namespace(&self) -> &str {
-        let mut parts = self.fqdn.split('.');
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some(_), Some(ns), Some("svc")) if !ns.is_empty() => ns,
-            _ => &self.namespace,
-        }
+        self.kube_identity().map_or(&self.namespace, |(ns, _)| ns)
     }
 
     /// The short name, from the FQDN when cluster-local, else `destination_service_name`.
     pub fn effective_name(&self) -> &str {
-        if self.fqdn.contains(".svc.") {
-            self.fqdn.split('.').next().unwrap_or(&self.name)
+        if let Some((_, name)) = self.kube_identity() {
+            name
         } else if !self.name.is_empty() {
             &self.name
         } else {
@@ -263,11 +293,17 @@ impl ServiceRef {
         }
     }
 
-    /// What the call was addressed to, comparable across reporters:
-    /// namespace and name for a cluster service, an empty namespace and the
-    /// host for anything else.
+    /// Whether `destination_service` is the FQDN Istio writes
+    /// (`<name>.<namespace>.svc.<domain>`) rather than a short form.
+    pub fn is_fqdn(&self) -> bool {
+        self.fqdn.contains(".svc.")
+    }
+
+    /// What the call was addressed to, comparable across reporters and
+    /// spellings: namespace and name for a cluster service, an empty
+    /// namespace and the host for anything else.
     pub fn identity(&self) -> ServiceId {
-        if self.fqdn.contains(".svc.") || self.fqdn.is_empty() || self.fqdn == UNKNOWN {
+        if self.kube_identity().is_some() || self.fqdn.is_empty() || self.fqdn == UNKNOWN {
             ServiceId::new(self.effective_namespace(), self.effective_name())
         } else {
             ServiceId::new("", self.fqdn.clone())
@@ -387,5 +423,47 @@ impl Observation {
                         .is_some_and(|s| !s.is_empty() && s != "0")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(fqdn: &str, name: &str, namespace: &str) -> ServiceRef {
+        ServiceRef {
+            fqdn: fqdn.into(),
+            name: name.into(),
+            namespace: namespace.into(),
+        }
+    }
+
+    #[test]
+    fn every_spelling_of_a_service_has_one_identity() {
+        let want = ServiceId::new("bookinfo", "details");
+        for s in [
+            service("details.bookinfo.svc.cluster.local", "details", "bookinfo"),
+            service("details.bookinfo.svc.corp.local", "unknown", "unknown"),
+            service("details.bookinfo.svc", "details", "bookinfo"),
+            service("details:9080", "details", "bookinfo"),
+            service("details", "details", "bookinfo"),
+            service("details.bookinfo", "details", "bookinfo"),
+            service("details.bookinfo:9080", "details", "bookinfo"),
+        ] {
+            assert_eq!(s.identity(), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn outside_hosts_stay_hosts_whatever_the_name_labels_say() {
+        // A ServiceEntry host: its name label is the host, its namespace the
+        // entry's; it is not a cluster service.
+        let se = service("httpbin.org", "httpbin.org", "bookinfo");
+        assert_eq!(se.identity(), ServiceId::new("", "httpbin.org"));
+        // A short form that disagrees with the labels is not taken as theirs.
+        let other = service("ratings:9080", "details", "bookinfo");
+        assert_eq!(other.identity(), ServiceId::new("", "ratings:9080"));
+        let host = service("archive.ubuntu.com", "PassthroughCluster", "unknown");
+        assert_eq!(host.kube_identity(), None);
     }
 }

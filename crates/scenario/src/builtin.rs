@@ -20,6 +20,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "bookinfo-mixed",
         include_str!("../scenarios/bookinfo-mixed.toml"),
     ),
+    (
+        "multicluster",
+        include_str!("../scenarios/multicluster.toml"),
+    ),
 ];
 
 pub fn builtin_names() -> impl Iterator<Item = &'static str> {

@@ -16,8 +16,17 @@ pub struct Scenario {
     pub istio_version: String,
     #[serde(default = "default_trust_domain")]
     pub trust_domain: String,
+    /// The cluster of every workload that names none (Istio's default
+    /// `Kubernetes` when `values.global.multiCluster.clusterName` is unset).
     #[serde(default = "default_cluster")]
     pub cluster: String,
+    /// Clusters of a multi-cluster mesh and their networks; empty: one cluster.
+    #[serde(default)]
+    pub clusters: Vec<ClusterSpec>,
+    /// Scrape label a federating Prometheus adds with the emitting proxy's
+    /// cluster (`cluster` in Istio's guide); `None`: no federation.
+    #[serde(default)]
+    pub federation_label: Option<String>,
     /// Query window the rates stand for, in seconds.
     #[serde(default = "default_window")]
     pub window_seconds: u64,
@@ -54,6 +63,17 @@ fn default_window() -> u64 {
 fn default_at() -> i64 {
     // 2026-11-25T02:00:00Z
     1_795_572_000
+}
+
+/// One cluster of a multi-cluster mesh. Clusters on different networks
+/// reach each other through the east-west gateway of the callee's network.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    pub name: String,
+    /// Its network (`topology.istio.io/network`); default: a network of its own.
+    #[serde(default)]
+    pub network: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -132,6 +152,9 @@ pub struct GatewaySpec {
     pub name: String,
     #[serde(default)]
     pub flavor: GatewayFlavor,
+    /// The cluster it runs in (default: the scenario's `cluster`).
+    #[serde(default)]
+    pub cluster: Option<String>,
 }
 
 impl GatewaySpec {
@@ -168,6 +191,9 @@ pub struct WorkloadSpec {
     /// `istio.io/ingress-use-waypoint=true` on the Service (Istio 1.24+).
     #[serde(default)]
     pub ingress_use_waypoint: bool,
+    /// The cluster it runs in (default: the scenario's `cluster`).
+    #[serde(default)]
+    pub cluster: Option<String>,
 }
 
 fn default_version() -> String {
@@ -269,6 +295,29 @@ impl Scenario {
     }
 
     fn validate(&self) -> Result<(), String> {
+        let placed = self
+            .workloads
+            .iter()
+            .filter_map(|w| w.cluster.as_deref())
+            .chain(self.gateways.iter().filter_map(|g| g.cluster.as_deref()));
+        for cluster in placed {
+            if !self.clusters.iter().any(|c| c.name == cluster) {
+                return Err(format!(
+                    "cluster {cluster:?} is not declared in [[clusters]]"
+                ));
+            }
+        }
+        if self.networks() > 1
+            && self
+                .namespaces
+                .iter()
+                .any(|n| n.mode == DataPlaneMode::Ambient)
+        {
+            return Err(
+                "ambient namespaces across several networks are not modelled by the scenario kit (docs/multicluster.md)"
+                    .into(),
+            );
+        }
         for w in &self.workloads {
             self.namespace(&w.namespace).ok_or_else(|| {
                 format!(
@@ -330,23 +379,67 @@ impl Scenario {
         Ok(())
     }
 
+    /// Whether workloads carry a cluster of their own (several clusters declared).
+    pub fn is_multi_cluster(&self) -> bool {
+        self.clusters.len() > 1
+    }
+
+    /// The cluster a workload or gateway runs in.
+    pub fn cluster_of<'s>(&'s self, placed: Option<&'s str>) -> &'s str {
+        placed.unwrap_or(&self.cluster)
+    }
+
+    /// A cluster's network (its own name when none is given).
+    pub fn network_of<'s>(&'s self, cluster: &'s str) -> &'s str {
+        self.clusters
+            .iter()
+            .find(|c| c.name == cluster)
+            .and_then(|c| c.network.as_deref())
+            .unwrap_or(cluster)
+    }
+
+    /// How many networks the clusters are on.
+    pub fn networks(&self) -> usize {
+        self.clusters
+            .iter()
+            .map(|c| self.network_of(&c.name))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    }
+
     pub fn namespace(&self, name: &str) -> Option<&NamespaceSpec> {
         self.namespaces.iter().find(|n| n.name == name)
     }
 
-    /// The client named `namespace/name`: a workload or a gateway deployment.
+    /// The client named `namespace/name` (or `cluster/namespace/name`): a
+    /// workload or a gateway deployment.
     pub fn client(&self, reference: &str) -> Option<Client<'_>> {
+        // `namespace/name` first (a name may hold a `/`), then `cluster/namespace/name`.
         let (ns, name) = reference.split_once('/')?;
+        if let Some(client) = self.client_in(None, ns, name) {
+            return Some(client);
+        }
+        let (ns, name) = name.split_once('/')?;
+        self.client_in(Some(reference.split_once('/')?.0), ns, name)
+    }
+
+    fn client_in(&self, cluster: Option<&str>, ns: &str, name: &str) -> Option<Client<'_>> {
+        let in_cluster =
+            |placed: Option<&str>| cluster.is_none_or(|c| self.cluster_of(placed) == c);
         if let Some(w) = self
             .workloads
             .iter()
-            .find(|w| w.namespace == ns && w.name == name)
+            .find(|w| w.namespace == ns && w.name == name && in_cluster(w.cluster.as_deref()))
         {
             return Some(Client::Workload(w));
         }
         self.gateways
             .iter()
-            .find(|g| g.namespace == ns && (g.name == name || g.workload_name() == name))
+            .find(|g| {
+                g.namespace == ns
+                    && (g.name == name || g.workload_name() == name)
+                    && in_cluster(g.cluster.as_deref())
+            })
             .map(Client::Gateway)
     }
 
@@ -357,7 +450,7 @@ impl Scenario {
             .iter()
             .filter(|w| w.namespace == namespace && w.service.as_deref() == Some(service))
             .collect();
-        found.sort_by(|a, b| a.name.cmp(&b.name));
+        found.sort_by(|a, b| (&a.name, &a.cluster).cmp(&(&b.name, &b.cluster)));
         found
     }
 

@@ -27,6 +27,8 @@ const LATENCY_SIGMA: f64 = 0.6;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CallEnd {
     Workload {
+        /// Empty unless the scenario declares several clusters.
+        cluster: String,
         namespace: String,
         name: String,
     },
@@ -39,7 +41,16 @@ pub enum CallEnd {
 impl std::fmt::Display for CallEnd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CallEnd::Workload { namespace, name } => write!(f, "{namespace}/{name}"),
+            CallEnd::Workload {
+                cluster,
+                namespace,
+                name,
+            } => {
+                if !cluster.is_empty() {
+                    write!(f, "{cluster}/")?;
+                }
+                write!(f, "{namespace}/{name}")
+            }
             CallEnd::External(host) => write!(f, "external {host}"),
             CallEnd::Unknown => f.write_str("unknown"),
         }
@@ -60,6 +71,8 @@ pub struct LogicalCall {
     /// Connections per second as ztunnel or a TCP proxy counts them.
     pub connections_per_second: f64,
     pub via_waypoint: Option<(String, String)>,
+    /// The call crossed networks through the callee network's east-west gateway.
+    pub via_network_gateway: bool,
 }
 
 /// One hop of a call, resolved: who calls whom, through what.
@@ -137,11 +150,13 @@ pub fn logical_calls(scenario: &Scenario) -> Vec<LogicalCall> {
             let source = match path.client {
                 Some(ClientProxy::Sidecar(w)) | Some(ClientProxy::Ambient(w)) => {
                     CallEnd::Workload {
+                        cluster: scenario.call_end_cluster(w.cluster.as_deref()),
                         namespace: w.namespace.clone(),
                         name: w.name.clone(),
                     }
                 }
                 Some(ClientProxy::Gateway(g)) => CallEnd::Workload {
+                    cluster: scenario.call_end_cluster(g.cluster.as_deref()),
                     namespace: g.namespace.clone(),
                     name: g.workload_name(),
                 },
@@ -167,6 +182,7 @@ pub fn logical_calls(scenario: &Scenario) -> Vec<LogicalCall> {
             out.push(LogicalCall {
                 source,
                 destination: CallEnd::Workload {
+                    cluster: scenario.call_end_cluster(path.backend.cluster.as_deref()),
                     namespace: path.backend.namespace.clone(),
                     name: path.backend.name.clone(),
                 },
@@ -183,13 +199,68 @@ pub fn logical_calls(scenario: &Scenario) -> Vec<LogicalCall> {
                     rps / REQUESTS_PER_CONNECTION
                 },
                 via_waypoint: path.waypoint.map(|w| (w.namespace.clone(), w.name.clone())),
+                via_network_gateway: crosses_networks(scenario, &path),
             });
         }
         if let Some(external) = external_call(scenario, call) {
             out.push(external.logical);
         }
     }
+    // Node ids carry a cluster only when the telemetry names several: a
+    // scenario whose calls all stay in one of its clusters is single-cluster.
+    let named: std::collections::BTreeSet<String> = out
+        .iter()
+        .flat_map(|c| [&c.source, &c.destination])
+        .filter_map(|end| match end {
+            CallEnd::Workload { cluster, .. } if !cluster.is_empty() => Some(cluster.clone()),
+            _ => None,
+        })
+        .collect();
+    if named.len() <= 1 {
+        for call in &mut out {
+            for end in [&mut call.source, &mut call.destination] {
+                if let CallEnd::Workload { cluster, .. } = end {
+                    cluster.clear();
+                }
+            }
+        }
+    }
     out
+}
+
+impl Scenario {
+    /// The cluster a call end names: empty in a single-cluster scenario.
+    fn call_end_cluster(&self, placed: Option<&str>) -> String {
+        if self.is_multi_cluster() {
+            self.cluster_of(placed).to_string()
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// The cluster of a path's client proxy, if it has one.
+fn client_cluster<'a>(scenario: &'a Scenario, path: &Path<'a>) -> Option<&'a str> {
+    match path.client? {
+        ClientProxy::Sidecar(w) | ClientProxy::Ambient(w) | ClientProxy::Unmeshed(w) => {
+            Some(scenario.cluster_of(w.cluster.as_deref()))
+        }
+        ClientProxy::Gateway(g) => Some(scenario.cluster_of(g.cluster.as_deref())),
+    }
+}
+
+/// Whether a path from an Envoy client goes through the east-west gateway
+/// of the backend's network (multi-network meshes, multicluster facts §2a).
+fn crosses_networks(scenario: &Scenario, path: &Path<'_>) -> bool {
+    let envoy_client = matches!(
+        path.client,
+        Some(ClientProxy::Sidecar(_)) | Some(ClientProxy::Gateway(_))
+    );
+    let backend = scenario.cluster_of(path.backend.cluster.as_deref());
+    envoy_client
+        && path.backend_mode == DataPlaneMode::Sidecar
+        && client_cluster(scenario, path)
+            .is_some_and(|c| scenario.network_of(c) != scenario.network_of(backend))
 }
 
 /// A call to a host outside the cluster, resolved.
@@ -243,11 +314,13 @@ fn external_call<'a>(
     let source = match client {
         ClientProxy::Sidecar(w) | ClientProxy::Ambient(w) | ClientProxy::Unmeshed(w) => {
             CallEnd::Workload {
+                cluster: scenario.call_end_cluster(w.cluster.as_deref()),
                 namespace: w.namespace.clone(),
                 name: w.name.clone(),
             }
         }
         ClientProxy::Gateway(g) => CallEnd::Workload {
+            cluster: scenario.call_end_cluster(g.cluster.as_deref()),
             namespace: g.namespace.clone(),
             name: g.workload_name(),
         },
@@ -279,6 +352,7 @@ fn external_call<'a>(
             call.rps / REQUESTS_PER_CONNECTION
         },
         via_waypoint: waypoint.map(|w| (w.namespace.clone(), w.name.clone())),
+        via_network_gateway: false,
     };
     Some(ExternalCall {
         client,
@@ -308,6 +382,7 @@ fn latency_cdf(bound_ms: f64, median_ms: f64) -> f64 {
     normal_cdf((bound_ms.ln() - median_ms.ln()) / LATENCY_SIGMA)
 }
 
+#[derive(Clone)]
 struct Shape {
     rps: f64,
     error_ratio: f64,
@@ -382,9 +457,25 @@ impl SeriesWriter<'_> {
             grpc_response_status: grpc_status,
             response_flags: "-".into(),
             connection_security_policy: s.policy.to_string(),
-            extra: s.scrape.clone(),
+            extra: self.scrape_with_federation(s),
             value,
         });
+    }
+
+    /// The scrape labels, plus the federation's cluster label: the cluster
+    /// of the proxy that emitted the series (multicluster facts §4).
+    fn scrape_with_federation(&self, s: &Series<'_>) -> BTreeMap<String, String> {
+        let mut scrape = s.scrape.clone();
+        if let Some(label) = &self.scenario.federation_label {
+            let emitter = match s.reporter {
+                Reporter::Source => s.source,
+                _ => s.destination,
+            };
+            if emitter.cluster != meshgraph_model::UNKNOWN {
+                scrape.insert(label.clone(), emitter.cluster.clone());
+            }
+        }
+        scrape
     }
 
     /// Request-level series of an Envoy proxy (sidecar, gateway or waypoint).
@@ -507,8 +598,10 @@ impl SeriesWriter<'_> {
         )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn peer(
         &self,
+        cluster: &str,
         namespace: &str,
         workload: &str,
         app: &str,
@@ -523,7 +616,7 @@ impl SeriesWriter<'_> {
             principal: self.principal(namespace, service_account),
             canonical_service: app.into(),
             canonical_revision: version.into(),
-            cluster: self.scenario.cluster.clone(),
+            cluster: cluster.to_string(),
             region: None,
             zone: None,
         }
@@ -534,7 +627,8 @@ impl SeriesWriter<'_> {
             .service_account
             .clone()
             .unwrap_or_else(|| "default".into());
-        self.peer(&w.namespace, &w.name, &w.app, &w.version, &sa)
+        let cluster = self.scenario.cluster_of(w.cluster.as_deref());
+        self.peer(cluster, &w.namespace, &w.name, &w.app, &w.version, &sa)
     }
 
     fn gateway_peer(&self, g: &GatewaySpec) -> Peer {
@@ -543,11 +637,20 @@ impl SeriesWriter<'_> {
             GatewayFlavor::Istio => "istio-ingressgateway-service-account".to_string(),
             GatewayFlavor::GatewayApi => name.clone(),
         };
-        self.peer(&g.namespace, &name, &name, "latest", &sa)
+        let cluster = self.scenario.cluster_of(g.cluster.as_deref());
+        self.peer(cluster, &g.namespace, &name, &name, "latest", &sa)
     }
 
     fn waypoint_peer(&self, wp: &WaypointSpec) -> Peer {
-        self.peer(&wp.namespace, &wp.name, &wp.name, "latest", &wp.name)
+        let cluster = &self.scenario.cluster;
+        self.peer(
+            cluster,
+            &wp.namespace,
+            &wp.name,
+            &wp.name,
+            "latest",
+            &wp.name,
+        )
     }
 
     /// A ztunnel's connection-level series, with ztunnel's view of both peers.
@@ -865,6 +968,9 @@ fn waypoint_scrape(wp: &WaypointSpec) -> BTreeMap<String, String> {
 /// The series of one path of a call inside the mesh, by who can report it.
 fn emit_path(writer: &mut SeriesWriter<'_>, path: &Path<'_>, shape: &Shape) {
     let ends = PathEnds::of(writer, path);
+    if crosses_networks(writer.scenario, path) {
+        emit_network_gateway(writer, &ends, path, shape);
+    }
     match (path.client, path.waypoint) {
         (Some(client @ (ClientProxy::Ambient(_) | ClientProxy::Gateway(_))), Some(wp)) => {
             emit_through_waypoint(writer, &ends, client, wp, shape)
@@ -879,6 +985,61 @@ fn emit_path(writer: &mut SeriesWriter<'_>, path: &Path<'_>, shape: &Shape) {
             emit_from_unidentified_client(writer, &ends, path.backend_mode, shape)
         }
     }
+}
+
+/// The east-west gateway of the backend's network forwarding the mTLS
+/// connection: TCP series only, reported as a client (`reporter="source"`)
+/// with no principal on either side, the backend known only from its
+/// endpoint metadata (app and version `unknown`), security `unknown`
+/// (multicluster facts §2a, third column; §3).
+fn emit_network_gateway(
+    writer: &mut SeriesWriter<'_>,
+    ends: &PathEnds,
+    path: &Path<'_>,
+    shape: &Shape,
+) {
+    let scenario = writer.scenario;
+    let cluster = scenario.cluster_of(path.backend.cluster.as_deref());
+    let gateway = Peer {
+        principal: meshgraph_model::UNKNOWN.into(),
+        version: meshgraph_model::UNKNOWN.into(),
+        ..writer.peer(
+            cluster,
+            "istio-system",
+            "istio-eastwestgateway",
+            "istio-eastwestgateway",
+            "latest",
+            "istio-eastwestgateway-service-account",
+        )
+    };
+    let backend = Peer {
+        app: meshgraph_model::UNKNOWN.into(),
+        version: meshgraph_model::UNKNOWN.into(),
+        principal: meshgraph_model::UNKNOWN.into(),
+        ..ends.server.clone()
+    };
+    let mut scrape = envoy_scrape("istio-system", "istio-eastwestgateway", None, None);
+    scrape.insert("app".into(), "istio-eastwestgateway".into());
+    scrape.insert("istio".into(), "eastwestgateway".into());
+    scrape.insert(
+        "topology_istio_io_network".into(),
+        scenario.network_of(cluster).to_string(),
+    );
+    // The passthrough carries the TLS records: a little more than the payload.
+    let tls = Shape {
+        request_bytes: shape.request_bytes * 1.05,
+        response_bytes: shape.response_bytes * 1.05,
+        ..shape.clone()
+    };
+    let s = series(
+        Reporter::Source,
+        &gateway,
+        &backend,
+        &ends.service,
+        "unknown",
+        &scrape,
+    );
+    writer.l4(&s, &tls);
 }
 
 /// Ambient or gateway client through a waypoint: three series families

@@ -84,7 +84,9 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         }
         let (resource, object) = match &edge.destination {
             Endpoint::Workload(w) => cx.workload_resource(w),
-            Endpoint::Service { namespace, name } => {
+            Endpoint::Service {
+                namespace, name, ..
+            } => {
                 let svc = cx.service(namespace, name);
                 (
                     ResourceRef::new(Kind::Service, Some(namespace), name.clone()),

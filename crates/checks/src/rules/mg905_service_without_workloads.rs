@@ -36,7 +36,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     }
     let mut seen = std::collections::BTreeSet::new();
     for edge in &t.reconciliation.edges {
-        let Endpoint::Service { namespace, name } = &edge.destination else {
+        let Endpoint::Service {
+            namespace, name, ..
+        } = &edge.destination
+        else {
             continue;
         };
         let Some(svc) = cx.service(namespace, name) else {

@@ -40,8 +40,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     let mut mentioned: BTreeMap<WorkloadRef, BTreeSet<Emitter>> = BTreeMap::new();
     let mut ztunnel: BTreeSet<WorkloadRef> = BTreeSet::new();
     for (obs, emitter) in t.observations.iter().zip(&classes.emitters) {
-        let src = WorkloadRef::of_peer(&obs.source);
-        let dst = WorkloadRef::of_peer(&obs.destination);
+        // With their cluster when the mesh spans several, as the
+        // classification names them.
+        let src = classes.clusters.source(obs);
+        let dst = classes.clusters.destination(obs);
         match emitter {
             Emitter::EnvoySource | Emitter::Gateway => own.extend(src.clone()),
             Emitter::EnvoyDestination => own.extend(dst.clone()),

@@ -71,4 +71,7 @@ rules! {
     MG905 => mg905_service_without_workloads,
     MG906 => mg906_proxy_missing_from_telemetry,
     MG907 => mg907_traces_metrics_disagree,
+    MG908 => mg908_cross_cluster_plaintext,
+    MG909 => mg909_cluster_without_telemetry,
+    MG910 => mg910_failed_across_networks,
 }

@@ -35,6 +35,13 @@ pub fn expected(scenario: &Scenario) -> Summary {
         if let Some((ns, w)) = call.via_waypoint {
             a.via = Some(format!("{ns}/{w}"));
         }
+        // A crossing of networks is part of the "via" the graph must show.
+        if call.via_network_gateway {
+            a.via = Some(format!(
+                "{}+network-gateway",
+                a.via.take().unwrap_or_default()
+            ));
+        }
         match call.observed_protocol {
             "tcp" => a.connections += call.connections_per_second,
             protocol => {
@@ -66,13 +73,19 @@ pub fn summarise(rec: &Reconciliation) -> Summary {
                 |l7| l7.rps,
             );
             let errors = edge.l7.as_ref().map_or(0.0, |l7| l7.error_rps);
-            let via = (!edge.via_waypoint.is_empty()).then(|| {
+            let mut via = (!edge.via_waypoint.is_empty()).then(|| {
                 edge.via_waypoint
                     .iter()
                     .map(|w| w.to_string())
                     .collect::<Vec<_>>()
                     .join(",")
             });
+            if !edge.via_network_gateway.is_empty() {
+                via = Some(format!(
+                    "{}+network-gateway",
+                    via.take().unwrap_or_default()
+                ));
+            }
             (
                 (endpoint_key(&edge.source), endpoint_key(&edge.destination)),
                 (edge.protocol.as_str().to_string(), rate, errors, via),
