@@ -170,7 +170,8 @@ impl MeshGraph {
     }
 
     /// The same traffic with every namespaced node folded into one node per
-    /// namespace (`namespace:NAME`, drawn without a namespace box) and the
+    /// namespace (`namespace:NAME`, or `namespace:CLUSTER/NAME` in a
+    /// multi-cluster mesh; drawn without a namespace box) and the
     /// edges between two namespaces summed; unknown and external nodes stay
     /// as they are. For a picture of a graph too large to lay out node by
     /// node. Latency quantiles of summed edges are those of the summed
@@ -179,8 +180,12 @@ impl MeshGraph {
         let folded = |node: &Node| -> Node {
             match &node.namespace {
                 Some(namespace) => Node {
-                    id: format!("namespace:{namespace}"),
+                    id: match &node.cluster {
+                        Some(cluster) => format!("namespace:{cluster}/{namespace}"),
+                        None => format!("namespace:{namespace}"),
+                    },
                     kind: NodeKind::App,
+                    cluster: node.cluster.clone(),
                     namespace: None,
                     name: namespace.clone(),
                     app: None,
