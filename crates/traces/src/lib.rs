@@ -48,6 +48,7 @@ pub mod edges;
 mod error;
 mod http;
 pub mod istio;
+mod otlp;
 pub mod record;
 mod span;
 
@@ -57,11 +58,12 @@ use std::time::{Duration, SystemTime};
 pub use meshgraph_model::trace::{TraceCall, TraceEvidence, TracePeer};
 
 pub use collect::collect;
-pub use decode::{Decoded, Format, decode};
+pub use decode::{Decoded, Format, decode, decode_protobuf};
 pub use edges::{CallsFromSpans, calls_from_spans};
 pub use error::TracesError;
 pub use meshgraph_source::{Auth, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Recorder};
 use meshgraph_source::{Outcome, Peer, Scope, ServerConfig};
+pub use otlp::Layout;
 pub use record::replay;
 pub use span::{Resource, SearchHit, Span, SpanKind, normalize_span_id, normalize_trace_id};
 
