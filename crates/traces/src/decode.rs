@@ -150,6 +150,22 @@ pub fn decode_protobuf(bytes: &[u8], source_name: &str) -> Result<Decoded, Trace
     let mut w = Warnings::new(source_name);
     let mut spans = Vec::new();
     crate::otlp::decode_protobuf(bytes, source_name, &mut spans, &mut w)?;
+    if spans.is_empty()
+        && let Some(first) = w.list.first()
+    {
+        // Nothing usable and something wrong: a wrong message type, most likely.
+        let first = first
+            .strip_prefix(&format!("{source_name}: "))
+            .unwrap_or(first);
+        return Err(TracesError::Decode {
+            source_name: source_name.to_string(),
+            location: None,
+            reason: format!(
+                "protobuf in which no span could be read ({} problem(s), the first: {first}): is it OTLP TracesData?",
+                w.list.len() + w.suppressed
+            ),
+        });
+    }
     dedupe(&mut spans);
     Ok(Decoded {
         format: Format::OtlpProtobuf,
@@ -210,7 +226,11 @@ fn decode_json(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> 
             None => break,
             Some(Err(e)) if format == Some(Format::Otlp) => {
                 // One object per line (the file exporter): skip to the next line.
-                let failed_at = offset;
+                let failed_at = offset
+                    + bytes[offset..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_whitespace())
+                        .count();
                 let next_line = bytes[failed_at..]
                     .iter()
                     .position(|&b| b == b'\n')

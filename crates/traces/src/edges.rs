@@ -254,7 +254,11 @@ fn one_trace(
             skipped.waypoint_untagged += 1;
             continue;
         };
-        let source = waypoint_caller(i, &destination, trace, &infos, &parent_of, &children);
+        let (source, same_request) =
+            waypoint_caller(i, &destination, trace, &infos, &parent_of, &children);
+        if let Some(c) = same_request {
+            used[c] = true;
+        }
         if source == TracePeer::Unknown {
             skipped.waypoint_no_caller += 1;
         }
@@ -406,8 +410,12 @@ fn waypoint_destination(span: &Span) -> Option<TracePeer> {
 /// - a CLIENT span to another service, or another waypoint's span: the
 ///   parent is the hop that brought the request to the caller; the caller is
 ///   the owner of a SERVER span below that parent, when there is one;
-/// - otherwise (no parent in the trace: ztunnel emits no span, a Tempo
-///   search answer has no parent ids) [`TracePeer::Unknown`].
+/// - with no parent in the trace (its span was lost, or the answer has no
+///   parent ids): a CLIENT span of a sidecar, gateway or traced application
+///   with the same `x-request-id` (Envoy's `guid:x-request-id` tag) sent to
+///   the same service is the same request seen by the caller;
+/// - otherwise (ztunnel emits no span: an untraced ambient caller)
+///   [`TracePeer::Unknown`].
 fn waypoint_caller(
     i: usize,
     destination: &TracePeer,
@@ -415,7 +423,7 @@ fn waypoint_caller(
     infos: &[Info],
     parent_of: &dyn Fn(usize) -> Vec<usize>,
     children: &HashMap<&str, Vec<usize>>,
-) -> TracePeer {
+) -> (TracePeer, Option<usize>) {
     let is_waypoint = |j: usize| infos[j].role == Some(ProxyRole::Waypoint);
     for p in parent_of(i) {
         let parent = trace[p];
@@ -428,7 +436,7 @@ fn waypoint_caller(
                     })
                     .unwrap_or(true);
             if same_service && let Some(owner) = infos[p].owner.clone() {
-                return owner;
+                return (owner, None);
             }
         }
         // The hop that delivered the request to the caller: the caller is
@@ -440,10 +448,42 @@ fn waypoint_caller(
             .copied()
             .find(|&c| c != i && !is_waypoint(c) && trace[c].kind == SpanKind::Server);
         if let Some(owner) = served.and_then(|c| infos[c].owner.clone()) {
-            return owner;
+            return (owner, None);
         }
     }
-    TracePeer::Unknown
+    if trace[i].parent_span_id.is_none() || parent_of(i).is_empty() {
+        let request_id = request_id(trace[i]);
+        let same_request = trace.iter().enumerate().find(|&(c, span)| {
+            c != i
+                && !is_waypoint(c)
+                && span.kind == SpanKind::Client
+                && request_id.is_some()
+                && request_id == self::request_id(span)
+                && upstream_cluster(span)
+                    .and_then(|u| u.service().map(|(ns, n)| TracePeer::service(ns, n)))
+                    .as_ref()
+                    == Some(destination)
+        });
+        if let Some((c, _)) = same_request
+            && let Some(owner) = infos[c].owner.clone()
+        {
+            // The caller's span is this call: it gives no call of its own.
+            return (owner, Some(c));
+        }
+    }
+    (TracePeer::Unknown, None)
+}
+
+/// The `x-request-id` Envoy tags a span with.
+fn request_id(span: &Span) -> Option<&str> {
+    [
+        "guid:x-request-id",
+        "x-request-id",
+        "http.request.header.x-request-id",
+    ]
+    .into_iter()
+    .find_map(|k| span.attr(k))
+    .filter(|v| !v.is_empty())
 }
 
 fn client_only_sides(

@@ -21,10 +21,12 @@
 
 use std::sync::Arc;
 
-use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value::Value};
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
 use opentelemetry_proto::tonic::resource::v1::Resource as PbResource;
-use opentelemetry_proto::tonic::trace::v1::Span as PbSpan;
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
+use opentelemetry_proto::tonic::trace::v1::{
+    ResourceSpans, ScopeSpans, Span as PbSpan, Status, TracesData,
+};
 use prost::Message;
 
 use crate::TracesError;
@@ -166,7 +168,7 @@ pub(crate) fn decode_protobuf(
         reason,
     };
     if is_traces_data(bytes) {
-        traces_data(bytes, "", out, w);
+        walk_traces_data(bytes, "", out, w);
         return Ok(Layout::Single);
     }
     let (messages, cut) = stream(bytes);
@@ -187,7 +189,7 @@ pub(crate) fn decode_protobuf(
         let here = format!("message {i} (byte {offset})");
         offset += message.len() + varint_len(message.len() as u64);
         if is_traces_data(message) {
-            traces_data(message, &format!("{here}: "), out, w);
+            walk_traces_data(message, &format!("{here}: "), out, w);
         } else if !message.is_empty() {
             w.push(format_args!(
                 "{here} is not an OTLP TracesData and was skipped"
@@ -219,7 +221,7 @@ fn varint_len(mut v: u64) -> usize {
 }
 
 /// The spans of one `TracesData` (already checked to be one).
-fn traces_data(buf: &[u8], prefix: &str, out: &mut Vec<Span>, w: &mut Warnings) {
+fn walk_traces_data(buf: &[u8], prefix: &str, out: &mut Vec<Span>, w: &mut Warnings) {
     let list = fields(buf).unwrap_or_default();
     for (i, field) in list.iter().enumerate() {
         let here = format!("{prefix}resourceSpans[{i}]");
@@ -353,6 +355,98 @@ fn span_of(span: PbSpan, resource: &Arc<Resource>) -> Result<Span, String> {
         attributes: attributes(span.attributes),
         resource: resource.clone(),
     })
+}
+
+/// Spans as one OTLP `TracesData`, a resource per distinct [`Resource`] (in
+/// order of first use), attribute values as strings. The reverse of
+/// [`decode_protobuf`](crate::decode_protobuf) up to attribute types: for
+/// converting captures into protobuf fixtures and for the benchmark.
+pub fn traces_data(spans: &[Span]) -> TracesData {
+    let mut groups: Vec<(&Arc<Resource>, Vec<PbSpan>)> = Vec::new();
+    for span in spans {
+        let pb = pb_span(span);
+        match groups.iter_mut().find(|(r, _)| **r == span.resource) {
+            Some((_, list)) => list.push(pb),
+            None => groups.push((&span.resource, vec![pb])),
+        }
+    }
+    TracesData {
+        resource_spans: groups
+            .into_iter()
+            .map(|(resource, spans)| {
+                let mut attributes = resource.attributes.clone();
+                if let Some(name) = &resource.service_name
+                    && !attributes.iter().any(|(k, _)| k == "service.name")
+                {
+                    attributes.insert(0, ("service.name".into(), name.clone()));
+                }
+                ResourceSpans {
+                    resource: Some(PbResource {
+                        attributes: key_values(&attributes),
+                        ..Default::default()
+                    }),
+                    scope_spans: vec![ScopeSpans {
+                        spans,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }
+            })
+            .collect(),
+    }
+}
+
+/// [`traces_data`] encoded.
+pub fn encode_protobuf(spans: &[Span]) -> Vec<u8> {
+    traces_data(spans).encode_to_vec()
+}
+
+fn key_values(list: &[(String, String)]) -> Vec<KeyValue> {
+    list.iter()
+        .map(|(k, v)| KeyValue {
+            key: k.clone(),
+            value: Some(AnyValue {
+                value: Some(Value::StringValue(v.clone())),
+            }),
+            ..Default::default()
+        })
+        .collect()
+}
+
+fn id_bytes(hex: &str) -> Vec<u8> {
+    (0..hex.len() / 2)
+        .filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
+}
+
+fn pb_span(span: &Span) -> PbSpan {
+    let start = span.start_unix_nanos.unwrap_or(0);
+    PbSpan {
+        trace_id: id_bytes(&span.trace_id),
+        span_id: id_bytes(&span.span_id),
+        parent_span_id: span
+            .parent_span_id
+            .as_deref()
+            .map(id_bytes)
+            .unwrap_or_default(),
+        name: span.name.clone(),
+        kind: match span.kind {
+            SpanKind::Unspecified => 0,
+            SpanKind::Internal => 1,
+            SpanKind::Server => 2,
+            SpanKind::Client => 3,
+            SpanKind::Producer => 4,
+            SpanKind::Consumer => 5,
+        },
+        start_time_unix_nano: start,
+        end_time_unix_nano: span.duration_nanos.map_or(0, |d| start + d),
+        attributes: key_values(&span.attributes),
+        status: span.status_error.then(|| Status {
+            code: StatusCode::Error as i32,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod formats;
+
 use std::path::PathBuf;
 
 /// One answer of the test server; `Reply::not_found()` is the plain 404 of a
