@@ -175,6 +175,21 @@ pub fn decode_protobuf(bytes: &[u8], source_name: &str) -> Result<Decoded, Trace
     })
 }
 
+/// Decodes a Tempo `/api/search` answer sent as protobuf.
+pub(crate) fn decode_tempo_search_protobuf(
+    bytes: &[u8],
+    source_name: &str,
+) -> Result<Decoded, TracesError> {
+    let mut w = Warnings::new(source_name);
+    let search = crate::otlp::decode_tempo_search(bytes, source_name, &mut w)?;
+    Ok(Decoded {
+        format: Format::TempoSearch,
+        spans: Vec::new(),
+        search,
+        warnings: w.finish(),
+    })
+}
+
 fn decode_json(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
     let mut w = Warnings::new(source_name);
     let mut spans = Vec::new();

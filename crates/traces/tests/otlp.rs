@@ -8,8 +8,8 @@ mod common;
 use common::formats::{jaeger_v1, otlp_json_lines, zipkin_v2};
 use common::*;
 use meshgraph_traces::{
-    Format, Span, TraceCall, TraceEvidence, TracePeer, decode, encode_protobuf, read_file,
-    traces_data,
+    Format, Span, TraceCall, TraceEvidence, TracePeer, decode, encode_protobuf,
+    encode_tempo_search, read_file, traces_data,
 };
 use opentelemetry_proto::tonic::trace::v1::{ScopeSpans, TracesData};
 use prost::Message;
@@ -66,6 +66,27 @@ fn protobuf_fixtures_are_the_json_captures_converted() {
             target.display()
         );
     }
+}
+
+/// Kiali's Tempo search capture as Tempo's protobuf `SearchResponse`.
+#[test]
+fn the_protobuf_search_fixture_is_the_json_capture_converted() {
+    let decoded = decode(&fixture(TEMPO_AMBIENT_SEARCH), "search").unwrap();
+    assert_eq!(decoded.search.len(), 1);
+    let converted = encode_tempo_search(&decoded.search);
+    let name = binpb_name(TEMPO_AMBIENT_SEARCH);
+    if std::env::var_os("MESHGRAPH_BLESS").is_some() {
+        std::fs::write(
+            fixture_path(TEMPO_AMBIENT_SEARCH).with_file_name(&name),
+            &converted,
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        fixture(&name),
+        converted,
+        "{name} is not the search capture converted: run with MESHGRAPH_BLESS=1 to rewrite it"
+    );
 }
 
 #[test]
