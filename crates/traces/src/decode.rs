@@ -1013,7 +1013,7 @@ fn zipkin(
         return Err(TracesError::Decode {
             source_name: source_name.to_string(),
             location: None,
-            reason: "a JSON array that holds no Zipkin v2 span: a traces answer is a JSON object (Jaeger, Tempo or OTLP), an array of Zipkin spans or OTLP protobuf".into(),
+            reason: "a traces answer is a JSON object (Jaeger, Tempo or OTLP), a list of Zipkin v2 spans or OTLP protobuf, not an array without a single span".into(),
         });
     }
     Ok(())
