@@ -547,10 +547,15 @@ impl AnyValue {
 }
 
 fn attributes(list: Option<Vec<KeyValue>>) -> Vec<(String, String)> {
-    list.unwrap_or_default()
-        .into_iter()
-        .filter_map(|kv| Some((kv.key, kv.value?.into_text()?)))
-        .collect()
+    // A fresh vector of the right size: collecting in place would keep the
+    // larger `KeyValue` allocation alive with every span.
+    let list = list.unwrap_or_default();
+    let mut out = Vec::with_capacity(list.len());
+    out.extend(
+        list.into_iter()
+            .filter_map(|kv| Some((kv.key, kv.value?.into_text()?))),
+    );
+    out
 }
 
 fn otlp_resource_spans(list: &[&RawValue], what: &str, out: &mut Vec<Span>, w: &mut Warnings) {

@@ -298,18 +298,20 @@ fn resource_of(r: PbResource) -> Resource {
 /// Attribute values as text, like the JSON decoder's (`200`, `true`, `0.5`);
 /// arrays, maps and bytes are left out.
 fn attributes(list: Vec<KeyValue>) -> Vec<(String, String)> {
-    list.into_iter()
-        .filter_map(|kv| {
-            let text = match kv.value?.value? {
-                Value::StringValue(s) => s,
-                Value::BoolValue(b) => b.to_string(),
-                Value::IntValue(i) => i.to_string(),
-                Value::DoubleValue(d) => d.to_string(),
-                _ => return None,
-            };
-            Some((kv.key, text))
-        })
-        .collect()
+    // A fresh vector of the right size: collecting in place would keep the
+    // larger `KeyValue` allocation alive with every span.
+    let mut out = Vec::with_capacity(list.len());
+    for kv in list {
+        let text = match kv.value.and_then(|v| v.value) {
+            Some(Value::StringValue(s)) => s,
+            Some(Value::BoolValue(b)) => b.to_string(),
+            Some(Value::IntValue(i)) => i.to_string(),
+            Some(Value::DoubleValue(d)) => d.to_string(),
+            _ => continue,
+        };
+        out.push((kv.key, text));
+    }
+    out
 }
 
 /// Lower-case hex of an id of exactly `width` bytes, not all zero.
@@ -328,7 +330,13 @@ fn hex_id(bytes: &[u8], width: usize, what: &str) -> Result<String, String> {
     if bytes.iter().all(|&b| b == 0) {
         return Err(format!("its {what} is all zeros"));
     }
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(width * 2);
+    for &b in bytes {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    Ok(hex)
 }
 
 fn span_of(span: PbSpan, resource: &Arc<Resource>) -> Result<Span, String> {
