@@ -262,6 +262,15 @@ pub fn run(megabytes: usize) -> Result<()> {
 
 fn print(m: &Measured) {
     println!(
+        "meshgraph-bench traces ({} build); times: best of up to {} runs; memory: peak heap above the step's start",
+        if cfg!(debug_assertions) {
+            "DEBUG: numbers are not meaningful"
+        } else {
+            "release"
+        },
+        crate::MAX_RUNS
+    );
+    println!(
         "\ntraces decode: {} spans; JSON = OTLP JSON lines (lenient decoder), protobuf = length-delimited OTLP",
         m.spans
     );

@@ -635,6 +635,13 @@ fn otlp_span(span: OtlpSpan, resource: &Arc<Resource>) -> Result<Span, String> {
     })
 }
 
+/// Microseconds (Jaeger v1, Zipkin) as nanoseconds.
+fn micros_as_nanos(micros: Option<Scalar>) -> Option<u64> {
+    micros
+        .and_then(|m| m.as_u64())
+        .map(|m| m.saturating_mul(1000))
+}
+
 /// OTLP `STATUS_CODE_ERROR` in any spelling (`2`, `STATUS_CODE_ERROR`, `ERROR`).
 fn is_error_code(text: &str) -> bool {
     let t = text.trim().to_ascii_uppercase();
@@ -719,21 +726,18 @@ fn search_hit(hit: TempoHit<'_>, index: usize, w: &mut Warnings) -> SearchHit {
                 w.push(format_args!("{where_} has no readable spanID"));
                 continue;
             };
-            if spans.iter().any(|x| x.span_id == span_id) {
-                continue;
-            }
-            spans.push(Span {
-                trace_id: trace_id.clone(),
+            Span::push_matched(
+                &mut spans,
+                &trace_id,
                 span_id,
-                parent_span_id: None,
-                name: s.name.unwrap_or_default(),
-                kind: SpanKind::Unspecified,
-                start_unix_nanos: s.start.and_then(|v| v.as_u64()),
-                duration_nanos: s.duration.and_then(|v| v.as_u64()),
-                status_error: false,
-                attributes: attributes(s.attributes),
-                resource: resource.clone(),
-            });
+                s.name.unwrap_or_default(),
+                (
+                    s.start.and_then(|v| v.as_u64()),
+                    s.duration.and_then(|v| v.as_u64()),
+                ),
+                attributes(s.attributes),
+                &resource,
+            );
         }
     }
     SearchHit {
@@ -874,18 +878,14 @@ fn v1_trace(trace: V1Trace<'_>, what: &str, out: &mut Vec<Span>, w: &mut Warning
                 .unwrap_or(SpanKind::Unspecified);
             let status_error = tag("error").is_some_and(|v| v.eq_ignore_ascii_case("true"))
                 || tag("otel.status_code").is_some_and(is_error_code);
-            let start_micros = span.start_micros.and_then(|s| s.as_u64());
             Ok::<_, String>(Span {
                 trace_id,
                 span_id,
                 parent_span_id,
                 name: span.operation_name.unwrap_or_default(),
                 kind,
-                start_unix_nanos: start_micros.map(|m| m.saturating_mul(1000)),
-                duration_nanos: span
-                    .duration
-                    .and_then(|d| d.as_u64())
-                    .map(|m| m.saturating_mul(1000)),
+                start_unix_nanos: micros_as_nanos(span.start_micros),
+                duration_nanos: micros_as_nanos(span.duration),
                 status_error,
                 attributes,
                 resource,
@@ -996,14 +996,8 @@ fn zipkin(
                 parent_span_id: parent(span.parent_id.as_deref()),
                 name: span.name.unwrap_or_default(),
                 kind,
-                start_unix_nanos: span
-                    .timestamp
-                    .and_then(|t| t.as_u64())
-                    .map(|m| m.saturating_mul(1000)),
-                duration_nanos: span
-                    .duration
-                    .and_then(|d| d.as_u64())
-                    .map(|m| m.saturating_mul(1000)),
+                start_unix_nanos: micros_as_nanos(span.timestamp),
+                duration_nanos: micros_as_nanos(span.duration),
                 status_error,
                 attributes,
                 resource,

@@ -236,36 +236,31 @@ fn one_trace(
             used[i] = true;
             continue;
         }
-        if let Some((source, destination)) = waypoint_sides(span) {
-            used[i] = true;
-            add(
-                source,
-                destination,
-                TraceEvidence::Waypoint,
-                failed(span),
-                span.duration_ms(),
-            );
-            continue;
-        }
-        // Istio 1.22-1.28: no istio.source_* tags. The destination is the
-        // service of the waypoint's `upstream_cluster`; the caller is found
-        // through the parent span (see `waypoint_caller`).
-        let Some(destination) = waypoint_destination(span) else {
-            skipped.waypoint_untagged += 1;
-            continue;
+        let sides = match waypoint_sides(span) {
+            Some(sides) => sides,
+            None => {
+                // Istio 1.22-1.28: no istio.source_* tags. The destination is
+                // the service of the waypoint's `upstream_cluster`; the caller
+                // is found through the parent span (see `waypoint_caller`).
+                let Some(destination) = waypoint_destination(span) else {
+                    skipped.waypoint_untagged += 1;
+                    continue;
+                };
+                let (source, same_request) =
+                    waypoint_caller(i, &destination, trace, &infos, &parent_of, &children);
+                if let Some(c) = same_request {
+                    used[c] = true;
+                }
+                if source == TracePeer::Unknown {
+                    skipped.waypoint_no_caller += 1;
+                }
+                (source, destination)
+            }
         };
-        let (source, same_request) =
-            waypoint_caller(i, &destination, trace, &infos, &parent_of, &children);
-        if let Some(c) = same_request {
-            used[c] = true;
-        }
-        if source == TracePeer::Unknown {
-            skipped.waypoint_no_caller += 1;
-        }
         used[i] = true;
         add(
-            source,
-            destination,
+            sides.0,
+            sides.1,
             TraceEvidence::Waypoint,
             failed(span),
             span.duration_ms(),

@@ -80,43 +80,60 @@ fn varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
 /// The fields of one message, in order; `Err(offset)` where the message
 /// stops making sense (a bad tag, a length past the end, a group).
 fn fields(buf: &[u8]) -> Result<Vec<Field<'_>>, usize> {
+    match fields_until_error(buf) {
+        (list, None) => Ok(list),
+        (_, Some(at)) => Err(at),
+    }
+}
+
+/// The fields read before the message stops making sense, and where it does.
+fn fields_until_error(buf: &[u8]) -> (Vec<Field<'_>>, Option<usize>) {
     let mut out = Vec::new();
     let mut pos = 0;
     while pos < buf.len() {
         let start = pos;
-        let key = varint(buf, &mut pos).ok_or(start)?;
-        let (number, wire) = (key >> 3, key & 7);
-        if number == 0 {
-            return Err(start);
+        match next_field(buf, &mut pos) {
+            Ok(field) => out.push(field),
+            Err(_) => return (out, Some(start)),
         }
-        let bytes = match wire {
-            WIRE_VARINT => {
-                varint(buf, &mut pos).ok_or(start)?;
-                None
-            }
-            WIRE_I64 | WIRE_I32 => {
-                pos += if wire == WIRE_I64 { 8 } else { 4 };
-                if pos > buf.len() {
-                    return Err(start);
-                }
-                None
-            }
-            WIRE_LEN => {
-                let len = varint(buf, &mut pos).ok_or(start)?;
-                let end = usize::try_from(len)
-                    .ok()
-                    .and_then(|l| pos.checked_add(l))
-                    .filter(|&e| e <= buf.len())
-                    .ok_or(start)?;
-                let slice = &buf[pos..end];
-                pos = end;
-                Some(slice)
-            }
-            _ => return Err(start),
-        };
-        out.push(Field { number, bytes });
     }
-    Ok(out)
+    (out, None)
+}
+
+/// The field at `*pos`, moving `*pos` past it; `Err(start)` when it is not one.
+fn next_field<'a>(buf: &'a [u8], pos: &mut usize) -> Result<Field<'a>, usize> {
+    let start = *pos;
+    let key = varint(buf, pos).ok_or(start)?;
+    let (number, wire) = (key >> 3, key & 7);
+    if number == 0 {
+        return Err(start);
+    }
+    let bytes = match wire {
+        WIRE_VARINT => {
+            varint(buf, pos).ok_or(start)?;
+            None
+        }
+        WIRE_I64 | WIRE_I32 => {
+            *pos += if wire == WIRE_I64 { 8 } else { 4 };
+            if *pos > buf.len() {
+                return Err(start);
+            }
+            None
+        }
+        WIRE_LEN => {
+            let len = varint(buf, pos).ok_or(start)?;
+            let end = usize::try_from(len)
+                .ok()
+                .and_then(|l| pos.checked_add(l))
+                .filter(|&e| e <= buf.len())
+                .ok_or(start)?;
+            let slice = &buf[*pos..end];
+            *pos = end;
+            Some(slice)
+        }
+        _ => return Err(start),
+    };
+    Ok(Field { number, bytes })
 }
 
 /// Whether `buf` reads as one `TracesData`: only field 1, length-delimited.
@@ -173,6 +190,29 @@ pub(crate) fn decode_protobuf(
     }
     let (messages, cut) = stream(bytes);
     let readable = messages.iter().filter(|m| is_traces_data(m)).count();
+    // Bytes each reading explains: one TracesData cut short (its complete
+    // resource spans) against a stream (its readable messages).
+    let stream_covers: usize = messages
+        .iter()
+        .filter(|m| is_traces_data(m))
+        .map(|m| m.len())
+        .sum();
+    if let (prefix, Some(at)) = fields_until_error(bytes)
+        && at > stream_covers
+        && !prefix.is_empty()
+        && prefix
+            .iter()
+            .all(|f| f.number == TRACES_RESOURCE_SPANS && f.bytes.is_some())
+    {
+        // One TracesData cut short: the resource spans before the cut.
+        walk_traces_data(&bytes[..at], "", out, w);
+        w.push(format_args!(
+            "the message is truncated at byte {at} of {}: the {} resource span(s) before it were read",
+            bytes.len(),
+            prefix.len()
+        ));
+        return Ok(Layout::Single);
+    }
     if readable == 0 {
         return Err(not_otlp(match fields(bytes) {
             Ok(f) if f.iter().all(|f| f.number != TRACES_RESOURCE_SPANS) => {
@@ -455,21 +495,16 @@ pub(crate) fn decode_tempo_search(
                 w.push(format_args!("{here} has a span without a readable spanID"));
                 continue;
             };
-            if spans.iter().any(|x| x.span_id == span_id) {
-                continue;
-            }
-            spans.push(Span {
-                trace_id: trace_id.clone(),
+            let nonzero = |n: u64| (n > 0).then_some(n);
+            Span::push_matched(
+                &mut spans,
+                &trace_id,
                 span_id,
-                parent_span_id: None,
-                name: s.name,
-                kind: SpanKind::Unspecified,
-                start_unix_nanos: (s.start_time_unix_nano > 0).then_some(s.start_time_unix_nano),
-                duration_nanos: (s.duration_nanos > 0).then_some(s.duration_nanos),
-                status_error: false,
-                attributes: attributes(s.attributes),
-                resource: resource.clone(),
-            });
+                s.name,
+                (nonzero(s.start_time_unix_nano), nonzero(s.duration_nanos)),
+                attributes(s.attributes),
+                &resource,
+            );
         }
         let text = |t: String| (!t.is_empty()).then_some(t);
         hits.push(SearchHit {
@@ -591,14 +626,7 @@ fn pb_span(span: &Span) -> PbSpan {
             .map(id_bytes)
             .unwrap_or_default(),
         name: span.name.clone(),
-        kind: match span.kind {
-            SpanKind::Unspecified => 0,
-            SpanKind::Internal => 1,
-            SpanKind::Server => 2,
-            SpanKind::Client => 3,
-            SpanKind::Producer => 4,
-            SpanKind::Consumer => 5,
-        },
+        kind: span.kind.code(),
         start_time_unix_nano: start,
         end_time_unix_nano: span.duration_nanos.map_or(0, |d| start.saturating_add(d)),
         attributes: key_values(&span.attributes),

@@ -5,22 +5,7 @@ mod common;
 
 use common::*;
 use meshgraph_traces::istio::{ProxyRole, proxy_of};
-use meshgraph_traces::{Format, SpanKind, TraceCall, TraceEvidence, TracePeer, decode, read_file};
-
-fn edge_set(calls: &[TraceCall]) -> Vec<(String, String, TraceEvidence, u64, u64)> {
-    calls
-        .iter()
-        .map(|c| {
-            (
-                c.source.to_string(),
-                c.destination.to_string(),
-                c.evidence.clone(),
-                c.spans,
-                c.errors,
-            )
-        })
-        .collect()
-}
+use meshgraph_traces::{Format, SpanKind, TraceEvidence, TracePeer, decode, read_file};
 
 fn pair(
     source: &str,

@@ -149,6 +149,14 @@ async fn a_base_path_such_as_istios_jaeger_addon_just_works() {
     );
 }
 
+/// The calls of Kiali's Tempo sidecar trace capture.
+const SIDECAR_TRACE_CALLS: [&str; 4] = [
+    "bookinfo/productpage-v1 -> bookinfo/details-v1",
+    "bookinfo/productpage-v1 -> bookinfo/reviews-v2",
+    "bookinfo/reviews-v2 -> bookinfo/ratings-v1",
+    "istio-system/istio-ingressgateway -> bookinfo/productpage-v1",
+];
+
 #[tokio::test]
 async fn tempo_search_then_each_trace_by_id() {
     // The search is Kiali's ambient capture; every trace id is answered with
@@ -165,20 +173,7 @@ async fn tempo_search_then_each_trace_by_id() {
     let collected = collect(&config, window(), None).await.unwrap();
     assert_eq!(collected.stats.api.as_deref(), Some("tempo"));
     assert_eq!(collected.stats.requests, 2);
-    let pairs: Vec<String> = collected
-        .calls
-        .iter()
-        .map(|c| format!("{} -> {}", c.source, c.destination))
-        .collect();
-    assert_eq!(
-        pairs,
-        [
-            "bookinfo/productpage-v1 -> bookinfo/details-v1",
-            "bookinfo/productpage-v1 -> bookinfo/reviews-v2",
-            "bookinfo/reviews-v2 -> bookinfo/ratings-v1",
-            "istio-system/istio-ingressgateway -> bookinfo/productpage-v1",
-        ]
-    );
+    assert_eq!(call_pairs(&collected.calls), SIDECAR_TRACE_CALLS);
     let search = &server.seen_path("/api/search")[0];
     assert_eq!(search.param("start"), Some("1782036100"));
     assert_eq!(search.param("end"), Some("1782036700"));
@@ -224,20 +219,7 @@ async fn tempo_answers_in_protobuf_give_the_same_calls() {
     // The recording holds the protobuf as received; replay reads it again.
     let replayed = replay(dir.path()).unwrap();
     assert_eq!(replayed.calls, collected.calls);
-    let pairs: Vec<String> = collected
-        .calls
-        .iter()
-        .map(|c| format!("{} -> {}", c.source, c.destination))
-        .collect();
-    assert_eq!(
-        pairs,
-        [
-            "bookinfo/productpage-v1 -> bookinfo/details-v1",
-            "bookinfo/productpage-v1 -> bookinfo/reviews-v2",
-            "bookinfo/reviews-v2 -> bookinfo/ratings-v1",
-            "istio-system/istio-ingressgateway -> bookinfo/productpage-v1",
-        ]
-    );
+    assert_eq!(call_pairs(&collected.calls), SIDECAR_TRACE_CALLS);
     // The trace id came from the protobuf search answer.
     assert_eq!(
         server

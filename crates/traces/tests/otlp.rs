@@ -30,18 +30,7 @@ fn spans_of(bytes: &[u8]) -> Vec<Span> {
 type Edge = (String, String, TraceEvidence, u64, u64);
 
 fn edges(calls: &[TraceCall]) -> Vec<Edge> {
-    calls
-        .iter()
-        .map(|c| {
-            (
-                c.source.to_string(),
-                c.destination.to_string(),
-                c.evidence.clone(),
-                c.spans,
-                c.errors,
-            )
-        })
-        .collect()
+    edge_set(calls)
 }
 
 fn file_with(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
@@ -138,6 +127,28 @@ fn length_delimited_streams_are_detected() {
     assert_eq!(decoded.warnings.len(), 1, "{:?}", decoded.warnings);
     assert!(
         decoded.warnings[0].starts_with("spans.binpb: the length-delimited stream is truncated"),
+        "{:?}",
+        decoded.warnings
+    );
+}
+
+/// One `TracesData` cut short: the complete resource spans before the cut.
+#[test]
+fn a_truncated_single_message_gives_the_resources_before_the_cut() {
+    let spans = spans_of(&fixture(JAEGER_V3_HOTROD));
+    let data = traces_data(&spans);
+    let whole = data.encode_to_vec();
+    let last = data.resource_spans.last().unwrap();
+    let kept: usize = data.resource_spans[..data.resource_spans.len() - 1]
+        .iter()
+        .map(|rs| rs.scope_spans[0].spans.len())
+        .sum();
+    let cut = &whole[..whole.len() - last.encoded_len() / 2];
+    let decoded = decode(cut, "cut.binpb").unwrap();
+    assert_eq!(decoded.spans[..], spans[..kept]);
+    assert_eq!(decoded.warnings.len(), 1, "{:?}", decoded.warnings);
+    assert!(
+        decoded.warnings[0].starts_with("cut.binpb: the message is truncated at byte "),
         "{:?}",
         decoded.warnings
     );

@@ -20,17 +20,6 @@ fn groups(spans: &[Span]) -> Vec<(Arc<Resource>, Vec<&Span>)> {
     out
 }
 
-fn kind_code(kind: SpanKind) -> i64 {
-    match kind {
-        SpanKind::Unspecified => 0,
-        SpanKind::Internal => 1,
-        SpanKind::Server => 2,
-        SpanKind::Client => 3,
-        SpanKind::Producer => 4,
-        SpanKind::Consumer => 5,
-    }
-}
-
 fn kind_name(kind: SpanKind) -> Option<&'static str> {
     match kind {
         SpanKind::Server => Some("server"),
@@ -72,7 +61,7 @@ pub fn otlp_resource_spans(spans: &[Span]) -> Vec<Value> {
                         "spanId": s.span_id,
                         "parentSpanId": s.parent_span_id.clone().unwrap_or_default(),
                         "name": s.name,
-                        "kind": kind_code(s.kind),
+                        "kind": s.kind.code(),
                         "startTimeUnixNano": start.to_string(),
                         "endTimeUnixNano": (start + s.duration_nanos.unwrap_or(0)).to_string(),
                         "attributes": otlp_attrs(&s.attributes),
