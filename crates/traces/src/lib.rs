@@ -70,7 +70,7 @@ pub use edges::{CallsFromSpans, calls_from_spans};
 pub use error::TracesError;
 pub use meshgraph_source::{Auth, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Recorder};
 use meshgraph_source::{Outcome, Peer, Scope, ServerConfig};
-pub use otlp::{Layout, encode_protobuf, encode_tempo_search, traces_data};
+pub use otlp::{encode_protobuf, encode_tempo_search, traces_data};
 pub use record::replay;
 pub use span::{Resource, SearchHit, Span, SpanKind, normalize_span_id, normalize_trace_id};
 

@@ -50,7 +50,7 @@ const SPANS: u64 = 2;
 
 /// How the messages were laid out in the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
+pub(crate) enum Layout {
     /// One message.
     Single,
     /// Messages each preceded by its length (varint).
