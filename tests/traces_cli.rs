@@ -90,6 +90,83 @@ fn kialis_tempo_bookinfo_trace_gives_the_sidecar_call_chain() {
     assert_eq!(gateway["kind"], "gateway");
 }
 
+/// The captures converted to OTLP protobuf (tests/fixtures/traces/SOURCE.md)
+/// give the same graph as the JSON they came from.
+#[test]
+fn otlp_protobuf_files_give_the_graph_of_their_json_capture() {
+    for json in [
+        "kiali-tempo-bookinfo-sidecar-trace.json",
+        "jaeger-v3-hotrod-trace.json",
+    ] {
+        let binpb = json.replace(".json", ".binpb");
+        let from_json = snapshot(&["--traces-file", &fixture(json)]);
+        let from_pb = snapshot(&["--traces-file", &fixture(&binpb)]);
+        assert!(!from_pb["edges"].as_array().unwrap().is_empty());
+        assert_eq!(from_pb["edges"], from_json["edges"], "{binpb}");
+        assert_eq!(from_pb["nodes"], from_json["nodes"], "{binpb}");
+    }
+}
+
+/// Istio 1.22-1.28 waypoint spans (generated in 1.26's shape, see
+/// tests/fixtures/traces/SOURCE.md) confirm the waypoint-mediated metric
+/// edges of the bookinfo-waypoint demo; the call whose caller no span names
+/// stays a traces-only edge from `unknown`.
+#[test]
+fn istio_1_26_waypoint_traces_confirm_the_waypoint_edges() {
+    let doc = snapshot(&[
+        "--demo",
+        "bookinfo-waypoint",
+        "--traces-file",
+        &fixture("generated-istio-1.26-waypoint-traces.binpb"),
+    ]);
+    let edges = doc["edges"].as_array().unwrap();
+    let seen = |s: &str, t: &str| -> (String, u64) {
+        edges
+            .iter()
+            .find(|e| e["source"] == s && e["target"] == t)
+            .map(|e| {
+                (
+                    e["seen_in"].as_str().unwrap().to_string(),
+                    e["trace_spans"].as_u64().unwrap_or(0),
+                )
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        seen(
+            "workload:istio-system/istio-ingressgateway",
+            "workload:bookinfo/productpage-v1"
+        ),
+        ("both".to_string(), 2)
+    );
+    assert_eq!(
+        seen(
+            "workload:bookinfo/productpage-v1",
+            "workload:bookinfo/details-v1"
+        ),
+        ("both".to_string(), 1)
+    );
+    // A call to the reviews service goes to its busiest backend.
+    let reviews: Vec<(String, u64)> = ["v1", "v2", "v3"]
+        .iter()
+        .map(|v| {
+            seen(
+                "workload:bookinfo/productpage-v1",
+                &format!("workload:bookinfo/reviews-{v}"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reviews.iter().filter(|r| r.0 == "both").count(),
+        1,
+        "{reviews:?}"
+    );
+    assert_eq!(
+        seen("unknown", "service:bookinfo/ratings"),
+        ("traces".to_string(), 1)
+    );
+}
+
 #[test]
 fn jaegers_v3_hotrod_trace_gives_frontend_to_route_driver_and_customer() {
     let doc = snapshot(&["--traces-file", &fixture("jaeger-v3-hotrod-trace.json")]);

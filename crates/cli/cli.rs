@@ -277,7 +277,7 @@ pub struct TraceArgs {
         conflicts_with_all = ["jaeger", "tempo"]
     )]
     pub traces_auto: Option<String>,
-    /// A saved Jaeger (v3 or v1) or Tempo answer to read instead of a server (repeatable)
+    /// A saved trace file to read instead of a server (repeatable): Jaeger (v3, v1, UI download), Tempo, Zipkin v2, OTLP JSON or JSON lines, OTLP protobuf (.binpb, .pb; one or length-delimited), recognised by content
     #[arg(long = "traces-file", value_name = "FILE")]
     pub traces_files: Vec<PathBuf>,
     /// Trace service to query (repeatable); default: every service the backend knows

@@ -25,6 +25,7 @@
 mod alloc;
 mod answer;
 mod mesh;
+mod traces;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -451,10 +452,20 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
         println!(
-            "usage: meshgraph-bench [WORKLOADS[:NAMESPACES]...]   (default: {})",
-            DEFAULT_SIZES.join(" ")
+            "usage: meshgraph-bench [WORKLOADS[:NAMESPACES]...]   (default: {})\n       meshgraph-bench traces [MB]   (OTLP JSON vs protobuf decode; default: {} MB of JSON)",
+            DEFAULT_SIZES.join(" "),
+            traces::DEFAULT_MB
         );
         return Ok(());
+    }
+    if args.first().map(String::as_str) == Some("traces") {
+        let megabytes = match args.get(1) {
+            Some(n) => n
+                .parse()
+                .map_err(|_| anyhow::anyhow!("traces: {n:?} is not a number of megabytes"))?,
+            None => traces::DEFAULT_MB,
+        };
+        return traces::run(megabytes);
     }
     let names: Vec<&str> = if args.is_empty() {
         DEFAULT_SIZES.to_vec()

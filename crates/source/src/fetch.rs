@@ -57,8 +57,12 @@ impl FetchError {
 /// An answer.
 #[derive(Debug)]
 pub enum Reply {
-    /// 2xx, with the whole body.
-    Success { status: StatusCode, body: Vec<u8> },
+    /// 2xx, with the whole body and its `Content-Type` (when the server sent one).
+    Success {
+        status: StatusCode,
+        body: Vec<u8>,
+        content_type: Option<String>,
+    },
     /// Any other status.
     Status(StatusReply),
 }
@@ -188,6 +192,11 @@ impl Fetcher {
                 .get(reqwest::header::CONTENT_ENCODING)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
+            let content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let body = self.read(&mut response, limit, Overflow::Fail).await?;
             if body.starts_with(&[0x1f, 0x8b]) {
                 return Err(FetchError::Unusable {
@@ -200,7 +209,11 @@ impl Fetcher {
                     ),
                 });
             }
-            return Ok(Reply::Success { status, body });
+            return Ok(Reply::Success {
+                status,
+                body,
+                content_type,
+            });
         }
         let retry_after = retry_after(response.headers());
         let body = self
@@ -411,7 +424,7 @@ mod tests {
         let fetcher = fetcher(8);
         let get = || fetcher.fetch(fetcher.request(Method::GET, url.clone()));
         match get().await.unwrap() {
-            Reply::Success { status, body } => {
+            Reply::Success { status, body, .. } => {
                 assert_eq!((status, body), (StatusCode::OK, b"{\"ok\":1}".to_vec()));
             }
             other => panic!("{other:?}"),

@@ -86,7 +86,13 @@ struct Request {
     path: String,
     query: Vec<(&'static str, String)>,
     allow_404: bool,
+    /// `Accept` other than JSON: Tempo is asked for protobuf.
+    accept: Option<&'static str>,
 }
+
+/// What Tempo answers protobuf to (its `HeaderAcceptProtobuf`); a server that
+/// answers JSON anyway is read as JSON, by its `Content-Type`.
+const PROTOBUF: &str = "application/protobuf";
 
 struct Run<'r> {
     http: Arc<Http>,
@@ -135,7 +141,12 @@ impl Run<'_> {
                     .await
                     .expect("the semaphore is never closed");
                 let result = http
-                    .get(&request.path, &request.query, request.allow_404)
+                    .get_accepting(
+                        &request.path,
+                        &request.query,
+                        request.allow_404,
+                        request.accept,
+                    )
                     .await;
                 (index, result)
             });
@@ -192,8 +203,19 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn decode(&mut self, answer: &Answer) -> Result<Decoded, TracesError> {
-        decode(&answer.body, &answer.url).map_err(|e| match e {
+    /// Decodes an answer: protobuf when its `Content-Type` says so (a Tempo
+    /// search answer when `search`), else by its content (JSON).
+    fn decode(&mut self, answer: &Answer, search: bool) -> Result<Decoded, TracesError> {
+        let protobuf = answer
+            .content_type
+            .as_deref()
+            .is_some_and(|t| t.to_ascii_lowercase().contains("protobuf"));
+        let decoded = match (protobuf, search) {
+            (true, true) => crate::decode::decode_tempo_search_protobuf(&answer.body, &answer.url),
+            (true, false) => crate::decode_protobuf(&answer.body, &answer.url),
+            (false, _) => decode(&answer.body, &answer.url),
+        };
+        decoded.map_err(|e| match e {
             TracesError::Server {
                 source_name,
                 message,
@@ -344,6 +366,7 @@ async fn jaeger(
                         ("query.search_depth", limit.clone()),
                     ],
                     allow_404: true,
+                    accept: None,
                 },
                 JaegerApi::V1 => Request {
                     api: "jaeger-v1",
@@ -355,6 +378,7 @@ async fn jaeger(
                         ("limit", limit.clone()),
                     ],
                     allow_404: false,
+                    accept: None,
                 },
             });
         }
@@ -377,7 +401,7 @@ async fn jaeger(
                 })),
             };
         }
-        let decoded = run.decode(&answer)?;
+        let decoded = run.decode(&answer, false)?;
         let traces: HashSet<&str> = decoded.spans.iter().map(|s| s.trace_id.as_str()).collect();
         if traces.len() >= config.limit {
             at_limit += 1;
@@ -428,6 +452,7 @@ async fn tempo(
                 path: "/api/search".into(),
                 query,
                 allow_404: false,
+                accept: Some(PROTOBUF),
             });
         }
     }
@@ -436,7 +461,7 @@ async fn tempo(
     let mut seen = HashSet::new();
     let mut at_limit = 0usize;
     run.send_all(requests, config.concurrency, |run, _, answer| {
-        let decoded = run.decode(&answer)?;
+        let decoded = run.decode(&answer, true)?;
         if decoded.format != Format::TempoSearch {
             return Err(TracesError::Decode {
                 source_name: answer.url.clone(),
@@ -478,6 +503,7 @@ async fn tempo(
             path: format!("/api/traces/{id}"),
             query: Vec::new(),
             allow_404: true,
+            accept: Some(PROTOBUF),
         })
         .collect();
     let sent = requests.len();
@@ -487,7 +513,7 @@ async fn tempo(
             gone += 1;
             return Ok(());
         }
-        let decoded = run.decode(&answer)?;
+        let decoded = run.decode(&answer, false)?;
         run.answers.push(decoded);
         Ok(())
     })

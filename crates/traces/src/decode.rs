@@ -30,8 +30,15 @@ pub enum Format {
     Tempo,
     /// Tempo `/api/search`: trace metadata and matched spans only.
     TempoSearch,
-    /// Bare OTLP JSON `TracesData` (`{"resourceSpans": [...]}`), e.g. an OpenTelemetry Collector file export.
+    /// Bare OTLP JSON `TracesData` (`{"resourceSpans": [...]}`), one or one
+    /// per line: the OpenTelemetry Collector's file exporter (`.jsonl`).
     Otlp,
+    /// OTLP protobuf: one `TracesData` (`ExportTraceServiceRequest`, Tempo's
+    /// `Trace`) or a length-delimited stream of them (`.binpb`, `.pb`).
+    OtlpProtobuf,
+    /// Zipkin v2 JSON: a list of spans (`/api/v2/trace/{id}`), or a list of
+    /// such lists (`/api/v2/traces`).
+    Zipkin,
 }
 
 impl Format {
@@ -42,6 +49,8 @@ impl Format {
             Format::Tempo => "tempo",
             Format::TempoSearch => "tempo-search",
             Format::Otlp => "otlp",
+            Format::OtlpProtobuf => "otlp-protobuf",
+            Format::Zipkin => "zipkin-v2",
         }
     }
 }
@@ -67,14 +76,22 @@ pub struct Decoded {
 /// How many per-span warnings one answer reports before summarising.
 const DETAILED_WARNINGS: usize = 10;
 
-struct Warnings {
+pub(crate) struct Warnings {
     source: String,
     list: Vec<String>,
     suppressed: usize,
 }
 
 impl Warnings {
-    fn push(&mut self, what: impl fmt::Display) {
+    fn new(source: &str) -> Warnings {
+        Warnings {
+            source: source.to_string(),
+            list: Vec::new(),
+            suppressed: 0,
+        }
+    }
+
+    pub(crate) fn push(&mut self, what: impl fmt::Display) {
         if self.list.len() < DETAILED_WARNINGS {
             self.list.push(format!("{}: {what}", self.source));
         } else {
@@ -82,7 +99,7 @@ impl Warnings {
         }
     }
 
-    fn finish(mut self) -> Vec<String> {
+    pub(crate) fn finish(mut self) -> Vec<String> {
         if self.suppressed > 0 {
             self.list.push(format!(
                 "{}: {} more unreadable parts not listed",
@@ -93,25 +110,109 @@ impl Warnings {
     }
 }
 
-/// Decodes one answer, recognising its format. `source_name` (a URL without
+/// Decodes one answer, recognising its format from its content (not from a
+/// file name or a Content-Type, which may lie). `source_name` (a URL without
 /// credentials, or a file path) is named in every error and warning.
 ///
-/// Several JSON objects one after the other (a streamed `/api/v3/traces`
-/// answer, one `{"result": ...}` per chunk) are read as one answer.
+/// JSON: several objects one after the other (a streamed `/api/v3/traces`
+/// answer, one `{"result": ...}` per chunk; an OpenTelemetry Collector file
+/// export, one `TracesData` per line) are read as one answer; a list is Zipkin
+/// v2. Anything else is OTLP protobuf (see [`otlp`](crate::otlp)). Text that
+/// fails as JSON is tried as protobuf and the other way round, and the first
+/// error is reported when both fail.
 pub fn decode(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
-    let mut w = Warnings {
-        source: source_name.to_string(),
-        list: Vec::new(),
-        suppressed: 0,
-    };
+    let first = bytes.iter().copied().find(|b| !b.is_ascii_whitespace());
+    let json_like = first.is_some_and(|b| {
+        matches!(
+            b,
+            b'{' | b'[' | b'"' | b'n' | b't' | b'f' | b'-' | b'0'..=b'9'
+        )
+    });
+    let text = std::str::from_utf8(bytes).is_ok();
+    if first.is_none() || (json_like && text) {
+        return decode_json(bytes, source_name)
+            .or_else(|e| decode_protobuf(bytes, source_name).map_err(|_| e));
+    }
+    decode_protobuf(bytes, source_name).or_else(|e| {
+        if text {
+            // Text that is no JSON either (an HTML page): say why as JSON.
+            decode_json(bytes, source_name)
+        } else if matches!(first, Some(b'{' | b'[')) {
+            decode_json(bytes, source_name).map_err(|_| e)
+        } else {
+            Err(e)
+        }
+    })
+}
+
+/// Decodes OTLP protobuf (one `TracesData` or a length-delimited stream).
+pub fn decode_protobuf(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
+    let mut w = Warnings::new(source_name);
+    let mut spans = Vec::new();
+    crate::otlp::decode_protobuf(bytes, source_name, &mut spans, &mut w)?;
+    if spans.is_empty()
+        && let Some(first) = w.list.first()
+    {
+        // Nothing usable and something wrong: a wrong message type, most likely.
+        let first = first
+            .strip_prefix(&format!("{source_name}: "))
+            .unwrap_or(first);
+        return Err(TracesError::Decode {
+            source_name: source_name.to_string(),
+            location: None,
+            reason: format!(
+                "protobuf in which no span could be read ({} problem(s), the first: {first}): is it OTLP TracesData?",
+                w.list.len() + w.suppressed
+            ),
+        });
+    }
+    dedupe(&mut spans);
+    Ok(Decoded {
+        format: Format::OtlpProtobuf,
+        spans,
+        search: Vec::new(),
+        warnings: w.finish(),
+    })
+}
+
+/// Decodes a Tempo `/api/search` answer sent as protobuf.
+pub(crate) fn decode_tempo_search_protobuf(
+    bytes: &[u8],
+    source_name: &str,
+) -> Result<Decoded, TracesError> {
+    let mut w = Warnings::new(source_name);
+    let search = crate::otlp::decode_tempo_search(bytes, source_name, &mut w)?;
+    Ok(Decoded {
+        format: Format::TempoSearch,
+        spans: Vec::new(),
+        search,
+        warnings: w.finish(),
+    })
+}
+
+fn decode_json(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
+    let mut w = Warnings::new(source_name);
     let mut spans = Vec::new();
     let mut search = Vec::new();
     let mut format = None;
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        zipkin(bytes, source_name, &mut spans, &mut w)?;
+        dedupe(&mut spans);
+        return Ok(Decoded {
+            format: Format::Zipkin,
+            spans,
+            search,
+            warnings: w.finish(),
+        });
+    }
+    // Where the current run of objects starts: after an unreadable line of a
+    // file with one object per line, reading resumes at the next line.
+    let mut base = 0usize;
     let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Envelope<'_>>();
     loop {
         // Every answer is a JSON object: serde would read an array as the
         // fields of one, in order (`[1,2,3]` as an empty answer).
-        let offset = stream.byte_offset();
+        let offset = base + stream.byte_offset();
         if let Some(&first) = bytes[offset..].iter().find(|b| !b.is_ascii_whitespace())
             && matches!(first, b'[' | b'"' | b'n' | b't' | b'f' | b'-' | b'0'..=b'9')
         {
@@ -138,6 +239,31 @@ pub fn decode(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
                 });
             }
             None => break,
+            Some(Err(e)) if format == Some(Format::Otlp) => {
+                // One object per line (the file exporter): skip to the next line.
+                let failed_at = offset
+                    + bytes[offset..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_whitespace())
+                        .count();
+                let next_line = bytes[failed_at..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map(|p| failed_at + p + 1);
+                w.push(format_args!(
+                    "the line at byte {failed_at} is unreadable and was skipped ({})",
+                    json_error(&e, &bytes[failed_at..], source_name)
+                ));
+                match next_line {
+                    Some(next) if next < bytes.len() => {
+                        base = next;
+                        stream = serde_json::Deserializer::from_slice(&bytes[next..])
+                            .into_iter::<Envelope<'_>>();
+                        continue;
+                    }
+                    _ => break,
+                }
+            }
             Some(Err(e)) => return Err(json_error(&e, bytes, source_name)),
             Some(Ok(envelope)) => envelope,
         };
@@ -145,7 +271,7 @@ pub fn decode(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
         if format.is_some_and(|f| f != this) {
             return Err(TracesError::Decode {
                 source_name: source_name.to_string(),
-                location: Some(format!("byte {}", stream.byte_offset())),
+                location: Some(format!("byte {}", base + stream.byte_offset())),
                 reason: format!("a {this} object follows a {} one", format.expect("checked")),
             });
         }
@@ -421,10 +547,15 @@ impl AnyValue {
 }
 
 fn attributes(list: Option<Vec<KeyValue>>) -> Vec<(String, String)> {
-    list.unwrap_or_default()
-        .into_iter()
-        .filter_map(|kv| Some((kv.key, kv.value?.into_text()?)))
-        .collect()
+    // A fresh vector of the right size: collecting in place would keep the
+    // larger `KeyValue` allocation alive with every span.
+    let list = list.unwrap_or_default();
+    let mut out = Vec::with_capacity(list.len());
+    out.extend(
+        list.into_iter()
+            .filter_map(|kv| Some((kv.key, kv.value?.into_text()?))),
+    );
+    out
 }
 
 fn otlp_resource_spans(list: &[&RawValue], what: &str, out: &mut Vec<Span>, w: &mut Warnings) {
@@ -502,6 +633,13 @@ fn otlp_span(span: OtlpSpan, resource: &Arc<Resource>) -> Result<Span, String> {
         attributes: attributes(span.attributes),
         resource: resource.clone(),
     })
+}
+
+/// Microseconds (Jaeger v1, Zipkin) as nanoseconds.
+fn micros_as_nanos(micros: Option<Scalar>) -> Option<u64> {
+    micros
+        .and_then(|m| m.as_u64())
+        .map(|m| m.saturating_mul(1000))
 }
 
 /// OTLP `STATUS_CODE_ERROR` in any spelling (`2`, `STATUS_CODE_ERROR`, `ERROR`).
@@ -588,21 +726,18 @@ fn search_hit(hit: TempoHit<'_>, index: usize, w: &mut Warnings) -> SearchHit {
                 w.push(format_args!("{where_} has no readable spanID"));
                 continue;
             };
-            if spans.iter().any(|x| x.span_id == span_id) {
-                continue;
-            }
-            spans.push(Span {
-                trace_id: trace_id.clone(),
+            Span::push_matched(
+                &mut spans,
+                &trace_id,
                 span_id,
-                parent_span_id: None,
-                name: s.name.unwrap_or_default(),
-                kind: SpanKind::Unspecified,
-                start_unix_nanos: s.start.and_then(|v| v.as_u64()),
-                duration_nanos: s.duration.and_then(|v| v.as_u64()),
-                status_error: false,
-                attributes: attributes(s.attributes),
-                resource: resource.clone(),
-            });
+                s.name.unwrap_or_default(),
+                (
+                    s.start.and_then(|v| v.as_u64()),
+                    s.duration.and_then(|v| v.as_u64()),
+                ),
+                attributes(s.attributes),
+                &resource,
+            );
         }
     }
     SearchHit {
@@ -743,18 +878,14 @@ fn v1_trace(trace: V1Trace<'_>, what: &str, out: &mut Vec<Span>, w: &mut Warning
                 .unwrap_or(SpanKind::Unspecified);
             let status_error = tag("error").is_some_and(|v| v.eq_ignore_ascii_case("true"))
                 || tag("otel.status_code").is_some_and(is_error_code);
-            let start_micros = span.start_micros.and_then(|s| s.as_u64());
             Ok::<_, String>(Span {
                 trace_id,
                 span_id,
                 parent_span_id,
                 name: span.operation_name.unwrap_or_default(),
                 kind,
-                start_unix_nanos: start_micros.map(|m| m.saturating_mul(1000)),
-                duration_nanos: span
-                    .duration
-                    .and_then(|d| d.as_u64())
-                    .map(|m| m.saturating_mul(1000)),
+                start_unix_nanos: micros_as_nanos(span.start_micros),
+                duration_nanos: micros_as_nanos(span.duration),
                 status_error,
                 attributes,
                 resource,
@@ -765,6 +896,126 @@ fn v1_trace(trace: V1Trace<'_>, what: &str, out: &mut Vec<Span>, w: &mut Warning
             Err(reason) => w.push(format_args!("{here} was skipped: {reason}")),
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Zipkin v2
+
+#[derive(Deserialize)]
+struct ZipkinSpan {
+    #[serde(default, rename = "traceId")]
+    trace_id: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default, rename = "parentId")]
+    parent_id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    /// Microseconds.
+    #[serde(default)]
+    timestamp: Option<Scalar>,
+    /// Microseconds.
+    #[serde(default)]
+    duration: Option<Scalar>,
+    #[serde(default, rename = "localEndpoint")]
+    local_endpoint: Option<ZipkinEndpoint>,
+    #[serde(default)]
+    tags: Option<BTreeMap<String, Scalar>>,
+}
+
+#[derive(Deserialize)]
+struct ZipkinEndpoint {
+    #[serde(default, rename = "serviceName")]
+    service_name: Option<String>,
+}
+
+/// A Zipkin v2 list of spans, or a list of such lists. A list none of whose
+/// items is a span is an error (it is no Zipkin answer).
+fn zipkin(
+    bytes: &[u8],
+    source_name: &str,
+    out: &mut Vec<Span>,
+    w: &mut Warnings,
+) -> Result<(), TracesError> {
+    let list: Vec<&RawValue> =
+        serde_json::from_slice(bytes).map_err(|e| json_error(&e, bytes, source_name))?;
+    let mut items: Vec<(String, &RawValue)> = Vec::new();
+    for (i, raw) in list.iter().enumerate() {
+        if raw.get().starts_with('[') {
+            let inner: Vec<&RawValue> = part(raw, &format!("[{i}]"), w).unwrap_or_default();
+            items.extend(
+                inner
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, r)| (format!("[{i}][{j}]"), r)),
+            );
+        } else {
+            items.push((format!("[{i}]"), raw));
+        }
+    }
+    let mut read = 0usize;
+    let mut resources: BTreeMap<Option<String>, Arc<Resource>> = BTreeMap::new();
+    for (here, raw) in &items {
+        if !raw.get().starts_with('{') {
+            continue;
+        }
+        let Some(span) = part::<ZipkinSpan>(raw, &format!("span {here}"), w) else {
+            continue;
+        };
+        read += 1;
+        let service = span.local_endpoint.and_then(|e| e.service_name);
+        let resource = resources
+            .entry(service.clone())
+            .or_insert_with(|| {
+                Arc::new(Resource {
+                    service_name: service.filter(|s| !s.is_empty()),
+                    attributes: Vec::new(),
+                })
+            })
+            .clone();
+        let built = (|| {
+            let trace_id = id(span.trace_id.as_deref(), "trace id", normalize_trace_id)?;
+            let span_id = id(span.id.as_deref(), "span id", normalize_span_id)?;
+            let attributes: Vec<(String, String)> = span
+                .tags
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v.0?)))
+                .collect();
+            // Zipkin marks a failed span by the presence of an `error` tag.
+            let status_error = attributes.iter().any(|(k, _)| k == "error");
+            let kind = match span.kind.as_deref() {
+                Some(k) => SpanKind::parse(k).ok_or(format!("unknown span kind {k:?}"))?,
+                None => SpanKind::Unspecified,
+            };
+            Ok::<_, String>(Span {
+                trace_id,
+                span_id,
+                parent_span_id: parent(span.parent_id.as_deref()),
+                name: span.name.unwrap_or_default(),
+                kind,
+                start_unix_nanos: micros_as_nanos(span.timestamp),
+                duration_nanos: micros_as_nanos(span.duration),
+                status_error,
+                attributes,
+                resource,
+            })
+        })();
+        match built {
+            Ok(span) => out.push(span),
+            Err(reason) => w.push(format_args!("span {here} was skipped: {reason}")),
+        }
+    }
+    if read == 0 && !items.is_empty() {
+        return Err(TracesError::Decode {
+            source_name: source_name.to_string(),
+            location: None,
+            reason: "a traces answer is a JSON object (Jaeger, Tempo or OTLP), a list of Zipkin v2 spans or OTLP protobuf, not an array without a single span".into(),
+        });
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------

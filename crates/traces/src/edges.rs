@@ -21,9 +21,12 @@
 //!    `db.system` (a virtual node). When a dependency traced its client span
 //!    under its own `service.name` below a span of its caller (HotROD's
 //!    `mysql` and `redis-manual`), the call is `caller → that name`.
-//! 5. Waypoint spans are never paired by parent id: they give a call only
-//!    when `istio.source_*` and `istio.destination_*` tags name both sides
-//!    (Istio 1.29+), once per request ([`TraceEvidence::Waypoint`]).
+//! 5. Waypoint spans give one call per request ([`TraceEvidence::Waypoint`]),
+//!    never a client/server pair: from their `istio.source_*` and
+//!    `istio.destination_*` tags (Istio 1.29+); before 1.29 (no such tags)
+//!    to the service of their `upstream_cluster`, from the caller their
+//!    parent span names (see `waypoint_caller`), else from an unknown
+//!    caller.
 //!
 //! A call failed when either span has an error status, an HTTP status of 500
 //! or more, or Envoy `response_flags` other than `-`.
@@ -68,6 +71,7 @@ struct Acc {
 struct Skipped {
     no_owner: u64,
     waypoint_untagged: u64,
+    waypoint_no_caller: u64,
     waypoint_parent: u64,
     client_no_destination: u64,
 }
@@ -114,8 +118,14 @@ fn notes(s: &Skipped) -> Vec<String> {
     let mut notes = Vec::new();
     if s.waypoint_untagged > 0 {
         notes.push(format!(
-            "{} waypoint span(s) carry no istio.source_*/istio.destination_* tags (Istio before 1.29) and were not used: waypoint spans are never paired by parent id; the waypoint's edges come from metrics",
+            "{} waypoint span(s) carry neither istio.source_*/istio.destination_* tags (Istio 1.29+) nor an upstream_cluster naming a service, and were not used; the waypoint's edges come from metrics",
             s.waypoint_untagged
+        ));
+    }
+    if s.waypoint_no_caller > 0 {
+        notes.push(format!(
+            "{} waypoint span(s) name their destination service but no caller (no istio.source_* tags, and no parent span of the caller in the trace: a search answer, or an untraced ambient caller): their calls come from an unknown source",
+            s.waypoint_no_caller
         ));
     }
     if s.waypoint_parent > 0 {
@@ -226,19 +236,35 @@ fn one_trace(
             used[i] = true;
             continue;
         }
-        match waypoint_sides(span) {
-            Some((source, destination)) => {
-                used[i] = true;
-                add(
-                    source,
-                    destination,
-                    TraceEvidence::Waypoint,
-                    failed(span),
-                    span.duration_ms(),
-                );
+        let sides = match waypoint_sides(span) {
+            Some(sides) => sides,
+            None => {
+                // Istio 1.22-1.28: no istio.source_* tags. The destination is
+                // the service of the waypoint's `upstream_cluster`; the caller
+                // is found through the parent span (see `waypoint_caller`).
+                let Some(destination) = waypoint_destination(span) else {
+                    skipped.waypoint_untagged += 1;
+                    continue;
+                };
+                let (source, same_request) =
+                    waypoint_caller(i, &destination, trace, &infos, &parent_of, &children);
+                if let Some(c) = same_request {
+                    used[c] = true;
+                }
+                if source == TracePeer::Unknown {
+                    skipped.waypoint_no_caller += 1;
+                }
+                (source, destination)
             }
-            None => skipped.waypoint_untagged += 1,
-        }
+        };
+        used[i] = true;
+        add(
+            sides.0,
+            sides.1,
+            TraceEvidence::Waypoint,
+            failed(span),
+            span.duration_ms(),
+        );
     }
 
     // Server spans: paired with their client parent, or from an unknown caller.
@@ -347,6 +373,112 @@ fn waypoint_sides(span: &Span) -> Option<(TracePeer, TracePeer)> {
         }
     };
     Some((source, destination))
+}
+
+/// The service a waypoint span's request was for: `istio.destination_service*`
+/// tags, else the host of its `upstream_cluster`
+/// (`inbound-vip|9080|http|reviews.bookinfo.svc.cluster.local` on 1.22-1.28,
+/// `outbound|...` on a waypoint's upstream span).
+fn waypoint_destination(span: &Span) -> Option<TracePeer> {
+    let tag = |k: &str| span.attr(k).filter(|v| !v.is_empty() && *v != UNKNOWN);
+    if let (Some(ns), Some(name)) = (
+        tag("istio.destination_service_namespace"),
+        tag("istio.destination_service_name"),
+    ) {
+        return Some(TracePeer::service(ns, name));
+    }
+    let cluster = upstream_cluster(span)?;
+    let (ns, name) = cluster.service()?;
+    Some(TracePeer::service(ns, name))
+}
+
+/// The caller of a waypoint span without `istio.source_*` tags, from its
+/// parent span (Istio 1.22-1.28, see docs/traces.md "Waypoints before 1.29"):
+///
+/// - a CLIENT span of a sidecar, gateway or traced application that was
+///   sent to the same service (or names none): its owner sent this request
+///   through the waypoint;
+/// - a SERVER (or internal) span of a sidecar or traced application: the
+///   caller received a request there and called on, without a client span
+///   of its own (an ambient workload whose application forwards the trace
+///   headers);
+/// - a CLIENT span to another service, or another waypoint's span: the
+///   parent is the hop that brought the request to the caller; the caller is
+///   the owner of a SERVER span below that parent, when there is one;
+/// - with no parent in the trace (its span was lost, or the answer has no
+///   parent ids): a CLIENT span of a sidecar, gateway or traced application
+///   with the same `x-request-id` (Envoy's `guid:x-request-id` tag) sent to
+///   the same service is the same request seen by the caller;
+/// - otherwise (ztunnel emits no span: an untraced ambient caller)
+///   [`TracePeer::Unknown`].
+fn waypoint_caller(
+    i: usize,
+    destination: &TracePeer,
+    trace: &[&Span],
+    infos: &[Info],
+    parent_of: &dyn Fn(usize) -> Vec<usize>,
+    children: &HashMap<&str, Vec<usize>>,
+) -> (TracePeer, Option<usize>) {
+    let is_waypoint = |j: usize| infos[j].role == Some(ProxyRole::Waypoint);
+    for p in parent_of(i) {
+        let parent = trace[p];
+        if !is_waypoint(p) {
+            let same_service = parent.kind != SpanKind::Client
+                || upstream_cluster(parent)
+                    .and_then(|c| {
+                        c.service()
+                            .map(|(ns, name)| TracePeer::service(ns, name) == *destination)
+                    })
+                    .unwrap_or(true);
+            if same_service && let Some(owner) = infos[p].owner.clone() {
+                return (owner, None);
+            }
+        }
+        // The hop that delivered the request to the caller: the caller is
+        // whoever served it, when a span of theirs is in the trace.
+        let served = children
+            .get(parent.span_id.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
+            .find(|&c| c != i && !is_waypoint(c) && trace[c].kind == SpanKind::Server);
+        if let Some(owner) = served.and_then(|c| infos[c].owner.clone()) {
+            return (owner, None);
+        }
+    }
+    if trace[i].parent_span_id.is_none() || parent_of(i).is_empty() {
+        let request_id = request_id(trace[i]);
+        let same_request = trace.iter().enumerate().find(|&(c, span)| {
+            c != i
+                && !is_waypoint(c)
+                && span.kind == SpanKind::Client
+                && request_id.is_some()
+                && request_id == self::request_id(span)
+                && upstream_cluster(span)
+                    .and_then(|u| u.service().map(|(ns, n)| TracePeer::service(ns, n)))
+                    .as_ref()
+                    == Some(destination)
+        });
+        if let Some((c, _)) = same_request
+            && let Some(owner) = infos[c].owner.clone()
+        {
+            // The caller's span is this call: it gives no call of its own.
+            return (owner, Some(c));
+        }
+    }
+    (TracePeer::Unknown, None)
+}
+
+/// The `x-request-id` Envoy tags a span with.
+fn request_id(span: &Span) -> Option<&str> {
+    [
+        "guid:x-request-id",
+        "x-request-id",
+        "http.request.header.x-request-id",
+    ]
+    .into_iter()
+    .find_map(|k| span.attr(k))
+    .filter(|v| !v.is_empty())
 }
 
 fn client_only_sides(

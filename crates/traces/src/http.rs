@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use meshgraph_source::{Failure, Reply, Server};
+use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 
 use crate::{TRACING_BACKEND, TracesConfig, TracesError};
@@ -21,6 +22,8 @@ pub(crate) struct Answer {
     pub body: Vec<u8>,
     /// The URL asked, without credentials.
     pub url: String,
+    /// The answer's `Content-Type`, when the server sent one.
+    pub content_type: Option<String>,
 }
 
 impl Http {
@@ -52,10 +55,21 @@ impl Http {
         query: &[(&str, String)],
         allow_404: bool,
     ) -> Result<Answer, TracesError> {
+        self.get_accepting(path, query, allow_404, None).await
+    }
+
+    /// [`Http::get`] with an `Accept` header other than JSON (the only one sent).
+    pub async fn get_accepting(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        allow_404: bool,
+        accept: Option<&'static str>,
+    ) -> Result<Answer, TracesError> {
         let url = self.url(path, query);
         let display = url.to_string();
         self.server
-            .with_retries(|attempt| self.attempt(&url, &display, allow_404, attempt))
+            .with_retries(|attempt| self.attempt(&url, &display, allow_404, accept, attempt))
             .await
     }
 
@@ -64,17 +78,30 @@ impl Http {
         url: &Url,
         display: &str,
         allow_404: bool,
+        accept: Option<&'static str>,
         attempt: u32,
     ) -> Result<Answer, Failure<TracesError>> {
         let reply = self
             .server
-            .send(Method::GET, url, display, attempt, |r| r)
+            .send(Method::GET, url, display, attempt, |r| match accept {
+                // `headers` replaces the JSON `Accept` the client sets.
+                Some(accept) => r.headers(HeaderMap::from_iter([(
+                    ACCEPT,
+                    HeaderValue::from_static(accept),
+                )])),
+                None => r,
+            })
             .await;
         match reply.map_err(|f| f.map(TracesError::from))? {
-            Reply::Success { status, body } => Ok(Answer {
+            Reply::Success {
+                status,
+                body,
+                content_type,
+            } => Ok(Answer {
                 status: status.as_u16(),
                 body,
                 url: display.to_string(),
+                content_type,
             }),
             Reply::Status(reply) if reply.status == StatusCode::NOT_FOUND && allow_404 => {
                 Ok(Answer {
@@ -84,6 +111,7 @@ impl Http {
                         .map_err(|e| self.server.fetch_failure(e, display, attempt))
                         .map_err(|f| f.map(TracesError::from))?,
                     url: display.to_string(),
+                    content_type: None,
                 })
             }
             Reply::Status(reply) => {

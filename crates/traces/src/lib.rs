@@ -8,23 +8,30 @@
 //!   into [`Span`]s; [`calls_from_spans`] turns spans into calls; only
 //!   [`collect`] does IO. [`read_file`] (`--traces-file`) and [`replay`] run
 //!   the same two pure steps on files.
-//! - **An own lenient span model, not `opentelemetry-proto`.** The answers
-//!   come in four spellings of the same data: Jaeger's `/api/v3` (OTLP JSON,
-//!   hex ids, integer enums, 64-bit integers as strings), Tempo's trace by id
-//!   (base64 ids, `SPAN_KIND_*` names, `batches` and the older
-//!   `instrumentationLibrarySpans`), Tempo's search (metadata and matched spans
-//!   only) and Jaeger's v1 `/api/traces` (processes, `references`, typed tags).
-//!   `opentelemetry-proto`'s serde types read only the first and would need a
-//!   rewriting pass (through a JSON tree) for the others, and bring prost with
-//!   them. Instead [`decode`] parses an envelope whose parts stay borrowed raw
-//!   JSON, then decodes each batch, process and span on its own into small
-//!   typed structs whose scalars accept every spelling. One unreadable span
-//!   is a warning; the rest is used. No `serde_json::Value` tree is built.
+//! - **One span model behind every format** ([`Span`]), the format found from
+//!   the content. JSON keeps an own lenient decoder: the answers come in many
+//!   spellings of the same data (Jaeger's `/api/v3`: OTLP JSON, hex ids,
+//!   integer enums, 64-bit integers as strings; Tempo's trace by id: base64
+//!   ids, `SPAN_KIND_*` names, `batches` and the older
+//!   `instrumentationLibrarySpans`; Tempo's search: metadata and matched spans
+//!   only; Jaeger's v1 `/api/traces`: processes, `references`, typed tags;
+//!   Zipkin v2; OTLP JSON lines from the Collector's file exporter), which
+//!   `opentelemetry-proto`'s serde types would need a rewriting pass for.
+//!   [`decode`] parses an envelope whose parts stay borrowed raw JSON, then
+//!   decodes each batch, process and span on its own into small typed structs
+//!   whose scalars accept every spelling; no `serde_json::Value` tree is
+//!   built. OTLP protobuf ([`decode_protobuf`]: one `TracesData` or a
+//!   length-delimited stream; Tempo's answers when asked for protobuf) walks
+//!   the outer messages in place and decodes each span with
+//!   `opentelemetry-proto`'s prost types. Either way one unreadable span is a
+//!   warning; the rest is used.
 //! - **Pairing by the servicegraph connector's rule** (see [`edges`]): a
 //!   SERVER span with a CLIENT parent from another proxy or service is one
 //!   call; a lone client span names its destination with `upstream_cluster`,
 //!   `peer.service` or database attributes; a lone server span has an unknown
-//!   caller; waypoint spans are never paired by parent id. Istio proxies are
+//!   caller; a waypoint span is never one side of a pair, it gives one call
+//!   per request (tags on 1.29+, `upstream_cluster` and the parent span on
+//!   1.22-1.28, see docs/traces.md). Istio proxies are
 //!   recognised by their `node_id` tag, and named by their pod's workload.
 //! - **Counts are samples.** [`TraceCall::spans`] counts sampled calls; rates
 //!   come from metrics.
@@ -48,6 +55,7 @@ pub mod edges;
 mod error;
 mod http;
 pub mod istio;
+mod otlp;
 pub mod record;
 mod span;
 
@@ -57,11 +65,12 @@ use std::time::{Duration, SystemTime};
 pub use meshgraph_model::trace::{TraceCall, TraceEvidence, TracePeer};
 
 pub use collect::collect;
-pub use decode::{Decoded, Format, decode};
+pub use decode::{Decoded, Format, decode, decode_protobuf};
 pub use edges::{CallsFromSpans, calls_from_spans};
 pub use error::TracesError;
 pub use meshgraph_source::{Auth, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Recorder};
 use meshgraph_source::{Outcome, Peer, Scope, ServerConfig};
+pub use otlp::{encode_protobuf, encode_tempo_search, traces_data};
 pub use record::replay;
 pub use span::{Resource, SearchHit, Span, SpanKind, normalize_span_id, normalize_trace_id};
 
@@ -244,7 +253,8 @@ impl TraceStats {
 }
 
 /// Reads a file holding one answer of any supported format (`--traces-file`),
-/// recognised by its content. A Tempo search answer gives only waypoint calls
+/// recognised by its content: Jaeger, Tempo, Zipkin v2, OTLP JSON (lines) or
+/// OTLP protobuf. A Tempo search answer gives only waypoint calls
 /// (its spans have no parent ids); a note says so.
 pub fn read_file(path: &Path) -> Result<TracesCollected, TracesError> {
     let started = std::time::Instant::now();

@@ -35,6 +35,18 @@ impl SpanKind {
         })
     }
 
+    /// OTLP's integer for this kind (`SERVER` is 2).
+    pub fn code(self) -> i32 {
+        match self {
+            SpanKind::Unspecified => 0,
+            SpanKind::Internal => 1,
+            SpanKind::Server => 2,
+            SpanKind::Client => 3,
+            SpanKind::Producer => 4,
+            SpanKind::Consumer => 5,
+        }
+    }
+
     /// OTLP's integer; out-of-range values are [`SpanKind::Unspecified`].
     pub fn from_code(code: i64) -> SpanKind {
         match code {
@@ -112,6 +124,34 @@ impl Span {
             &self.name,
             self.start_unix_nanos,
         )
+    }
+
+    /// A span matched by a Tempo search, added to `spans` unless one with
+    /// the same id is there: no parent, no kind, no status.
+    pub(crate) fn push_matched(
+        spans: &mut Vec<Span>,
+        trace_id: &str,
+        span_id: String,
+        name: String,
+        start_and_duration: (Option<u64>, Option<u64>),
+        attributes: Vec<(String, String)>,
+        resource: &Arc<Resource>,
+    ) {
+        if spans.iter().any(|x| x.span_id == span_id) {
+            return;
+        }
+        spans.push(Span {
+            trace_id: trace_id.to_string(),
+            span_id,
+            parent_span_id: None,
+            name,
+            kind: SpanKind::Unspecified,
+            start_unix_nanos: start_and_duration.0,
+            duration_nanos: start_and_duration.1,
+            status_error: false,
+            attributes,
+            resource: resource.clone(),
+        });
     }
 
     /// Duration in milliseconds, when known.

@@ -5,22 +5,7 @@ mod common;
 
 use common::*;
 use meshgraph_traces::istio::{ProxyRole, proxy_of};
-use meshgraph_traces::{Format, SpanKind, TraceCall, TraceEvidence, TracePeer, decode, read_file};
-
-fn edge_set(calls: &[TraceCall]) -> Vec<(String, String, TraceEvidence, u64, u64)> {
-    calls
-        .iter()
-        .map(|c| {
-            (
-                c.source.to_string(),
-                c.destination.to_string(),
-                c.evidence.clone(),
-                c.spans,
-                c.errors,
-            )
-        })
-        .collect()
-}
+use meshgraph_traces::{Format, SpanKind, TraceEvidence, TracePeer, decode, read_file};
 
 fn pair(
     source: &str,
@@ -239,15 +224,34 @@ fn tempo_ambient_search_identifies_the_waypoint_spans() {
             ),
         ]
     );
-    // Before Istio 1.29 waypoint spans carry no source/destination tags:
-    // no call, and a note that says why.
+    // Before Istio 1.29 waypoint spans carry no source/destination tags; the
+    // service of their `inbound-vip` upstream cluster is the destination. A
+    // search answer has no parent ids: the callers are unknown, and a note
+    // says so.
     let collected = read_file(&fixture_path(TEMPO_AMBIENT_SEARCH)).unwrap();
-    assert!(collected.calls.is_empty());
+    let waypoint_call = |service: &str| {
+        (
+            "unknown".to_string(),
+            format!("service bookinfo/{service}"),
+            TraceEvidence::Waypoint,
+            1,
+            0,
+        )
+    };
+    assert_eq!(
+        edge_set(&collected.calls),
+        vec![
+            waypoint_call("bookinfo-gateway-istio"),
+            waypoint_call("details"),
+            waypoint_call("reviews"),
+        ]
+    );
     assert!(
         collected
             .warnings
             .iter()
-            .any(|w| w.starts_with("3 waypoint span(s)") && w.contains("never paired by parent")),
+            .any(|w| w
+                .starts_with("3 waypoint span(s) name their destination service but no caller")),
         "{:?}",
         collected.warnings
     );

@@ -1,5 +1,5 @@
-//! Property tests of the trace answer decoder (Jaeger v1/v3, Tempo; issue
-//! 13): random bytes and mutated captures never panic; the decoder answers Ok
+//! Property tests of the trace answer decoder (Jaeger v1/v3, Tempo, OTLP
+//! protobuf; issues 13 and 18): random bytes and mutated captures never panic; the decoder answers Ok
 //! or a named error. Each case runs in the test thread.
 
 use meshgraph_traces::decode;
@@ -55,6 +55,13 @@ const CAPTURES: [&[u8]; 3] = [
     include_bytes!("../../../tests/fixtures/traces/jaeger-v3-hotrod-trace.json"),
 ];
 
+/// The captures as OTLP protobuf (see tests/fixtures/traces/SOURCE.md).
+const PROTOBUF: [&[u8]; 3] = [
+    include_bytes!("../../../tests/fixtures/traces/kiali-tempo-bookinfo-sidecar-trace.binpb"),
+    include_bytes!("../../../tests/fixtures/traces/jaeger-v3-hotrod-trace.binpb"),
+    include_bytes!("../../../tests/fixtures/traces/generated-istio-1.26-waypoint-traces.binpb"),
+];
+
 fn check(bytes: &[u8]) {
     if let Err(e) = decode(bytes, "proptest") {
         assert!(!e.to_string().is_empty());
@@ -73,11 +80,16 @@ proptest! {
     fn mutated_captures(which in 0usize..3, (cut, flips, depth) in mutations(), wrap in prop_oneof![Just(("[", "]")), Just(("{\"data\":", "}"))]) {
         check(&mutate(CAPTURES[which], cut, &flips, depth, wrap));
     }
+
+    #[test]
+    fn mutated_protobuf(which in 0usize..3, (cut, flips, _) in mutations()) {
+        check(&mutate(PROTOBUF[which], cut, &flips, 0, ("", "")));
+    }
 }
 
 #[test]
 fn the_captures_decode() {
-    for capture in CAPTURES {
+    for capture in CAPTURES.into_iter().chain(PROTOBUF) {
         decode(capture, "proptest").unwrap();
     }
 }

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod formats;
+
 use std::path::PathBuf;
 
 /// One answer of the test server; `Reply::not_found()` is the plain 404 of a
@@ -37,6 +39,32 @@ pub fn fixture_path(name: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// Each call as (source, destination, evidence, spans, errors), in order.
+pub fn edge_set(
+    calls: &[meshgraph_traces::TraceCall],
+) -> Vec<(String, String, meshgraph_traces::TraceEvidence, u64, u64)> {
+    calls
+        .iter()
+        .map(|c| {
+            (
+                c.source.to_string(),
+                c.destination.to_string(),
+                c.evidence.clone(),
+                c.spans,
+                c.errors,
+            )
+        })
+        .collect()
+}
+
+/// Each call as `source -> destination`, in order.
+pub fn call_pairs(calls: &[meshgraph_traces::TraceCall]) -> Vec<String> {
+    calls
+        .iter()
+        .map(|c| format!("{} -> {}", c.source, c.destination))
+        .collect()
 }
 
 /// The bytes of the capture `name` (see [`fixture_path`]).

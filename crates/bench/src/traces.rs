@@ -1,0 +1,311 @@
+//! `meshgraph-bench traces [MB]`: decoding the same generated spans from OTLP
+//! JSON (the lenient decoder, `meshgraph_traces::decode`) and from OTLP
+//! protobuf (`meshgraph_traces::decode_protobuf`), in MB/s, spans/s and peak
+//! heap. Both must give the same spans.
+//!
+//! The spans look like Istio's: one resource per proxy, a CLIENT and a SERVER
+//! span per hop, Envoy's tags as strings (`node_id`, `upstream_cluster`,
+//! `http.url`, `guid:x-request-id`, ...), ids as hex in JSON and bytes in
+//! protobuf. The JSON is written as the OpenTelemetry Collector's file
+//! exporter writes it (one `TracesData` per line).
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use meshgraph_traces::{Resource, Span, SpanKind};
+
+use crate::{Cost, cells, mb, measure, ms, per_second, row};
+
+/// Megabytes of OTLP JSON measured when none are given.
+pub const DEFAULT_MB: usize = 50;
+
+/// Proxies (resources) the spans are spread over.
+const PROXIES: usize = 200;
+
+fn resources() -> Vec<Arc<Resource>> {
+    (0..PROXIES)
+        .map(|p| {
+            let ns = format!("ns-{}", p % 20);
+            let app = format!("app-{p}");
+            Arc::new(Resource {
+                service_name: Some(format!("{app}.{ns}")),
+                attributes: vec![
+                    ("service.name".into(), format!("{app}.{ns}")),
+                    ("k8s.namespace.name".into(), ns),
+                    ("telemetry.sdk.name".into(), "envoy".into()),
+                ],
+            })
+        })
+        .collect()
+}
+
+/// About `target_json_bytes` of spans (pairs of client and server spans).
+fn generate(target_json_bytes: usize) -> Vec<Span> {
+    let resources = resources();
+    // One pair is about 2.4 KB of OTLP JSON.
+    let pairs = target_json_bytes / 2400 + 1;
+    let mut spans = Vec::with_capacity(pairs * 2);
+    let mut x: u64 = 0x5eed;
+    let mut next = || {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        x
+    };
+    for i in 0..pairs {
+        let trace_id = format!("{:016x}{:016x}", next(), next());
+        let (client_id, server_id) = (format!("{:016x}", next()), format!("{:016x}", next()));
+        let caller = &resources[i % PROXIES];
+        let callee_index = (i * 7 + 3) % PROXIES;
+        let callee = &resources[callee_index];
+        let ns = format!("ns-{}", callee_index % 20);
+        let start = 1_765_000_000_000_000_000 + i as u64 * 1_000_000;
+        let request_id = format!("{:016x}-{:08x}", next(), i);
+        let tags = |node: &str, pod: String| {
+            vec![
+                (
+                    "node_id".to_string(),
+                    format!(
+                        "{node}~10.0.{}.{}~{pod}.{ns}~{ns}.svc.cluster.local",
+                        i % 250,
+                        i % 200
+                    ),
+                ),
+                (
+                    "upstream_cluster".into(),
+                    format!("outbound|9080||app-{callee_index}.{ns}.svc.cluster.local"),
+                ),
+                (
+                    "http.url".into(),
+                    format!("http://app-{callee_index}.{ns}:9080/api/v1/items/{i}"),
+                ),
+                ("http.method".into(), "GET".into()),
+                (
+                    "http.status_code".into(),
+                    if i % 50 == 0 { "503" } else { "200" }.into(),
+                ),
+                ("response_flags".into(), "-".into()),
+                ("component".into(), "proxy".into()),
+                ("guid:x-request-id".into(), request_id.clone()),
+                (
+                    "istio.canonical_service".into(),
+                    format!("app-{callee_index}"),
+                ),
+                ("istio.mesh_id".into(), "cluster.local".into()),
+                (
+                    "peer.address".into(),
+                    format!("10.1.{}.{}", i % 250, i % 100),
+                ),
+                ("request_size".into(), "0".into()),
+                ("response_size".into(), (1000 + i % 5000).to_string()),
+                ("user_agent".into(), "Go-http-client/1.1".into()),
+            ]
+        };
+        spans.push(Span {
+            trace_id: trace_id.clone(),
+            span_id: client_id.clone(),
+            parent_span_id: None,
+            name: format!("app-{callee_index}.{ns}.svc.cluster.local:9080/*"),
+            kind: SpanKind::Client,
+            start_unix_nanos: Some(start),
+            duration_nanos: Some(2_500_000),
+            status_error: i % 50 == 0,
+            attributes: tags("sidecar", format!("app-{}-6b746f74dc-9stp6", i % PROXIES)),
+            resource: caller.clone(),
+        });
+        spans.push(Span {
+            trace_id,
+            span_id: server_id,
+            parent_span_id: Some(client_id),
+            name: format!("app-{callee_index}.{ns}.svc.cluster.local:9080/*"),
+            kind: SpanKind::Server,
+            start_unix_nanos: Some(start + 100_000),
+            duration_nanos: Some(2_000_000),
+            status_error: i % 50 == 0,
+            attributes: tags("sidecar", format!("app-{callee_index}-5b7c754ccb-55jwk")),
+            resource: callee.clone(),
+        });
+    }
+    spans
+}
+
+fn json_string(out: &mut String, text: &str) {
+    out.push_str(&serde_json::to_string(text).expect("strings serialise"));
+}
+
+fn json_attributes(out: &mut String, list: &[(String, String)]) {
+    out.push('[');
+    for (i, (k, v)) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"key\":");
+        json_string(out, k);
+        out.push_str(",\"value\":{\"stringValue\":");
+        json_string(out, v);
+        out.push_str("}}");
+    }
+    out.push(']');
+}
+
+/// OTLP JSON lines: one `TracesData` per chunk of 1000 spans, the spans of
+/// each resource grouped as the exporter groups them.
+fn otlp_json_lines(spans: &[Span]) -> String {
+    let mut out = String::new();
+    for chunk in spans.chunks(1000) {
+        let mut groups: Vec<(&Arc<Resource>, Vec<&Span>)> = Vec::new();
+        for s in chunk {
+            match groups.iter_mut().find(|(r, _)| Arc::ptr_eq(r, &s.resource)) {
+                Some((_, list)) => list.push(s),
+                None => groups.push((&s.resource, vec![s])),
+            }
+        }
+        out.push_str("{\"resourceSpans\":[");
+        for (g, (resource, list)) in groups.iter().enumerate() {
+            if g > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"resource\":{\"attributes\":");
+            json_attributes(&mut out, &resource.attributes);
+            out.push_str("},\"scopeSpans\":[{\"scope\":{\"name\":\"envoy\"},\"spans\":[");
+            for (i, s) in list.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let start = s.start_unix_nanos.unwrap_or(0);
+                let end = start + s.duration_nanos.unwrap_or(0);
+                let _ = write!(
+                    out,
+                    "{{\"traceId\":\"{}\",\"spanId\":\"{}\",\"parentSpanId\":\"{}\",\"name\":",
+                    s.trace_id,
+                    s.span_id,
+                    s.parent_span_id.as_deref().unwrap_or("")
+                );
+                json_string(&mut out, &s.name);
+                let kind = if s.kind == SpanKind::Server { 2 } else { 3 };
+                let _ = write!(
+                    out,
+                    ",\"kind\":{kind},\"startTimeUnixNano\":\"{start}\",\"endTimeUnixNano\":\"{end}\",\"attributes\":"
+                );
+                json_attributes(&mut out, &s.attributes);
+                out.push_str(if s.status_error {
+                    ",\"status\":{\"code\":2}}"
+                } else {
+                    ",\"status\":{}}"
+                });
+            }
+            out.push_str("]}]}");
+        }
+        out.push_str("]}\n");
+    }
+    out
+}
+
+/// Length-delimited OTLP protobuf, one `TracesData` per chunk of 1000 spans
+/// (as a Collector file exporter in protobuf mode writes them).
+fn otlp_protobuf(spans: &[Span]) -> Result<Vec<u8>> {
+    use prost::Message;
+    let mut out = Vec::new();
+    for chunk in spans.chunks(1000) {
+        meshgraph_traces::traces_data(chunk).encode_length_delimited(&mut out)?;
+    }
+    Ok(out)
+}
+
+struct Measured {
+    json_bytes: usize,
+    pb_bytes: usize,
+    spans: usize,
+    json: Cost,
+    pb: Cost,
+}
+
+/// Runs the measurement on about `megabytes` of OTLP JSON and prints it.
+pub fn run(megabytes: usize) -> Result<()> {
+    eprintln!("meshgraph-bench: traces: generating about {megabytes} MB of OTLP JSON");
+    let spans = generate(megabytes * 1_000_000);
+    let json = otlp_json_lines(&spans);
+    let pb = otlp_protobuf(&spans)?;
+    eprintln!(
+        "meshgraph-bench: traces: {} spans, {:.1} MB JSON, {:.1} MB protobuf; decoding",
+        spans.len(),
+        mb(json.len()),
+        mb(pb.len())
+    );
+    let (from_json, json_cost) = measure(|| {
+        let d = meshgraph_traces::decode(json.as_bytes(), "bench.jsonl")?;
+        Ok(d.spans)
+    })?;
+    let (from_pb, pb_cost) = measure(|| {
+        let d = meshgraph_traces::decode_protobuf(&pb, "bench.binpb")?;
+        Ok(d.spans)
+    })?;
+    if from_json.len() != spans.len() || from_json != from_pb {
+        bail!(
+            "the two decoders disagree: {} spans from JSON, {} from protobuf, {} generated",
+            from_json.len(),
+            from_pb.len(),
+            spans.len()
+        );
+    }
+    print(&Measured {
+        json_bytes: json.len(),
+        pb_bytes: pb.len(),
+        spans: spans.len(),
+        json: json_cost,
+        pb: pb_cost,
+    });
+    Ok(())
+}
+
+fn print(m: &Measured) {
+    println!(
+        "meshgraph-bench traces ({} build); times: best of up to {} runs; memory: peak heap above the step's start",
+        if cfg!(debug_assertions) {
+            "DEBUG: numbers are not meaningful"
+        } else {
+            "release"
+        },
+        crate::MAX_RUNS
+    );
+    println!(
+        "\ntraces decode: {} spans; JSON = OTLP JSON lines (lenient decoder), protobuf = length-delimited OTLP",
+        m.spans
+    );
+    row(
+        11,
+        &cells(&[
+            "format", "input MB", "ms", "MB/s", "kspans/s", "peak MB", "kept MB", "work MB",
+        ]),
+    );
+    for (name, bytes, cost) in [
+        ("json", m.json_bytes, m.json),
+        ("protobuf", m.pb_bytes, m.pb),
+    ] {
+        row(
+            11,
+            &[
+                name.to_string(),
+                format!("{:.1}", mb(bytes)),
+                format!("{:.0}", ms(cost.time)),
+                format!("{:.1}", per_second(mb(bytes), cost.time)),
+                format!("{:.0}", per_second(m.spans as f64, cost.time) / 1e3),
+                format!("{:.1}", mb(cost.peak)),
+                format!("{:.1}", mb(cost.retained)),
+                format!("{:.1}", mb(cost.peak.saturating_sub(cost.retained))),
+            ],
+        );
+    }
+    let time = |c: Cost| c.time.max(Duration::from_nanos(1)).as_secs_f64();
+    println!(
+        "  protobuf vs JSON: {:.2}x the speed in spans/s ({:.2}x in MB of JSON per second), {:.2}x the peak heap",
+        time(m.json) / time(m.pb),
+        time(m.json) / time(m.pb),
+        m.pb.peak as f64 / m.json.peak.max(1) as f64
+    );
+    println!(
+        "  peak MB: the heap at its highest during the decode, the decoded spans included (input not counted); kept MB: the spans; work MB: peak - kept"
+    );
+}
