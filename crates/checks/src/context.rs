@@ -23,26 +23,71 @@ pub struct Context<'a> {
     pub config: &'a MeshConfig,
     pub telemetry: Option<Telemetry<'a>>,
     pub(crate) hosts: HostRegistry,
+    /// The objects of each kind, in input order.
+    by_kind: BTreeMap<Kind, Vec<&'a Object>>,
+    /// Services by namespace, then name.
+    services: BTreeMap<&'a str, BTreeMap<&'a str, &'a Object>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(config: &'a MeshConfig, telemetry: Option<Telemetry<'a>>) -> Self {
+        let mut by_kind: BTreeMap<Kind, Vec<&'a Object>> = BTreeMap::new();
+        let mut services: BTreeMap<&'a str, BTreeMap<&'a str, &'a Object>> = BTreeMap::new();
+        for o in &config.objects {
+            by_kind.entry(o.kind).or_default().push(o);
+            if o.kind == Kind::Service {
+                services
+                    .entry(o.effective_namespace())
+                    .or_default()
+                    .entry(o.name())
+                    .or_insert(o);
+            }
+        }
         Context {
             config,
             telemetry,
             hosts: HostRegistry::build(config),
+            by_kind,
+            services,
         }
     }
 
-    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &'a Object> {
-        self.config.of_kind(kind)
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &'a Object> + use<'a> {
+        self.by_kind
+            .get(&kind)
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
     }
 
     /// The Service `name` in `namespace`.
     pub fn service(&self, namespace: &str, name: &str) -> Option<&'a Object> {
-        self.config
-            .of_kind(Kind::Service)
-            .find(|s| s.name() == name && s.effective_namespace() == namespace)
+        self.services.get(namespace)?.get(name).copied()
+    }
+
+    /// The `values` of the sidecar injector's ConfigMap for a revision
+    /// (`istio-sidecar-injector`, or `istio-sidecar-injector-REV`, in the
+    /// root namespace), parsed; `None` when it is not in the input.
+    pub fn injector_values(&self, revision: Option<&str>) -> Option<Value> {
+        let name = match revision {
+            Some(rev) if rev != "default" => format!("istio-sidecar-injector-{rev}"),
+            _ => "istio-sidecar-injector".to_string(),
+        };
+        let root = self.config.settings.root_namespace.as_str();
+        let cm = self
+            .of_kind(Kind::ConfigMap)
+            .find(|c| c.name() == name && c.effective_namespace() == root)?;
+        let text = cm.spec.get("data")?.get("values")?.as_str()?;
+        serde_json::from_str(text).ok()
+    }
+
+    /// The Services of a namespace.
+    pub fn services_in(&self, namespace: &str) -> impl Iterator<Item = &'a Object> + use<'a> {
+        self.services
+            .get(namespace)
+            .map(|m| m.values().copied().collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
     }
 
     /// The Service a cluster-local FQDN names.

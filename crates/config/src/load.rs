@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{ConfigError, ConfigWarning};
-use crate::object::{Kind, Object, Source};
+use crate::object::{Object, Source};
 
 /// How manifests are read.
 #[derive(Debug, Clone, Default)]
@@ -230,7 +230,7 @@ impl Reader {
         if object.kind.is_namespaced() && object.metadata.namespace.is_none() {
             object.metadata.namespace = self.default_namespace.clone();
         }
-        if object.kind == Kind::Namespace {
+        if !object.kind.is_namespaced() {
             object.metadata.namespace = None;
         }
         self.objects.push(object);

@@ -54,7 +54,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                         names.join(", ")
                     ),
                 )
-                .istio_code((kind == Kind::Sidecar).then_some("IST0111"));
+                .istio_code(match kind {
+                    Kind::Sidecar => Some("IST0111"),
+                    Kind::Telemetry => Some("IST0160"),
+                    _ => None,
+                });
             }
         }
         // Selectors overlapping on one pod.
@@ -89,7 +93,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                         others.join(", ")
                     ),
                 )
-                .istio_code((kind == Kind::Sidecar).then_some("IST0110"));
+                .istio_code(match kind {
+                    Kind::Sidecar => Some("IST0110"),
+                    Kind::Telemetry => Some("IST0159"),
+                    _ => None,
+                });
             }
         }
     }
