@@ -50,10 +50,12 @@ Silence it for one object with the annotation `meshgraph.io/ignore: {code}`, or 
 Each `istioctl analyze` analyzer with the MG checks that implement it (`meshgraph check \
 --istio-analyzer NAME` runs exactly those), the IST codes they report and the Kiali validation \
 codes of the same problems. Conformance with istioctl's own test grid is tested in \
-`tests/istio_analyze_conformance.rs`; the one case where meshgraph reports otherwise is \
-`externalControlPlaneMissingWebhooks` (the first of two cases of that name): the grid expects \
-the findings of the second case, on objects its input does not hold, and meshgraph reports the \
-objects of the input.\n\n\
+`tests/istio_analyze_conformance.rs`. Two cases differ on purpose: \
+`externalControlPlaneMissingWebhooks` (the first of two cases of that name), where the grid \
+expects the findings of the second case, on objects its input does not hold, and meshgraph \
+reports the objects of the input; and `gatewaySecretValidations`, where istioctl parses a \
+Secret's certificate and finds it expired, while meshgraph never reads a Secret's values (MG307 \
+checks key names only).\n\n\
 | istioctl analyzer | MG checks | IST codes | Kiali |\n|---|---|---|---|\n",
     );
     let mut analyzers: Vec<_> = ISTIO_ANALYZERS.to_vec();

@@ -166,6 +166,14 @@ pub const ISTIO_ANALYZERS: &[(&str, &[Code])] = &[
         &[Code::MG215],
     ),
     ("authn.BlockedCIDRsAnalyzer", &[Code::MG409]),
+    ("gateway.SecretAnalyzer", &[Code::MG307]),
+    ("gateway.CertificateAnalyzer", &[Code::MG308]),
+    ("k8sgateway.CRDVersionAnalyzer", &[Code::MG310]),
+    ("injection.ImageAutoAnalyzer", &[Code::MG112]),
+    ("virtualservice.JWTClaimRouteAnalyzer", &[Code::MG410]),
+    ("multicluster.MeshNetworksAnalyzer", &[Code::MG219]),
+    ("annotations.K8sAnalyzer", &[Code::MG113]),
+    ("deprecation.FieldAnalyzer", &[Code::MG220]),
     ("telemetry.SelectorAnalyzer", &[Code::MG403, Code::MG404]),
     ("telemetry.DefaultSelectorAnalyzer", &[Code::MG404]),
     ("telemetry.LightstepAnalyzer", &[Code::MG407]),
@@ -199,9 +207,12 @@ pub const ISTIO_ANALYZERS: &[(&str, &[Code])] = &[
 pub const OTHER_ISTIO_CODES: &[(Code, &str)] = &[
     (Code::MG103, "IST0148"),
     (Code::MG111, "IST0164"),
+    (Code::MG112, "IST0147"),
+    (Code::MG113, "IST0108, IST0125, IST0135"),
     (Code::MG210, "IST0129"),
     (Code::MG213, "IST0137"),
     (Code::MG218, "IST0152-IST0155"),
+    (Code::MG307, "IST0161"),
     (Code::MG403, "IST0101"),
     (Code::MG404, "IST0110, IST0111, IST0159, IST0160"),
 ];
@@ -237,17 +248,8 @@ pub fn kiali_codes(code: Code) -> Option<&'static str> {
 }
 
 /// Analyzers of istioctl's test grid no MG check implements yet.
-pub const ISTIO_ANALYZERS_NOT_IMPLEMENTED: &[&str] = &[
-    "annotations.K8sAnalyzer",
-    "deprecation.FieldAnalyzer",
-    "gateway.CertificateAnalyzer",
-    "gateway.SecretAnalyzer",
-    "injection.ImageAutoAnalyzer",
-    "k8sgateway.CRDVersionAnalyzer",
-    "multicluster.MeshNetworksAnalyzer",
-    "schemaValidation.CollectionValidationAnalyzer",
-    "virtualservice.JWTClaimRouteAnalyzer",
-];
+pub const ISTIO_ANALYZERS_NOT_IMPLEMENTED: &[&str] =
+    &["schemaValidation.CollectionValidationAnalyzer"];
 
 /// The MG checks that implement one `istioctl analyze` analyzer (its Go name,
 /// e.g. `virtualservice.DestinationRuleAnalyzer`), for comparing meshgraph with

@@ -487,13 +487,13 @@ mod tests {
 
     #[test]
     fn lists_are_expanded_with_item_lines() {
-        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p1\n    namespace: a\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p2\n    namespace: a\n";
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p1\n    namespace: a\n- apiVersion: policy/v1\n  kind: PodDisruptionBudget\n  metadata:\n    name: c\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p2\n    namespace: a\n";
         let (objects, warnings) = read(text);
         assert_eq!(objects.len(), 2);
         assert_eq!(objects[0].source.as_ref().unwrap().line, Some(4));
         assert_eq!(objects[1].source.as_ref().unwrap().line, Some(13));
         assert!(
-            matches!(&warnings[..], [ConfigWarning::UnknownKind { kind, count: 1, .. }] if kind == "ConfigMap")
+            matches!(&warnings[..], [ConfigWarning::UnknownKind { kind, count: 1, .. }] if kind == "PodDisruptionBudget")
         );
     }
 
