@@ -702,3 +702,41 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn mesh_config_and_networks_come_from_the_istio_configmap() {
+        let c = MeshConfig::from_values(vec![json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "istio", "namespace": "istio-system"},
+            "data": {
+                "mesh": "defaultConfig:\n  image:\n    imageType: distroless\n  proxyMetadata:\n    ISTIO_META_DNS_AUTO_ALLOCATE: \"true\"\nextensionProviders:\n- name: ls\n  lightstep: {service: x, port: 443}\n",
+                "meshNetworks": "networks:\n  n1:\n    endpoints:\n    - fromRegistry: Kubernetes\n"
+            }})])
+        .0;
+        let (s, warnings) = c.settings_from_configmap("istio-system").unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(s.image_type.as_deref(), Some("distroless"));
+        assert_eq!(s.proxy_metadata["ISTIO_META_DNS_AUTO_ALLOCATE"], "true");
+        assert_eq!(s.extension_providers["ls"], "lightstep");
+        assert_eq!(
+            s.network_registries,
+            [("n1".to_string(), "Kubernetes".to_string())]
+        );
+        assert!(c.settings_from_configmap("other").is_none());
+    }
+
+    #[test]
+    fn a_mesh_config_that_does_not_parse_is_a_warning() {
+        let c = MeshConfig::from_values(vec![json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "istio", "namespace": "istio-system"},
+            "data": {"mesh": "- not\n- a mapping\n"}})])
+        .0;
+        let (s, warnings) = c.settings_from_configmap("istio-system").unwrap();
+        assert_eq!(s, MeshSettings::default());
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+    }
+}

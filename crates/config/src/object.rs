@@ -709,3 +709,45 @@ mod tests {
         assert_eq!(o.display_name(), "Pod p");
     }
 }
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secrets_keep_their_key_names_and_never_a_value() {
+        let v = json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+            "metadata": {"name": "cert", "namespace": "istio-system"},
+            "data": {"tls.crt": "czNjcmV0", "tls.key": "czNjcmV0"},
+            "stringData": {"ca.crt": "s3cret"}});
+        let o = Object::from_value(&v, None).unwrap();
+        assert_eq!(o.kind, Kind::Secret);
+        assert_eq!(
+            o.spec,
+            json!({"type": "kubernetes.io/tls", "keys": ["ca.crt", "tls.crt", "tls.key"]})
+        );
+        for text in [format!("{o:?}"), o.to_value().to_string()] {
+            assert!(
+                !text.contains("s3cret") && !text.contains("czNjcmV0"),
+                "{text}"
+            );
+        }
+        // A recorded Secret reads back the same.
+        assert_eq!(
+            Object::from_value(&o.to_value(), None).unwrap().spec,
+            o.spec
+        );
+    }
+
+    #[test]
+    fn cluster_scoped_kinds_have_no_namespace_and_webhooks_are_kept() {
+        let v = json!({"apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "MutatingWebhookConfiguration", "metadata": {"name": "inj"},
+            "webhooks": [{"name": "sidecar-injector.istio.io"}]});
+        let o = Object::from_value(&v, None).unwrap();
+        assert!(!o.kind.is_namespaced());
+        assert_eq!(o.effective_namespace(), "");
+        assert_eq!(o.spec["webhooks"][0]["name"], "sidecar-injector.istio.io");
+    }
+}
