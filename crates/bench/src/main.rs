@@ -24,6 +24,7 @@
 
 mod alloc;
 mod answer;
+mod dump;
 mod mesh;
 
 use std::hint::black_box;
@@ -451,9 +452,29 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
         println!(
-            "usage: meshgraph-bench [WORKLOADS[:NAMESPACES]...]   (default: {})",
-            DEFAULT_SIZES.join(" ")
+            "usage: meshgraph-bench [WORKLOADS[:NAMESPACES]...]   (default: {})\n       meshgraph-bench check [OBJECTS...]   (default: {})",
+            DEFAULT_SIZES.join(" "),
+            dump::DEFAULT_OBJECTS.map(|n| n.to_string()).join(" ")
         );
+        return Ok(());
+    }
+    if args.first().is_some_and(|a| a == "check") {
+        let sizes: Vec<usize> = if args.len() == 1 {
+            dump::DEFAULT_OBJECTS.to_vec()
+        } else {
+            args[1..]
+                .iter()
+                .map(|a| {
+                    a.parse()
+                        .with_context(|| format!("{a}: not a number of objects"))
+                })
+                .collect::<Result<_>>()?
+        };
+        let rows = sizes
+            .into_iter()
+            .map(dump::run)
+            .collect::<Result<Vec<_>>>()?;
+        dump::print(&rows);
         return Ok(());
     }
     let names: Vec<&str> = if args.is_empty() {

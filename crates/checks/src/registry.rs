@@ -174,6 +174,10 @@ pub const ISTIO_ANALYZERS: &[(&str, &[Code])] = &[
     ("multicluster.MeshNetworksAnalyzer", &[Code::MG219]),
     ("annotations.K8sAnalyzer", &[Code::MG113]),
     ("deprecation.FieldAnalyzer", &[Code::MG220]),
+    (
+        "schemaValidation.CollectionValidationAnalyzer",
+        &[Code::MG211],
+    ),
     ("telemetry.SelectorAnalyzer", &[Code::MG403, Code::MG404]),
     ("telemetry.DefaultSelectorAnalyzer", &[Code::MG404]),
     ("telemetry.LightstepAnalyzer", &[Code::MG407]),
@@ -210,6 +214,7 @@ pub const OTHER_ISTIO_CODES: &[(Code, &str)] = &[
     (Code::MG112, "IST0147"),
     (Code::MG113, "IST0108, IST0125, IST0135"),
     (Code::MG210, "IST0129"),
+    (Code::MG211, "IST0131"),
     (Code::MG213, "IST0137"),
     (Code::MG218, "IST0152-IST0155"),
     (Code::MG307, "IST0161"),
@@ -248,8 +253,7 @@ pub fn kiali_codes(code: Code) -> Option<&'static str> {
 }
 
 /// Analyzers of istioctl's test grid no MG check implements yet.
-pub const ISTIO_ANALYZERS_NOT_IMPLEMENTED: &[&str] =
-    &["schemaValidation.CollectionValidationAnalyzer"];
+pub const ISTIO_ANALYZERS_NOT_IMPLEMENTED: &[&str] = &[];
 
 /// The MG checks that implement one `istioctl analyze` analyzer (its Go name,
 /// e.g. `virtualservice.DestinationRuleAnalyzer`), for comparing meshgraph with

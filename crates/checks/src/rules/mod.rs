@@ -56,6 +56,7 @@ rules! {
     MG208 => mg208_two_part_host,
     MG209 => mg209_port_name_protocol,
     MG210 => mg210_destination_rule_without_ca,
+    MG211 => mg211_unreachable_routes,
     MG213 => mg213_service_protocol_conflict,
     MG214 => mg214_service_entry_addresses,
     MG215 => mg215_service_entry_protocol_conflict,

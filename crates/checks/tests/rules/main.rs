@@ -32,6 +32,7 @@ mod mg207;
 mod mg208;
 mod mg209;
 mod mg210;
+mod mg211;
 mod mg213;
 mod mg214;
 mod mg215;
