@@ -92,6 +92,8 @@ pub struct CheckRow {
     pub load: Duration,
     pub check: Duration,
     pub findings: usize,
+    /// The slowest checks run alone, slowest first.
+    pub slowest: Vec<(meshgraph_checks::Code, Duration)>,
 }
 
 fn best_of<T>(runs: usize, mut step: impl FnMut() -> T) -> (T, Duration) {
@@ -113,11 +115,24 @@ pub fn run(objects: usize) -> Result<CheckRow> {
         bail!("the generated dump does not read cleanly: {warnings:?}");
     }
     let (report, time) = best_of(3, || check(&config, None, &CheckOptions::default()));
+    let mut slowest: Vec<_> = meshgraph_checks::Code::ALL
+        .iter()
+        .map(|&code| {
+            let only = CheckOptions {
+                only: Some(std::collections::BTreeSet::from([code])),
+                ..CheckOptions::default()
+            };
+            (code, best_of(1, || check(&config, None, &only)).1)
+        })
+        .collect();
+    slowest.sort_by_key(|(_, d)| std::cmp::Reverse(*d));
+    slowest.truncate(5);
     Ok(CheckRow {
         objects: config.objects.len(),
         load,
         check: time,
         findings: report.findings.len(),
+        slowest,
     })
 }
 
@@ -134,6 +149,18 @@ pub fn print(rows: &[CheckRow]) {
             r.check.as_secs_f64() * 1e3,
             r.check.as_secs_f64() * 1e6 / r.objects as f64,
             r.findings
+        );
+    }
+    if let Some(last) = rows.last() {
+        let list: Vec<String> = last
+            .slowest
+            .iter()
+            .map(|(code, d)| format!("{code} {:.1} ms", d.as_secs_f64() * 1e3))
+            .collect();
+        println!(
+            "slowest checks alone on {} objects (each includes building the context): {}",
+            last.objects,
+            list.join(", ")
         );
     }
     if let (Some(first), Some(last)) = (rows.first(), rows.last())

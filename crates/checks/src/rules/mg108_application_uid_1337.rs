@@ -43,7 +43,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             continue;
         }
         // Pods of a workload in the input are reported through the workload.
-        if o.kind == Kind::Pod && cx.config.owner_in_input(o).is_some() {
+        if o.kind == Kind::Pod && cx.owner_in_input(o).is_some() {
             continue;
         }
         let Some(pod) = o.pod_template() else {
