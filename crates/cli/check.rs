@@ -88,6 +88,14 @@ pub struct CheckArgs {
         help_heading = "Findings"
     )]
     pub root_namespace: String,
+    /// Istio MeshConfig (YAML, the `mesh` key of the `istio` ConfigMap); by
+    /// default the `istio` ConfigMap of the input, else Istio's defaults
+    #[arg(long, value_name = "FILE", help_heading = "Findings")]
+    pub mesh_config: Option<PathBuf>,
+    /// Istio MeshNetworks (YAML); by default the `meshNetworks` key of the
+    /// input's `istio` ConfigMap
+    #[arg(long, value_name = "FILE", help_heading = "Findings")]
+    pub mesh_networks: Option<PathBuf>,
     /// Output file, written atomically; default `-` (stdout)
     #[arg(
         long,
@@ -162,7 +170,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
         .has_telemetry
         .then(|| collected.reconcile(&collected.classify_options(&args.input.prometheus)));
     let mut config = collected.config.clone();
-    config.settings.root_namespace = args.root_namespace.clone();
+    config.settings = mesh_settings(args, &config, &mut notes)?;
     let telemetry = reconciliation.as_ref().map(|r| Telemetry {
         observations: &collected.observations,
         reconciliation: r,
@@ -206,6 +214,55 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::Clean
     })
+}
+
+/// The largest mesh config or mesh networks file read: 16 MiB.
+const MESH_FILE_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+fn read_mesh_file(path: &std::path::Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MESH_FILE_MAX_BYTES + 1).read_to_string(&mut text))
+        .with_context(|| format!("reading {}", path.display()))?;
+    if text.len() as u64 > MESH_FILE_MAX_BYTES {
+        bail!(
+            "{}: larger than the 16 MiB a mesh configuration may hold",
+            path.display()
+        );
+    }
+    Ok(text)
+}
+
+/// Mesh settings: `--mesh-config`/`--mesh-networks`, else the input's
+/// `istio` ConfigMap, else Istio's defaults; `--root-namespace` as given.
+fn mesh_settings(
+    args: &CheckArgs,
+    config: &meshgraph_config::MeshConfig,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<meshgraph_config::MeshSettings> {
+    use meshgraph_config::MeshSettings;
+    let from_input = config.settings_from_configmap(&args.root_namespace);
+    let mut settings = match (&args.mesh_config, from_input) {
+        (Some(path), _) => {
+            let text = read_mesh_file(path)?;
+            MeshSettings::from_mesh_config_text(&text, &path.display().to_string())
+                .map_err(anyhow::Error::msg)?
+        }
+        (None, Some((settings, warnings))) => {
+            notes.extend(warnings);
+            settings
+        }
+        (None, None) => MeshSettings::default(),
+    };
+    settings.root_namespace = args.root_namespace.clone();
+    if let Some(path) = &args.mesh_networks {
+        let text = read_mesh_file(path)?;
+        settings = settings
+            .with_mesh_networks_text(&text, &path.display().to_string())
+            .map_err(anyhow::Error::msg)?;
+    }
+    Ok(settings)
 }
 
 /// `--select` and `--istio-analyzer` as the set of checks to run (`None`: all).

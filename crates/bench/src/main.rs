@@ -24,6 +24,7 @@
 
 mod alloc;
 mod answer;
+mod dump;
 mod mesh;
 mod traces;
 
@@ -452,9 +453,12 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
         println!(
-            "usage: meshgraph-bench [WORKLOADS[:NAMESPACES]...]   (default: {})\n       meshgraph-bench traces [MB]   (OTLP JSON vs protobuf decode; default: {} MB of JSON)",
+            "usage: meshgraph-bench [WORKLOADS[:NAMESPACES]...]   (default: {})
+       meshgraph-bench traces [MB]   (OTLP JSON vs protobuf decode; default: {} MB of JSON)
+       meshgraph-bench check [OBJECTS...]   (default: {})",
             DEFAULT_SIZES.join(" "),
-            traces::DEFAULT_MB
+            traces::DEFAULT_MB,
+            dump::DEFAULT_OBJECTS.map(|n| n.to_string()).join(" ")
         );
         return Ok(());
     }
@@ -466,6 +470,25 @@ fn main() -> Result<()> {
             None => traces::DEFAULT_MB,
         };
         return traces::run(megabytes);
+    }
+    if args.first().is_some_and(|a| a == "check") {
+        let sizes: Vec<usize> = if args.len() == 1 {
+            dump::DEFAULT_OBJECTS.to_vec()
+        } else {
+            args[1..]
+                .iter()
+                .map(|a| {
+                    a.parse()
+                        .with_context(|| format!("{a}: not a number of objects"))
+                })
+                .collect::<Result<_>>()?
+        };
+        let rows = sizes
+            .into_iter()
+            .map(dump::run)
+            .collect::<Result<Vec<_>>>()?;
+        dump::print(&rows);
+        return Ok(());
     }
     let names: Vec<&str> = if args.is_empty() {
         DEFAULT_SIZES.to_vec()

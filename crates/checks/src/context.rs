@@ -23,26 +23,188 @@ pub struct Context<'a> {
     pub config: &'a MeshConfig,
     pub telemetry: Option<Telemetry<'a>>,
     pub(crate) hosts: HostRegistry,
+    /// The objects of each kind, in input order.
+    by_kind: BTreeMap<Kind, Vec<&'a Object>>,
+    /// Services by namespace, then name.
+    services: BTreeMap<&'a str, BTreeMap<&'a str, &'a Object>>,
+    /// The topology labels of each Node, by name.
+    node_topology: BTreeMap<&'a str, BTreeMap<String, String>>,
+    /// Pods and pod templates with the labels selectors see, indexed.
+    pods: PodIndex<'a>,
+    /// PeerAuthentications by namespace, in input order.
+    peer_authentications: BTreeMap<&'a str, Vec<&'a Object>>,
+    /// Objects by (kind, namespace, name), the first of each: owner lookups.
+    by_name: std::collections::HashMap<(&'a str, &'a str, &'a str), &'a Object>,
 }
+
+/// Pods and pod templates, with their labels (Node topology added), indexed
+/// by namespace and by label, so a selector is matched against the pods
+/// carrying one of its labels instead of every pod.
+#[derive(Debug, Default)]
+struct PodIndex<'a> {
+    list: Vec<(&'a Object, BTreeMap<String, String>)>,
+    all_indices: Vec<usize>,
+    by_namespace: BTreeMap<&'a str, Vec<usize>>,
+    by_label: std::collections::HashMap<(String, String), Vec<usize>>,
+}
+
+/// The Node labels Istio copies onto the labels of the pods running there.
+pub const NODE_TOPOLOGY_LABELS: &[&str] = &[
+    "topology.kubernetes.io/region",
+    "topology.kubernetes.io/zone",
+    "topology.istio.io/subzone",
+];
 
 impl<'a> Context<'a> {
     pub fn new(config: &'a MeshConfig, telemetry: Option<Telemetry<'a>>) -> Self {
-        Context {
+        let mut by_kind: BTreeMap<Kind, Vec<&'a Object>> = BTreeMap::new();
+        let mut services: BTreeMap<&'a str, BTreeMap<&'a str, &'a Object>> = BTreeMap::new();
+        let mut node_topology = BTreeMap::new();
+        for o in &config.objects {
+            if o.kind == Kind::Node {
+                let labels: BTreeMap<String, String> = NODE_TOPOLOGY_LABELS
+                    .iter()
+                    .filter_map(|k| o.label(k).map(|v| (k.to_string(), v.to_string())))
+                    .collect();
+                node_topology.insert(o.name(), labels);
+            }
+            by_kind.entry(o.kind).or_default().push(o);
+            if o.kind == Kind::Service {
+                services
+                    .entry(o.effective_namespace())
+                    .or_default()
+                    .entry(o.name())
+                    .or_insert(o);
+            }
+        }
+        let mut cx = Context {
             config,
             telemetry,
             hosts: HostRegistry::build(config),
+            by_kind,
+            services,
+            node_topology,
+            pods: PodIndex::default(),
+            peer_authentications: BTreeMap::new(),
+            by_name: std::collections::HashMap::new(),
+        };
+        for o in &config.objects {
+            cx.by_name
+                .entry((o.kind.as_str(), o.effective_namespace(), o.name()))
+                .or_insert(o);
         }
+        for pa in config.of_kind(Kind::PeerAuthentication) {
+            cx.peer_authentications
+                .entry(pa.effective_namespace())
+                .or_default()
+                .push(pa);
+        }
+        let list: Vec<(&'a Object, BTreeMap<String, String>)> = config
+            .pod_carriers()
+            .filter_map(|o| cx.pod_labels(o).map(|labels| (o, labels)))
+            .collect();
+        let mut pods = PodIndex {
+            all_indices: (0..list.len()).collect(),
+            ..PodIndex::default()
+        };
+        for (i, (o, _)) in list.iter().enumerate() {
+            pods.by_namespace
+                .entry(o.effective_namespace())
+                .or_default()
+                .push(i);
+        }
+        for (i, (_, labels)) in list.iter().enumerate() {
+            for (k, v) in labels {
+                pods.by_label
+                    .entry((k.clone(), v.clone()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        pods.list = list;
+        cx.pods = pods;
+        cx
     }
 
-    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &'a Object> {
-        self.config.of_kind(kind)
+    /// The labels selectors see on a Pod or pod template: its own, and for a
+    /// Pod scheduled on a Node of the input, the Node's topology labels
+    /// ([`NODE_TOPOLOGY_LABELS`]) it does not set itself, as Istio adds them.
+    pub fn pod_labels(&self, o: &Object) -> Option<BTreeMap<String, String>> {
+        let mut labels = o.pod_template()?.labels;
+        if o.kind == Kind::Pod
+            && let Some(node) = o.spec.get("nodeName").and_then(Value::as_str)
+            && let Some(topology) = self.node_topology.get(node)
+        {
+            for (k, v) in topology {
+                labels.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        Some(labels)
+    }
+
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &'a Object> + use<'a> {
+        self.by_kind
+            .get(&kind)
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
     }
 
     /// The Service `name` in `namespace`.
     pub fn service(&self, namespace: &str, name: &str) -> Option<&'a Object> {
-        self.config
-            .of_kind(Kind::Service)
-            .find(|s| s.name() == name && s.effective_namespace() == namespace)
+        self.services.get(namespace)?.get(name).copied()
+    }
+
+    /// The `values` of the sidecar injector's ConfigMap for a revision
+    /// (`istio-sidecar-injector`, or `istio-sidecar-injector-REV`, in the
+    /// root namespace), parsed; `None` when it is not in the input.
+    pub fn injector_values(&self, revision: Option<&str>) -> Option<Value> {
+        let name = match revision {
+            Some(rev) if rev != "default" => format!("istio-sidecar-injector-{rev}"),
+            _ => "istio-sidecar-injector".to_string(),
+        };
+        let root = self.config.settings.root_namespace.as_str();
+        let cm = self
+            .of_kind(Kind::ConfigMap)
+            .find(|c| c.name() == name && c.effective_namespace() == root)?;
+        let text = cm.spec.get("data")?.get("values")?.as_str()?;
+        serde_json::from_str(text).ok()
+    }
+
+    /// [`MeshConfig::owner_in_input`] through an index: the top-most
+    /// controller of an object that is in the input.
+    pub fn owner_in_input(&self, object: &Object) -> Option<&'a Object> {
+        let ns = object.effective_namespace();
+        let find = |kind: &str, name: &str| self.by_name.get(&(kind, ns, name)).copied();
+        let owner = object
+            .metadata
+            .owner_references
+            .iter()
+            .find(|r| r.controller)
+            .or_else(|| object.metadata.owner_references.first())?;
+        if let Some(found) = find(&owner.kind, &owner.name) {
+            if std::ptr::eq(found, object) {
+                return None;
+            }
+            return Some(self.owner_in_input(found).unwrap_or(found));
+        }
+        if owner.kind == "ReplicaSet" {
+            let deployment = match object.label("pod-template-hash") {
+                Some(h) => owner.name.strip_suffix(&format!("-{h}")),
+                None => owner.name.rsplit_once('-').map(|(d, _)| d),
+            }?;
+            return find("Deployment", deployment);
+        }
+        None
+    }
+
+    /// The Services of a namespace.
+    pub fn services_in(&self, namespace: &str) -> impl Iterator<Item = &'a Object> + use<'a> {
+        self.services
+            .get(namespace)
+            .map(|m| m.values().copied().collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
     }
 
     /// The Service a cluster-local FQDN names.
@@ -57,13 +219,30 @@ impl<'a> Context<'a> {
         selector: &BTreeMap<String, String>,
         namespace: Option<&str>,
     ) -> Vec<&'a Object> {
-        self.config
-            .pod_carriers()
-            .filter(|o| namespace.is_none_or(|ns| o.effective_namespace() == ns))
-            .filter(|o| {
-                o.pod_template()
-                    .is_some_and(|p| selector_matches(selector, &p.labels))
+        // Candidates: the pods carrying the selector's rarest label, else
+        // every pod of the scope; then the full match.
+        let candidates: &[usize] = match selector
+            .iter()
+            .map(|(k, v)| {
+                self.pods
+                    .by_label
+                    .get(&(k.clone(), v.clone()))
+                    .map_or(&[][..], Vec::as_slice)
             })
+            .min_by_key(|list| list.len())
+        {
+            Some(list) => list,
+            None => match namespace {
+                Some(ns) => self.pods.by_namespace.get(ns).map_or(&[], Vec::as_slice),
+                None => &self.pods.all_indices,
+            },
+        };
+        candidates
+            .iter()
+            .map(|&i| &self.pods.list[i])
+            .filter(|(o, _)| namespace.is_none_or(|ns| o.effective_namespace() == ns))
+            .filter(|(_, labels)| selector_matches(selector, labels))
+            .map(|(o, _)| *o)
             .collect()
     }
 
@@ -107,20 +286,18 @@ impl<'a> Context<'a> {
                 .and_then(scalar_text)
                 .map_or(MtlsMode::Unset, |text| MtlsMode::from_text(&text))
         };
-        let pas: Vec<&Object> = self.of_kind(Kind::PeerAuthentication).collect();
-        let workload = pas.iter().find(|pa| {
-            pa.effective_namespace() == namespace
-                && pa
-                    .selector()
-                    .is_some_and(|s| !s.is_empty() && selector_matches(&s, labels))
+        let in_ns = |ns: &str| {
+            self.peer_authentications
+                .get(ns)
+                .map_or(&[][..], Vec::as_slice)
+        };
+        let workload = in_ns(namespace).iter().find(|pa| {
+            pa.selector()
+                .is_some_and(|s| !s.is_empty() && selector_matches(&s, labels))
         });
-        let ns_level = pas
-            .iter()
-            .find(|pa| pa.effective_namespace() == namespace && pa.selector().is_none());
-        let mesh = pas
-            .iter()
-            .find(|pa| pa.effective_namespace() == root && pa.selector().is_none());
-        for pa in [workload, ns_level, mesh].into_iter().flatten() {
+        let ns_level = in_ns(namespace).iter().find(|pa| pa.selector().is_none());
+        let mesh = in_ns(root).iter().find(|pa| pa.selector().is_none());
+        for pa in [workload, ns_level, mesh].into_iter().flatten().copied() {
             let mode = mode_of(pa);
             if mode != MtlsMode::Unset {
                 return (mode, Some(pa));

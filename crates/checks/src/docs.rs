@@ -1,7 +1,9 @@
 //! The `docs/findings/` pages, generated from the registry and each check's
 //! documentation. A test fails when the committed pages differ.
 
-use crate::registry::{RESERVED, RULES};
+use crate::registry::{
+    ISTIO_ANALYZERS, ISTIO_ANALYZERS_NOT_IMPLEMENTED, RESERVED, RULES, kiali_codes,
+};
 
 /// `(file name, contents)` of every page: one per code and an index.
 pub fn render_docs() -> Vec<(String, String)> {
@@ -42,6 +44,52 @@ Silence it for one object with the annotation `meshgraph.io/ignore: {code}`, or 
             example = r.doc.example,
         );
         pages.push((format!("{}.md", r.code), page));
+    }
+    index.push_str(
+        "\n## istioctl analyze coverage\n\n\
+Each `istioctl analyze` analyzer with the MG checks that implement it (`meshgraph check \
+--istio-analyzer NAME` runs exactly those), the IST codes they report and the Kiali validation \
+codes of the same problems. Conformance with istioctl's own test grid is tested in \
+`tests/istio_analyze_conformance.rs`. Two cases differ on purpose: \
+`externalControlPlaneMissingWebhooks` (the first of two cases of that name), where the grid \
+expects the findings of the second case, on objects its input does not hold, and meshgraph \
+reports the objects of the input; and `gatewaySecretValidations`, where istioctl parses a \
+Secret's certificate and finds it expired, while meshgraph never reads a Secret's values (MG307 \
+checks key names only).\n\n\
+| istioctl analyzer | MG checks | IST codes | Kiali |\n|---|---|---|---|\n",
+    );
+    let mut analyzers: Vec<_> = ISTIO_ANALYZERS.to_vec();
+    analyzers.sort_by_key(|(name, _)| *name);
+    for (name, codes) in analyzers {
+        let mg: Vec<String> = codes.iter().map(|c| format!("[{c}]({c}.md)")).collect();
+        let ist: Vec<&str> = codes
+            .iter()
+            .flat_map(|c| {
+                let other = crate::registry::OTHER_ISTIO_CODES
+                    .iter()
+                    .filter(move |(o, _)| o == c)
+                    .map(|(_, i)| *i);
+                c.rule().istio_code.into_iter().chain(other)
+            })
+            .collect();
+        let kia: Vec<&str> = codes.iter().filter_map(|c| kiali_codes(*c)).collect();
+        index.push_str(&format!(
+            "| {name} | {} | {} | {} |\n",
+            mg.join(", "),
+            if ist.is_empty() {
+                "—".to_string()
+            } else {
+                ist.join(", ")
+            },
+            if kia.is_empty() {
+                "—".to_string()
+            } else {
+                kia.join(", ")
+            },
+        ));
+    }
+    for name in ISTIO_ANALYZERS_NOT_IMPLEMENTED {
+        index.push_str(&format!("| {name} | not implemented | — | — |\n"));
     }
     index.push_str("\nReserved codes (taken, no check yet):\n\n");
     for (code, what) in RESERVED {

@@ -146,12 +146,47 @@ pub const ISTIO_ANALYZERS: &[(&str, &[Code])] = &[
         &[Code::MG203, Code::MG204],
     ),
     ("gateway.ConflictingGatewayAnalyzer", &[Code::MG304]),
-    ("gateway.IngressGatewayPortAnalyzer", &[Code::MG303]),
+    (
+        "gateway.IngressGatewayPortAnalyzer",
+        &[Code::MG303, Code::MG306],
+    ),
+    ("destinationrule.CaCertificateAnalyzer", &[Code::MG210]),
+    ("deployment.ApplicationUIDAnalyzer", &[Code::MG108]),
+    ("serviceentry.ProtocolAddressesAnalyzer", &[Code::MG214]),
+    ("envoyfilter.EnvoyPatchAnalyzer", &[Code::MG218]),
+    ("injection.ImageAnalyzer", &[Code::MG109]),
+    ("webhook.Analyzer", &[Code::MG110]),
+    (
+        "externalcontrolplane.ExternalControlPlaneAnalyzer",
+        &[Code::MG111],
+    ),
+    ("deployment.ServiceAssociationAnalyzer", &[Code::MG213]),
+    (
+        "serviceentry.ConflictingServiceEntryProtocolAnalyzer",
+        &[Code::MG215],
+    ),
+    ("authn.BlockedCIDRsAnalyzer", &[Code::MG409]),
+    ("gateway.SecretAnalyzer", &[Code::MG307]),
+    ("gateway.CertificateAnalyzer", &[Code::MG308]),
+    ("k8sgateway.CRDVersionAnalyzer", &[Code::MG310]),
+    ("injection.ImageAutoAnalyzer", &[Code::MG112]),
+    ("virtualservice.JWTClaimRouteAnalyzer", &[Code::MG410]),
+    ("multicluster.MeshNetworksAnalyzer", &[Code::MG219]),
+    ("annotations.K8sAnalyzer", &[Code::MG113]),
+    ("deprecation.FieldAnalyzer", &[Code::MG220]),
+    (
+        "schemaValidation.CollectionValidationAnalyzer",
+        &[Code::MG211],
+    ),
+    ("telemetry.SelectorAnalyzer", &[Code::MG403, Code::MG404]),
+    ("telemetry.DefaultSelectorAnalyzer", &[Code::MG404]),
+    ("telemetry.LightstepAnalyzer", &[Code::MG407]),
+    ("telemetry.ProviderAnalyzer", &[Code::MG408]),
     (
         "injection.Analyzer",
         &[Code::MG101, Code::MG103, Code::MG104],
     ),
-    ("service.PortNameAnalyzer", &[Code::MG209]),
+    ("service.PortNameAnalyzer", &[Code::MG209, Code::MG217]),
     (
         "sidecar.SelectorAnalyzer",
         &[Code::MG403, Code::MG404, Code::MG501],
@@ -162,14 +197,63 @@ pub const ISTIO_ANALYZERS: &[(&str, &[Code])] = &[
     ),
     (
         "virtualservice.DestinationHostAnalyzer",
-        &[Code::MG201, Code::MG207],
+        &[Code::MG201, Code::MG207, Code::MG216],
     ),
     ("virtualservice.DestinationRuleAnalyzer", &[Code::MG202]),
     (
         "virtualservice.GatewayAnalyzer",
-        &[Code::MG301, Code::MG302],
+        &[Code::MG301, Code::MG302, Code::MG309],
     ),
 ];
+
+/// The other istioctl codes a check reports on some findings (its rule's
+/// `istio_code` is the usual one).
+pub const OTHER_ISTIO_CODES: &[(Code, &str)] = &[
+    (Code::MG103, "IST0148"),
+    (Code::MG111, "IST0164"),
+    (Code::MG112, "IST0147"),
+    (Code::MG113, "IST0108, IST0125, IST0135"),
+    (Code::MG210, "IST0129"),
+    (Code::MG211, "IST0131"),
+    (Code::MG213, "IST0137"),
+    (Code::MG218, "IST0152-IST0155"),
+    (Code::MG307, "IST0161"),
+    (Code::MG403, "IST0101"),
+    (Code::MG404, "IST0110, IST0111, IST0159, IST0160"),
+];
+
+/// Kiali validation codes of the checks that have a Kiali equivalent.
+pub const KIALI_CODES: &[(Code, &str)] = &[
+    (Code::MG201, "KIA1101"),
+    (Code::MG202, "KIA1107"),
+    (Code::MG203, "KIA0203"),
+    (Code::MG204, "KIA0202"),
+    (Code::MG205, "KIA0201"),
+    (Code::MG206, "KIA1106"),
+    (Code::MG209, "KIA0601"),
+    (Code::MG301, "KIA1102"),
+    (Code::MG303, "KIA0302"),
+    (Code::MG304, "KIA0301"),
+    (Code::MG305, "KIA1401, KIA1402"),
+    (Code::MG401, "KIA0207, KIA0208, KIA0505, KIA0506"),
+    (Code::MG403, "KIA0004"),
+    (Code::MG404, "KIA0002, KIA0003"),
+    (Code::MG501, "KIA1311, KIA1314-KIA1316"),
+    (Code::MG502, "KIA1313"),
+    (Code::MG503, "KIA1312"),
+    (Code::MG504, "KIA0109, KIA0210, KIA1109, KIA1317"),
+];
+
+/// The Kiali codes of a check, when Kiali has an equivalent.
+pub fn kiali_codes(code: Code) -> Option<&'static str> {
+    KIALI_CODES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, k)| *k)
+}
+
+/// Analyzers of istioctl's test grid no MG check implements yet.
+pub const ISTIO_ANALYZERS_NOT_IMPLEMENTED: &[&str] = &[];
 
 /// The MG checks that implement one `istioctl analyze` analyzer (its Go name,
 /// e.g. `virtualservice.DestinationRuleAnalyzer`), for comparing meshgraph with

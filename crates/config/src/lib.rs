@@ -19,7 +19,7 @@ pub use error::{ConfigError, ConfigWarning};
 pub use load::{LoadOptions, MANIFEST_MAX_BYTES};
 pub use mesh::{
     Enrollment, Membership, MeshConfig, MeshSettings, OutboundPolicy, SYSTEM_NAMESPACES, Waypoint,
-    WaypointUse,
+    WaypointUse, yaml_value,
 };
 pub use object::{
     Condition, DEFAULT_NAMESPACE, Kind, Metadata, Object, OwnerRef, PodView, ServicePort, Source,

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{ConfigError, ConfigWarning};
-use crate::object::{Kind, Object, Source};
+use crate::object::{Object, Source};
 
 /// How manifests are read.
 #[derive(Debug, Clone, Default)]
@@ -230,7 +230,7 @@ impl Reader {
         if object.kind.is_namespaced() && object.metadata.namespace.is_none() {
             object.metadata.namespace = self.default_namespace.clone();
         }
-        if object.kind == Kind::Namespace {
+        if !object.kind.is_namespaced() {
             object.metadata.namespace = None;
         }
         self.objects.push(object);
@@ -487,13 +487,13 @@ mod tests {
 
     #[test]
     fn lists_are_expanded_with_item_lines() {
-        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p1\n    namespace: a\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p2\n    namespace: a\n";
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p1\n    namespace: a\n- apiVersion: policy/v1\n  kind: PodDisruptionBudget\n  metadata:\n    name: c\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p2\n    namespace: a\n";
         let (objects, warnings) = read(text);
         assert_eq!(objects.len(), 2);
         assert_eq!(objects[0].source.as_ref().unwrap().line, Some(4));
         assert_eq!(objects[1].source.as_ref().unwrap().line, Some(13));
         assert!(
-            matches!(&warnings[..], [ConfigWarning::UnknownKind { kind, count: 1, .. }] if kind == "ConfigMap")
+            matches!(&warnings[..], [ConfigWarning::UnknownKind { kind, count: 1, .. }] if kind == "PodDisruptionBudget")
         );
     }
 

@@ -27,6 +27,18 @@ pub struct MeshSettings {
     pub auto_mtls: bool,
     pub outbound_policy: OutboundPolicy,
     pub trust_domain: String,
+    /// `defaultConfig.image.imageType` (`distroless`, `debug`...), when set.
+    pub image_type: Option<String>,
+    /// `defaultConfig.proxyMetadata`.
+    pub proxy_metadata: BTreeMap<String, String>,
+    /// `extensionProviders[]`: name and provider type (`lightstep`, `zipkin`...).
+    pub extension_providers: BTreeMap<String, String>,
+    /// `ingressService`: the Service of the default ingress gateway.
+    pub ingress_service: String,
+    /// MeshNetworks: (network, `fromRegistry`) of every endpoint entry.
+    pub network_registries: Vec<(String, String)>,
+    /// `defaultProviders.accessLogging` names at least one provider.
+    pub default_access_log_providers: bool,
 }
 
 impl Default for MeshSettings {
@@ -36,6 +48,12 @@ impl Default for MeshSettings {
             auto_mtls: true,
             outbound_policy: OutboundPolicy::AllowAny,
             trust_domain: "cluster.local".into(),
+            image_type: None,
+            proxy_metadata: BTreeMap::new(),
+            extension_providers: BTreeMap::new(),
+            ingress_service: "istio-ingressgateway".into(),
+            network_registries: Vec::new(),
+            default_access_log_providers: false,
         }
     }
 }
@@ -65,7 +83,126 @@ impl MeshSettings {
         if let Some(td) = value.get("trustDomain").and_then(Value::as_str) {
             settings.trust_domain = td.to_string();
         }
+        let default_config = value.get("defaultConfig");
+        settings.image_type = default_config
+            .and_then(|d| d.get("image"))
+            .and_then(|i| i.get("imageType"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        settings.proxy_metadata =
+            crate::object::string_map(default_config.and_then(|d| d.get("proxyMetadata")));
+        for provider in crate::object::items(value, "extensionProviders") {
+            let Some(name) = provider.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let type_ = provider
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| k.as_str())
+                .find(|k| *k != "name")
+                .unwrap_or_default();
+            settings
+                .extension_providers
+                .insert(name.to_string(), type_.to_string());
+        }
+        settings.default_access_log_providers = value
+            .get("defaultProviders")
+            .and_then(|d| d.get("accessLogging"))
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty());
+        if let Some(service) = value.get("ingressService").and_then(Value::as_str) {
+            settings.ingress_service = service.to_string();
+        }
         settings
+    }
+
+    /// Reads a MeshConfig document written as YAML (or JSON), e.g. the
+    /// `mesh` key of the `istio` ConfigMap; `file` names it in the error.
+    pub fn from_mesh_config_text(text: &str, file: &str) -> Result<MeshSettings, String> {
+        let value = parse_yaml(text, file)?;
+        Ok(MeshSettings::from_mesh_config(&value))
+    }
+
+    /// Adds the registries a MeshNetworks document (`networks.NAME.endpoints[].fromRegistry`) names.
+    pub fn with_mesh_networks(mut self, value: &Value) -> MeshSettings {
+        if let Some(Value::Object(networks)) = value.get("networks") {
+            for (network, spec) in networks {
+                for endpoint in crate::object::items(spec, "endpoints") {
+                    if let Some(registry) = endpoint.get("fromRegistry").and_then(Value::as_str) {
+                        self.network_registries
+                            .push((network.clone(), registry.to_string()));
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    /// [`MeshSettings::with_mesh_networks`] from YAML text.
+    pub fn with_mesh_networks_text(self, text: &str, file: &str) -> Result<MeshSettings, String> {
+        let value = parse_yaml(text, file)?;
+        Ok(self.with_mesh_networks(&value))
+    }
+}
+
+/// A small YAML (or JSON) document held in an annotation or a ConfigMap
+/// key, e.g. `proxy.istio.io/config`; `None` when it does not parse.
+pub fn yaml_value(text: &str) -> Option<Value> {
+    parse_yaml(text, "").ok()
+}
+
+fn parse_yaml(text: &str, file: &str) -> Result<Value, String> {
+    if text.len() as u64 > crate::load::MANIFEST_MAX_BYTES {
+        return Err(format!("{file}: too large for a mesh configuration"));
+    }
+    match serde_saphyr::from_str::<Value>(text) {
+        Ok(Value::Null) => Ok(Value::Object(Default::default())),
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(_) => Err(format!("{file}: not a mapping")),
+        Err(e) => Err(format!(
+            "{file}: not valid YAML: {}",
+            e.to_string().lines().next().unwrap_or("")
+        )),
+    }
+}
+
+impl MeshConfig {
+    /// The mesh settings the input itself carries: the `mesh` and
+    /// `meshNetworks` keys of the `istio` ConfigMap in the root namespace
+    /// (`istio-system` unless `root_namespace` says otherwise). `None` when
+    /// the input holds no such ConfigMap; a key that does not parse is a
+    /// warning and the defaults stand.
+    pub fn settings_from_configmap(
+        &self,
+        root_namespace: &str,
+    ) -> Option<(MeshSettings, Vec<String>)> {
+        let cm = self
+            .of_kind(Kind::ConfigMap)
+            .find(|c| c.name() == "istio" && c.effective_namespace() == root_namespace)?;
+        let mut warnings = Vec::new();
+        let file = cm.display_name();
+        let data = cm.spec.get("data");
+        let text = |key: &str| data.and_then(|d| d.get(key)).and_then(Value::as_str);
+        let mut settings = match text("mesh").map(|t| MeshSettings::from_mesh_config_text(t, &file))
+        {
+            Some(Ok(s)) => s,
+            Some(Err(e)) => {
+                warnings.push(format!("{e} (key mesh); Istio's defaults are used"));
+                MeshSettings::default()
+            }
+            None => MeshSettings::default(),
+        };
+        if settings.root_namespace == MeshSettings::default().root_namespace {
+            settings.root_namespace = root_namespace.to_string();
+        }
+        if let Some(t) = text("meshNetworks") {
+            match settings.clone().with_mesh_networks_text(t, &file) {
+                Ok(s) => settings = s,
+                Err(e) => warnings.push(format!("{e} (key meshNetworks); ignored")),
+            }
+        }
+        Some((settings, warnings))
     }
 }
 
@@ -264,6 +401,7 @@ impl MeshConfig {
                 Kind::Namespace => o.name().to_string(),
                 _ => o.effective_namespace().to_string(),
             })
+            .filter(|ns| !ns.is_empty())
             .collect()
     }
 
@@ -562,5 +700,43 @@ mod tests {
             c.waypoint_for_service("a", "other"),
             Some(("a".to_string(), "wp".to_string()))
         );
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn mesh_config_and_networks_come_from_the_istio_configmap() {
+        let c = MeshConfig::from_values(vec![json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "istio", "namespace": "istio-system"},
+            "data": {
+                "mesh": "defaultConfig:\n  image:\n    imageType: distroless\n  proxyMetadata:\n    ISTIO_META_DNS_AUTO_ALLOCATE: \"true\"\nextensionProviders:\n- name: ls\n  lightstep: {service: x, port: 443}\n",
+                "meshNetworks": "networks:\n  n1:\n    endpoints:\n    - fromRegistry: Kubernetes\n"
+            }})])
+        .0;
+        let (s, warnings) = c.settings_from_configmap("istio-system").unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(s.image_type.as_deref(), Some("distroless"));
+        assert_eq!(s.proxy_metadata["ISTIO_META_DNS_AUTO_ALLOCATE"], "true");
+        assert_eq!(s.extension_providers["ls"], "lightstep");
+        assert_eq!(
+            s.network_registries,
+            [("n1".to_string(), "Kubernetes".to_string())]
+        );
+        assert!(c.settings_from_configmap("other").is_none());
+    }
+
+    #[test]
+    fn a_mesh_config_that_does_not_parse_is_a_warning() {
+        let c = MeshConfig::from_values(vec![json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "istio", "namespace": "istio-system"},
+            "data": {"mesh": "- not\n- a mapping\n"}})])
+        .0;
+        let (s, warnings) = c.settings_from_configmap("istio-system").unwrap();
+        assert_eq!(s, MeshSettings::default());
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
     }
 }

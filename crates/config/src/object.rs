@@ -30,6 +30,20 @@ pub enum Kind {
     HttpRoute,
     GrpcRoute,
     ReferenceGrant,
+    EnvoyFilter,
+    WasmPlugin,
+    ProxyConfig,
+    /// Only `data` is kept (in `spec.data`); recordings drop it.
+    ConfigMap,
+    /// Only the type and the key names are kept (`spec.type`, `spec.keys`):
+    /// values are never copied out of the parsed document.
+    Secret,
+    Node,
+    /// `webhooks` is kept in `spec.webhooks`.
+    MutatingWebhookConfiguration,
+    /// `webhooks` is kept in `spec.webhooks`.
+    ValidatingWebhookConfiguration,
+    CustomResourceDefinition,
 }
 
 impl Kind {
@@ -67,6 +81,15 @@ impl Kind {
             "HTTPRoute" => Kind::HttpRoute,
             "GRPCRoute" => Kind::GrpcRoute,
             "ReferenceGrant" => Kind::ReferenceGrant,
+            "EnvoyFilter" => Kind::EnvoyFilter,
+            "WasmPlugin" => Kind::WasmPlugin,
+            "ProxyConfig" => Kind::ProxyConfig,
+            "ConfigMap" => Kind::ConfigMap,
+            "Secret" => Kind::Secret,
+            "Node" => Kind::Node,
+            "MutatingWebhookConfiguration" => Kind::MutatingWebhookConfiguration,
+            "ValidatingWebhookConfiguration" => Kind::ValidatingWebhookConfiguration,
+            "CustomResourceDefinition" => Kind::CustomResourceDefinition,
             _ => return None,
         })
     }
@@ -94,12 +117,28 @@ impl Kind {
             Kind::HttpRoute => "HTTPRoute",
             Kind::GrpcRoute => "GRPCRoute",
             Kind::ReferenceGrant => "ReferenceGrant",
+            Kind::EnvoyFilter => "EnvoyFilter",
+            Kind::WasmPlugin => "WasmPlugin",
+            Kind::ProxyConfig => "ProxyConfig",
+            Kind::ConfigMap => "ConfigMap",
+            Kind::Secret => "Secret",
+            Kind::Node => "Node",
+            Kind::MutatingWebhookConfiguration => "MutatingWebhookConfiguration",
+            Kind::ValidatingWebhookConfiguration => "ValidatingWebhookConfiguration",
+            Kind::CustomResourceDefinition => "CustomResourceDefinition",
         }
     }
 
     /// Whether objects of this kind live in a namespace.
     pub fn is_namespaced(self) -> bool {
-        self != Kind::Namespace
+        !matches!(
+            self,
+            Kind::Namespace
+                | Kind::Node
+                | Kind::MutatingWebhookConfiguration
+                | Kind::ValidatingWebhookConfiguration
+                | Kind::CustomResourceDefinition
+        )
     }
 
     /// Controllers that own pods through a pod template.
@@ -233,6 +272,34 @@ pub struct Object {
     pub source: Option<Source>,
 }
 
+/// A Secret's `spec` as meshgraph keeps it: its `type` and the names of its
+/// keys (from `data` and `stringData`), never a value. A recorded Secret
+/// (already in this form) reads back as it is.
+fn secret_spec(value: &Value, recorded: Value) -> Value {
+    let mut keys: Vec<&str> = ["data", "stringData"]
+        .iter()
+        .filter_map(|k| value.get(*k).and_then(Value::as_object))
+        .flat_map(|m| m.keys().map(String::as_str))
+        .collect();
+    if keys.is_empty() {
+        keys = recorded
+            .get("keys")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    let type_ = value
+        .get("type")
+        .or_else(|| recorded.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or("Opaque");
+    serde_json::json!({ "type": type_, "keys": keys })
+}
+
 /// The namespace objects without one are deployed to (`kubectl apply` without `-n`).
 pub const DEFAULT_NAMESPACE: &str = "default";
 
@@ -294,6 +361,20 @@ impl Object {
             .to_string();
         let spec = value.get("spec").cloned().unwrap_or(Value::Null);
         let kind = Kind::parse(kind_text, &api_version, &spec)?;
+        let spec = match kind {
+            Kind::ConfigMap => match value.get("data") {
+                Some(data) => serde_json::json!({ "data": data }),
+                None => spec,
+            },
+            Kind::Secret => secret_spec(value, spec),
+            Kind::MutatingWebhookConfiguration | Kind::ValidatingWebhookConfiguration => {
+                match value.get("webhooks") {
+                    Some(webhooks) => serde_json::json!({ "webhooks": webhooks }),
+                    None => spec,
+                }
+            }
+            _ => spec,
+        };
         Some(Object {
             kind,
             api_version,
@@ -626,5 +707,47 @@ mod tests {
         assert!(o.metadata.annotations.is_empty());
         assert_eq!(o.effective_namespace(), "default");
         assert_eq!(o.display_name(), "Pod p");
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secrets_keep_their_key_names_and_never_a_value() {
+        let v = json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+            "metadata": {"name": "cert", "namespace": "istio-system"},
+            "data": {"tls.crt": "czNjcmV0", "tls.key": "czNjcmV0"},
+            "stringData": {"ca.crt": "s3cret"}});
+        let o = Object::from_value(&v, None).unwrap();
+        assert_eq!(o.kind, Kind::Secret);
+        assert_eq!(
+            o.spec,
+            json!({"type": "kubernetes.io/tls", "keys": ["ca.crt", "tls.crt", "tls.key"]})
+        );
+        for text in [format!("{o:?}"), o.to_value().to_string()] {
+            assert!(
+                !text.contains("s3cret") && !text.contains("czNjcmV0"),
+                "{text}"
+            );
+        }
+        // A recorded Secret reads back the same.
+        assert_eq!(
+            Object::from_value(&o.to_value(), None).unwrap().spec,
+            o.spec
+        );
+    }
+
+    #[test]
+    fn cluster_scoped_kinds_have_no_namespace_and_webhooks_are_kept() {
+        let v = json!({"apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "MutatingWebhookConfiguration", "metadata": {"name": "inj"},
+            "webhooks": [{"name": "sidecar-injector.istio.io"}]});
+        let o = Object::from_value(&v, None).unwrap();
+        assert!(!o.kind.is_namespaced());
+        assert_eq!(o.effective_namespace(), "");
+        assert_eq!(o.spec["webhooks"][0]["name"], "sidecar-injector.istio.io");
     }
 }

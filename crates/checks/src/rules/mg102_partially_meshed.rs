@@ -77,7 +77,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
 /// owner reference (a ReplicaSet's Deployment by the pod-template-hash).
 fn owner_key(cx: &Context<'_>, pod: &meshgraph_config::Object) -> Option<OwnerKey> {
     let ns = pod.effective_namespace().to_string();
-    if let Some(owner) = cx.config.owner_in_input(pod) {
+    if let Some(owner) = cx.owner_in_input(pod) {
         return Some((
             owner.kind.as_str().to_string(),
             ns,

@@ -33,7 +33,7 @@ silence the finding with the `meshgraph.io/ignore: MG105` annotation.",
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     for o in cx.config.pod_carriers() {
         let ns = o.effective_namespace();
-        if cx.config.is_system_namespace(ns) || cx.config.owner_in_input(o).is_some() {
+        if cx.config.is_system_namespace(ns) || cx.owner_in_input(o).is_some() {
             continue;
         }
         let Some(m) = cx.config.membership(o) else {

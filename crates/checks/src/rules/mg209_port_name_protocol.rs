@@ -21,7 +21,8 @@ pub(crate) const RULE: Rule = Rule {
 pub(crate) const DOC: RuleDoc = RuleDoc {
     what: "A Service port whose name is not `<protocol>[-<suffix>]` (http, http2, https, grpc, \
 grpc-web, tcp, tls, mongo, mysql, redis, udp...) and which sets no `appProtocol`. UDP ports and \
-the Services Istio manages for gateways and waypoints are skipped.",
+the Services Istio manages for gateways and waypoints are skipped, and so are ExternalName \
+Services (MG217).",
     why: "Istio falls back to protocol sniffing or plain TCP: no HTTP metrics, retries or \
 header-based routing for that port, and the graph shows TCP edges.",
     fix: "Name the port after its protocol (`http`, `http-web`, `grpc`) or set `appProtocol`.",
@@ -54,7 +55,10 @@ pub(crate) fn names_protocol(name: &str) -> bool {
 
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     for svc in cx.of_kind(Kind::Service) {
-        if svc.label("gateway.istio.io/managed").is_some() {
+        // ExternalName Services are MG217's.
+        if svc.label("gateway.istio.io/managed").is_some()
+            || svc.spec.get("type").and_then(serde_json::Value::as_str) == Some("ExternalName")
+        {
             continue;
         }
         for (i, port) in svc.service_ports().iter().enumerate() {

@@ -50,7 +50,7 @@ pub(crate) fn resolve_gateway<'a>(
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     for vs in cx.of_kind(Kind::VirtualService) {
         for (i, entry) in vs.spec_strings("gateways").iter().enumerate() {
-            if entry == "mesh" {
+            if entry == "mesh" || crate::rules::mg309_internal_gateway_reference::is_internal_gateway(entry) {
                 continue;
             }
             let (ns, name, found) = resolve_gateway(cx, vs, entry);

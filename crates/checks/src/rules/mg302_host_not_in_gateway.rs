@@ -71,7 +71,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     for vs in cx.of_kind(Kind::VirtualService) {
         let vs_hosts = vs.spec_strings("hosts");
         for (i, entry) in vs.spec_strings("gateways").iter().enumerate() {
-            if entry == "mesh" {
+            if entry == "mesh" || crate::rules::mg309_internal_gateway_reference::is_internal_gateway(entry) {
                 continue;
             }
             let (ns, name, found) = resolve_gateway(cx, vs, entry);

@@ -53,7 +53,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             let scope = (ns != root).then_some(ns);
             let istio = match kind {
                 Kind::AuthorizationPolicy => Some("IST0127"),
-                Kind::Sidecar => Some("IST0101"),
+                Kind::Sidecar | Kind::Telemetry => Some("IST0101"),
                 _ => None,
             };
             match policy.selector().filter(|s| !s.is_empty()) {

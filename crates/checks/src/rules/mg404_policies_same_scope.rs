@@ -54,18 +54,33 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                         names.join(", ")
                     ),
                 )
-                .istio_code((kind == Kind::Sidecar).then_some("IST0111"));
+                .istio_code(match kind {
+                    Kind::Sidecar => Some("IST0111"),
+                    Kind::Telemetry => Some("IST0160"),
+                    _ => None,
+                });
             }
         }
-        // Selectors overlapping on one pod.
+        // Selectors overlapping on one pod: each pod is compared with the
+        // policies of its own namespace only.
+        let mut selecting_by_ns: BTreeMap<&str, Vec<&Object>> = BTreeMap::new();
+        for p in &policies {
+            if p.selector().is_some_and(|s| !s.is_empty()) {
+                selecting_by_ns
+                    .entry(p.effective_namespace())
+                    .or_default()
+                    .push(p);
+            }
+        }
         for pod in cx.config.pod_carriers() {
             let Some(view) = pod.pod_template() else {
                 continue;
             };
-            let hits: Vec<&Object> = policies
-                .iter()
+            let hits: Vec<&Object> = selecting_by_ns
+                .get(pod.effective_namespace())
+                .into_iter()
+                .flatten()
                 .copied()
-                .filter(|p| p.effective_namespace() == pod.effective_namespace())
                 .filter(|p| {
                     p.selector()
                         .is_some_and(|s| !s.is_empty() && selector_matches(&s, &view.labels))
@@ -89,7 +104,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                         others.join(", ")
                     ),
                 )
-                .istio_code((kind == Kind::Sidecar).then_some("IST0110"));
+                .istio_code(match kind {
+                    Kind::Sidecar => Some("IST0110"),
+                    Kind::Telemetry => Some("IST0159"),
+                    _ => None,
+                });
             }
         }
     }

@@ -36,7 +36,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         let Some(m) = cx.config.membership(o) else {
             continue;
         };
-        if cx.config.owner_in_input(o).is_some() || m.is_proxy {
+        if cx.owner_in_input(o).is_some() || m.is_proxy {
             continue;
         }
         let ambient_redirected = o

@@ -16,6 +16,12 @@ mod mg102;
 mod mg103;
 mod mg104;
 mod mg105;
+mod mg108;
+mod mg109;
+mod mg110;
+mod mg111;
+mod mg112;
+mod mg113;
 mod mg201;
 mod mg202;
 mod mg203;
@@ -25,17 +31,36 @@ mod mg206;
 mod mg207;
 mod mg208;
 mod mg209;
+mod mg210;
+mod mg211;
+mod mg213;
+mod mg214;
+mod mg215;
+mod mg216;
+mod mg217;
+mod mg218;
+mod mg219;
+mod mg220;
 mod mg301;
 mod mg302;
 mod mg303;
 mod mg304;
 mod mg305;
+mod mg306;
+mod mg307;
+mod mg308;
+mod mg309;
+mod mg310;
 mod mg401;
 mod mg402;
 mod mg403;
 mod mg404;
 mod mg405;
 mod mg406;
+mod mg407;
+mod mg408;
+mod mg409;
+mod mg410;
 mod mg501;
 mod mg502;
 mod mg503;
@@ -89,6 +114,18 @@ fn found(report: meshgraph_checks::CheckReport, code: Code) -> Vec<Found> {
 /// The findings of configuration rule `code` on a manifest.
 pub fn config_findings(code: Code, yaml: &str) -> Vec<Found> {
     found(check(&load(yaml), None, &only(code)), code)
+}
+
+/// The findings of configuration rule `code` on a manifest, with the mesh
+/// settings of a MeshConfig document that may also hold MeshNetworks
+/// (`networks`), both as YAML.
+pub fn config_findings_with(code: Code, yaml: &str, mesh: &str) -> Vec<Found> {
+    let settings = meshgraph_config::MeshSettings::from_mesh_config_text(mesh, "mesh.yaml")
+        .unwrap()
+        .with_mesh_networks_text(mesh, "mesh.yaml")
+        .unwrap();
+    let config = load(yaml).with_settings(settings);
+    found(check(&config, None, &only(code)), code)
 }
 
 /// The findings of telemetry rule `code` on a manifest, the series and the

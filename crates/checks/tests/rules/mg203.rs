@@ -127,3 +127,49 @@ fn mg203_subset_matches_no_workload_is_reported() {
 fn mg203_subset_matches_no_workload_is_quiet_otherwise() {
     assert_eq!(config_findings(Code::MG203, QUIET), Vec::<Found>::new());
 }
+
+/// Istio adds the topology labels of a pod's Node to the pod's labels: a
+/// subset selecting a zone matches the pods scheduled there, and only them.
+const BY_ZONE: &str = r#"apiVersion: v1
+kind: Node
+metadata:
+  name: node-a
+  labels: {topology.kubernetes.io/zone: zone-a}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: shop, labels: {app: web}}
+spec:
+  nodeName: node-a
+  containers: [{name: web}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: shop}
+spec:
+  host: web
+  subsets:
+  - name: zone-a
+    labels: {topology.kubernetes.io/zone: zone-a}
+  - name: zone-b
+    labels: {topology.kubernetes.io/zone: zone-b}
+"#;
+
+#[test]
+fn mg203_sees_node_topology_labels_on_pods() {
+    assert_eq!(
+        config_findings(Code::MG203, BY_ZONE),
+        [finding(
+            "MG203",
+            "DestinationRule shop/web",
+            Severity::Warning
+        )]
+    );
+}

@@ -1,0 +1,110 @@
+//! A Secret's values never leave the reader: `check` (every format, verbose)
+//! and `record` see its key names only, so neither the value nor its base64
+//! form appears in any output, message or recorded file.
+
+mod common;
+
+use std::path::Path;
+
+/// The value, as `stringData` holds it and as `data` holds it (base64 of
+/// `sup3r-s3cret-value-42`).
+const PLAIN: &str = "sup3r-s3cret-value-42";
+const BASE64: &str = "c3VwM3ItczNjcmV0LXZhbHVlLTQy";
+
+const MANIFEST: &str = r#"apiVersion: v1
+kind: Secret
+metadata:
+  name: shop-cert
+  namespace: istio-system
+type: kubernetes.io/tls
+data:
+  tls.crt: c3VwM3ItczNjcmV0LXZhbHVlLTQy
+stringData:
+  tls.key: sup3r-s3cret-value-42
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: gw, namespace: istio-system, labels: {istio: ingressgateway}}
+spec: {containers: [{name: istio-proxy}]}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: shop}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: ["*"]
+    tls: {mode: SIMPLE, credentialName: shop-cert}
+"#;
+
+fn assert_clean(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    assert!(
+        !text.contains(PLAIN) && !text.contains(BASE64),
+        "{what} holds the Secret's value:\n{text}"
+    );
+}
+
+fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn secret_values_appear_in_no_output_and_no_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("mesh.yaml");
+    std::fs::write(&manifest, MANIFEST).unwrap();
+
+    for format in ["text", "json", "sarif", "junit"] {
+        let out = common::run()
+            .args(["check", "-v", "--format", format])
+            .arg(&manifest)
+            .output();
+        assert_clean(&format!("check --format {format} stdout"), &out.stdout);
+        assert_clean(&format!("check --format {format} stderr"), &out.stderr);
+        if format == "json" {
+            // The Secret was read: its key names made MG307 quiet about it.
+            let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let codes: Vec<&str> = doc["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|f| f["code"].as_str())
+                .collect();
+            assert!(!codes.contains(&"MG307"), "{codes:?}");
+        }
+    }
+
+    let bundle = dir.path().join("bundle");
+    let out = common::run()
+        .arg("record")
+        .arg(&bundle)
+        .arg("-f")
+        .arg(&manifest)
+        .output();
+    assert!(
+        out.status.success(),
+        "record failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_clean("record stdout", &out.stdout);
+    assert_clean("record stderr", &out.stderr);
+    let mut files = Vec::new();
+    files_under(&bundle, &mut files);
+    assert!(!files.is_empty(), "the recording holds no file");
+    let mut saw_secret = false;
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        assert_clean(&file.display().to_string(), &bytes);
+        saw_secret |= String::from_utf8_lossy(&bytes).contains("shop-cert");
+    }
+    assert!(saw_secret, "the Secret's metadata was not recorded at all");
+}
