@@ -25,6 +25,7 @@
 mod alloc;
 mod answer;
 mod mesh;
+mod work;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
