@@ -223,8 +223,11 @@ mod tests {
                         show_infra: true,
                     };
                     let json = |rec| {
-                        meshgraph_export::to_json(&meshgraph_core::build_graph(rec, &options), &meta)
-                            .unwrap()
+                        meshgraph_export::to_json(
+                            &meshgraph_core::build_graph(rec, &options),
+                            &meta,
+                        )
+                        .unwrap()
                     };
                     assert_eq!(
                         json(&a),
@@ -235,6 +238,9 @@ mod tests {
                 }
             }
         }
-        assert!(fewer_series, "no scenario had its answers trimmed; the test proves nothing");
+        assert!(
+            fewer_series,
+            "no scenario had its answers trimmed; the test proves nothing"
+        );
     }
 }

@@ -244,9 +244,7 @@ impl MeshGraph {
                 let Some(edge) = rec.edges.get(logical) else {
                     continue;
                 };
-                let list = edges
-                    .entry((&edge.source, &edge.destination))
-                    .or_default();
+                let list = edges.entry((&edge.source, &edge.destination)).or_default();
                 if list.last() != Some(&drawn) {
                     list.push(drawn);
                 }

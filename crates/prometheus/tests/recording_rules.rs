@@ -47,7 +47,8 @@ fn expected() -> String {
 
 #[test]
 fn the_recording_rules_file_records_every_family_as_its_built_in_query() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/recording-rules.yaml");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/recording-rules.yaml");
     let expected = expected();
     let actual = std::fs::read_to_string(&path).unwrap_or_default();
     if actual != expected {
@@ -62,7 +63,9 @@ fn the_recording_rules_file_records_every_family_as_its_built_in_query() {
     // Every family once, and every expression parses as PromQL.
     for metric in Metric::ALL {
         assert_eq!(
-            actual.matches(&format!("record: {}\n", record_name(metric))).count(),
+            actual
+                .matches(&format!("record: {}\n", record_name(metric)))
+                .count(),
             1,
             "{metric:?}"
         );
