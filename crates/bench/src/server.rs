@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use meshgraph_model::Observation;
-use meshgraph_prometheus::testing::{PrometheusServer, http_request, openmetrics_from_rates};
+use meshgraph_prometheus::testing::{
+    PrometheusServer, RateSeries, http_request, openmetrics_from_rates,
+};
 use meshgraph_scenario::Scenario;
 
 /// Queries of one set in flight at once, for both sets (meshgraph's default).
@@ -202,7 +204,7 @@ fn encode(text: &str) -> String {
 /// query sets against it.
 pub fn run(scenario: &Scenario) -> Result<ServerRun> {
     let raw: Vec<Observation> = scenario.telemetry();
-    let series: Vec<(String, Vec<(String, String)>, f64)> = raw
+    let series: Vec<RateSeries> = raw
         .iter()
         .map(|o| {
             let labels = o

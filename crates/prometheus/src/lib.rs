@@ -239,8 +239,7 @@ pub async fn collect(
             (index, decoded)
         });
     }
-    let mut answers: Vec<Option<(Option<Vec<u8>>, Result<Decoded, CollectError>)>> =
-        (0..rendered.len()).map(|_| None).collect();
+    let mut answers: Vec<Option<Answer>> = (0..rendered.len()).map(|_| None).collect();
     while let Some(joined) = tasks.join_next().await {
         let (index, result) =
             joined.map_err(|e| CollectError::Config(format!("a query task stopped: {e}")))?;
@@ -274,6 +273,10 @@ pub async fn collect(
     collected.summary = Some(collected.stats.summary_line());
     Ok(collected)
 }
+
+/// One family's answer: its bytes (kept only for a recorder) and what
+/// decoding them gave.
+type Answer = (Option<Vec<u8>>, Result<Decoded, CollectError>);
 
 pub(crate) fn add(collected: &mut Collected, decoded: Decoded) {
     collected.observations.extend(decoded.observations);
