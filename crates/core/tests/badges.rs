@@ -34,7 +34,9 @@ fn a_logical_edge_badges_every_drawn_edge_that_carries_it_and_no_other() {
                     .edges
                     .iter()
                     .enumerate()
-                    .filter(|(_, e)| e.source == logical.source && e.destination == logical.destination)
+                    .filter(|(_, e)| {
+                        e.source == logical.source && e.destination == logical.destination
+                    })
                     .map(|(i, _)| i)
                     .collect();
                 assert!(same_ends.contains(&index));
@@ -52,7 +54,10 @@ fn a_logical_edge_badges_every_drawn_edge_that_carries_it_and_no_other() {
                     .edge_weights()
                     .map(|e| e.badges.contains(&badge))
                     .collect();
-                assert_eq!(badged, expected, "{graph_type:?} {show_waypoints}: edge {index}");
+                assert_eq!(
+                    badged, expected,
+                    "{graph_type:?} {show_waypoints}: edge {index}"
+                );
                 assert_eq!(visited, 2 * expected.iter().filter(|b| **b).count());
                 for edge in graph.graph.edge_weights() {
                     assert!(edge.badges.iter().filter(|b| **b == badge).count() <= 1);
@@ -81,9 +86,12 @@ fn node_lookup_finds_every_node_and_badges_an_endpoint_once() {
     for node in collapsed.nodes() {
         assert_eq!(collapsed.node(&node.id), Some(node));
     }
-    let Some(Endpoint::Workload(workload)) = rec.edges.iter().map(|e| &e.destination).find(|d| {
-        matches!(d, Endpoint::Workload(w) if w.name.starts_with("reviews"))
-    }) else {
+    let Some(Endpoint::Workload(workload)) = rec
+        .edges
+        .iter()
+        .map(|e| &e.destination)
+        .find(|d| matches!(d, Endpoint::Workload(w) if w.name.starts_with("reviews")))
+    else {
         panic!("bookinfo-waypoint has a reviews workload");
     };
     let workload: WorkloadRef = workload.clone();
