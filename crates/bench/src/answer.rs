@@ -34,6 +34,17 @@ pub fn kept_labels(metric: Metric) -> Result<Vec<String>> {
     Ok(labels)
 }
 
+/// The snapshot header the benchmark exports a scenario's graph with.
+pub fn meta(scenario: &meshgraph_scenario::Scenario) -> meshgraph_export::SnapshotMeta {
+    meshgraph_export::SnapshotMeta {
+        at: scenario.at,
+        window_seconds: scenario.window_seconds,
+        source: format!("bench:{}", scenario.name),
+        warnings: Vec::new(),
+        empty: false,
+    }
+}
+
 /// One family's answer as Prometheus would give it for the built-in query:
 /// the family's series summed by the query's `by` labels, as a vector result.
 /// Returns the body and the number of series in it.

@@ -187,13 +187,7 @@ fn run(size: MeshSize, with_server: bool) -> Result<Row> {
     let fingerprint = fingerprint(&rec)?;
 
     eprintln!("meshgraph-bench: {label}: exporting");
-    let meta = meshgraph_export::SnapshotMeta {
-        at: scenario.at,
-        window_seconds: scenario.window_seconds,
-        source: format!("bench:{}", scenario.name),
-        warnings: Vec::new(),
-        empty: false,
-    };
+    let meta = answer::meta(&scenario);
     let (json, to_json) = measure(|| Ok(meshgraph_export::to_json(&graph, &meta)?))?;
     let (dot, to_dot) = measure(|| {
         Ok(meshgraph_export::to_dot(

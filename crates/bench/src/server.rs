@@ -81,10 +81,14 @@ pub fn peak_rss() -> Option<usize> {
 const END: i64 = 1_764_547_200;
 const WINDOW: Duration = Duration::from_secs(300);
 
+/// What the Kiali-style queries group by: both ends' workload, app and
+/// version, and the service.
+const ENDS: &str = "source_workload_namespace, source_workload, source_app, source_version, \
+                    destination_service_namespace, destination_service_name, \
+                    destination_workload_namespace, destination_workload, destination_app, destination_version";
+
 fn kiali_queries(namespaces: &[String]) -> Vec<String> {
-    let ends = "source_workload_namespace, source_workload, source_app, source_version, \
-                destination_service_namespace, destination_service_name, \
-                destination_workload_namespace, destination_workload, destination_app, destination_version";
+    let ends = ENDS;
     let mut queries = Vec::new();
     for ns in namespaces {
         let into = format!(r#"reporter="destination",destination_workload_namespace="{ns}""#);
@@ -108,9 +112,7 @@ fn kiali_queries(namespaces: &[String]) -> Vec<String> {
 }
 
 fn kiali_p95_queries(namespaces: &[String]) -> Vec<String> {
-    let ends = "source_workload_namespace, source_workload, source_app, source_version, \
-                destination_service_namespace, destination_service_name, \
-                destination_workload_namespace, destination_workload, destination_app, destination_version";
+    let ends = ENDS;
     let mut queries = Vec::new();
     for ns in namespaces {
         for side in [

@@ -101,13 +101,7 @@ pub fn measure(scenario: &Scenario) -> Result<MeshWork> {
     }
     let badge_visits = badges.visited();
     done(&mut allocations);
-    let meta = meshgraph_export::SnapshotMeta {
-        at: scenario.at,
-        window_seconds: scenario.window_seconds,
-        source: format!("bench:{}", scenario.name),
-        warnings: Vec::new(),
-        empty: false,
-    };
+    let meta = crate::answer::meta(scenario);
     let json = meshgraph_export::to_json(&graph, &meta)?;
     done(&mut allocations);
     let dot = meshgraph_export::to_dot(&graph, &meshgraph_export::DotOptions::default());
