@@ -2,9 +2,7 @@
 
 use anyhow::{Context, anyhow};
 use meshgraph_checks::{CheckOptions, CheckReport, Telemetry};
-use meshgraph_core::{
-    Badge, Endpoint, GraphOptions, MeshGraph, Reconciliation, WorkloadRef, build_graph,
-};
+use meshgraph_core::{GraphOptions, MeshGraph, Reconciliation, build_graph};
 use std::collections::{BTreeMap, BTreeSet};
 
 use meshgraph_export::{
@@ -171,22 +169,6 @@ fn badge_findings(
         reconciliation: rec,
     });
     let report = meshgraph_checks::check(&collected.config, telemetry, &CheckOptions::default());
-    let mut badges = graph.badges(rec);
-    for finding in &report.findings {
-        let badge = Badge {
-            code: finding.code.to_string(),
-            severity: finding.severity,
-        };
-        for (source, destination) in &finding.edges {
-            badges.logical_edge(source, destination, &badge);
-        }
-        if finding.edges.is_empty()
-            && finding.resource.kind.is_workload()
-            && let Some(namespace) = &finding.resource.namespace
-        {
-            let endpoint = Endpoint::Workload(WorkloadRef::new(namespace, &finding.resource.name));
-            badges.endpoint(&endpoint, &badge);
-        }
-    }
+    meshgraph_checks::badge_graph(&report, &mut graph.badges(rec));
     report
 }

@@ -6,7 +6,7 @@
 use anyhow::{Result, bail};
 use meshgraph_checks::{CheckOptions, Telemetry};
 use meshgraph_config::MeshConfig;
-use meshgraph_core::{Badge, ClassifyOptions, GraphOptions};
+use meshgraph_core::{ClassifyOptions, GraphOptions};
 use meshgraph_model::{Metric, Observation};
 use meshgraph_scenario::Scenario;
 
@@ -90,15 +90,7 @@ pub fn measure(scenario: &Scenario) -> Result<MeshWork> {
     );
     done(&mut allocations);
     let mut badges = graph.badges(&rec);
-    for finding in &report.findings {
-        let badge = Badge {
-            code: finding.code.to_string(),
-            severity: finding.severity,
-        };
-        for (source, destination) in &finding.edges {
-            badges.logical_edge(source, destination, &badge);
-        }
-    }
+    meshgraph_checks::badge_graph(&report, &mut badges);
     let badge_visits = badges.visited();
     done(&mut allocations);
     let meta = crate::answer::meta(scenario);

@@ -116,3 +116,26 @@ pub fn check(
         checked,
     }
 }
+
+/// Shows each finding on the graph: telemetry findings on the drawn edges of
+/// their logical edges, the others on the workload their resource names. One
+/// lookup per finding through the graph's [`meshgraph_core::Badges`] index.
+pub fn badge_graph(report: &CheckReport, badges: &mut meshgraph_core::Badges<'_>) {
+    use meshgraph_core::{Badge, Endpoint, WorkloadRef};
+    for finding in &report.findings {
+        let badge = Badge {
+            code: finding.code.to_string(),
+            severity: finding.severity,
+        };
+        for (source, destination) in &finding.edges {
+            badges.logical_edge(source, destination, &badge);
+        }
+        if finding.edges.is_empty()
+            && finding.resource.kind.is_workload()
+            && let Some(namespace) = &finding.resource.namespace
+        {
+            let endpoint = Endpoint::Workload(WorkloadRef::new(namespace, &finding.resource.name));
+            badges.endpoint(&endpoint, &badge);
+        }
+    }
+}
