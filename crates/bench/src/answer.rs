@@ -34,11 +34,33 @@ pub fn kept_labels(metric: Metric) -> Result<Vec<String>> {
     Ok(labels)
 }
 
+/// The snapshot header the benchmark exports a scenario's graph with.
+pub fn meta(scenario: &meshgraph_scenario::Scenario) -> meshgraph_export::SnapshotMeta {
+    meshgraph_export::SnapshotMeta {
+        at: scenario.at,
+        window_seconds: scenario.window_seconds,
+        source: format!("bench:{}", scenario.name),
+        warnings: Vec::new(),
+        empty: false,
+    }
+}
+
 /// One family's answer as Prometheus would give it for the built-in query:
 /// the family's series summed by the query's `by` labels, as a vector result.
 /// Returns the body and the number of series in it.
 pub fn render(observations: &[Observation], metric: Metric, at: i64) -> Result<(Vec<u8>, usize)> {
     let kept = kept_labels(metric)?;
+    render_by(observations, metric, at, Some(&kept))
+}
+
+/// One family's answer summed by the labels `kept` (`None`: every label, as
+/// a query without `sum by` would keep them).
+pub fn render_by(
+    observations: &[Observation],
+    metric: Metric,
+    at: i64,
+    kept: Option<&[String]>,
+) -> Result<(Vec<u8>, usize)> {
     // JSON text of each distinct label set, in first-seen order, and its sum.
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut series: Vec<(String, f64)> = Vec::new();
@@ -46,7 +68,7 @@ pub fn render(observations: &[Observation], metric: Metric, at: i64) -> Result<(
         let labels: BTreeMap<String, String> = obs
             .labels()
             .into_iter()
-            .filter(|(k, v)| !v.is_empty() && kept.contains(k))
+            .filter(|(k, v)| !v.is_empty() && kept.is_none_or(|kept| kept.contains(k)))
             .collect();
         let text = serde_json::to_string(&labels)?;
         match index.get(&text) {
@@ -133,5 +155,103 @@ mod tests {
             assert_eq!(streaming.series, count);
             assert_eq!(streaming.observations, naive_decode(&body, metric).unwrap());
         }
+    }
+
+    /// Every family's answer summed by its built-in `by` list, decoded.
+    fn answered(observations: &[Observation], at: i64, kept: bool) -> Vec<Observation> {
+        let mut decoded = Vec::new();
+        for metric in Metric::ALL {
+            let labels = kept_labels(metric).unwrap();
+            let (body, _) =
+                render_by(observations, metric, at, kept.then_some(&labels[..])).unwrap();
+            let answer = meshgraph_prometheus::decode(&body, metric, "test").unwrap();
+            assert!(answer.warnings.is_empty(), "{:?}", answer.warnings);
+            decoded.extend(answer.observations);
+        }
+        decoded
+    }
+
+    /// Asking Prometheus for less (issue 14) changes no graph: every built-in
+    /// scenario and two generated meshes draw the same JSON, for every graph
+    /// type, with and without waypoints, whether each family is summed by
+    /// its built-in `by` list or keeps every label.
+    #[test]
+    fn the_built_in_by_lists_draw_the_same_graph_as_every_label() {
+        use meshgraph_core::{ClassifyOptions, GraphOptions};
+        use meshgraph_model::GraphType;
+        let mut scenarios: Vec<meshgraph_scenario::Scenario> = meshgraph_scenario::builtin_names()
+            .map(|name| meshgraph_scenario::builtin(name).unwrap().unwrap())
+            .collect();
+        for (workloads, namespaces) in [(30, 3), (60, 4)] {
+            let (toml, _) = crate::mesh::scenario_toml(crate::mesh::MeshSize {
+                workloads,
+                namespaces,
+            });
+            scenarios.push(meshgraph_scenario::Scenario::from_toml(&toml, "generated").unwrap());
+        }
+        let mut fewer_series = false;
+        for scenario in &scenarios {
+            let raw = scenario.telemetry();
+            let trimmed = answered(&raw, scenario.at, true);
+            let full = answered(&raw, scenario.at, false);
+            fewer_series |= trimmed.len() < full.len();
+            let options = ClassifyOptions::default();
+            let (a, b) = (
+                meshgraph_core::reconcile(&trimmed, &options),
+                meshgraph_core::reconcile(&full, &options),
+            );
+            // The series behind each edge are numbered differently (fewer
+            // bucket series); everything else about the edges must match.
+            let figures = |rec: &meshgraph_core::Reconciliation| {
+                let mut edges = rec.edges.clone();
+                for edge in &mut edges {
+                    edge.series.clear();
+                }
+                edges
+            };
+            assert!(
+                figures(&a) == figures(&b),
+                "{}: the logical edges differ",
+                scenario.name
+            );
+            let meta = meshgraph_export::SnapshotMeta {
+                at: scenario.at,
+                window_seconds: scenario.window_seconds,
+                source: "test".into(),
+                warnings: Vec::new(),
+                empty: false,
+            };
+            for graph_type in [
+                GraphType::Workload,
+                GraphType::App,
+                GraphType::VersionedApp,
+                GraphType::Service,
+            ] {
+                for show_waypoints in [false, true] {
+                    let options = GraphOptions {
+                        graph_type,
+                        show_waypoints,
+                        show_infra: true,
+                    };
+                    let json = |rec| {
+                        meshgraph_export::to_json(
+                            &meshgraph_core::build_graph(rec, &options),
+                            &meta,
+                        )
+                        .unwrap()
+                    };
+                    assert_eq!(
+                        json(&a),
+                        json(&b),
+                        "{}: the {graph_type:?} graph differs",
+                        scenario.name
+                    );
+                }
+            }
+        }
+        assert!(
+            fewer_series,
+            "no scenario had its answers trimmed; the test proves nothing"
+        );
     }
 }

@@ -26,7 +26,9 @@ mod alloc;
 mod answer;
 mod dump;
 mod mesh;
+mod server;
 mod traces;
+mod work;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -114,9 +116,13 @@ struct Row {
     json_bytes: usize,
     to_dot: Cost,
     dot_bytes: usize,
+    /// Deterministic work per step (allocation calls, badge visits).
+    work: work::MeshWork,
+    /// End to end against a real Prometheus, unless `--no-server`.
+    server: Option<server::ServerRun>,
 }
 
-fn run(size: MeshSize) -> Result<Row> {
+fn run(size: MeshSize, with_server: bool) -> Result<Row> {
     let label = format!("{} workloads", size.workloads);
     eprintln!("meshgraph-bench: {label}: generating");
     let started = Instant::now();
@@ -183,13 +189,7 @@ fn run(size: MeshSize) -> Result<Row> {
     let fingerprint = fingerprint(&rec)?;
 
     eprintln!("meshgraph-bench: {label}: exporting");
-    let meta = meshgraph_export::SnapshotMeta {
-        at: scenario.at,
-        window_seconds: scenario.window_seconds,
-        source: format!("bench:{}", scenario.name),
-        warnings: Vec::new(),
-        empty: false,
-    };
+    let meta = answer::meta(&scenario);
     let (json, to_json) = measure(|| Ok(meshgraph_export::to_json(&graph, &meta)?))?;
     let (dot, to_dot) = measure(|| {
         Ok(meshgraph_export::to_dot(
@@ -198,7 +198,27 @@ fn run(size: MeshSize) -> Result<Row> {
         ))
     })?;
 
+    let (logical_edges, nodes, edges) = (
+        rec.edges.len(),
+        graph.graph.node_count(),
+        graph.graph.edge_count(),
+    );
+    let (json_bytes, dot_bytes) = (json.len(), dot.len());
+    drop((json, dot, graph, rec, observations));
+    eprintln!("meshgraph-bench: {label}: counting each step's work");
+    let work = work::measure(&scenario)?;
+    let server = if with_server {
+        eprintln!(
+            "meshgraph-bench: {label}: loading a real Prometheus (promtool backfill) and querying it"
+        );
+        Some(server::run(&scenario)?)
+    } else {
+        None
+    };
+
     Ok(Row {
+        work,
+        server,
         size,
         counts,
         generate,
@@ -210,14 +230,14 @@ fn run(size: MeshSize) -> Result<Row> {
         naive,
         reconcile,
         graph: graph_cost,
-        logical_edges: rec.edges.len(),
+        logical_edges,
         fingerprint,
-        nodes: graph.graph.node_count(),
-        edges: graph.graph.edge_count(),
+        nodes,
+        edges,
         to_json,
-        json_bytes: json.len(),
+        json_bytes,
         to_dot,
-        dot_bytes: dot.len(),
+        dot_bytes,
     })
 }
 
@@ -453,9 +473,10 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
         println!(
-            "usage: meshgraph-bench [WORKLOADS[:NAMESPACES]...]   (default: {})
-       meshgraph-bench traces [MB]   (OTLP JSON vs protobuf decode; default: {} MB of JSON)
-       meshgraph-bench check [OBJECTS...]   (default: {})",
+            "usage: meshgraph-bench [--no-server] [WORKLOADS[:NAMESPACES]...]   (default: {})\n\
+             --no-server: skip the end-to-end run against a real Prometheus (promtool backfill)\n\
+             meshgraph-bench traces [MB]   (OTLP JSON vs protobuf decode; default: {} MB of JSON)\n\
+             meshgraph-bench check [OBJECTS...]   (default: {})",
             DEFAULT_SIZES.join(" "),
             traces::DEFAULT_MB,
             dump::DEFAULT_OBJECTS.map(|n| n.to_string()).join(" ")
@@ -490,10 +511,16 @@ fn main() -> Result<()> {
         dump::print(&rows);
         return Ok(());
     }
-    let names: Vec<&str> = if args.is_empty() {
+    let with_server = !args.iter().any(|a| a == "--no-server");
+    let names: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "--no-server")
+        .collect();
+    let names = if names.is_empty() {
         DEFAULT_SIZES.to_vec()
     } else {
-        args.iter().map(String::as_str).collect()
+        names
     };
     let sizes = names
         .into_iter()
@@ -502,8 +529,117 @@ fn main() -> Result<()> {
         .map_err(anyhow::Error::msg)?;
     let mut rows = Vec::new();
     for size in sizes {
-        rows.push(run(size)?);
+        rows.push(run(size, with_server)?);
     }
     print(&rows);
+    print_work(&rows);
+    print_server(&rows);
     Ok(())
+}
+
+fn print_work(rows: &[Row]) {
+    println!("\nwork per answer series (allocation calls; deterministic, not timed)");
+    let mut header = vec!["workloads".to_string(), "series".to_string()];
+    header.extend(work::STEPS.iter().map(|s| s.to_string()));
+    header.push("findings".into());
+    header.push("badge vis".into());
+    row(11, &header);
+    for r in rows {
+        let mut cells = vec![r.size.workloads.to_string(), r.work.series.to_string()];
+        cells.extend((0..work::STEPS.len()).map(|i| format!("{:.3}", r.work.per_series(i))));
+        cells.push(r.work.findings.to_string());
+        cells.push(r.work.badge_visits.to_string());
+        row(11, &cells);
+    }
+    if let (Some(small), Some(large)) = (rows.first(), rows.last())
+        && large.work.series > small.work.series
+    {
+        let worst = (0..work::STEPS.len())
+            .map(|i| {
+                (
+                    large.work.per_series(i) / small.work.per_series(i).max(1e-12),
+                    i,
+                )
+            })
+            .fold((0.0, 0), |a, b| if b.0 > a.0 { b } else { a });
+        println!(
+            "  largest growth of a step's work per series, last / first mesh: {:.2}x ({}) for {:.1}x the series",
+            worst.0,
+            work::STEPS[worst.1],
+            large.work.series as f64 / small.work.series as f64
+        );
+    }
+}
+
+fn print_server(rows: &[Row]) {
+    if rows.iter().all(|r| r.server.is_none()) {
+        return;
+    }
+    println!(
+        "\nend to end against a real Prometheus (promtool backfill, this machine), {} queries in flight per set",
+        server::CONCURRENCY
+    );
+    row(
+        10,
+        &cells(&[
+            "workloads",
+            "raw series",
+            "mg series",
+            "mg edges",
+            "mg prom s",
+            "mg wall s",
+            "mg own %",
+            "mg prom cpu",
+            "ki queries",
+            "ki series",
+            "ki rates s",
+            "ki p95 s",
+            "ki prom cpu",
+            "wall/ki",
+            "cpu/ki",
+        ]),
+    );
+    for r in rows {
+        let Some(s) = &r.server else { continue };
+        let kiali = (s.kiali_rates + s.kiali_p95).as_secs_f64();
+        row(
+            10,
+            &[
+                r.size.workloads.to_string(),
+                s.raw_series.to_string(),
+                s.mg_series.to_string(),
+                s.graph_edges.to_string(),
+                format!("{:.2}", s.mg_server.as_secs_f64()),
+                format!("{:.2}", s.mg_wall.as_secs_f64()),
+                format!(
+                    "{:.0}",
+                    100.0 * s.mg_wall.saturating_sub(s.mg_server).as_secs_f64()
+                        / s.mg_wall.as_secs_f64().max(1e-9)
+                ),
+                format!("{:.2}", s.mg_cpu.as_secs_f64()),
+                s.kiali_queries.to_string(),
+                s.kiali_series.to_string(),
+                format!("{:.2}", s.kiali_rates.as_secs_f64()),
+                format!("{:.2}", s.kiali_p95.as_secs_f64()),
+                format!("{:.2}", s.kiali_cpu.as_secs_f64()),
+                format!("{:.2}", s.mg_wall.as_secs_f64() / kiali.max(1e-9)),
+                format!(
+                    "{:.2}",
+                    s.mg_cpu.as_secs_f64() / s.kiali_cpu.as_secs_f64().max(1e-9)
+                ),
+            ],
+        );
+    }
+    println!(
+        "  mg: meshgraph's ten queries, then reconcile, build_graph and to_json (wall); ki: the Kiali-style \
+         per-namespace set (6 rate queries + 2 p95 histogram_quantile per namespace, see src/server.rs);\n  \
+         prom s: time waiting on the server; prom cpu: Prometheus's own user+system CPU seconds (/proc); \
+         wall/ki: meshgraph's wall / the Kiali set's time (rates + p95)"
+    );
+    if let Some(rss) = server::peak_rss() {
+        println!(
+            "  peak RSS of this benchmark process (all sizes, all steps): {:.0} MB",
+            mb(rss)
+        );
+    }
 }

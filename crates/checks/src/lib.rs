@@ -116,3 +116,40 @@ pub fn check(
         checked,
     }
 }
+
+/// Shows each finding on the graph: telemetry findings on the drawn edges of
+/// their logical edges, the others on the workload their resource names. One
+/// lookup per finding through the graph's [`meshgraph_core::Badges`] index.
+pub fn badge_graph(report: &CheckReport, badges: &mut meshgraph_core::Badges<'_>) {
+    use meshgraph_core::{Badge, Endpoint, WorkloadRef};
+    let names = &badges.reconciliation().classification.clusters.names;
+    let clusters: Vec<Option<String>> = if names.is_empty() {
+        vec![None]
+    } else {
+        names.iter().cloned().map(Some).collect()
+    };
+    for finding in &report.findings {
+        let badge = Badge {
+            code: finding.code.to_string(),
+            severity: finding.severity,
+        };
+        for (source, destination) in &finding.edges {
+            badges.logical_edge(source, destination, &badge);
+        }
+        if finding.edges.is_empty()
+            && finding.resource.kind.is_workload()
+            && let Some(namespace) = &finding.resource.namespace
+        {
+            // A finding names a Kubernetes object, which has no cluster: in a
+            // multi-cluster mesh it is shown on that workload in every cluster.
+            let workload = WorkloadRef::new(namespace, &finding.resource.name);
+            for cluster in &clusters {
+                let placed = match cluster {
+                    Some(c) => workload.clone().in_cluster(c.clone()),
+                    None => workload.clone(),
+                };
+                badges.endpoint(&Endpoint::Workload(placed), &badge);
+            }
+        }
+    }
+}

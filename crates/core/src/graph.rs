@@ -1,9 +1,9 @@
 //! Logical workload edges aggregated to a graph type, in a petgraph graph.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use meshgraph_model::{Emitter, GraphType, NodeKind, Protocol, Severity};
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 
 use crate::endpoint::{Endpoint, EndpointRole, WorkloadRef};
 use crate::figures::{L4Figures, L7Figures, Security};
@@ -255,8 +255,15 @@ impl MeshGraph {
             .map(|(e, a, b)| (&self.graph[a], &self.graph[b], &self.graph[e]))
     }
 
+    /// The node with this id. A binary search, as every graph meshgraph
+    /// builds holds its nodes in id order; a graph assembled by hand in
+    /// another order falls back to a scan.
     pub fn node(&self, id: &str) -> Option<&Node> {
-        self.nodes().find(|n| n.id == id)
+        let nodes = self.graph.raw_nodes();
+        match nodes.binary_search_by(|n| n.weight.id.as_str().cmp(id)) {
+            Ok(found) => Some(&nodes[found].weight),
+            Err(_) => self.nodes().find(|n| n.id == id),
+        }
     }
 
     /// Keeps the edges with an end in one of the clusters, and the nodes they
@@ -282,46 +289,92 @@ impl MeshGraph {
         self.graph = graph;
     }
 
-    /// Shows a finding on the node an endpoint is drawn as (if it is drawn).
-    pub fn badge_endpoint(&mut self, rec: &Reconciliation, endpoint: &Endpoint, badge: &Badge) {
-        let id = NodeMapper {
+    /// An index of where each logical edge and each node is drawn, built once
+    /// (linear in the graph), so that showing many findings costs one lookup
+    /// each instead of a scan of every edge per finding.
+    pub fn badges<'a>(&'a mut self, rec: &'a Reconciliation) -> Badges<'a> {
+        let mut edges: HashMap<(&Endpoint, &Endpoint), Vec<EdgeIndex>> = HashMap::new();
+        for drawn in self.graph.edge_indices() {
+            for &logical in &self.graph[drawn].logical_edges {
+                let Some(edge) = rec.edges.get(logical) else {
+                    continue;
+                };
+                let list = edges.entry((&edge.source, &edge.destination)).or_default();
+                if list.last() != Some(&drawn) {
+                    list.push(drawn);
+                }
+            }
+        }
+        let nodes = self
+            .graph
+            .node_indices()
+            .map(|n| (self.graph[n].id.clone(), n))
+            .collect();
+        Badges {
             rec,
-            graph_type: self.graph_type,
+            edges,
+            nodes,
+            graph: self,
+            visited: 0,
+        }
+    }
+}
+
+/// Shows findings on a [`MeshGraph`]: see [`MeshGraph::badges`].
+#[derive(Debug)]
+pub struct Badges<'a> {
+    graph: &'a mut MeshGraph,
+    rec: &'a Reconciliation,
+    /// Drawn edges carrying each logical edge (source, destination), in
+    /// edge index order.
+    edges: HashMap<(&'a Endpoint, &'a Endpoint), Vec<EdgeIndex>>,
+    nodes: HashMap<NodeId, NodeIndex>,
+    visited: usize,
+}
+
+impl Badges<'_> {
+    /// The reconciliation the graph was drawn from.
+    pub fn reconciliation(&self) -> &Reconciliation {
+        self.rec
+    }
+
+    /// Shows a finding on the node an endpoint is drawn as (if it is drawn).
+    pub fn endpoint(&mut self, endpoint: &Endpoint, badge: &Badge) {
+        let id = NodeMapper {
+            rec: self.rec,
+            graph_type: self.graph.graph_type,
         }
         .node(endpoint)
         .id;
-        if let Some(node) = self.graph.node_weights_mut().find(|n| n.id == id)
-            && !node.badges.contains(badge)
-        {
-            node.badges.push(badge.clone());
-            node.badges.sort();
+        if let Some(&index) = self.nodes.get(&id) {
+            self.visited += 1;
+            add_badge(&mut self.graph.graph[index].badges, badge);
         }
     }
 
     /// Shows a finding on every drawn edge that carries the logical edge
     /// (source, destination).
-    pub fn badge_logical_edge(
-        &mut self,
-        rec: &Reconciliation,
-        source: &Endpoint,
-        destination: &Endpoint,
-        badge: &Badge,
-    ) {
-        let logical: Vec<usize> = rec
-            .edges
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| &e.source == source && &e.destination == destination)
-            .map(|(i, _)| i)
-            .collect();
-        for edge in self.graph.edge_weights_mut() {
-            if edge.logical_edges.iter().any(|i| logical.contains(i))
-                && !edge.badges.contains(badge)
-            {
-                edge.badges.push(badge.clone());
-                edge.badges.sort();
-            }
+    pub fn logical_edge(&mut self, source: &Endpoint, destination: &Endpoint, badge: &Badge) {
+        let Some(drawn) = self.edges.get(&(source, destination)) else {
+            return;
+        };
+        for &edge in drawn {
+            self.visited += 1;
+            add_badge(&mut self.graph.graph[edge].badges, badge);
         }
+    }
+
+    /// How many nodes and edges the calls so far have touched: the work
+    /// done, for tests that check it grows linearly with the findings.
+    pub fn visited(&self) -> usize {
+        self.visited
+    }
+}
+
+fn add_badge(badges: &mut Vec<Badge>, badge: &Badge) {
+    if !badges.contains(badge) {
+        badges.push(badge.clone());
+        badges.sort();
     }
 }
 

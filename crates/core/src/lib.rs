@@ -28,6 +28,6 @@ pub use cluster::{ClusterEvidence, Clusters, DEFAULT_CLUSTER_LABEL};
 pub use endpoint::{Endpoint, EndpointRole, WorkloadRef};
 pub use explain::{ExplainedSeries, Explanation, explain, parse_endpoint};
 pub use figures::{Histogram, L4Figures, L7Figures, Security};
-pub use graph::{Badge, GraphOptions, MeshGraph, Node, NodeId, build_graph};
+pub use graph::{Badge, Badges, GraphOptions, MeshGraph, Node, NodeId, build_graph};
 pub use reconcile::{Disposition, LogicalEdge, Reconciliation, reconcile};
 pub use traces::{SeenIn, TraceFigures, merge_traces};

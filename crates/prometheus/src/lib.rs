@@ -16,6 +16,9 @@
 //! - **Streaming decode.** Answers are read as bytes under a size cap and
 //!   decoded by serde visitors straight into observations; no JSON tree of the
 //!   whole answer is built. Unusable series become warnings, the rest is kept.
+//!   Each answer is decoded on a blocking thread as soon as it has arrived,
+//!   while the other queries are still in flight, and its bytes are freed
+//!   then (kept only for a recorder).
 //! - **Bounded concurrency and reliability.** The families run concurrently, at
 //!   most [`CONCURRENCY`] at a time, each with a timeout, bounded retries with
 //!   exponential backoff on 429, 5xx and connection errors, and a response size
@@ -196,34 +199,60 @@ pub async fn collect(
 
     let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
     let mut tasks = tokio::task::JoinSet::new();
+    let keep_bodies = recorder.is_some();
     for (index, query) in rendered.iter().enumerate() {
-        let (client, permits, query, at) =
-            (client.clone(), permits.clone(), query.clone(), plan.at);
+        let (client, permits, query, at, source_name) = (
+            client.clone(),
+            permits.clone(),
+            query.clone(),
+            plan.at,
+            source_name.clone(),
+        );
         tasks.spawn(async move {
-            let _permit = permits
-                .acquire_owned()
-                .await
-                .expect("the semaphore is never closed");
-            (
-                index,
+            let fetched = {
+                let _permit = permits
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore is never closed");
                 client
                     .query(&query.query, at, family_name(query.metric))
-                    .await,
-            )
+                    .await
+            };
+            let body = match fetched {
+                Ok(fetched) => fetched.body,
+                Err(e) => return (index, Err(e)),
+            };
+            // Each answer is decoded as soon as it arrives, on a blocking
+            // thread, while the other queries (the large latency family
+            // above all) are still in flight; the permit is already free.
+            let decoded = tokio::task::spawn_blocking(move || {
+                let decoded = decode(&body, query.metric, &source_name)
+                    .map_err(|e| client.scrub_error(e))
+                    .map(|mut decoded| {
+                        client.scrub_warnings(&mut decoded.warnings);
+                        decoded
+                    });
+                (keep_bodies.then_some(body), decoded)
+            })
+            .await
+            .map_err(|e| CollectError::Config(format!("a decoding task stopped: {e}")));
+            (index, decoded)
         });
     }
-    let mut bodies: Vec<Option<Vec<u8>>> = vec![None; rendered.len()];
+    let mut answers: Vec<Option<Answer>> = (0..rendered.len()).map(|_| None).collect();
     while let Some(joined) = tasks.join_next().await {
         let (index, result) =
             joined.map_err(|e| CollectError::Config(format!("a query task stopped: {e}")))?;
         // Returning drops the JoinSet, which cancels the other queries.
-        bodies[index] = Some(result?.body);
+        answers[index] = Some(result?);
     }
 
     let mut collected = Collected::default();
-    for (query, body) in rendered.iter().zip(bodies) {
-        let body = body.expect("every task reported");
-        if let Some(recorder) = recorder {
+    for (query, answer) in rendered.iter().zip(answers) {
+        let (body, decoded) = answer.expect("every task reported");
+        // The exact bytes are recorded before a decoding error is reported,
+        // as when they were decoded after recording.
+        if let (Some(recorder), Some(body)) = (recorder, body) {
             recorder.record_prometheus(
                 PrometheusEntry {
                     family: family_name(query.metric).into(),
@@ -236,10 +265,7 @@ pub async fn collect(
                 &body,
             )?;
         }
-        let mut decoded =
-            decode(&body, query.metric, &source_name).map_err(|e| client.scrub_error(e))?;
-        client.scrub_warnings(&mut decoded.warnings);
-        add(&mut collected, decoded);
+        add(&mut collected, decoded?);
     }
     collected.stats.queries = rendered.len();
     collected.stats.server_time = client.busy_time();
@@ -247,6 +273,10 @@ pub async fn collect(
     collected.summary = Some(collected.stats.summary_line());
     Ok(collected)
 }
+
+/// One family's answer: its bytes (kept only for a recorder) and what
+/// decoding them gave.
+type Answer = (Option<Vec<u8>>, Result<Decoded, CollectError>);
 
 pub(crate) fn add(collected: &mut Collected, decoded: Decoded) {
     collected.observations.extend(decoded.observations);

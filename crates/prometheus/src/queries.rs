@@ -380,32 +380,45 @@ mod tests {
                 assert_eq!(lists.len(), sides, "{}", q.query);
                 for labels in lists {
                     let has = |l: &str| labels.iter().any(|x| x == l);
+                    // Edge identity: every family keeps it.
                     for needed in [
                         "reporter",
                         "source_workload",
                         "source_workload_namespace",
-                        "source_principal",
-                        "source_app",
-                        "source_version",
                         "source_canonical_service",
-                        "source_canonical_revision",
                         "source_cluster",
                         "destination_workload",
                         "destination_workload_namespace",
-                        "destination_principal",
-                        "destination_app",
-                        "destination_version",
                         "destination_canonical_service",
-                        "destination_canonical_revision",
                         "destination_cluster",
                         "destination_service",
                         "destination_service_name",
                         "destination_service_namespace",
                         "request_protocol",
-                        "connection_security_policy",
                         "app",
                     ] {
                         assert!(has(needed), "{:?} lacks {needed}", q.metric);
+                    }
+                    // Peer details and security: every family but the
+                    // latency buckets, which take them from the request
+                    // family of the same edge (issue 14).
+                    for detail in [
+                        "source_principal",
+                        "source_app",
+                        "source_version",
+                        "source_canonical_revision",
+                        "destination_principal",
+                        "destination_app",
+                        "destination_version",
+                        "destination_canonical_revision",
+                        "connection_security_policy",
+                    ] {
+                        assert_eq!(
+                            has(detail),
+                            q.metric != Metric::RequestDurationBucket,
+                            "{:?} and {detail}",
+                            q.metric
+                        );
                     }
                     assert!(!has("pod"), "{:?} keeps pod", q.metric);
                     if q.metric == Metric::RequestDurationBucket {

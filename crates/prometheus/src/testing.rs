@@ -324,6 +324,11 @@ impl PrometheusServer {
         self.port
     }
 
+    /// The server's process id (for reading its CPU time in `/proc`).
+    pub fn pid(&self) -> u32 {
+        self._process.child.id()
+    }
+
     /// The server's working directory (data, config, log).
     pub fn dir(&self) -> &Path {
         self.dir.path()
