@@ -48,7 +48,7 @@ pub struct HistoryArgs {
 #[derive(Debug, Subcommand)]
 pub enum HistoryAction {
     /// Collect a run (like `snapshot`) and append it to the history
-    Append(HistoryAppendArgs),
+    Append(Box<HistoryAppendArgs>),
     /// Append archived JSON snapshots (`snapshot --format json`, `report
     /// --json-out`) to the history; a snapshot already there is skipped
     Ingest {

@@ -172,7 +172,7 @@ fn esc(text: &str) -> String {
 
 /// A sparkline of a series as inline SVG (gaps where a run has no value).
 pub fn sparkline(values: &[Option<f64>], class: &str) -> String {
-    const W: f64 = 120.0;
+    const W: f64 = 90.0;
     const H: f64 = 24.0;
     let max = values
         .iter()

@@ -539,14 +539,15 @@ fn scan_table(
     let root = runs.first().map(|r| r.dir.clone()).unwrap_or_default();
     // Files of older schemas may lack columns: take the newest file's schema
     // as the reference (the files are validated; the newest has every column).
+    let mut args = args;
+    if let Some(newest) = paths.last().cloned() {
+        let schema = LazyFrame::scan_parquet(newest, scan_args())
+            .and_then(|mut lf| lf.collect_schema())
+            .map_err(|e| pl_err(&root, e))?;
+        args.schema = Some(schema);
+    }
     let scan = |paths: Vec<PlRefPath>| -> PolarsResult<DataFrame> {
-        let newest = paths.last().cloned();
-        let mut args = args.clone();
-        if let Some(newest) = newest {
-            let schema = LazyFrame::scan_parquet(newest, scan_args())?.collect_schema()?;
-            args.schema = Some(schema);
-        }
-        LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)?
+        LazyFrame::scan_parquet_files(paths.into_iter().collect(), args.clone())?
             .filter(
                 col("run_at")
                     .gt_eq(lit(since))
@@ -554,5 +555,32 @@ fn scan_table(
             )
             .collect()
     };
-    scan(paths.clone()).map_err(|e| pl_err(&root, e))
+    match scan(paths.clone()) {
+        Ok(df) => Ok(df),
+        // A file whose footer reads but whose pages do not: find it, name
+        // it, and use the others.
+        Err(first) => {
+            let mut good: Option<DataFrame> = None;
+            for (path, run) in paths.into_iter().zip(runs) {
+                match scan(vec![path]) {
+                    Ok(df) => match good.as_mut() {
+                        None => good = Some(df),
+                        Some(acc) => {
+                            if let Err(e) = acc.vstack_mut(&df) {
+                                warnings.push(format!(
+                                    "{}: {e}; skipped",
+                                    run_file(run, table).display()
+                                ));
+                            }
+                        }
+                    },
+                    Err(e) => warnings.push(format!(
+                        "{}: unreadable ({e}); skipped",
+                        run_file(run, table).display()
+                    )),
+                }
+            }
+            good.ok_or_else(|| pl_err(&root, first))
+        }
+    }
 }

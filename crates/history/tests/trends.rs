@@ -213,7 +213,8 @@ fn changes_totals_and_posture_have_known_answers() {
                 let mut unknown = edge("unknown", "workload:web/frontend", 6.0, 0.0, 5.0);
                 unknown.source_namespace = None;
                 unknown.rates_from = Some("envoy-source".into());
-                unknown.mtls = Some(0.0);
+                // No server-side evidence: only the caller saw it.
+                unknown.mtls = None;
                 edges.push(unknown);
             }
             run(night(i), edges, vec![])
@@ -239,7 +240,7 @@ fn changes_totals_and_posture_have_known_answers() {
     assert_eq!(shop.edges, vec![3, 3, 2]);
     let web = t.namespaces.iter().find(|g| g.name == "web").unwrap();
     assert_eq!(web.rps, vec![None, None, Some(6.0)]);
-    assert_eq!(web.mtls_share[2], Some(0.0));
+    assert_eq!(web.mtls_share[2], None);
     // Posture: shop is mixed (cart-v1 sidecar, checkout-v1 ambient+waypoint),
     // web's frontend is reported by its callers only: out of mesh, with
     // unknown callers.
