@@ -1,7 +1,7 @@
 //! Trends and regressions over the runs of a window, computed from the
 //! frames the store loads.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -158,18 +158,58 @@ fn ints(df: &DataFrame, name: &str) -> Result<Vec<i64>, HistoryError> {
         .collect())
 }
 
-fn median(values: &[f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
+/// An f64 ordered by `total_cmp`, for the heaps of [`RunningMedian`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Ordered(f64);
+impl Eq for Ordered {}
+impl PartialOrd for Ordered {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let mid = v.len() / 2;
-    Some(if v.len() % 2 == 1 {
-        v[mid]
-    } else {
-        (v[mid - 1] + v[mid]) / 2.0
-    })
+}
+impl Ord for Ordered {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// The median of a growing set in O(log n) per value: the lower half in a
+/// max-heap, the upper half in a min-heap.
+#[derive(Debug, Default)]
+struct RunningMedian {
+    low: std::collections::BinaryHeap<Ordered>,
+    high: std::collections::BinaryHeap<std::cmp::Reverse<Ordered>>,
+}
+
+impl RunningMedian {
+    fn len(&self) -> usize {
+        self.low.len() + self.high.len()
+    }
+
+    fn push(&mut self, v: f64) {
+        match self.low.peek() {
+            Some(top) if v > top.0 => self.high.push(std::cmp::Reverse(Ordered(v))),
+            _ => self.low.push(Ordered(v)),
+        }
+        if self.low.len() > self.high.len() + 1 {
+            if let Some(x) = self.low.pop() {
+                self.high.push(std::cmp::Reverse(x));
+            }
+        } else if self.high.len() > self.low.len()
+            && let Some(std::cmp::Reverse(x)) = self.high.pop()
+        {
+            self.low.push(x);
+        }
+    }
+
+    fn median(&self) -> Option<f64> {
+        let low = self.low.peek()?.0;
+        Some(if self.low.len() > self.high.len() {
+            low
+        } else {
+            (low + self.high.peek()?.0.0) / 2.0
+        })
+    }
 }
 
 /// The data-plane mode of a server workload from how one inbound call was
@@ -198,7 +238,15 @@ fn streak(
     rules: &RegressionRules,
     broke: impl Fn(f64, f64) -> bool,
 ) -> Option<(usize, usize, f64, f64)> {
-    let mut clean: Vec<f64> = Vec::new();
+    // The rule can only fire when the newest runs were all judged.
+    let need = rules.consecutive.max(1);
+    if values.len() < need
+        || values[values.len() - need..].iter().any(Option::is_none)
+        || judged[judged.len() - need..].iter().any(|j| !j)
+    {
+        return None;
+    }
+    let mut clean = RunningMedian::default();
     let mut flags = vec![false; values.len()];
     let mut baselines = vec![None; values.len()];
     for (i, v) in values.iter().enumerate() {
@@ -207,7 +255,7 @@ fn streak(
             continue;
         }
         let base = if clean.len() >= rules.min_baseline_runs {
-            median(&clean)
+            clean.median()
         } else {
             None
         };
@@ -448,13 +496,14 @@ pub fn compute(loaded: &Loaded, rules: &RegressionRules) -> Result<Trends, Histo
             continue;
         };
         let owned = |v: Option<&str>| v.map(str::to_string);
-        if rows.cluster[i].is_some() {
+        // Allocate only when a value changes.
+        if rows.cluster[i].is_some() && e.cluster.as_deref() != rows.cluster[i] {
             e.cluster = owned(rows.cluster[i]);
         }
-        if rows.source_ns[i].is_some() {
+        if rows.source_ns[i].is_some() && e.source_namespace.as_deref() != rows.source_ns[i] {
             e.source_namespace = owned(rows.source_ns[i]);
         }
-        if rows.target_ns[i].is_some() {
+        if rows.target_ns[i].is_some() && e.target_namespace.as_deref() != rows.target_ns[i] {
             e.target_namespace = owned(rows.target_ns[i]);
         }
         if e.protocol.as_deref() != rows.protocol[i] {
@@ -651,9 +700,9 @@ pub fn compute(loaded: &Loaded, rules: &RegressionRules) -> Result<Trends, Histo
     });
 
     // Posture per namespace (server side), non-infrastructure traffic.
-    let mut posture: BTreeMap<&str, Posture> = BTreeMap::new();
-    let mut modes: BTreeMap<(&str, usize), BTreeMap<&str, &'static str>> = BTreeMap::new();
-    let mut mtls_num: BTreeMap<(&str, usize), (f64, f64)> = BTreeMap::new();
+    let mut posture: HashMap<&str, Posture> = HashMap::new();
+    let mut modes: HashMap<(&str, usize), HashMap<&str, &'static str>> = HashMap::new();
+    let mut mtls_num: HashMap<(&str, usize), (f64, f64)> = HashMap::new();
     for &(i, r) in &posture_rows {
         if rows.infrastructure[i] {
             continue;
@@ -736,7 +785,46 @@ pub fn compute(loaded: &Loaded, rules: &RegressionRules) -> Result<Trends, Histo
         findings_opened: opened,
         findings_open: open,
         findings_resolved: resolved,
-        posture: posture.into_values().collect(),
+        posture: {
+            let mut p: Vec<Posture> = posture.into_values().collect();
+            p.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+            p
+        },
         warnings: loaded.warnings.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sorted_median(values: &[f64]) -> f64 {
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        let mid = v.len() / 2;
+        if v.len() % 2 == 1 {
+            v[mid]
+        } else {
+            (v[mid - 1] + v[mid]) / 2.0
+        }
+    }
+
+    #[test]
+    fn the_running_median_equals_the_sorted_median_after_every_value() {
+        let mut seed: u64 = 7;
+        for len in [1usize, 2, 3, 10, 101] {
+            let mut m = RunningMedian::default();
+            let mut seen = Vec::new();
+            for _ in 0..len {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                // Many ties: values in 0..20.
+                let v = (seed >> 33) as f64 % 20.0;
+                m.push(v);
+                seen.push(v);
+                assert_eq!(m.len(), seen.len());
+                assert_eq!(m.median(), Some(sorted_median(&seen)), "{seen:?}");
+            }
+        }
+        assert_eq!(RunningMedian::default().median(), None);
+    }
 }
