@@ -157,7 +157,7 @@ pub fn trends(
 ) -> anyhow::Result<Trends> {
     let store = HistoryStore::new(dir);
     let loaded = store
-        .load(Some(rules.runs.max(1)), until)
+        .load_for_trends(Some(rules.runs.max(1)), until)
         .with_context(|| format!("reading the history {}", dir.display()))?;
     warn_all(global, &loaded.warnings);
     Ok(compute(&loaded, rules)?)

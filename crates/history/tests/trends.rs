@@ -20,7 +20,7 @@ fn trends_of(runs: Vec<RunRecord>, rules: &RegressionRules) -> Trends {
     for r in &runs {
         store.append(r).unwrap();
     }
-    let loaded = store.load(Some(rules.runs), None).unwrap();
+    let loaded = store.load_for_trends(Some(rules.runs), None).unwrap();
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     compute(&loaded, rules).unwrap()
 }
