@@ -249,6 +249,22 @@ fn fourteen_nights_with_a_regression_on_night_10() {
     assert_eq!(regressions[0]["subject"], EDGE);
     assert_eq!(regressions[0]["began"], format!("{began}T02:00:00Z"));
     assert_eq!(regressions[0]["runs"], 5);
+    // Posture of shop (ambient, a waypoint for checkout): cart-v1 is called
+    // by a sidecar (bypassing the waypoint, ztunnel at the server), checkout-v1
+    // through the waypoint, db by ztunnel only; all under mTLS.
+    let shop = json["posture"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["namespace"] == "shop")
+        .unwrap();
+    assert_eq!(shop["mode"], "mixed");
+    assert_eq!(
+        shop["workloads_by_mode"],
+        serde_json::json!({"ambient": 2, "ambient+waypoint": 1})
+    );
+    assert_eq!(shop["without_proxy"].as_array().unwrap().last().unwrap(), 0);
+    assert_eq!(shop["mtls_share"].as_array().unwrap().last().unwrap(), 1.0);
 
     // The page in Chromium: the regressions table comes first, before the
     // graph, with the edge and its sparkline.
@@ -265,6 +281,7 @@ fn fourteen_nights_with_a_regression_on_night_10() {
     assert!(table.contains(&began), "{table}");
     assert!(table.contains("class=\"spark errors\""), "{table}");
     assert!(table.contains("<path d=\"M"), "{table}");
+    assert!(page.contains("id=\"history-namespaces\""));
     // The edge table lists the regressed edge first.
     let edges_at = page.find("id=\"history-edges\"").unwrap();
     let first_row = &page[edges_at..][page[edges_at..].find("<tr data-row").unwrap()..];

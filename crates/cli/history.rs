@@ -48,7 +48,7 @@ pub struct HistoryArgs {
 #[derive(Debug, Subcommand)]
 pub enum HistoryAction {
     /// Collect a run (like `snapshot`) and append it to the history
-    Append(HistoryAppendArgs),
+    Append(Box<HistoryAppendArgs>),
     /// Append archived JSON snapshots (`snapshot --format json`, `report
     /// --json-out`) to the history; a snapshot already there is skipped
     Ingest {
@@ -157,7 +157,7 @@ pub fn trends(
 ) -> anyhow::Result<Trends> {
     let store = HistoryStore::new(dir);
     let loaded = store
-        .load(Some(rules.runs.max(1)), until)
+        .load_for_trends(Some(rules.runs.max(1)), until)
         .with_context(|| format!("reading the history {}", dir.display()))?;
     warn_all(global, &loaded.warnings);
     Ok(compute(&loaded, rules)?)

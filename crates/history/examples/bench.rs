@@ -115,7 +115,7 @@ fn main() {
         ..RegressionRules::default()
     };
     let t = Instant::now();
-    let loaded = store.load(Some(runs), None).expect("load");
+    let loaded = store.load_for_trends(Some(runs), None).expect("load");
     let load_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let trends = compute(&loaded, &rules).expect("compute");

@@ -172,7 +172,7 @@ fn esc(text: &str) -> String {
 
 /// A sparkline of a series as inline SVG (gaps where a run has no value).
 pub fn sparkline(values: &[Option<f64>], class: &str) -> String {
-    const W: f64 = 120.0;
+    const W: f64 = 90.0;
     const H: f64 = 24.0;
     let max = values
         .iter()
@@ -316,6 +316,31 @@ pub fn to_html_section(trends: &Trends, max_edges: usize) -> String {
             edges.len() - max_edges
         );
     }
+
+    out.push_str("<h3>Namespaces</h3>\n<table id=\"history-namespaces\"><tr><th data-sort=\"text\">namespace (server side) or cluster</th><th data-sort=\"num\" class=\"num\">req/s</th><th>req/s trend</th><th data-sort=\"num\" class=\"num\">errors</th><th>error trend</th><th data-sort=\"num\" class=\"num\">edges</th></tr>\n");
+    let groups = trends.namespaces.iter().map(|g| (g.name.clone(), g)).chain(
+        trends
+            .clusters
+            .iter()
+            .map(|g| (format!("cluster {}", g.name), g)),
+    );
+    for (name, g) in groups {
+        let rps = latest(&g.rps);
+        let err = latest(&g.error_rate);
+        let _ = writeln!(
+            out,
+            "<tr data-row><td>{}</td><td class=\"num\" data-v=\"{}\">{}</td><td>{}</td><td class=\"num\" data-v=\"{}\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+            esc(&name),
+            rps.unwrap_or(-1.0),
+            fmt(rps, |v| format!("{v:.2}")),
+            sparkline(&g.rps, "rps"),
+            err.unwrap_or(-1.0),
+            fmt(err, |v| format!("{:.1}%", v * 100.0)),
+            sparkline(&g.error_rate, "errors"),
+            g.edges.last().copied().unwrap_or(0),
+        );
+    }
+    out.push_str("</table>\n");
 
     out.push_str("<h3>Mesh adoption and security posture</h3>\n<table id=\"posture\"><tr><th data-sort=\"text\">namespace</th><th data-sort=\"text\">data plane</th><th data-sort=\"num\" class=\"num\">mTLS share</th><th>mTLS trend</th><th data-sort=\"num\" class=\"num\">without proxy</th><th data-sort=\"num\" class=\"num\">unknown callers req/s</th></tr>\n");
     for p in &trends.posture {

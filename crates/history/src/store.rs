@@ -25,6 +25,26 @@ use crate::record::{EdgeRow, FindingRow, NodeRow, RunRecord, format_date};
 /// trace figures; they read as null.
 pub const SCHEMA_VERSION: i32 = 2;
 
+/// The edge columns the trends read.
+pub const TREND_EDGE_COLUMNS: [&str; 16] = [
+    "run_at",
+    "source",
+    "target",
+    "cluster",
+    "source_namespace",
+    "target_namespace",
+    "protocol",
+    "rps",
+    "error_rps",
+    "latency_p50_ms",
+    "latency_p99_ms",
+    "mtls",
+    "bytes_to_server_per_second",
+    "via_waypoint",
+    "rates_from",
+    "infrastructure",
+];
+
 /// The tables of one run.
 pub const TABLES: [&str; 4] = ["run", "nodes", "edges", "findings"];
 
@@ -379,6 +399,26 @@ impl HistoryStore {
     /// Unreadable files, files of a newer schema and incomplete runs are
     /// skipped with a warning naming them.
     pub fn load(&self, last: Option<usize>, until: Option<i64>) -> Result<Loaded, HistoryError> {
+        self.load_projected(last, until, false)
+    }
+
+    /// [`load`](Self::load) reading only what the trends use: the edge
+    /// columns of [`TREND_EDGE_COLUMNS`] (the projection is pushed into the
+    /// Parquet scan) and no nodes.
+    pub fn load_for_trends(
+        &self,
+        last: Option<usize>,
+        until: Option<i64>,
+    ) -> Result<Loaded, HistoryError> {
+        self.load_projected(last, until, true)
+    }
+
+    fn load_projected(
+        &self,
+        last: Option<usize>,
+        until: Option<i64>,
+        for_trends: bool,
+    ) -> Result<Loaded, HistoryError> {
         let (mut runs, mut warnings) = self.list()?;
         if let Some(until) = until {
             runs.retain(|r| r.at <= until);
@@ -399,7 +439,22 @@ impl HistoryStore {
         let until = good.last().map(|r| r.at).unwrap_or(i64::MIN);
         let mut frames = Vec::new();
         for table in TABLES {
-            frames.push(scan_table(&good, table, since, until, &mut warnings)?);
+            let columns = match (for_trends, table) {
+                (true, "edges") => Some(&TREND_EDGE_COLUMNS[..]),
+                (true, "nodes") => {
+                    frames.push(DataFrame::empty());
+                    continue;
+                }
+                _ => None,
+            };
+            frames.push(scan_table(
+                &good,
+                table,
+                since,
+                until,
+                columns,
+                &mut warnings,
+            )?);
         }
         let findings = frames.pop().unwrap_or_default();
         let edges = frames.pop().unwrap_or_default();
@@ -519,6 +574,7 @@ fn scan_table(
     table: &str,
     since: i64,
     until: i64,
+    columns: Option<&[&str]>,
     warnings: &mut Vec<String>,
 ) -> Result<DataFrame, HistoryError> {
     let mut paths = Vec::new();
@@ -539,20 +595,58 @@ fn scan_table(
     let root = runs.first().map(|r| r.dir.clone()).unwrap_or_default();
     // Files of older schemas may lack columns: take the newest file's schema
     // as the reference (the files are validated; the newest has every column).
-    let scan = |paths: Vec<PlRefPath>| -> PolarsResult<DataFrame> {
-        let newest = paths.last().cloned();
-        let mut args = args.clone();
-        if let Some(newest) = newest {
-            let schema = LazyFrame::scan_parquet(newest, scan_args())?.collect_schema()?;
-            args.schema = Some(schema);
-        }
-        LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)?
-            .filter(
-                col("run_at")
-                    .gt_eq(lit(since))
-                    .and(col("run_at").lt_eq(lit(until))),
-            )
+    let mut args = args;
+    if let Some(newest) = paths.last().cloned() {
+        let schema = LazyFrame::scan_parquet(newest, scan_args())
+            .and_then(|mut lf| lf.collect_schema())
+            .map_err(|e| pl_err(&root, e))?;
+        args.schema = Some(schema);
+    }
+    // Only the columns asked for that the schema has (an old history may
+    // lack some; they then read as absent).
+    let projection: Option<Vec<Expr>> = columns.map(|cols| {
+        cols.iter()
+            .filter(|c| args.schema.as_ref().is_none_or(|s| s.contains(c)))
+            .map(|c| col(*c))
             .collect()
+    });
+    let scan = |paths: Vec<PlRefPath>| -> PolarsResult<DataFrame> {
+        let lf = LazyFrame::scan_parquet_files(paths.into_iter().collect(), args.clone())?.filter(
+            col("run_at")
+                .gt_eq(lit(since))
+                .and(col("run_at").lt_eq(lit(until))),
+        );
+        match &projection {
+            Some(p) => lf.select(p.clone()).collect(),
+            None => lf.collect(),
+        }
     };
-    scan(paths.clone()).map_err(|e| pl_err(&root, e))
+    match scan(paths.clone()) {
+        Ok(df) => Ok(df),
+        // A file whose footer reads but whose pages do not: find it, name
+        // it, and use the others.
+        Err(first) => {
+            let mut good: Option<DataFrame> = None;
+            for (path, run) in paths.into_iter().zip(runs) {
+                match scan(vec![path]) {
+                    Ok(df) => match good.as_mut() {
+                        None => good = Some(df),
+                        Some(acc) => {
+                            if let Err(e) = acc.vstack_mut(&df) {
+                                warnings.push(format!(
+                                    "{}: {e}; skipped",
+                                    run_file(run, table).display()
+                                ));
+                            }
+                        }
+                    },
+                    Err(e) => warnings.push(format!(
+                        "{}: unreadable ({e}); skipped",
+                        run_file(run, table).display()
+                    )),
+                }
+            }
+            good.ok_or_else(|| pl_err(&root, first))
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Trends and regressions over the runs of a window, computed from the
 //! frames the store loads.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -125,14 +125,9 @@ fn pl(e: PolarsError) -> HistoryError {
     HistoryError::Compute(e.to_string())
 }
 
-fn strs(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, HistoryError> {
+fn strs<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>, HistoryError> {
     match df.column(name) {
-        Ok(c) => Ok(c
-            .str()
-            .map_err(pl)?
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect()),
+        Ok(c) => Ok(c.str().map_err(pl)?.iter().collect()),
         Err(_) => Ok(vec![None; df.height()]),
     }
 }
@@ -163,29 +158,72 @@ fn ints(df: &DataFrame, name: &str) -> Result<Vec<i64>, HistoryError> {
         .collect())
 }
 
-fn median(values: &[f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
+/// An f64 ordered by `total_cmp`, for the heaps of [`RunningMedian`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Ordered(f64);
+impl Eq for Ordered {}
+impl PartialOrd for Ordered {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let mid = v.len() / 2;
-    Some(if v.len() % 2 == 1 {
-        v[mid]
-    } else {
-        (v[mid - 1] + v[mid]) / 2.0
-    })
+}
+impl Ord for Ordered {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
 }
 
-/// The data-plane mode of a server workload from how its inbound calls were
-/// reported.
-fn server_mode(via_waypoint: bool, rates_from: &str) -> &'static str {
+/// The median of a growing set in O(log n) per value: the lower half in a
+/// max-heap, the upper half in a min-heap.
+#[derive(Debug, Default)]
+struct RunningMedian {
+    low: std::collections::BinaryHeap<Ordered>,
+    high: std::collections::BinaryHeap<std::cmp::Reverse<Ordered>>,
+}
+
+impl RunningMedian {
+    fn len(&self) -> usize {
+        self.low.len() + self.high.len()
+    }
+
+    fn push(&mut self, v: f64) {
+        match self.low.peek() {
+            Some(top) if v > top.0 => self.high.push(std::cmp::Reverse(Ordered(v))),
+            _ => self.low.push(Ordered(v)),
+        }
+        if self.low.len() > self.high.len() + 1 {
+            if let Some(x) = self.low.pop() {
+                self.high.push(std::cmp::Reverse(x));
+            }
+        } else if self.high.len() > self.low.len()
+            && let Some(std::cmp::Reverse(x)) = self.high.pop()
+        {
+            self.low.push(x);
+        }
+    }
+
+    fn median(&self) -> Option<f64> {
+        let low = self.low.peek()?.0;
+        Some(if self.low.len() > self.high.len() {
+            low
+        } else {
+            (low + self.high.peek()?.0.0) / 2.0
+        })
+    }
+}
+
+/// The data-plane mode of a server workload from how one inbound call was
+/// reported: through a waypoint; a server-side Envoy (sidecar); ztunnel at
+/// the destination, or server-side mTLS evidence without a server-side Envoy
+/// (ambient: a sidecar server would have reported the rates itself); else
+/// only the caller saw the call (out of mesh).
+fn server_mode(via_waypoint: bool, rates_from: &str, server_evidence: bool) -> &'static str {
     let has = |e: &str| rates_from.split(',').any(|x| x == e);
     if via_waypoint || has("waypoint") {
         "ambient+waypoint"
     } else if has("envoy-destination") {
         "sidecar"
-    } else if has("ztunnel-destination") {
+    } else if has("ztunnel-destination") || server_evidence {
         "ambient"
     } else {
         "out of mesh"
@@ -200,7 +238,15 @@ fn streak(
     rules: &RegressionRules,
     broke: impl Fn(f64, f64) -> bool,
 ) -> Option<(usize, usize, f64, f64)> {
-    let mut clean: Vec<f64> = Vec::new();
+    // The rule can only fire when the newest runs were all judged.
+    let need = rules.consecutive.max(1);
+    if values.len() < need
+        || values[values.len() - need..].iter().any(Option::is_none)
+        || judged[judged.len() - need..].iter().any(|j| !j)
+    {
+        return None;
+    }
+    let mut clean = RunningMedian::default();
     let mut flags = vec![false; values.len()];
     let mut baselines = vec![None; values.len()];
     for (i, v) in values.iter().enumerate() {
@@ -209,7 +255,7 @@ fn streak(
             continue;
         }
         let base = if clean.len() >= rules.min_baseline_runs {
-            median(&clean)
+            clean.median()
         } else {
             None
         };
@@ -231,26 +277,26 @@ fn streak(
     Some((start, len, values[last]?, baselines[start]?))
 }
 
-struct EdgeRows {
+struct EdgeRows<'a> {
     at: Vec<i64>,
-    source: Vec<Option<String>>,
-    target: Vec<Option<String>>,
-    cluster: Vec<Option<String>>,
-    source_ns: Vec<Option<String>>,
-    target_ns: Vec<Option<String>>,
-    protocol: Vec<Option<String>>,
+    source: Vec<Option<&'a str>>,
+    target: Vec<Option<&'a str>>,
+    cluster: Vec<Option<&'a str>>,
+    source_ns: Vec<Option<&'a str>>,
+    target_ns: Vec<Option<&'a str>>,
+    protocol: Vec<Option<&'a str>>,
     rps: Vec<Option<f64>>,
     error_rps: Vec<Option<f64>>,
     p50: Vec<Option<f64>>,
     p99: Vec<Option<f64>>,
     mtls: Vec<Option<f64>>,
     bytes: Vec<Option<f64>>,
-    via_waypoint: Vec<Option<String>>,
-    rates_from: Vec<Option<String>>,
+    via_waypoint: Vec<Option<&'a str>>,
+    rates_from: Vec<Option<&'a str>>,
     infrastructure: Vec<bool>,
 }
 
-fn edge_rows(df: &DataFrame) -> Result<EdgeRows, HistoryError> {
+fn edge_rows(df: &DataFrame) -> Result<EdgeRows<'_>, HistoryError> {
     if df.height() == 0 || df.column("run_at").is_err() {
         return Ok(EdgeRows {
             at: vec![],
@@ -337,7 +383,7 @@ fn group_totals(
     let count = ints(&totals, "edges")?;
     let mut out: BTreeMap<String, GroupTrend> = BTreeMap::new();
     for i in 0..totals.height() {
-        let Some(name) = names[i].clone() else {
+        let Some(name) = names[i].map(str::to_string) else {
             continue;
         };
         let Some(&r) = run_index.get(&at[i]) else {
@@ -415,50 +461,66 @@ pub fn compute(loaded: &Loaded, rules: &RegressionRules) -> Result<Trends, Histo
     };
     let rows = edge_rows(&edges_df)?;
 
-    // Per-edge series.
-    type Key = (String, String);
-    let mut edges: BTreeMap<Key, EdgeTrend> = BTreeMap::new();
-    let mut protocols: BTreeMap<Key, Vec<Option<String>>> = BTreeMap::new();
+    // Per-edge series: the rows are sorted by edge, then time.
+    let mut edges: Vec<EdgeTrend> = Vec::new();
+    let mut protocols: Vec<Vec<Option<&str>>> = Vec::new();
     let mut posture_rows: Vec<(usize, usize)> = Vec::new();
+    let mut last_key: Option<(&str, &str)> = None;
     for i in 0..rows.at.len() {
-        let (Some(s), Some(t)) = (rows.source[i].clone(), rows.target[i].clone()) else {
+        let (Some(s), Some(t)) = (rows.source[i], rows.target[i]) else {
             continue;
         };
         let Some(&r) = run_index.get(&rows.at[i]) else {
             continue;
         };
         posture_rows.push((i, r));
-        let key = (s.clone(), t.clone());
-        let e = edges.entry(key.clone()).or_insert_with(|| EdgeTrend {
-            source: s,
-            target: t,
-            cluster: None,
-            source_namespace: None,
-            target_namespace: None,
-            protocol: None,
-            rps: vec![None; n],
-            error_rate: vec![None; n],
-            latency_p50_ms: vec![None; n],
-            latency_p99_ms: vec![None; n],
-            mtls: vec![None; n],
-            first_seen: format_time(rows.at[i]),
-        });
-        e.cluster = rows.cluster[i].clone().or(e.cluster.take());
-        e.source_namespace = rows.source_ns[i].clone().or(e.source_namespace.take());
-        e.target_namespace = rows.target_ns[i].clone().or(e.target_namespace.take());
-        e.protocol = rows.protocol[i].clone();
+        if last_key != Some((s, t)) {
+            last_key = Some((s, t));
+            edges.push(EdgeTrend {
+                source: s.to_string(),
+                target: t.to_string(),
+                cluster: None,
+                source_namespace: None,
+                target_namespace: None,
+                protocol: None,
+                rps: vec![None; n],
+                error_rate: vec![None; n],
+                latency_p50_ms: vec![None; n],
+                latency_p99_ms: vec![None; n],
+                mtls: vec![None; n],
+                first_seen: format_time(rows.at[i]),
+            });
+            protocols.push(vec![None; n]);
+        }
+        let (Some(e), Some(p)) = (edges.last_mut(), protocols.last_mut()) else {
+            continue;
+        };
+        let owned = |v: Option<&str>| v.map(str::to_string);
+        // Allocate only when a value changes.
+        if rows.cluster[i].is_some() && e.cluster.as_deref() != rows.cluster[i] {
+            e.cluster = owned(rows.cluster[i]);
+        }
+        if rows.source_ns[i].is_some() && e.source_namespace.as_deref() != rows.source_ns[i] {
+            e.source_namespace = owned(rows.source_ns[i]);
+        }
+        if rows.target_ns[i].is_some() && e.target_namespace.as_deref() != rows.target_ns[i] {
+            e.target_namespace = owned(rows.target_ns[i]);
+        }
+        if e.protocol.as_deref() != rows.protocol[i] {
+            e.protocol = owned(rows.protocol[i]);
+        }
         e.rps[r] = rows.rps[i];
         e.error_rate[r] = ratio(rows.error_rps[i], rows.rps[i]);
         e.latency_p50_ms[r] = rows.p50[i];
         e.latency_p99_ms[r] = rows.p99[i];
         e.mtls[r] = rows.mtls[i];
-        protocols.entry(key).or_insert_with(|| vec![None; n])[r] = rows.protocol[i].clone();
+        p[r] = rows.protocol[i];
     }
 
     // Regressions per edge.
     let mut regressions = Vec::new();
     let began_at = |i: usize| runs.get(i).map(|r| (r.at.clone(), r.at_seconds));
-    for e in edges.values() {
+    for e in &edges {
         let subject = edge_resource(&e.source, &e.target);
         let busy: Vec<bool> = e
             .rps
@@ -539,12 +601,12 @@ pub fn compute(loaded: &Loaded, rules: &RegressionRules) -> Result<Trends, Histo
     // Changes between the two newest runs.
     let (mut appeared, mut vanished, mut protocol_changed) = (Vec::new(), Vec::new(), Vec::new());
     if n >= 2 {
-        for ((s, t), p) in &protocols {
-            let change = |from: &Option<String>, to: &Option<String>| EdgeChange {
-                source: s.clone(),
-                target: t.clone(),
-                from: from.clone(),
-                to: to.clone(),
+        for (e, p) in edges.iter().zip(&protocols) {
+            let change = |from: &Option<&str>, to: &Option<&str>| EdgeChange {
+                source: e.source.clone(),
+                target: e.target.clone(),
+                from: from.map(str::to_string),
+                to: to.map(str::to_string),
             };
             match (&p[n - 2], &p[n - 1]) {
                 (None, Some(_)) => appeared.push(change(&p[n - 2], &p[n - 1])),
@@ -557,8 +619,9 @@ pub fn compute(loaded: &Loaded, rules: &RegressionRules) -> Result<Trends, Histo
 
     // Findings.
     let f = &loaded.findings;
-    let mut presence: BTreeMap<(String, String), (Vec<bool>, Option<String>, Option<String>)> =
-        BTreeMap::new();
+    // Per (code, resource): present in each run, severity, message.
+    type Presence = (Vec<bool>, Option<String>, Option<String>);
+    let mut presence: BTreeMap<(String, String), Presence> = BTreeMap::new();
     if f.height() > 0 && f.column("code").is_ok() {
         let at = ints(f, "run_at")?;
         let code = strs(f, "code")?;
@@ -571,14 +634,14 @@ pub fn compute(loaded: &Loaded, rules: &RegressionRules) -> Result<Trends, Histo
                 continue;
             };
             let entry = presence
-                .entry((c.clone(), res.clone()))
+                .entry((c.to_string(), res.to_string()))
                 .or_insert_with(|| (vec![false; n], None, None));
             entry.0[r] = true;
-            if severity[i].is_some() {
-                entry.1 = severity[i].clone();
+            if let Some(sev) = severity[i] {
+                entry.1 = Some(sev.to_string());
             }
-            if message[i].is_some() {
-                entry.2 = message[i].clone();
+            if let Some(m) = message[i] {
+                entry.2 = Some(m.to_string());
             }
         }
     }
@@ -637,36 +700,37 @@ pub fn compute(loaded: &Loaded, rules: &RegressionRules) -> Result<Trends, Histo
     });
 
     // Posture per namespace (server side), non-infrastructure traffic.
-    let mut posture: BTreeMap<String, Posture> = BTreeMap::new();
-    let mut modes: BTreeMap<(String, usize), BTreeMap<String, &'static str>> = BTreeMap::new();
-    let mut mtls_num: BTreeMap<(String, usize), (f64, f64)> = BTreeMap::new();
+    let mut posture: HashMap<&str, Posture> = HashMap::new();
+    let mut modes: HashMap<(&str, usize), HashMap<&str, &'static str>> = HashMap::new();
+    let mut mtls_num: HashMap<(&str, usize), (f64, f64)> = HashMap::new();
     for &(i, r) in &posture_rows {
         if rows.infrastructure[i] {
             continue;
         }
-        let Some(ns) = rows.target_ns[i].clone() else {
+        let Some(ns) = rows.target_ns[i] else {
             continue;
         };
-        let target = rows.target[i].clone().unwrap_or_default();
+        let target = rows.target[i].unwrap_or_default();
         let mode = server_mode(
             rows.via_waypoint[i].is_some(),
-            rows.rates_from[i].as_deref().unwrap_or(""),
+            rows.rates_from[i].unwrap_or(""),
+            rows.mtls[i].is_some(),
         );
-        let slot = modes.entry((ns.clone(), r)).or_default();
+        let slot = modes.entry((ns, r)).or_default();
         // A workload seen through any proxy counts as that mode.
         let current = slot.entry(target).or_insert(mode);
         if *current == "out of mesh" {
             *current = mode;
         }
-        let p = posture.entry(ns.clone()).or_insert_with(|| Posture {
-            namespace: ns.clone(),
+        let p = posture.entry(ns).or_insert_with(|| Posture {
+            namespace: ns.to_string(),
             mode: String::new(),
             workloads_by_mode: BTreeMap::new(),
             mtls_share: vec![None; n],
             without_proxy: vec![0; n],
             unknown_caller_rps: vec![None; n],
         });
-        if rows.source[i].as_deref() == Some("unknown") {
+        if rows.source[i] == Some("unknown") {
             let u = p.unknown_caller_rps[r].get_or_insert(0.0);
             *u += rows.rps[i].unwrap_or(0.0);
         }
@@ -677,7 +741,7 @@ pub fn compute(loaded: &Loaded, rules: &RegressionRules) -> Result<Trends, Histo
         }
     }
     for ((ns, r), (num, den)) in mtls_num {
-        if let Some(p) = posture.get_mut(&ns)
+        if let Some(p) = posture.get_mut(ns)
             && den > 0.0
         {
             p.mtls_share[r] = Some(num / den);
@@ -712,7 +776,7 @@ pub fn compute(loaded: &Loaded, rules: &RegressionRules) -> Result<Trends, Histo
     Ok(Trends {
         runs,
         regressions,
-        edges: edges.into_values().collect(),
+        edges,
         namespaces,
         clusters,
         appeared,
@@ -721,7 +785,46 @@ pub fn compute(loaded: &Loaded, rules: &RegressionRules) -> Result<Trends, Histo
         findings_opened: opened,
         findings_open: open,
         findings_resolved: resolved,
-        posture: posture.into_values().collect(),
+        posture: {
+            let mut p: Vec<Posture> = posture.into_values().collect();
+            p.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+            p
+        },
         warnings: loaded.warnings.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sorted_median(values: &[f64]) -> f64 {
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        let mid = v.len() / 2;
+        if v.len() % 2 == 1 {
+            v[mid]
+        } else {
+            (v[mid - 1] + v[mid]) / 2.0
+        }
+    }
+
+    #[test]
+    fn the_running_median_equals_the_sorted_median_after_every_value() {
+        let mut seed: u64 = 7;
+        for len in [1usize, 2, 3, 10, 101] {
+            let mut m = RunningMedian::default();
+            let mut seen = Vec::new();
+            for _ in 0..len {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                // Many ties: values in 0..20.
+                let v = (seed >> 33) as f64 % 20.0;
+                m.push(v);
+                seen.push(v);
+                assert_eq!(m.len(), seen.len());
+                assert_eq!(m.median(), Some(sorted_median(&seen)), "{seen:?}");
+            }
+        }
+        assert_eq!(RunningMedian::default().median(), None);
+    }
 }

@@ -20,7 +20,7 @@ fn trends_of(runs: Vec<RunRecord>, rules: &RegressionRules) -> Trends {
     for r in &runs {
         store.append(r).unwrap();
     }
-    let loaded = store.load(Some(rules.runs), None).unwrap();
+    let loaded = store.load_for_trends(Some(rules.runs), None).unwrap();
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     compute(&loaded, rules).unwrap()
 }
@@ -62,39 +62,31 @@ fn an_error_rate_that_rose_on_night_10_fires_and_names_night_10() {
     assert_eq!(t.regressions.len(), 1, "{:?}", t.regressions);
 }
 
+/// A spike on the newest night only, and an edge under min_rps whose error
+/// rate jumps for five nights.
+fn spike_and_quiet() -> Vec<RunRecord> {
+    nights(|i| {
+        let spike = if i == 13 { 0.5 } else { 0.0 };
+        let quiet = if i >= 9 { 0.5 } else { 0.0 };
+        vec![
+            edge(A, B, 10.0, 10.0 * spike, 50.0),
+            edge(C, A, 0.2, 0.2 * quiet, 30.0),
+        ]
+    })
+}
+
 #[test]
 fn one_bad_night_or_a_quiet_edge_does_not_fire() {
     let rules = RegressionRules::default();
-    // A spike on the newest night only (consecutive = 2), and an edge under
-    // min_rps whose error rate jumps for five nights.
-    let t = trends_of(
-        nights(|i| {
-            let spike = if i == 13 { 0.5 } else { 0.0 };
-            let quiet = if i >= 9 { 0.5 } else { 0.0 };
-            vec![
-                edge(A, B, 10.0, 10.0 * spike, 50.0),
-                edge(C, A, 0.2, 0.2 * quiet, 30.0),
-            ]
-        }),
-        &rules,
-    );
+    // consecutive = 2: neither fires.
+    let t = trends_of(spike_and_quiet(), &rules);
     assert!(t.regressions.is_empty(), "{:?}", t.regressions);
     // With consecutive = 1 the spike fires, the quiet edge still does not.
     let eager = RegressionRules {
         consecutive: 1,
         ..RegressionRules::default()
     };
-    let t = trends_of(
-        nights(|i| {
-            let spike = if i == 13 { 0.5 } else { 0.0 };
-            let quiet = if i >= 9 { 0.5 } else { 0.0 };
-            vec![
-                edge(A, B, 10.0, 10.0 * spike, 50.0),
-                edge(C, A, 0.2, 0.2 * quiet, 30.0),
-            ]
-        }),
-        &eager,
-    );
+    let t = trends_of(spike_and_quiet(), &eager);
     assert_eq!(
         fired(&t, RuleKind::ErrorRateIncrease),
         vec![(format!("{A} -> {B}"), format_time(night(13)), 1)]
@@ -213,7 +205,8 @@ fn changes_totals_and_posture_have_known_answers() {
                 let mut unknown = edge("unknown", "workload:web/frontend", 6.0, 0.0, 5.0);
                 unknown.source_namespace = None;
                 unknown.rates_from = Some("envoy-source".into());
-                unknown.mtls = Some(0.0);
+                // No server-side evidence: only the caller saw it.
+                unknown.mtls = None;
                 edges.push(unknown);
             }
             run(night(i), edges, vec![])
@@ -239,7 +232,7 @@ fn changes_totals_and_posture_have_known_answers() {
     assert_eq!(shop.edges, vec![3, 3, 2]);
     let web = t.namespaces.iter().find(|g| g.name == "web").unwrap();
     assert_eq!(web.rps, vec![None, None, Some(6.0)]);
-    assert_eq!(web.mtls_share[2], Some(0.0));
+    assert_eq!(web.mtls_share[2], None);
     // Posture: shop is mixed (cart-v1 sidecar, checkout-v1 ambient+waypoint),
     // web's frontend is reported by its callers only: out of mesh, with
     // unknown callers.
@@ -299,4 +292,8 @@ fn the_markdown_names_the_regression_and_escapes_labels() {
     assert!(!html.contains("<b>"));
     assert!(html.contains("&lt;b&gt;"));
     assert!(html.contains("class=\"spark"));
+    // Namespace totals: the server side of the one edge is "shop".
+    let ns = &html[html.find("id=\"history-namespaces\"").unwrap()..];
+    let ns = &ns[..ns.find("</table>").unwrap()];
+    assert!(ns.contains("<td>shop</td>"), "{ns}");
 }
