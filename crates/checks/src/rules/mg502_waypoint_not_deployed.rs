@@ -56,11 +56,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             (!u.namespace.is_empty()).then_some(u.namespace.as_str()),
             u.name.clone(),
         );
-        let object = cx.config.objects.iter().find(|o| {
-            o.kind == u.kind
-                && o.name() == u.name
-                && (u.kind == Kind::Namespace || o.effective_namespace() == u.namespace)
-        });
+        let object = cx.named(&[u.kind], &u.namespace, &u.name);
         let message = match other_class {
             Some(class) => format!(
                 "waypoint {}/{} is a Gateway of class {class}, not istio-waypoint",
