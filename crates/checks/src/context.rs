@@ -326,13 +326,11 @@ impl<'a> Context<'a> {
     /// A workload (Deployment, StatefulSet, DaemonSet) by the name Istio's
     /// telemetry gives it (`destination_workload`).
     pub fn workload(&self, namespace: &str, name: &str) -> Option<&'a Object> {
-        self.config.objects.iter().find(|o| {
-            matches!(
-                o.kind,
-                Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet
-            ) && o.name() == name
-                && o.effective_namespace() == namespace
-        })
+        self.named(
+            &[Kind::Deployment, Kind::StatefulSet, Kind::DaemonSet],
+            namespace,
+            name,
+        )
     }
 
     /// The mTLS mode in force for a pod (template) in `namespace` with `labels`:
@@ -490,6 +488,9 @@ pub(crate) struct HostEntry {
 #[derive(Debug, Default)]
 pub(crate) struct HostRegistry {
     entries: BTreeMap<(String, String), HostEntry>,
+    /// The entries whose host is a wildcard (`*.example.com`), in the same
+    /// order: what a host not found exactly is matched against.
+    wildcards: BTreeMap<(String, String), HostEntry>,
 }
 
 impl HostRegistry {
@@ -526,7 +527,12 @@ impl HostRegistry {
                 );
             }
         }
-        HostRegistry { entries }
+        let wildcards = entries
+            .iter()
+            .filter(|((_, host), _)| host.starts_with('*'))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        HostRegistry { entries, wildcards }
     }
 
     /// Resolves `host` as seen from an object in `namespace` exported to
@@ -554,7 +560,7 @@ impl HostRegistry {
             }
         }
         let wanted = fqdn.trim_start_matches('*');
-        self.entries.iter().find_map(|((scope, se_host), e)| {
+        self.wildcards.iter().find_map(|((scope, se_host), e)| {
             let suffix = se_host.strip_prefix('*')?;
             (scope == "*" || scope == namespace)
                 .then_some(())
