@@ -431,7 +431,10 @@ pub const RESOURCES: &[Resource] = &[
     trimmed(builtin("", "secrets", "Secret", true), Keep::SecretKeyNames),
     Resource {
         istio_namespace_only: true,
-        ..trimmed(builtin("", "configmaps", "ConfigMap", true), Keep::IstioConfigMaps)
+        ..trimmed(
+            builtin("", "configmaps", "ConfigMap", true),
+            Keep::IstioConfigMaps,
+        )
     },
     builtin(
         "admissionregistration.k8s.io",

@@ -22,7 +22,12 @@ const BASE64: &str = "c3VwM3ItczNjcmV0LXZhbHVlLTQy";
 fn api() -> FakeApi {
     let mut api = FakeApi::bookinfo();
     api.install("telemetry.istio.io", "v1", "telemetries", "Telemetry");
-    api.install("extensions.istio.io", "v1alpha1", "wasmplugins", "WasmPlugin");
+    api.install(
+        "extensions.istio.io",
+        "v1alpha1",
+        "wasmplugins",
+        "WasmPlugin",
+    );
     for object in [
         json!({"apiVersion": "v1", "kind": "Node",
             "metadata": {"name": "worker-1", "uid": "1f0c", "labels": {
@@ -122,8 +127,10 @@ async fn reads_the_kinds_the_checks_need_and_keeps_only_what_they_read() {
     let nodes = of_kind(&read, "Node");
     assert_eq!(
         nodes,
-        [&json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "worker-1", "labels": {
-            "kubernetes.io/hostname": "worker-1", "topology.kubernetes.io/zone": "eu-west-1a"}}})]
+        [
+            &json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "worker-1", "labels": {
+            "kubernetes.io/hostname": "worker-1", "topology.kubernetes.io/zone": "eu-west-1a"}}})
+        ]
     );
     // CRD: name, group, names, scope and versions; no schema.
     let crds = of_kind(&read, "CustomResourceDefinition");
@@ -224,7 +231,10 @@ async fn reads_the_kinds_the_checks_need_and_keeps_only_what_they_read() {
     );
 
     // No value anywhere: the objects, the whole read, what a recording keeps.
-    assert_no_value("the objects", &serde_json::to_string(&read.objects).unwrap());
+    assert_no_value(
+        "the objects",
+        &serde_json::to_string(&read.objects).unwrap(),
+    );
     assert_no_value("the read", &format!("{read:?}"));
     assert_no_value("the config", &format!("{mesh:?}"));
     for o in &mesh.objects {

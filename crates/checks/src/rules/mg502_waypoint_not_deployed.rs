@@ -32,19 +32,18 @@ the label.",
 };
 
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
-    let waypoints = cx.config.waypoints();
+    let waypoints: std::collections::HashSet<(String, String)> = cx
+        .config
+        .waypoints()
+        .into_iter()
+        .map(|w| (w.namespace, w.name))
+        .collect();
     for u in cx.config.waypoint_uses() {
-        if waypoints
-            .iter()
-            .any(|w| w.namespace == u.waypoint_namespace && w.name == u.waypoint_name)
-        {
+        if waypoints.contains(&(u.waypoint_namespace.clone(), u.waypoint_name.clone())) {
             continue;
         }
         let other_class = cx
-            .of_kind(Kind::KubeGateway)
-            .find(|g| {
-                g.name() == u.waypoint_name && g.effective_namespace() == u.waypoint_namespace
-            })
+            .named(&[Kind::KubeGateway], &u.waypoint_namespace, &u.waypoint_name)
             .and_then(|g| {
                 g.spec
                     .get("gatewayClassName")
