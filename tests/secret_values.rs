@@ -62,6 +62,33 @@ fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
+/// `check --format json` output with no MG307 finding.
+fn assert_mg307_quiet(stdout: &[u8]) {
+    let doc: serde_json::Value = serde_json::from_slice(stdout).unwrap();
+    let codes: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(!codes.contains(&"MG307"), "{codes:?}");
+}
+
+/// Every file of a recording is free of the value, and one of them holds
+/// the Secret's metadata.
+fn assert_recording_clean(bundle: &Path) {
+    let mut files = Vec::new();
+    files_under(bundle, &mut files);
+    assert!(!files.is_empty(), "the recording holds no file");
+    let mut saw_secret = false;
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        assert_clean(&file.display().to_string(), &bytes);
+        saw_secret |= String::from_utf8_lossy(&bytes).contains("shop-cert");
+    }
+    assert!(saw_secret, "the Secret's metadata was not recorded at all");
+}
+
 #[test]
 fn secret_values_appear_in_no_output_and_no_recording() {
     let dir = tempfile::tempdir().unwrap();
@@ -77,14 +104,7 @@ fn secret_values_appear_in_no_output_and_no_recording() {
         assert_clean(&format!("check --format {format} stderr"), &out.stderr);
         if format == "json" {
             // The Secret was read: its key names made MG307 quiet about it.
-            let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-            let codes: Vec<&str> = doc["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter_map(|f| f["code"].as_str())
-                .collect();
-            assert!(!codes.contains(&"MG307"), "{codes:?}");
+            assert_mg307_quiet(&out.stdout);
         }
     }
 
@@ -102,16 +122,7 @@ fn secret_values_appear_in_no_output_and_no_recording() {
     );
     assert_clean("record stdout", &out.stdout);
     assert_clean("record stderr", &out.stderr);
-    let mut files = Vec::new();
-    files_under(&bundle, &mut files);
-    assert!(!files.is_empty(), "the recording holds no file");
-    let mut saw_secret = false;
-    for file in &files {
-        let bytes = std::fs::read(file).unwrap();
-        assert_clean(&file.display().to_string(), &bytes);
-        saw_secret |= String::from_utf8_lossy(&bytes).contains("shop-cert");
-    }
-    assert!(saw_secret, "the Secret's metadata was not recorded at all");
+    assert_recording_clean(&bundle);
 }
 
 /// The MANIFEST's Secret as the API server lists it (with the
@@ -172,14 +183,7 @@ fn secret_values_read_live_appear_in_no_output_and_no_recording() {
         );
         if format == "json" {
             // The Secret was read live: its key names made MG307 quiet.
-            let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-            let codes: Vec<&str> = doc["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter_map(|f| f["code"].as_str())
-                .collect();
-            assert!(!codes.contains(&"MG307"), "{codes:?}");
+            assert_mg307_quiet(&out.stdout);
         }
     }
     assert!(
@@ -200,13 +204,5 @@ fn secret_values_read_live_appear_in_no_output_and_no_recording() {
     );
     assert_clean("record --cluster stdout", &out.stdout);
     assert_clean("record --cluster stderr", &out.stderr);
-    let mut files = Vec::new();
-    files_under(&bundle, &mut files);
-    let mut saw_secret = false;
-    for file in &files {
-        let bytes = std::fs::read(file).unwrap();
-        assert_clean(&file.display().to_string(), &bytes);
-        saw_secret |= String::from_utf8_lossy(&bytes).contains("shop-cert");
-    }
-    assert!(saw_secret, "the Secret's metadata was not recorded at all");
+    assert_recording_clean(&bundle);
 }
