@@ -124,7 +124,7 @@ fn rbac_grants_exactly_what_meshgraph_requests() {
         })
         .collect();
     assert_eq!(grants(reader), expected);
-    assert_eq!(meshgraph_kube::RESOURCES.len(), 21);
+    assert_eq!(meshgraph_kube::RESOURCES.len(), 30);
 
     // The CronJob's Prometheus, reached through the service proxy: `get` on
     // services/proxy of that one Service port, in its namespace.

@@ -92,8 +92,21 @@ pub struct CheckRow {
     pub load: Duration,
     pub check: Duration,
     pub findings: usize,
-    /// The slowest checks run alone, slowest first.
-    pub slowest: Vec<(meshgraph_checks::Code, Duration)>,
+    /// Building the `Context` and its indexes alone (no check run).
+    pub context: Duration,
+    /// Each check run alone, the context's time taken off (best of three),
+    /// in [`meshgraph_checks::Code::ALL`] order.
+    pub per_check: Vec<(meshgraph_checks::Code, Duration)>,
+    /// Allocation calls of each check run alone, the context's taken off,
+    /// in the same order: deterministic, unlike times on a shared machine.
+    pub per_check_allocs: Vec<u64>,
+}
+
+/// Allocation calls of one run of `step`.
+fn allocs<T>(step: impl FnOnce() -> T) -> u64 {
+    let before = crate::alloc::calls();
+    black_box(step());
+    crate::alloc::calls() - before
 }
 
 fn best_of<T>(runs: usize, mut step: impl FnMut() -> T) -> (T, Duration) {
@@ -108,57 +121,86 @@ fn best_of<T>(runs: usize, mut step: impl FnMut() -> T) -> (T, Duration) {
     (value, best)
 }
 
+fn only(codes: &[meshgraph_checks::Code]) -> CheckOptions {
+    CheckOptions {
+        only: Some(codes.iter().copied().collect()),
+        ..CheckOptions::default()
+    }
+}
+
 pub fn run(objects: usize) -> Result<CheckRow> {
     let values = dump(objects);
     let ((config, warnings), load) = best_of(3, || MeshConfig::from_values(values.clone()));
     if !warnings.is_empty() {
         bail!("the generated dump does not read cleanly: {warnings:?}");
     }
-    let (report, time) = best_of(3, || check(&config, None, &CheckOptions::default()));
-    let mut slowest: Vec<_> = meshgraph_checks::Code::ALL
+    let (report, time) = best_of(5, || check(&config, None, &CheckOptions::default()));
+    let context = best_of(5, || check(&config, None, &only(&[]))).1;
+    let per_check = meshgraph_checks::Code::ALL
         .iter()
         .map(|&code| {
-            let only = CheckOptions {
-                only: Some(std::collections::BTreeSet::from([code])),
-                ..CheckOptions::default()
-            };
-            (code, best_of(1, || check(&config, None, &only)).1)
+            let alone = best_of(3, || check(&config, None, &only(&[code]))).1;
+            (code, alone.saturating_sub(context))
         })
         .collect();
-    slowest.sort_by_key(|(_, d)| std::cmp::Reverse(*d));
-    slowest.truncate(5);
+    let context_allocs = allocs(|| check(&config, None, &only(&[])));
+    let per_check_allocs = meshgraph_checks::Code::ALL
+        .iter()
+        .map(|&code| allocs(|| check(&config, None, &only(&[code]))).saturating_sub(context_allocs))
+        .collect();
     Ok(CheckRow {
         objects: config.objects.len(),
         load,
         check: time,
         findings: report.findings.len(),
-        slowest,
+        context,
+        per_check,
+        per_check_allocs,
     })
+}
+
+/// Time per object of a check on the largest dump over the smallest; `None`
+/// when the check is too quick on the smallest dump (under 0.2 ms) for the
+/// ratio to mean anything.
+fn growth(first: &CheckRow, last: &CheckRow, i: usize) -> Option<f64> {
+    let (a, b) = (first.per_check[i].1, last.per_check[i].1);
+    (a.as_secs_f64() >= 2e-4)
+        .then(|| (b.as_secs_f64() / last.objects as f64) / (a.as_secs_f64() / first.objects as f64))
 }
 
 pub fn print(rows: &[CheckRow]) {
     println!(
-        "{:>8} {:>10} {:>10} {:>14} {:>9}",
-        "objects", "read ms", "check ms", "check us/obj", "findings"
+        "{:>8} {:>10} {:>10} {:>14} {:>9} {:>11}",
+        "objects", "read ms", "check ms", "check us/obj", "findings", "context ms"
     );
     for r in rows {
         println!(
-            "{:>8} {:>10.1} {:>10.1} {:>14.2} {:>9}",
+            "{:>8} {:>10.1} {:>10.1} {:>14.2} {:>9} {:>11.1}",
             r.objects,
             r.load.as_secs_f64() * 1e3,
             r.check.as_secs_f64() * 1e3,
             r.check.as_secs_f64() * 1e6 / r.objects as f64,
-            r.findings
+            r.findings,
+            r.context.as_secs_f64() * 1e3
         );
     }
     if let Some(last) = rows.last() {
-        let list: Vec<String> = last
-            .slowest
+        let mut slowest: Vec<_> = last.per_check.iter().enumerate().collect();
+        slowest.sort_by_key(|(_, (_, d))| std::cmp::Reverse(*d));
+        let first = rows.first().filter(|f| f.objects < last.objects);
+        let list: Vec<String> = slowest
             .iter()
-            .map(|(code, d)| format!("{code} {:.1} ms", d.as_secs_f64() * 1e3))
+            .take(5)
+            .map(|(i, (code, d))| {
+                let ratio = first
+                    .and_then(|f| growth(f, last, *i))
+                    .map(|g| format!(" (x{g:.2} per object)"))
+                    .unwrap_or_default();
+                format!("{code} {:.1} ms{ratio}", d.as_secs_f64() * 1e3)
+            })
             .collect();
         println!(
-            "slowest checks alone on {} objects (each includes building the context): {}",
+            "slowest checks alone on {} objects (context taken off; per-object growth from the smallest dump): {}",
             last.objects,
             list.join(", ")
         );
@@ -171,6 +213,42 @@ pub fn print(rows: &[CheckRow]) {
         println!(
             "check time per object, largest dump / smallest: {:.2} (1.00 is linear)",
             per(last) / per(first)
+        );
+        let per_context = |r: &CheckRow| r.context.as_secs_f64() / r.objects as f64;
+        println!(
+            "context time per object, largest dump / smallest: {:.2}",
+            per_context(last) / per_context(first)
+        );
+        let mut worst: Vec<(meshgraph_checks::Code, f64)> = (0..last.per_check.len())
+            .filter_map(|i| growth(first, last, i).map(|g| (last.per_check[i].0, g)))
+            .collect();
+        worst.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let list: Vec<String> = worst
+            .iter()
+            .take(5)
+            .map(|(code, g)| format!("{code} x{g:.2}"))
+            .collect();
+        println!(
+            "checks whose time per object grows most (largest dump / smallest; noisy): {}",
+            list.join(", ")
+        );
+        // Allocation calls per object: the same on every run.
+        let mut worst: Vec<(meshgraph_checks::Code, f64)> = (0..last.per_check_allocs.len())
+            .filter(|&i| first.per_check_allocs[i] >= 100)
+            .map(|i| {
+                let per = |r: &CheckRow| r.per_check_allocs[i] as f64 / r.objects as f64;
+                (last.per_check[i].0, per(last) / per(first))
+            })
+            .collect();
+        worst.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let list: Vec<String> = worst
+            .iter()
+            .take(5)
+            .map(|(code, g)| format!("{code} x{g:.2}"))
+            .collect();
+        println!(
+            "checks whose allocation calls per object grow most (largest dump / smallest; deterministic): {}",
+            list.join(", ")
         );
     }
 }

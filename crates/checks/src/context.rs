@@ -2,7 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use meshgraph_config::{Kind, MeshConfig, Object, hosts, items, scalar_text, selector_matches};
+use meshgraph_config::{
+    Enrollment, Kind, Membership, MeshConfig, Object, hosts, items, scalar_text, selector_matches,
+};
 use meshgraph_core::Reconciliation;
 use meshgraph_model::Observation;
 use serde_json::Value;
@@ -35,6 +37,14 @@ pub struct Context<'a> {
     peer_authentications: BTreeMap<&'a str, Vec<&'a Object>>,
     /// Objects by (kind, namespace, name), the first of each: owner lookups.
     by_name: std::collections::HashMap<(&'a str, &'a str, &'a str), &'a Object>,
+    /// Objects by (kind, namespace as written, name), the first of each:
+    /// [`Context::object`].
+    by_ref: std::collections::HashMap<(Kind, Option<&'a str>, &'a str), &'a Object>,
+    /// Objects by (kind, effective namespace, name), the first of each with
+    /// its position in the input: [`Context::named`].
+    by_kind_name: std::collections::HashMap<(Kind, &'a str, &'a str), (usize, &'a Object)>,
+    /// Namespace objects by name, the first of each.
+    namespaces: std::collections::HashMap<&'a str, &'a Object>,
 }
 
 /// Pods and pod templates, with their labels (Node topology added), indexed
@@ -46,6 +56,9 @@ struct PodIndex<'a> {
     all_indices: Vec<usize>,
     by_namespace: BTreeMap<&'a str, Vec<usize>>,
     by_label: std::collections::HashMap<(String, String), Vec<usize>>,
+    /// The same by namespace: a namespaced selector's candidates are the
+    /// pods of its namespace with the label, not every namespace's.
+    by_namespace_label: std::collections::HashMap<(&'a str, String, String), Vec<usize>>,
 }
 
 /// The Node labels Istio copies onto the labels of the pods running there.
@@ -87,11 +100,23 @@ impl<'a> Context<'a> {
             pods: PodIndex::default(),
             peer_authentications: BTreeMap::new(),
             by_name: std::collections::HashMap::new(),
+            by_ref: std::collections::HashMap::new(),
+            by_kind_name: std::collections::HashMap::new(),
+            namespaces: std::collections::HashMap::new(),
         };
-        for o in &config.objects {
+        for (i, o) in config.objects.iter().enumerate() {
+            cx.by_kind_name
+                .entry((o.kind, o.effective_namespace(), o.name()))
+                .or_insert((i, o));
             cx.by_name
                 .entry((o.kind.as_str(), o.effective_namespace(), o.name()))
                 .or_insert(o);
+            cx.by_ref
+                .entry((o.kind, o.namespace(), o.name()))
+                .or_insert(o);
+            if o.kind == Kind::Namespace {
+                cx.namespaces.entry(o.name()).or_insert(o);
+            }
         }
         for pa in config.of_kind(Kind::PeerAuthentication) {
             cx.peer_authentications
@@ -113,10 +138,14 @@ impl<'a> Context<'a> {
                 .or_default()
                 .push(i);
         }
-        for (i, (_, labels)) in list.iter().enumerate() {
+        for (i, (o, labels)) in list.iter().enumerate() {
             for (k, v) in labels {
                 pods.by_label
                     .entry((k.clone(), v.clone()))
+                    .or_default()
+                    .push(i);
+                pods.by_namespace_label
+                    .entry((o.effective_namespace(), k.clone(), v.clone()))
                     .or_default()
                     .push(i);
             }
@@ -219,15 +248,20 @@ impl<'a> Context<'a> {
         selector: &BTreeMap<String, String>,
         namespace: Option<&str>,
     ) -> Vec<&'a Object> {
-        // Candidates: the pods carrying the selector's rarest label, else
-        // every pod of the scope; then the full match.
+        // Candidates: the pods (of the namespace, when given) carrying the
+        // selector's rarest label, else every pod of the scope; then the
+        // full match.
         let candidates: &[usize] = match selector
             .iter()
             .map(|(k, v)| {
-                self.pods
-                    .by_label
-                    .get(&(k.clone(), v.clone()))
-                    .map_or(&[][..], Vec::as_slice)
+                let list = match namespace {
+                    Some(ns) => self
+                        .pods
+                        .by_namespace_label
+                        .get(&(ns, k.clone(), v.clone())),
+                    None => self.pods.by_label.get(&(k.clone(), v.clone())),
+                };
+                list.map_or(&[][..], Vec::as_slice)
             })
             .min_by_key(|list| list.len())
         {
@@ -253,23 +287,50 @@ impl<'a> Context<'a> {
 
     /// The object a resource reference names, if in the input.
     pub fn object(&self, resource: &ResourceRef) -> Option<&'a Object> {
-        self.config.objects.iter().find(|o| {
-            resource.kind == ResourceKind::Config(o.kind)
-                && o.name() == resource.name
-                && o.namespace() == resource.namespace.as_deref()
-        })
+        let ResourceKind::Config(kind) = resource.kind else {
+            return None;
+        };
+        self.by_ref
+            .get(&(kind, resource.namespace.as_deref(), resource.name.as_str()))
+            .copied()
+    }
+
+    /// The first object of one of `kinds` (the earliest in the input when
+    /// several kinds have one) named `name` in `namespace` (effective
+    /// namespace; empty for cluster-scoped kinds).
+    pub fn named(&self, kinds: &[Kind], namespace: &str, name: &str) -> Option<&'a Object> {
+        kinds
+            .iter()
+            .filter_map(|&k| self.by_kind_name.get(&(k, namespace, name)))
+            .min_by_key(|(i, _)| *i)
+            .map(|(_, o)| *o)
+    }
+
+    /// [`MeshConfig::namespace`] through an index: the Namespace object of
+    /// that name, if it is in the input.
+    pub fn namespace(&self, name: &str) -> Option<&'a Object> {
+        self.namespaces.get(name).copied()
+    }
+
+    /// [`MeshConfig::enrollment`] through an index.
+    pub fn enrollment(&self, namespace: &str) -> Option<Enrollment> {
+        self.namespace(namespace).map(Enrollment::of)
+    }
+
+    /// [`MeshConfig::membership`] through an index.
+    pub fn membership(&self, object: &Object) -> Option<Membership> {
+        let enrollment = self.enrollment(object.effective_namespace());
+        Membership::of(object, enrollment.as_ref())
     }
 
     /// A workload (Deployment, StatefulSet, DaemonSet) by the name Istio's
     /// telemetry gives it (`destination_workload`).
     pub fn workload(&self, namespace: &str, name: &str) -> Option<&'a Object> {
-        self.config.objects.iter().find(|o| {
-            matches!(
-                o.kind,
-                Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet
-            ) && o.name() == name
-                && o.effective_namespace() == namespace
-        })
+        self.named(
+            &[Kind::Deployment, Kind::StatefulSet, Kind::DaemonSet],
+            namespace,
+            name,
+        )
     }
 
     /// The mTLS mode in force for a pod (template) in `namespace` with `labels`:
@@ -427,6 +488,9 @@ pub(crate) struct HostEntry {
 #[derive(Debug, Default)]
 pub(crate) struct HostRegistry {
     entries: BTreeMap<(String, String), HostEntry>,
+    /// The entries whose host is a wildcard (`*.example.com`), in the same
+    /// order: what a host not found exactly is matched against.
+    wildcards: BTreeMap<(String, String), HostEntry>,
 }
 
 impl HostRegistry {
@@ -463,7 +527,12 @@ impl HostRegistry {
                 );
             }
         }
-        HostRegistry { entries }
+        let wildcards = entries
+            .iter()
+            .filter(|((_, host), _)| host.starts_with('*'))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        HostRegistry { entries, wildcards }
     }
 
     /// Resolves `host` as seen from an object in `namespace` exported to
@@ -491,7 +560,7 @@ impl HostRegistry {
             }
         }
         let wanted = fqdn.trim_start_matches('*');
-        self.entries.iter().find_map(|((scope, se_host), e)| {
+        self.wildcards.iter().find_map(|((scope, se_host), e)| {
             let suffix = se_host.strip_prefix('*')?;
             (scope == "*" || scope == namespace)
                 .then_some(())

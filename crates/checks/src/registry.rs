@@ -238,6 +238,7 @@ pub const KIALI_CODES: &[(Code, &str)] = &[
     (Code::MG401, "KIA0207, KIA0208, KIA0505, KIA0506"),
     (Code::MG403, "KIA0004"),
     (Code::MG404, "KIA0002, KIA0003"),
+    (Code::MG406, "KIA0101"),
     (Code::MG501, "KIA1311, KIA1314-KIA1316"),
     (Code::MG502, "KIA1313"),
     (Code::MG503, "KIA1312"),

@@ -272,6 +272,14 @@ pub struct Membership {
 }
 
 impl Membership {
+    /// [`MeshConfig::membership`] with the enrollment of the object's
+    /// namespace already looked up (`None`: the Namespace is not in the
+    /// input), for callers that index Namespaces themselves.
+    pub fn of(object: &Object, enrollment: Option<&Enrollment>) -> Option<Membership> {
+        let pod = object.pod_template()?;
+        Some(membership_of(&pod, object.kind == Kind::Pod, enrollment))
+    }
+
     /// Will run with a sidecar or ambient redirection.
     pub fn in_mesh(&self) -> bool {
         self.is_proxy || self.has_proxy || self.ambient || self.injection_expected
@@ -465,13 +473,8 @@ impl MeshConfig {
 
     /// Whether a Pod or workload will be in the mesh (sidecar or ambient) and why.
     pub fn membership(&self, object: &Object) -> Option<Membership> {
-        let pod = object.pod_template()?;
         let enrollment = self.enrollment(object.effective_namespace());
-        Some(membership_of(
-            &pod,
-            object.kind == Kind::Pod,
-            enrollment.as_ref(),
-        ))
+        Membership::of(object, enrollment.as_ref())
     }
 
     /// Waypoints: Gateways of class `istio-waypoint`.
@@ -541,6 +544,16 @@ impl MeshConfig {
         let svc = self
             .of_kind(Kind::Service)
             .find(|s| s.name() == service && s.effective_namespace() == namespace);
+        Self::waypoint_of(namespace, svc, self.namespace(namespace))
+    }
+
+    /// [`MeshConfig::waypoint_for_service`] with the Service and its
+    /// Namespace object already looked up, for callers that index them.
+    pub fn waypoint_of(
+        namespace: &str,
+        svc: Option<&Object>,
+        namespace_object: Option<&Object>,
+    ) -> Option<(String, String)> {
         let label_of = |o: &Object| {
             o.label("istio.io/use-waypoint").map(|w| {
                 let ns = o
@@ -552,7 +565,7 @@ impl MeshConfig {
         };
         let chosen = svc
             .and_then(label_of)
-            .or_else(|| self.namespace(namespace).and_then(label_of))?;
+            .or_else(|| namespace_object.and_then(label_of))?;
         (chosen.1 != "none").then_some(chosen)
     }
 }

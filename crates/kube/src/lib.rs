@@ -26,8 +26,16 @@
 //!   The context is `--context`, else `current-context`.
 //! - **What is read.** [`RESOURCES`]: namespaces, pods, services,
 //!   serviceaccounts, the apps/v1 workloads, the Istio
-//!   networking/security/telemetry resources and the Gateway API routes, each
-//!   listed cluster-wide or in each selected namespace, 500 objects a page with
+//!   networking/security/telemetry/extensions resources (EnvoyFilter,
+//!   ProxyConfig, WasmPlugin too), the Gateway API routes, Nodes, Secrets,
+//!   webhook configurations, CRDs and Istio's ConfigMaps. Namespaced kinds are
+//!   listed cluster-wide or in each selected namespace, cluster-scoped ones
+//!   once cluster-wide, the ConfigMaps in [`ClusterOptions::istio_namespace`]
+//!   only. What the checks do not read is dropped as each page is decoded
+//!   ([`Keep`]): a Secret keeps its metadata, type and key names, never a
+//!   value (the raw page is wiped too); a Node its name and labels; a CRD its
+//!   names and versions; of ConfigMaps only `istio` and `istio-...` are kept.
+//!   500 objects a page with
 //!   `continue` paging, at most [`ClusterOptions::concurrency`] lists at a
 //!   time. List items come without `kind`/`apiVersion`; they are restored from
 //!   the list (`DeploymentList` → `Deployment`). `metadata.managedFields` is
@@ -113,7 +121,13 @@ pub struct ClusterOptions {
     pub page_size: u32,
     /// Lists read at the same time (at least 1).
     pub concurrency: usize,
+    /// The namespace Istio's ConfigMaps are read from (Istio's root
+    /// namespace), whatever [`ClusterOptions::namespaces`] selects.
+    pub istio_namespace: String,
 }
+
+/// Istio's default root namespace.
+pub const DEFAULT_ISTIO_NAMESPACE: &str = "istio-system";
 
 impl Default for ClusterOptions {
     fn default() -> Self {
@@ -126,6 +140,7 @@ impl Default for ClusterOptions {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             page_size: DEFAULT_PAGE_SIZE,
             concurrency: DEFAULT_CONCURRENCY,
+            istio_namespace: DEFAULT_ISTIO_NAMESPACE.to_string(),
         }
     }
 }
@@ -196,6 +211,31 @@ pub struct Resource {
     pub namespaced: bool,
     /// A custom resource: when not served, a warning instead of an error.
     pub custom: bool,
+    /// Listed only in the Istio namespace ([`ClusterOptions::istio_namespace`]),
+    /// whatever namespaces are selected: the `istio` ConfigMaps.
+    pub istio_namespace_only: bool,
+    /// What is kept of each object, applied to each item as soon as its page
+    /// is decoded.
+    pub keep: Keep,
+}
+
+/// What the reader keeps of the objects of a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// The object as the API server sent it (`managedFields` dropped).
+    All,
+    /// A Secret's metadata (without the `last-applied-configuration`
+    /// annotation, which holds the values too), its `type` and the names of
+    /// its keys, each with an empty value: never a value.
+    SecretKeyNames,
+    /// A Node's name and labels (the topology labels Istio copies onto pods).
+    NodeLabels,
+    /// A CustomResourceDefinition's name, group, names, scope and versions
+    /// (name, served, storage, deprecated), without its schemas.
+    CrdVersions,
+    /// Istio's ConfigMaps only: `istio` (MeshConfig, MeshNetworks) and those
+    /// named `istio-...` (revisions, the sidecar injector's); others dropped.
+    IstioConfigMaps,
 }
 
 impl Resource {
@@ -250,7 +290,13 @@ const fn builtin(
         kind,
         namespaced,
         custom: false,
+        istio_namespace_only: false,
+        keep: Keep::All,
     }
+}
+
+const fn trimmed(resource: Resource, keep: Keep) -> Resource {
+    Resource { keep, ..resource }
 }
 
 const fn custom(
@@ -266,6 +312,8 @@ const fn custom(
         kind,
         namespaced: true,
         custom: true,
+        istio_namespace_only: false,
+        keep: Keep::All,
     }
 }
 
@@ -361,6 +409,54 @@ pub const RESOURCES: &[Resource] = &[
         "referencegrants",
         "ReferenceGrant",
     ),
+    custom(
+        "networking.istio.io",
+        &["v1alpha3"],
+        "envoyfilters",
+        "EnvoyFilter",
+    ),
+    custom(
+        "networking.istio.io",
+        &["v1beta1"],
+        "proxyconfigs",
+        "ProxyConfig",
+    ),
+    custom(
+        "extensions.istio.io",
+        &["v1alpha1"],
+        "wasmplugins",
+        "WasmPlugin",
+    ),
+    trimmed(builtin("", "nodes", "Node", false), Keep::NodeLabels),
+    trimmed(builtin("", "secrets", "Secret", true), Keep::SecretKeyNames),
+    Resource {
+        istio_namespace_only: true,
+        ..trimmed(
+            builtin("", "configmaps", "ConfigMap", true),
+            Keep::IstioConfigMaps,
+        )
+    },
+    builtin(
+        "admissionregistration.k8s.io",
+        "mutatingwebhookconfigurations",
+        "MutatingWebhookConfiguration",
+        false,
+    ),
+    builtin(
+        "admissionregistration.k8s.io",
+        "validatingwebhookconfigurations",
+        "ValidatingWebhookConfiguration",
+        false,
+    ),
+    trimmed(
+        builtin(
+            "apiextensions.k8s.io",
+            "customresourcedefinitions",
+            "CustomResourceDefinition",
+            false,
+        ),
+        Keep::CrdVersions,
+    ),
 ];
 
 /// What the reader asks of the API server, as RBAC rules: `(apiGroup,
@@ -409,9 +505,19 @@ pub async fn read_cluster_with(
     let client = Arc::new(Client::new(config, options)?);
     let page_size = options.page_size.max(1);
 
+    let istio_namespace = options.istio_namespace.trim();
+    if !valid_namespace(istio_namespace) {
+        return Err(KubeError::InvalidNamespace {
+            namespace: istio_namespace.to_string(),
+        });
+    }
     let mut jobs: Vec<(&'static Resource, Option<String>)> = Vec::new();
     for resource in RESOURCES {
-        if namespaces.is_empty() {
+        if resource.istio_namespace_only {
+            jobs.push((resource, Some(istio_namespace.to_string())));
+        } else if namespaces.is_empty() || (!resource.namespaced && resource.plural != "namespaces")
+        {
+            // Cluster-scoped kinds (Nodes, webhooks, CRDs) are listed once.
             jobs.push((resource, None));
         } else {
             for ns in &namespaces {
@@ -594,7 +700,7 @@ async fn list(
                 }
                 other => other?,
             };
-            let body = match got {
+            let mut body = match got {
                 Got::Body(body) => body,
                 // Not served in this version: try the next one.
                 Got::NotFound if pages == 0 => break,
@@ -628,6 +734,11 @@ async fn list(
                 expected: "list",
                 reason: e.to_string(),
             })?;
+            if resource.keep == Keep::SecretKeyNames {
+                // The raw answer holds the values too: wipe it now.
+                body.fill(0);
+            }
+            drop(body);
             let is_list = page.kind.as_deref().is_some_and(|k| k.ends_with("List"));
             let kind = page
                 .kind
@@ -653,9 +764,11 @@ async fn list(
                     });
                 }
             };
+            // What is not kept (a Secret's values) is dropped here, item by
+            // item, before anything else sees the page.
             for (i, item) in items.into_iter().enumerate() {
                 match restore(item, &kind, &api_version) {
-                    Some(object) => listed.objects.push(object),
+                    Some(object) => listed.objects.extend(keep(resource.keep, object)),
                     None => listed.warnings.push(format!(
                         "{url}: item {i} of the {name} list is not an object; skipped"
                     )),
@@ -774,6 +887,85 @@ fn restore(item: Value, kind: &str, api_version: &str) -> Option<Value> {
     Some(Value::Object(map))
 }
 
+/// What the reader keeps of one object (see [`Keep`]); `None` drops it.
+fn keep(keep: Keep, object: Value) -> Option<Value> {
+    use serde_json::{Map, json};
+    let Value::Object(mut map) = object else {
+        return None;
+    };
+    let mut head = Map::new();
+    for k in ["apiVersion", "kind"] {
+        if let Some(v) = map.remove(k) {
+            head.insert(k.into(), v);
+        }
+    }
+    let metadata = map.remove("metadata").unwrap_or_else(|| json!({}));
+    let name = metadata.get("name").and_then(Value::as_str).unwrap_or("");
+    match keep {
+        Keep::All => {
+            head.insert("metadata".into(), metadata);
+            head.extend(map);
+        }
+        Keep::IstioConfigMaps => {
+            if name != "istio" && !name.starts_with("istio-") {
+                return None;
+            }
+            head.insert("metadata".into(), metadata);
+            head.extend(map);
+        }
+        Keep::SecretKeyNames => {
+            let mut metadata = metadata;
+            if let Some(Value::Object(annotations)) = metadata.get_mut("annotations") {
+                annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+            }
+            let keys: Map<String, Value> = ["data", "stringData"]
+                .iter()
+                .filter_map(|k| map.get(*k).and_then(Value::as_object))
+                .flat_map(|m| m.keys())
+                .map(|k| (k.clone(), Value::String(String::new())))
+                .collect();
+            // The values go with `map`, dropped at the end of this call.
+            head.insert("metadata".into(), metadata);
+            if let Some(t) = map.get("type").filter(|t| t.is_string()) {
+                head.insert("type".into(), t.clone());
+            }
+            head.insert("data".into(), Value::Object(keys));
+        }
+        Keep::NodeLabels => {
+            let labels = metadata.get("labels").cloned().unwrap_or_else(|| json!({}));
+            head.insert("metadata".into(), json!({"name": name, "labels": labels}));
+        }
+        Keep::CrdVersions => {
+            let spec = map.get("spec").cloned().unwrap_or(Value::Null);
+            let versions: Vec<Value> = spec
+                .get("versions")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|v| {
+                    let mut kept = Map::new();
+                    for k in ["name", "served", "storage", "deprecated"] {
+                        if let Some(x) = v.get(k) {
+                            kept.insert(k.into(), x.clone());
+                        }
+                    }
+                    Value::Object(kept)
+                })
+                .collect();
+            let mut kept_spec = Map::new();
+            for k in ["group", "names", "scope"] {
+                if let Some(x) = spec.get(k) {
+                    kept_spec.insert(k.into(), x.clone());
+                }
+            }
+            kept_spec.insert("versions".into(), Value::Array(versions));
+            head.insert("metadata".into(), json!({"name": name}));
+            head.insert("spec".into(), Value::Object(kept_spec));
+        }
+    }
+    Some(Value::Object(head))
+}
+
 /// A Kubernetes namespace name (an RFC 1123 label).
 fn valid_namespace(name: &str) -> bool {
     !name.is_empty()
@@ -803,7 +995,7 @@ mod tests {
         let namespaces = &RESOURCES[0];
         assert_eq!(namespaces.list_path("v1", Some("x")), "/api/v1/namespaces");
         assert_eq!(namespaces.name(), "namespaces");
-        assert_eq!(RESOURCES.len(), 21);
+        assert_eq!(RESOURCES.len(), 30);
     }
 
     #[test]

@@ -90,12 +90,14 @@ async fn reads_bookinfo_with_a_bearer_token_and_restores_kinds() {
             Some(format!("Bearer {TOKEN}").as_str())
         );
     }
-    // Cluster-wide lists only.
+    // Cluster-wide lists only, but for Istio's ConfigMaps, read in the
+    // Istio namespace.
     assert!(
         server
             .seen()
             .iter()
-            .all(|s| !s.path.contains("/namespaces/"))
+            .all(|s| !s.path.contains("/namespaces/")
+                || s.path == "/api/v1/namespaces/istio-system/configmaps")
     );
 
     // Telemetry and the Gateway API are not installed: warnings, not errors.
@@ -107,6 +109,7 @@ async fn reads_bookinfo_with_a_bearer_token_and_restores_kinds() {
             "httproutes.gateway.networking.k8s.io",
             "grpcroutes.gateway.networking.k8s.io",
             "referencegrants.gateway.networking.k8s.io",
+            "wasmplugins.extensions.istio.io",
         ]
     );
     assert!(
@@ -118,7 +121,7 @@ async fn reads_bookinfo_with_a_bearer_token_and_restores_kinds() {
         read.warnings
     );
     assert_eq!(read.stats.objects, read.objects.len());
-    assert_eq!(read.stats.lists, 21);
+    assert_eq!(read.stats.lists, meshgraph_kube::RESOURCES.len());
     assert_eq!(read.stats.retries, 0);
     assert!(read.stats.bytes > 0);
     assert_eq!(read.cluster.context.as_deref(), Some("kind-bookinfo"));
@@ -357,10 +360,15 @@ async fn everything_forbidden_is_an_error() {
     let mut api = FakeApi::bookinfo();
     for r in meshgraph_kube::RESOURCES {
         for v in r.versions {
-            let path = if r.group.is_empty() {
-                format!("/api/{v}/{}", r.plural)
+            let base = if r.group.is_empty() {
+                format!("/api/{v}")
             } else {
-                format!("/apis/{}/{v}/{}", r.group, r.plural)
+                format!("/apis/{}/{v}", r.group)
+            };
+            let path = if r.istio_namespace_only {
+                format!("{base}/namespaces/istio-system/{}", r.plural)
+            } else {
+                format!("{base}/{}", r.plural)
             };
             api.always
                 .insert(path, Reply::status(403, "Forbidden", "forbidden"));

@@ -37,7 +37,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         if cx.config.is_system_namespace(pod.effective_namespace()) {
             continue;
         }
-        let Some(m) = cx.config.membership(pod) else {
+        let Some(m) = cx.membership(pod) else {
             continue;
         };
         if !m.injection_expected || m.has_proxy || m.is_proxy {
@@ -48,7 +48,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             pod,
             "Pod is missing the Istio sidecar in an injected namespace",
         );
-        if let Some(e) = cx.config.enrollment(pod.effective_namespace()) {
+        if let Some(e) = cx.enrollment(pod.effective_namespace()) {
             f.evidence(format!(
                 "namespace {} has {}",
                 pod.effective_namespace(),

@@ -42,7 +42,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         let Some(owner) = owner_key(cx, pod) else {
             continue;
         };
-        let Some(m) = cx.config.membership(pod) else {
+        let Some(m) = cx.membership(pod) else {
             continue;
         };
         let entry = owners.entry(owner).or_default();

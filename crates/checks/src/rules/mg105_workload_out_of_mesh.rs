@@ -36,7 +36,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         if cx.config.is_system_namespace(ns) || cx.owner_in_input(o).is_some() {
             continue;
         }
-        let Some(m) = cx.config.membership(o) else {
+        let Some(m) = cx.membership(o) else {
             continue;
         };
         if m.in_mesh() || (!m.namespace_known && m.opted_out.is_none() && !m.host_network) {
@@ -57,7 +57,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 o.kind
             ),
         );
-        if let Some(e) = cx.config.enrollment(ns) {
+        if let Some(e) = cx.enrollment(ns) {
             let labels = e.in_force();
             f.evidence(format!(
                 "namespace {ns} labels in force: {}",

@@ -1,6 +1,6 @@
 //! MG109 proxy-image-mismatch.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use meshgraph_config::{Enrollment, Kind, Object, items, selector_matches};
 use serde_json::Value;
@@ -102,12 +102,13 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             .or_else(|| cx.config.settings.image_type.clone())
     };
     let mut reported = BTreeSet::new();
+    let mut expected_by_revision: BTreeMap<Option<String>, Option<String>> = BTreeMap::new();
     for pod in cx.of_kind(Kind::Pod) {
         let ns = pod.effective_namespace();
         if reported.contains(ns) || pod.annotation("sidecar.istio.io/proxyImage").is_some() {
             continue;
         }
-        let Some(namespace) = cx.config.namespace(ns) else {
+        let Some(namespace) = cx.namespace(ns) else {
             continue;
         };
         let enrollment = Enrollment::of(namespace);
@@ -119,7 +120,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         } else {
             enrollment.revision.as_deref()
         };
-        let Some(expected) = cx.injector_values(revision).as_ref().and_then(injected_image)
+        // The injector's ConfigMap is parsed once per revision, not per pod.
+        let Some(expected) = expected_by_revision
+            .entry(revision.map(str::to_string))
+            .or_insert_with(|| cx.injector_values(revision).as_ref().and_then(injected_image))
+            .clone()
         else {
             continue;
         };

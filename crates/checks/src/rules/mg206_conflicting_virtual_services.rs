@@ -1,6 +1,6 @@
 //! MG206 conflicting-virtual-services.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use meshgraph_config::{Kind, Object, hosts};
 
@@ -55,13 +55,31 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             (vs, scope(vs), hosts)
         })
         .collect();
+    // VirtualServices by host: only those sharing a host are compared, so
+    // the work grows with the objects and the conflicts, not with all pairs.
+    let mut by_host: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (_, _, hosts)) in vss.iter().enumerate() {
+        for h in hosts {
+            by_host.entry(h.as_str()).or_default().push(i);
+        }
+    }
     for (i, (vs, scope_a, hosts_a)) in vss.iter().enumerate() {
+        // The others sharing a host, in input order.
+        let mut sharing: Vec<usize> = hosts_a
+            .iter()
+            .flat_map(|h| by_host.get(h.as_str()).into_iter().flatten().copied())
+            .filter(|&j| j != i)
+            .collect();
+        sharing.sort_unstable();
+        sharing.dedup();
         let mut with = Vec::new();
-        for (j, (other, scope_b, hosts_b)) in vss.iter().enumerate() {
-            if i == j || !(scope_a == "*" || scope_b == "*" || scope_a == scope_b) {
+        for j in sharing {
+            let (other, scope_b, hosts_b) = &vss[j];
+            if !(scope_a == "*" || scope_b == "*" || scope_a == scope_b) {
                 continue;
             }
-            if let Some(h) = hosts_a.intersection(hosts_b).next() {
+            // The first host both claim, as the sets order them.
+            if let Some(h) = hosts_a.iter().find(|h| hosts_b.contains(*h)) {
                 with.push(format!("{} (host {h})", other.display_name()));
             }
         }

@@ -43,7 +43,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     for d in cx.of_kind(Kind::Deployment) {
         let ns = d.effective_namespace();
         if cx.config.is_system_namespace(ns)
-            || !cx.config.membership(d).is_some_and(|m| m.in_mesh())
+            || !cx.membership(d).is_some_and(|m| m.in_mesh())
         {
             continue;
         }

@@ -39,11 +39,7 @@ pub(crate) fn resolve_gateway<'a>(
         Some((ns, name)) => (ns.to_string(), name.to_string()),
         None => (vs.effective_namespace().to_string(), entry.to_string()),
     };
-    let found = cx.config.objects.iter().find(|o| {
-        matches!(o.kind, Kind::Gateway | Kind::KubeGateway)
-            && o.name() == name
-            && o.effective_namespace() == ns
-    });
+    let found = cx.named(&[Kind::Gateway, Kind::KubeGateway], &ns, &name);
     (ns, name, found)
 }
 

@@ -1,5 +1,7 @@
 //! MG304 conflicting-gateways.
 
+use std::collections::HashMap;
+
 use meshgraph_config::{Kind, Object, hosts, items};
 use serde_json::Value;
 
@@ -50,12 +52,13 @@ fn servers(gw: &Object) -> Vec<(u64, String)> {
 
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     let gateways: Vec<&Object> = cx.of_kind(Kind::Gateway).collect();
-    let targets: Vec<Vec<*const Object>> = gateways
+    let selectors: Vec<_> = gateways.iter().map(|g| g.selector()).collect();
+    let targets: Vec<Vec<*const Object>> = selectors
         .iter()
-        .map(|g| {
-            g.selector()
+        .map(|s| {
+            s.as_ref()
                 .map(|s| {
-                    cx.selected(&s, None)
+                    cx.selected(s, None)
                         .into_iter()
                         .map(|o| o as *const Object)
                         .collect()
@@ -63,22 +66,53 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 .unwrap_or_default()
         })
         .collect();
+    let servers_of: Vec<Vec<(u64, String)>> = gateways.iter().map(|g| servers(g)).collect();
+    // Only Gateways with a server on the same port whose hosts can overlap
+    // are compared: exact hosts meet through an index, wildcard hosts meet
+    // every host of their port. Many Gateways on one ingress are no longer
+    // compared pair by pair.
+    let mut on_port: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut wildcards_on_port: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut exact: HashMap<(u64, &str), Vec<usize>> = HashMap::new();
+    for (i, servers) in servers_of.iter().enumerate() {
+        for (port, host) in servers {
+            on_port.entry(*port).or_default().push(i);
+            if host.starts_with('*') {
+                wildcards_on_port.entry(*port).or_default().push(i);
+            } else {
+                exact.entry((*port, host.as_str())).or_default().push(i);
+            }
+        }
+    }
+    let none: &[usize] = &[];
     for (i, a) in gateways.iter().enumerate() {
+        let mut candidates: Vec<usize> = Vec::new();
+        for (port, host) in &servers_of[i] {
+            if host.starts_with('*') {
+                candidates.extend(on_port.get(port).map_or(none, Vec::as_slice));
+            } else {
+                candidates.extend(exact.get(&(*port, host.as_str())).map_or(none, Vec::as_slice));
+                candidates.extend(wildcards_on_port.get(port).map_or(none, Vec::as_slice));
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
         let mut conflicts = Vec::new();
-        for (j, b) in gateways.iter().enumerate() {
+        for j in candidates {
             if i == j {
                 continue;
             }
+            let b = gateways[j];
             let same_pods = if targets[i].is_empty() || targets[j].is_empty() {
-                a.selector().is_some_and(|s| !s.is_empty()) && a.selector() == b.selector()
+                selectors[i].as_ref().is_some_and(|s| !s.is_empty()) && selectors[i] == selectors[j]
             } else {
                 targets[i].iter().any(|p| targets[j].contains(p))
             };
             if !same_pods {
                 continue;
             }
-            let clash = servers(a).into_iter().find(|(pa, ha)| {
-                servers(b)
+            let clash = servers_of[i].iter().find(|(pa, ha)| {
+                servers_of[j]
                     .iter()
                     .any(|(pb, hb)| pa == pb && hosts::hosts_overlap(ha, hb))
             });

@@ -66,16 +66,13 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             let kind = text(p, "kind").unwrap_or("Gateway");
             let pns = text(p, "namespace").unwrap_or(ns);
             let path = format!("spec/parentRefs[{i}]");
-            let found = cx.config.objects.iter().find(|o| {
-                o.name() == name
-                    && o.effective_namespace() == pns
-                    && match kind {
-                        "Gateway" => o.kind == Kind::KubeGateway,
-                        "Service" => o.kind == Kind::Service,
-                        "ServiceEntry" => o.kind == Kind::ServiceEntry,
-                        _ => false,
-                    }
-            });
+            let wanted: &[Kind] = match kind {
+                "Gateway" => &[Kind::KubeGateway],
+                "Service" => &[Kind::Service],
+                "ServiceEntry" => &[Kind::ServiceEntry],
+                _ => &[],
+            };
+            let found = cx.named(wanted, pns, name);
             match found {
                 None => {
                     out.add(

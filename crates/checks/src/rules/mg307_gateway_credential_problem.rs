@@ -60,10 +60,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 continue;
             };
             let path = format!("spec/servers[{i}]/tls/credentialName");
-            let Some(secret) = cx
-                .of_kind(Kind::Secret)
-                .find(|s| s.name() == name && s.effective_namespace() == ns)
-            else {
+            let Some(secret) = cx.named(&[Kind::Secret], ns, name) else {
                 out.add(
                     Code::MG307,
                     gw,

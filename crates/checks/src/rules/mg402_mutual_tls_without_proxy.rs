@@ -44,7 +44,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         let pods = cx.selected(&selector, Some(svc.effective_namespace()));
         let members: Vec<_> = pods
             .iter()
-            .filter_map(|p| cx.config.membership(p))
+            .filter_map(|p| cx.membership(p))
             .collect();
         if members.is_empty() || members.iter().any(|m| m.in_mesh() || !m.namespace_known) {
             continue;

@@ -29,6 +29,9 @@ configuration in force is not the one that was reviewed.",
     example: "```yaml\n# Sidecars has-conflict-1 and has-conflict-2 in namespace ns2, neither with a workloadSelector: MG404 on both\n```",
 };
 
+/// A policy with a workload selector, and that selector.
+type Selecting<'a> = (&'a Object, BTreeMap<String, String>);
+
 const KINDS: &[Kind] = &[Kind::PeerAuthentication, Kind::Sidecar, Kind::Telemetry];
 
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
@@ -63,13 +66,14 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         }
         // Selectors overlapping on one pod: each pod is compared with the
         // policies of its own namespace only.
-        let mut selecting_by_ns: BTreeMap<&str, Vec<&Object>> = BTreeMap::new();
+        // Selectors are read once per policy, not once per pod.
+        let mut selecting_by_ns: BTreeMap<&str, Vec<Selecting<'_>>> = BTreeMap::new();
         for p in &policies {
-            if p.selector().is_some_and(|s| !s.is_empty()) {
+            if let Some(s) = p.selector().filter(|s| !s.is_empty()) {
                 selecting_by_ns
                     .entry(p.effective_namespace())
                     .or_default()
-                    .push(p);
+                    .push((p, s));
             }
         }
         for pod in cx.config.pod_carriers() {
@@ -80,11 +84,8 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 .get(pod.effective_namespace())
                 .into_iter()
                 .flatten()
-                .copied()
-                .filter(|p| {
-                    p.selector()
-                        .is_some_and(|s| !s.is_empty() && selector_matches(&s, &view.labels))
-                })
+                .filter(|(_, s)| selector_matches(s, &view.labels))
+                .map(|(p, _)| *p)
                 .collect();
             if hits.len() < 2 {
                 continue;

@@ -33,7 +33,7 @@ Sidecar resources that only target ambient pods.",
 
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     for o in cx.config.pod_carriers() {
-        let Some(m) = cx.config.membership(o) else {
+        let Some(m) = cx.membership(o) else {
             continue;
         };
         if cx.owner_in_input(o).is_some() || m.is_proxy {
@@ -52,7 +52,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             .istio_code(None);
             continue;
         }
-        let ns = cx.config.enrollment(o.effective_namespace());
+        let ns = cx.enrollment(o.effective_namespace());
         let ns_ambient_only = ns.as_ref().is_some_and(|e| e.ambient && !e.injects());
         if ns_ambient_only && (m.has_proxy || m.injection_expected) {
             out.add(
@@ -70,9 +70,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     }
     for sidecar in cx.of_kind(Kind::Sidecar) {
         let ns = sidecar.effective_namespace();
-        let ns_ambient_only = cx
-            .config
-            .namespace(ns)
+        let ns_ambient_only = cx.namespace(ns)
             .map(Enrollment::of)
             .is_some_and(|e| e.ambient && !e.injects());
         let message = match sidecar.selector().filter(|s| !s.is_empty()) {
@@ -83,7 +81,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 let all_ambient = !pods.is_empty()
                     && pods
                         .iter()
-                        .all(|p| cx.config.membership(p).is_some_and(|m| m.ambient));
+                        .all(|p| cx.membership(p).is_some_and(|m| m.ambient));
                 if !all_ambient {
                     continue;
                 }

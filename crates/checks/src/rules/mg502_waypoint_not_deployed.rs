@@ -32,19 +32,18 @@ the label.",
 };
 
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
-    let waypoints = cx.config.waypoints();
+    let waypoints: std::collections::HashSet<(String, String)> = cx
+        .config
+        .waypoints()
+        .into_iter()
+        .map(|w| (w.namespace, w.name))
+        .collect();
     for u in cx.config.waypoint_uses() {
-        if waypoints
-            .iter()
-            .any(|w| w.namespace == u.waypoint_namespace && w.name == u.waypoint_name)
-        {
+        if waypoints.contains(&(u.waypoint_namespace.clone(), u.waypoint_name.clone())) {
             continue;
         }
         let other_class = cx
-            .of_kind(Kind::KubeGateway)
-            .find(|g| {
-                g.name() == u.waypoint_name && g.effective_namespace() == u.waypoint_namespace
-            })
+            .named(&[Kind::KubeGateway], &u.waypoint_namespace, &u.waypoint_name)
             .and_then(|g| {
                 g.spec
                     .get("gatewayClassName")
@@ -56,11 +55,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             (!u.namespace.is_empty()).then_some(u.namespace.as_str()),
             u.name.clone(),
         );
-        let object = cx.config.objects.iter().find(|o| {
-            o.kind == u.kind
-                && o.name() == u.name
-                && (u.kind == Kind::Namespace || o.effective_namespace() == u.namespace)
-        });
+        let object = cx.named(&[u.kind], &u.namespace, &u.name);
         let message = match other_class {
             Some(class) => format!(
                 "waypoint {}/{} is a Gateway of class {class}, not istio-waypoint",

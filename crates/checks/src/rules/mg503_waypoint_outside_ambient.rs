@@ -34,17 +34,12 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         } else {
             u.namespace.as_str()
         };
-        let ns_ambient = cx.config.enrollment(ns_name).map(|e| e.ambient);
-        let object = cx.config.objects.iter().find(|o| {
-            o.kind == u.kind
-                && o.name() == u.name
-                && (u.kind == Kind::Namespace || o.effective_namespace() == u.namespace)
-        });
+        let ns_ambient = cx.enrollment(ns_name).map(|e| e.ambient);
+        let object = cx.named(&[u.kind], &u.namespace, &u.name);
         let Some(object) = object else { continue };
         let not_ambient = match u.kind {
             Kind::Namespace | Kind::Service | Kind::ServiceEntry => ns_ambient == Some(false),
             _ => cx
-                .config
                 .membership(object)
                 .is_some_and(|m| m.namespace_known && !m.ambient),
         };

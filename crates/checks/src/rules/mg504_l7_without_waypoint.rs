@@ -64,8 +64,7 @@ fn uses_l7(ap: &Object) -> bool {
 }
 
 fn ambient_only(cx: &Context<'_>, ns: &str) -> bool {
-    cx.config
-        .enrollment(ns)
+    cx.enrollment(ns)
         .is_some_and(|e| e.ambient && !e.injects())
 }
 
@@ -96,7 +95,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             if cx.service(ns, name).is_none() || !ambient_only(cx, ns) {
                 continue;
             }
-            if cx.config.waypoint_for_service(ns, name).is_none() {
+            if meshgraph_config::MeshConfig::waypoint_of(ns, cx.service(ns, name), cx.namespace(ns)).is_none() {
                 out.add(
                     Code::MG504,
                     vs,

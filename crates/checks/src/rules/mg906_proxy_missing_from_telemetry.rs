@@ -67,7 +67,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         }
         let (resource, object) = cx.workload_resource(&w);
         if object
-            .and_then(|o| cx.config.membership(o))
+            .and_then(|o| cx.membership(o))
             .is_some_and(|m| m.ambient)
         {
             continue;
