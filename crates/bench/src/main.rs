@@ -25,6 +25,7 @@
 mod alloc;
 mod answer;
 mod dump;
+mod manifest;
 mod mesh;
 mod server;
 mod traces;
@@ -476,10 +477,12 @@ fn main() -> Result<()> {
             "usage: meshgraph-bench [--no-server] [WORKLOADS[:NAMESPACES]...]   (default: {})\n\
              --no-server: skip the end-to-end run against a real Prometheus (promtool backfill)\n\
              meshgraph-bench traces [MB]   (OTLP JSON vs protobuf decode; default: {} MB of JSON)\n\
-             meshgraph-bench check [OBJECTS...]   (default: {})",
+             meshgraph-bench check [OBJECTS...]   (default: {})\n\
+             meshgraph-bench manifest [MB...]   (peak heap reading a kubectl dump, YAML and JSON; default: {})",
             DEFAULT_SIZES.join(" "),
             traces::DEFAULT_MB,
-            dump::DEFAULT_OBJECTS.map(|n| n.to_string()).join(" ")
+            dump::DEFAULT_OBJECTS.map(|n| n.to_string()).join(" "),
+            manifest::DEFAULT_MEGABYTES.map(|n| n.to_string()).join(" ")
         );
         return Ok(());
     }
@@ -491,6 +494,34 @@ fn main() -> Result<()> {
             None => traces::DEFAULT_MB,
         };
         return traces::run(megabytes);
+    }
+    if args.first().is_some_and(|a| a == "manifest") {
+        let sizes: Vec<usize> = if args.len() == 1 {
+            manifest::DEFAULT_MEGABYTES.to_vec()
+        } else {
+            args[1..]
+                .iter()
+                .map(|a| {
+                    a.parse()
+                        .with_context(|| format!("{a:?} is not a size in MB"))
+                })
+                .collect::<Result<_>>()?
+        };
+        let dir = std::env::temp_dir().join(format!("meshgraph-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let mut rows = Vec::new();
+        for mb in sizes {
+            match manifest::run(&dir, mb) {
+                Ok(more) => rows.extend(more),
+                Err(e) => {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    return Err(e);
+                }
+            }
+        }
+        std::fs::remove_dir_all(&dir)?;
+        manifest::print(&rows);
+        return Ok(());
     }
     if args.first().is_some_and(|a| a == "check") {
         let sizes: Vec<usize> = if args.len() == 1 {
