@@ -506,6 +506,129 @@ mod tests {
     }
 
     #[test]
+    fn list_items_keep_only_what_is_read() {
+        let text = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    annotations:\n      kubectl.kubernetes.io/last-applied-configuration: |\n        {\"kind\":\"Pod\",\"s3cret\":1}\n      keep: me\n    managedFields:\n    - manager: kubectl\n      fieldsV1: {\"f:spec\": {}}\n    name: p\n    namespace: a\n    uid: 1234\n  spec:\n    containers:\n    - name: app\n      image: app:1\n      env:\n      - name: X\n        value: z\n      volumeMounts:\n      - name: v\n        mountPath: /v\n      resources: {requests: {cpu: 1}}\n    hostNetwork: true\n    volumes:\n    - name: v\n      emptyDir: {}\n  status:\n    conditions:\n    - type: Ready\n      status: \"True\"\n    podIP: 10.0.0.1\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: s, namespace: a}\n  data: {password: czNjcmV0}\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
+        let (objects, warnings) = read(text);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(objects.len(), 2);
+        let pod = &objects[0];
+        assert_eq!(pod.source.as_ref().unwrap().line, Some(3));
+        assert_eq!(objects[1].source.as_ref().unwrap().line, Some(36));
+        assert_eq!(pod.annotation("keep"), Some("me"));
+        assert_eq!(pod.annotation(crate::object::LAST_APPLIED), None);
+        assert_eq!(
+            pod.spec,
+            serde_json::json!({"containers": [{"name": "app", "image": "app:1",
+                "env": [{"name": "X", "value": "z"}]}], "hostNetwork": true})
+        );
+        assert_eq!(
+            pod.status,
+            Some(serde_json::json!({"conditions": [{"type": "Ready", "status": "True"}]}))
+        );
+        assert_eq!(pod.conditions().len(), 1);
+        let all = format!("{objects:?}");
+        assert!(!all.contains("s3cret") && !all.contains("czNjcmV0"), "{all}");
+        assert_eq!(objects[1].spec["keys"], serde_json::json!(["password"]));
+    }
+
+    #[test]
+    fn workload_templates_are_pruned_like_pods() {
+        let text = r#"{"apiVersion": "v1", "items": [{"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d", "namespace": "a"},
+            "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "d"}},
+                "spec": {"containers": [{"name": "c", "readinessProbe": {"httpGet": {"port": 1}}}],
+                    "serviceAccountName": "d", "tolerations": [{"key": "k"}]}}}},
+            {"kind": "Namespace", "metadata": {"name": "a"}}], "kind": "List"}"#;
+        let (objects, warnings) = read(text);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(objects.len(), 2);
+        // JSON has no spans: every item has the document's line.
+        assert_eq!(objects[1].source.as_ref().unwrap().line, Some(1));
+        assert_eq!(
+            objects[0].spec,
+            serde_json::json!({"replicas": 2, "template": {"metadata": {"labels": {"app": "d"}},
+                "spec": {"containers": [{"name": "c"}], "serviceAccountName": "d"}}})
+        );
+        assert_eq!(
+            objects[0].pod_template().unwrap().labels["app"],
+            "d".to_string()
+        );
+    }
+
+    #[test]
+    fn an_object_with_items_that_is_not_a_list_is_one_object() {
+        let text = "apiVersion: v1\nitems:\n- kind: Namespace\n  metadata: {name: x}\nkind: Namespace\nmetadata:\n  name: outer\n";
+        let (objects, warnings) = read(text);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let names: Vec<&str> = objects.iter().map(|o| o.name()).collect();
+        assert_eq!(names, ["outer"]);
+    }
+
+    #[test]
+    fn a_list_broken_after_some_items_adds_none_of_them() {
+        let text = "kind: Namespace\nmetadata: {name: before}\n---\napiVersion: v1\nitems:\n- kind: Namespace\n  metadata: {name: a}\n- kind: Namespace\n  metadata: {name: [b\nkind: List\n---\nkind: Namespace\nmetadata: {name: after}\n";
+        let (objects, warnings) = read(text);
+        let names: Vec<&str> = objects.iter().map(|o| o.name()).collect();
+        assert_eq!(names, ["before", "after"]);
+        assert!(
+            matches!(&warnings[..], [ConfigWarning::Malformed { line: Some(4..=11), .. }]),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn flow_yaml_that_starts_as_json_is_read_once() {
+        // The first element is JSON; the second is only YAML.
+        let text = r#"[{"kind": "Namespace", "metadata": {"name": "a"}}, {kind: Namespace, metadata: {name: b}}]"#;
+        let (objects, warnings) = read(text);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let names: Vec<&str> = objects.iter().map(|o| o.name()).collect();
+        assert_eq!(names, ["a", "b"]);
+        // In a .json file it is malformed, and nothing of it is used.
+        let mut reader = Reader::new(&LoadOptions::default());
+        reader.read_text(text, "f.json");
+        let (objects, warnings) = reader.finish();
+        assert!(objects.is_empty(), "{objects:?}");
+        assert!(
+            matches!(&warnings[..], [ConfigWarning::Malformed { .. }]),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn a_list_larger_than_the_parser_default_budget_is_read() {
+        // serde_saphyr stops a document at 250,000 nodes by default; a
+        // `kubectl get -A -o yaml` dump of a few MB is one document.
+        let mut text = String::from("apiVersion: v1\nitems:\n");
+        let count = 60_000;
+        for i in 0..count {
+            text.push_str(&format!(
+                "- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: ns-{i}\n"
+            ));
+        }
+        text.push_str("kind: List\n");
+        let (objects, warnings) = read(&text);
+        assert!(warnings.is_empty(), "{:?}", &warnings[..1]);
+        assert_eq!(objects.len(), count);
+        assert_eq!(
+            objects[count - 1].source.as_ref().unwrap().line,
+            Some(3 + 4 * (count - 1))
+        );
+    }
+
+    #[test]
+    fn crlf_and_marker_line_documents_keep_their_lines() {
+        let text = "kind: Namespace\r\nmetadata:\r\n  name: a\r\n---\r\n\r\nkind: Namespace\r\nmetadata:\r\n  name: b\r\n--- {kind: Namespace, metadata: {name: c}}\n";
+        let (objects, warnings) = read(text);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let found: Vec<(&str, Option<usize>)> = objects
+            .iter()
+            .map(|o| (o.name(), o.source.as_ref().unwrap().line))
+            .collect();
+        assert_eq!(found, [("a", Some(1)), ("b", Some(6)), ("c", Some(9))]);
+    }
+
+    #[test]
     fn json_files_are_read() {
         let (objects, warnings) =
             read(r#"{"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": "x"}}"#);
