@@ -586,3 +586,70 @@ pub fn print(rows: &[ManifestRow]) {
         "  peak: most heap live at once while reading, the objects kept included; kept: heap the objects still hold"
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reading a 20 MB dump (YAML and JSON `List`; a 5 MB stream of
+    /// documents, the slowest to parse) peaks under 3x its size, the objects
+    /// kept included. Counted per thread, so tests running alongside do not
+    /// count.
+    #[test]
+    fn reading_a_20_mb_dump_peaks_under_three_times_its_size() {
+        let dir = std::env::temp_dir().join(format!(
+            "meshgraph-bench-test-{}-manifest",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut rows = Vec::new();
+        for (form, bytes) in [
+            (Form::Yaml, 20_000_000),
+            (Form::Json, 20_000_000),
+            (Form::Documents, 5_000_000),
+        ] {
+            let path = dir.join(format!("dump-{}.txt", form.name()));
+            let written = write_file(&path, form, bytes).unwrap();
+            let row = measure_read(&path, form, written);
+            std::fs::remove_file(&path).unwrap();
+            rows.push(row.unwrap());
+        }
+        let _ = std::fs::remove_dir(&dir);
+        for r in &rows {
+            assert_eq!(r.failed, None, "{}", r.form.name());
+            // All but the EndpointSlices (one object in 9, plus the namespaces).
+            assert!(
+                r.kept > r.written * 8 / 10 && r.kept < r.written,
+                "{}: {} of {}",
+                r.form.name(),
+                r.kept,
+                r.written
+            );
+            assert!(
+                r.ratio() < 3.0,
+                "{}: reading {:.1} MB peaked at {:.1} MB ({:.2}x)",
+                r.form.name(),
+                r.file_bytes as f64 / 1e6,
+                r.peak as f64 / 1e6,
+                r.ratio()
+            );
+        }
+    }
+
+    #[test]
+    fn generated_yaml_reads_back_as_the_json_it_was_written_from() {
+        let mut yaml = Vec::new();
+        let mut json = Vec::new();
+        write_dump(Form::Yaml, 200_000, &mut yaml).unwrap();
+        write_dump(Form::Json, 200_000, &mut json).unwrap();
+        let from_yaml: Value = meshgraph_config::yaml_value(std::str::from_utf8(&yaml).unwrap())
+            .expect("the YAML parses");
+        let from_json: Value = serde_json::from_slice(&json).unwrap();
+        let items = |v: &Value| v["items"].as_array().unwrap().len();
+        assert!(items(&from_yaml) > 20);
+        let n = items(&from_yaml).min(items(&from_json));
+        let list = |v: &Value| v["items"].as_array().unwrap()[..n].to_vec();
+        assert_eq!(list(&from_yaml), list(&from_json));
+        assert_eq!(from_yaml["kind"], "List");
+    }
+}

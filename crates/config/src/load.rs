@@ -527,7 +527,10 @@ mod tests {
         );
         assert_eq!(pod.conditions().len(), 1);
         let all = format!("{objects:?}");
-        assert!(!all.contains("s3cret") && !all.contains("czNjcmV0"), "{all}");
+        assert!(
+            !all.contains("s3cret") && !all.contains("czNjcmV0"),
+            "{all}"
+        );
         assert_eq!(objects[1].spec["keys"], serde_json::json!(["password"]));
     }
 
@@ -571,7 +574,13 @@ mod tests {
         let names: Vec<&str> = objects.iter().map(|o| o.name()).collect();
         assert_eq!(names, ["before", "after"]);
         assert!(
-            matches!(&warnings[..], [ConfigWarning::Malformed { line: Some(4..=11), .. }]),
+            matches!(
+                &warnings[..],
+                [ConfigWarning::Malformed {
+                    line: Some(4..=11),
+                    ..
+                }]
+            ),
             "{warnings:?}"
         );
     }

@@ -201,8 +201,14 @@ impl Fields for ContainerFields {
         map: &mut A,
     ) -> Result<Option<Value>, A::Error> {
         Ok(match key {
-            "volumeMounts" | "volumeDevices" | "resources" | "readinessProbe" | "livenessProbe"
-            | "startupProbe" | "lifecycle" | "terminationMessagePath"
+            "volumeMounts"
+            | "volumeDevices"
+            | "resources"
+            | "readinessProbe"
+            | "livenessProbe"
+            | "startupProbe"
+            | "lifecycle"
+            | "terminationMessagePath"
             | "terminationMessagePolicy" => skip(map)?,
             _ => Some(map.next_value()?),
         })
