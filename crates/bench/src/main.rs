@@ -470,6 +470,16 @@ fn print(rows: &[Row]) {
     }
 }
 
+/// The numbers given on the command line, else `defaults`.
+fn sizes_or(args: &[String], defaults: &[usize], what: &str) -> Result<Vec<usize>> {
+    if args.is_empty() {
+        return Ok(defaults.to_vec());
+    }
+    args.iter()
+        .map(|a| a.parse().with_context(|| format!("{a:?} is not {what}")))
+        .collect()
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
@@ -496,17 +506,7 @@ fn main() -> Result<()> {
         return traces::run(megabytes);
     }
     if args.first().is_some_and(|a| a == "manifest") {
-        let sizes: Vec<usize> = if args.len() == 1 {
-            manifest::DEFAULT_MEGABYTES.to_vec()
-        } else {
-            args[1..]
-                .iter()
-                .map(|a| {
-                    a.parse()
-                        .with_context(|| format!("{a:?} is not a size in MB"))
-                })
-                .collect::<Result<_>>()?
-        };
+        let sizes = sizes_or(&args[1..], &manifest::DEFAULT_MEGABYTES, "a size in MB")?;
         let dir = std::env::temp_dir().join(format!("meshgraph-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let mut rows = Vec::new();
@@ -524,17 +524,7 @@ fn main() -> Result<()> {
         return Ok(());
     }
     if args.first().is_some_and(|a| a == "check") {
-        let sizes: Vec<usize> = if args.len() == 1 {
-            dump::DEFAULT_OBJECTS.to_vec()
-        } else {
-            args[1..]
-                .iter()
-                .map(|a| {
-                    a.parse()
-                        .with_context(|| format!("{a}: not a number of objects"))
-                })
-                .collect::<Result<_>>()?
-        };
+        let sizes = sizes_or(&args[1..], &dump::DEFAULT_OBJECTS, "a number of objects")?;
         let rows = sizes
             .into_iter()
             .map(dump::run)

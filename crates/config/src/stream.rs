@@ -23,72 +23,100 @@ use crate::error::ConfigWarning;
 use crate::load::Reader;
 use crate::object::LAST_APPLIED;
 
-/// Which fields of a map are kept.
+/// What is done with the value of a field.
+enum Field {
+    /// Read as it is.
+    Keep,
+    /// Consumed unread.
+    Skip,
+    /// Read as a map of which `Fields` keep only some fields, or as a
+    /// sequence of such maps.
+    Metadata,
+    Annotations,
+    Status,
+    WorkloadSpec,
+    Template,
+    PodSpec,
+    Containers,
+}
+
+impl Field {
+    /// The value of the next field of `map`; `None` when it is skipped.
+    fn read<'de, A: MapAccess<'de>>(self, map: &mut A) -> Result<Option<Value>, A::Error> {
+        Ok(Some(match self {
+            Field::Keep => map.next_value()?,
+            Field::Skip => {
+                map.next_value::<IgnoredAny>()?;
+                return Ok(None);
+            }
+            Field::Metadata => map.next_value::<Pruned<MetadataFields>>()?.0,
+            Field::Annotations => map.next_value::<Pruned<AnnotationFields>>()?.0,
+            Field::Status => map.next_value::<Pruned<StatusFields>>()?.0,
+            Field::WorkloadSpec => map.next_value::<Pruned<WorkloadSpecFields>>()?.0,
+            Field::Template => map.next_value::<Pruned<TemplateFields>>()?.0,
+            Field::PodSpec => map.next_value::<Pruned<PodSpecFields>>()?.0,
+            Field::Containers => map.next_value::<PrunedList<ContainerFields>>()?.0,
+        }))
+    }
+}
+
+/// Which fields of a map are kept, and how.
 trait Fields: Default {
-    /// The value of `key`, read from `map`, or `None` when it is skipped
-    /// (its value is then consumed unread).
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<Option<Value>, A::Error>;
+    fn field(&self, key: &str) -> Field;
+
+    /// Called with each field kept, in order.
+    fn seen(&mut self, _key: &str, _value: &Value) {}
 }
 
 /// The top level of an object: what [`crate::Object::from_value`] reads.
 #[derive(Default)]
 struct ObjectFields {
-    /// `kind`, once read (kubectl writes it before `spec`).
+    /// `kind`, once read (kubectl writes it before `spec`; when it comes
+    /// after, `spec` is kept whole).
     kind: Option<String>,
 }
 
 impl Fields for ObjectFields {
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<Option<Value>, A::Error> {
-        Ok(match key {
-            "kind" => {
-                let kind: Value = map.next_value()?;
-                self.kind = kind.as_str().map(str::to_string);
-                Some(kind)
-            }
-            "spec" => Some(match self.kind.as_deref() {
-                Some("Pod") => map.next_value::<Pruned<PodSpecFields>>()?.0,
+    fn field(&self, key: &str) -> Field {
+        match key {
+            "spec" => match self.kind.as_deref() {
+                Some("Pod") => Field::PodSpec,
                 Some("Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet") => {
-                    map.next_value::<Pruned<WorkloadSpecFields>>()?.0
+                    Field::WorkloadSpec
                 }
-                _ => map.next_value()?,
-            }),
+                _ => Field::Keep,
+            },
+            "metadata" => Field::Metadata,
+            "status" => Field::Status,
             // `data`, `stringData` and `type` are a ConfigMap's data and a
             // Secret's key names (its values are dropped by `from_value`);
             // `webhooks` are a webhook configuration's.
-            "apiVersion" | "data" | "stringData" | "type" | "webhooks" => Some(map.next_value()?),
-            "metadata" => Some(map.next_value::<Pruned<MetadataFields>>()?.0),
-            "status" => Some(map.next_value::<Pruned<StatusFields>>()?.0),
-            _ => skip(map)?,
-        })
+            "apiVersion" | "kind" | "data" | "stringData" | "type" | "webhooks" => Field::Keep,
+            _ => Field::Skip,
+        }
+    }
+
+    fn seen(&mut self, key: &str, value: &Value) {
+        if key == "kind" {
+            self.kind = value.as_str().map(str::to_string);
+        }
     }
 }
 
-/// `metadata`: the fields [`crate::Metadata`] has.
+/// `metadata`: the fields [`crate::Metadata`] has (not `managedFields`,
+/// `uid`, `resourceVersion`...).
 #[derive(Default)]
 struct MetadataFields;
 
 impl Fields for MetadataFields {
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<Option<Value>, A::Error> {
-        Ok(match key {
+    fn field(&self, key: &str) -> Field {
+        match key {
             "name" | "namespace" | "labels" | "ownerReferences" | "creationTimestamp" => {
-                Some(map.next_value()?)
+                Field::Keep
             }
-            "annotations" => Some(map.next_value::<Pruned<AnnotationFields>>()?.0),
-            // `managedFields`, `uid`, `resourceVersion`, `generation`...
-            _ => skip(map)?,
-        })
+            "annotations" => Field::Annotations,
+            _ => Field::Skip,
+        }
     }
 }
 
@@ -98,15 +126,11 @@ impl Fields for MetadataFields {
 struct AnnotationFields;
 
 impl Fields for AnnotationFields {
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<Option<Value>, A::Error> {
+    fn field(&self, key: &str) -> Field {
         if key == LAST_APPLIED {
-            skip(map)
+            Field::Skip
         } else {
-            Ok(Some(map.next_value()?))
+            Field::Keep
         }
     }
 }
@@ -119,15 +143,11 @@ impl Fields for AnnotationFields {
 struct StatusFields;
 
 impl Fields for StatusFields {
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<Option<Value>, A::Error> {
-        Ok(match key {
-            "conditions" | "parents" | "listeners" | "addresses" => Some(map.next_value()?),
-            _ => skip(map)?,
-        })
+    fn field(&self, key: &str) -> Field {
+        match key {
+            "conditions" | "parents" | "listeners" | "addresses" => Field::Keep,
+            _ => Field::Skip,
+        }
     }
 }
 
@@ -136,16 +156,12 @@ impl Fields for StatusFields {
 struct WorkloadSpecFields;
 
 impl Fields for WorkloadSpecFields {
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<Option<Value>, A::Error> {
-        Ok(Some(if key == "template" {
-            map.next_value::<Pruned<TemplateFields>>()?.0
+    fn field(&self, key: &str) -> Field {
+        if key == "template" {
+            Field::Template
         } else {
-            map.next_value()?
-        }))
+            Field::Keep
+        }
     }
 }
 
@@ -153,16 +169,12 @@ impl Fields for WorkloadSpecFields {
 struct TemplateFields;
 
 impl Fields for TemplateFields {
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<Option<Value>, A::Error> {
-        Ok(Some(if key == "spec" {
-            map.next_value::<Pruned<PodSpecFields>>()?.0
+    fn field(&self, key: &str) -> Field {
+        if key == "spec" {
+            Field::PodSpec
         } else {
-            map.next_value()?
-        }))
+            Field::Keep
+        }
     }
 }
 
@@ -174,18 +186,12 @@ impl Fields for TemplateFields {
 struct PodSpecFields;
 
 impl Fields for PodSpecFields {
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<Option<Value>, A::Error> {
-        Ok(match key {
-            "volumes" | "tolerations" | "affinity" | "topologySpreadConstraints" => skip(map)?,
-            "containers" | "initContainers" | "ephemeralContainers" => {
-                Some(map.next_value::<PrunedList<ContainerFields>>()?.0)
-            }
-            _ => Some(map.next_value()?),
-        })
+    fn field(&self, key: &str) -> Field {
+        match key {
+            "volumes" | "tolerations" | "affinity" | "topologySpreadConstraints" => Field::Skip,
+            "containers" | "initContainers" | "ephemeralContainers" => Field::Containers,
+            _ => Field::Keep,
+        }
     }
 }
 
@@ -195,12 +201,8 @@ impl Fields for PodSpecFields {
 struct ContainerFields;
 
 impl Fields for ContainerFields {
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<Option<Value>, A::Error> {
-        Ok(match key {
+    fn field(&self, key: &str) -> Field {
+        match key {
             "volumeMounts"
             | "volumeDevices"
             | "resources"
@@ -209,15 +211,30 @@ impl Fields for ContainerFields {
             | "startupProbe"
             | "lifecycle"
             | "terminationMessagePath"
-            | "terminationMessagePolicy" => skip(map)?,
-            _ => Some(map.next_value()?),
-        })
+            | "terminationMessagePolicy" => Field::Skip,
+            _ => Field::Keep,
+        }
     }
 }
 
-fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<Value>, A::Error> {
-    map.next_value::<IgnoredAny>()?;
-    Ok(None)
+/// Reads the fields of `map` that `fields` keeps into `out`, handing each
+/// key that is not kept to `other` first (which may consume its value).
+fn read_map<'de, A: MapAccess<'de>, F: Fields>(
+    map: &mut A,
+    fields: &mut F,
+    out: &mut Map<String, Value>,
+    mut other: impl FnMut(&str, &F, &mut A) -> Result<bool, A::Error>,
+) -> Result<(), A::Error> {
+    while let Some(key) = map.next_key::<String>()? {
+        if other(&key, fields, map)? {
+            continue;
+        }
+        if let Some(value) = fields.field(&key).read(map)? {
+            fields.seen(&key, &value);
+            out.insert(key, value);
+        }
+    }
+    Ok(())
 }
 
 /// A map with only the fields `F` keeps; anything that is not a map reads
@@ -279,12 +296,7 @@ impl<'de, F: Fields> Visitor<'de> for PrunedVisitor<F> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
-        let mut fields = F::default();
-        while let Some(key) = map.next_key::<String>()? {
-            if let Some(value) = fields.field(&key, &mut map)? {
-                out.insert(key, value);
-            }
-        }
+        read_map(&mut map, &mut F::default(), &mut out, |_, _, _| Ok(false))?;
         Ok(Value::Object(out))
     }
 
@@ -392,33 +404,28 @@ impl<'de> Visitor<'de> for DocumentSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let before = self.reader.mark();
         let mut object = Map::new();
+        let mut fields = ObjectFields::default();
         // Whether `items` was a sequence whose elements were added as objects.
         let mut streamed = false;
-        let mut fields = ObjectFields::default();
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "items" {
-                // kubectl writes `items` before `kind`: the items are added
-                // as they come and taken back if `kind` is not a list's.
-                let may_be_list = match object.get("kind") {
-                    Some(kind) => kind.as_str().is_some_and(is_list_kind),
-                    None => true,
-                };
-                if may_be_list && !streamed {
-                    streamed = map.next_value_seed(ItemsSeed {
-                        reader: &mut *self.reader,
-                        file: self.file,
-                        line: self.line,
-                        span_base: self.span_base,
-                    })?;
-                } else {
-                    map.next_value::<IgnoredAny>()?;
-                }
-                continue;
+        read_map(&mut map, &mut fields, &mut object, |key, fields, map| {
+            if key != "items" {
+                return Ok(false);
             }
-            if let Some(value) = fields.field(&key, &mut map)? {
-                object.insert(key, value);
+            // kubectl writes `items` before `kind`: the items are added as
+            // they come and taken back if `kind` is not a list's.
+            let may_be_list = fields.kind.as_deref().is_none_or(is_list_kind);
+            if may_be_list && !streamed {
+                streamed = map.next_value_seed(ItemsSeed {
+                    reader: &mut *self.reader,
+                    file: self.file,
+                    line: self.line,
+                    span_base: self.span_base,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
             }
-        }
+            Ok(true)
+        })?;
         let list = object
             .get("kind")
             .and_then(Value::as_str)
