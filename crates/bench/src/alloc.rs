@@ -26,22 +26,41 @@ static PEAK: AtomicUsize = AtomicUsize::new(0);
 // instructions on every allocation slowed the measured steps by several per
 // cent. The counts are exact while one thread allocates at a time, which holds
 // here: the benchmark starts no threads.
-thread_local! {
+/// One thread's counters.
+struct ThreadCounters {
     /// Allocation calls made by this thread: a deterministic measure of work
-    /// (the same input always makes the same calls), unlike time. Per thread,
-    /// so that tests running side by side do not count each other's calls.
-    static CALLS: Cell<u64> = const { Cell::new(0) };
+    /// (the same input always makes the same calls), unlike time.
+    calls: Cell<u64>,
+    /// Bytes allocated minus bytes freed by this thread (negative when it
+    /// frees more than it allocated), and its high-water mark.
+    live: Cell<i64>,
+    peak: Cell<i64>,
+}
+
+thread_local! {
+    /// Per thread, so that tests running side by side do not count each
+    /// other's calls and bytes.
+    static THREAD: ThreadCounters = const {
+        ThreadCounters { calls: Cell::new(0), live: Cell::new(0), peak: Cell::new(0) }
+    };
 }
 
 /// Allocation calls (`alloc`, `alloc_zeroed`, a growing `realloc`) this
 /// thread has made.
 pub fn calls() -> u64 {
-    CALLS.with(Cell::get)
+    THREAD.with(|t| t.calls.get())
 }
 
 fn grew(bytes: usize) {
     // `try_with`: a thread being torn down may still free and allocate.
-    let _ = CALLS.try_with(|c| c.set(c.get() + 1));
+    let _ = THREAD.try_with(|t| {
+        t.calls.set(t.calls.get() + 1);
+        let live = t.live.get().wrapping_add(bytes as i64);
+        t.live.set(live);
+        if live > t.peak.get() {
+            t.peak.set(live);
+        }
+    });
     let now = LIVE.load(Ordering::Relaxed).wrapping_add(bytes);
     LIVE.store(now, Ordering::Relaxed);
     if now > PEAK.load(Ordering::Relaxed) {
@@ -50,6 +69,7 @@ fn grew(bytes: usize) {
 }
 
 fn shrank(bytes: usize) {
+    let _ = THREAD.try_with(|t| t.live.set(t.live.get().wrapping_sub(bytes as i64)));
     let now = LIVE.load(Ordering::Relaxed).wrapping_sub(bytes);
     LIVE.store(now, Ordering::Relaxed);
 }
@@ -121,5 +141,35 @@ impl Span {
     /// returned and kept).
     pub fn retained(&self) -> usize {
         LIVE.load(Ordering::Relaxed).saturating_sub(self.start)
+    }
+}
+
+/// Memory use of one step on this thread only: bytes this thread allocated
+/// and did not free, so tests running side by side do not see each other's.
+/// Memory another thread frees for this one is not seen.
+#[derive(Debug, Clone, Copy)]
+pub struct ThreadSpan {
+    start: i64,
+}
+
+impl ThreadSpan {
+    /// Starts a measurement: this thread's high-water mark is reset to what
+    /// it holds now. Spans do not nest.
+    pub fn start() -> ThreadSpan {
+        THREAD.with(|t| {
+            let live = t.live.get();
+            t.peak.set(live);
+            ThreadSpan { start: live }
+        })
+    }
+
+    /// The most bytes this thread held at once since the start, above what it held then.
+    pub fn peak(&self) -> usize {
+        THREAD.with(|t| t.peak.get().saturating_sub(self.start).max(0) as usize)
+    }
+
+    /// Bytes this thread still holds, above what it held at the start.
+    pub fn retained(&self) -> usize {
+        THREAD.with(|t| t.live.get().saturating_sub(self.start).max(0) as usize)
     }
 }

@@ -25,6 +25,7 @@
 mod alloc;
 mod answer;
 mod dump;
+mod manifest;
 mod mesh;
 mod server;
 mod traces;
@@ -469,6 +470,16 @@ fn print(rows: &[Row]) {
     }
 }
 
+/// The numbers given on the command line, else `defaults`.
+fn sizes_or(args: &[String], defaults: &[usize], what: &str) -> Result<Vec<usize>> {
+    if args.is_empty() {
+        return Ok(defaults.to_vec());
+    }
+    args.iter()
+        .map(|a| a.parse().with_context(|| format!("{a:?} is not {what}")))
+        .collect()
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
@@ -476,10 +487,12 @@ fn main() -> Result<()> {
             "usage: meshgraph-bench [--no-server] [WORKLOADS[:NAMESPACES]...]   (default: {})\n\
              --no-server: skip the end-to-end run against a real Prometheus (promtool backfill)\n\
              meshgraph-bench traces [MB]   (OTLP JSON vs protobuf decode; default: {} MB of JSON)\n\
-             meshgraph-bench check [OBJECTS...]   (default: {})",
+             meshgraph-bench check [OBJECTS...]   (default: {})\n\
+             meshgraph-bench manifest [MB...]   (peak heap reading a kubectl dump, YAML and JSON; default: {})",
             DEFAULT_SIZES.join(" "),
             traces::DEFAULT_MB,
-            dump::DEFAULT_OBJECTS.map(|n| n.to_string()).join(" ")
+            dump::DEFAULT_OBJECTS.map(|n| n.to_string()).join(" "),
+            manifest::DEFAULT_MEGABYTES.map(|n| n.to_string()).join(" ")
         );
         return Ok(());
     }
@@ -492,18 +505,26 @@ fn main() -> Result<()> {
         };
         return traces::run(megabytes);
     }
+    if args.first().is_some_and(|a| a == "manifest") {
+        let sizes = sizes_or(&args[1..], &manifest::DEFAULT_MEGABYTES, "a size in MB")?;
+        let dir = std::env::temp_dir().join(format!("meshgraph-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let mut rows = Vec::new();
+        for mb in sizes {
+            match manifest::run(&dir, mb) {
+                Ok(more) => rows.extend(more),
+                Err(e) => {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    return Err(e);
+                }
+            }
+        }
+        std::fs::remove_dir_all(&dir)?;
+        manifest::print(&rows);
+        return Ok(());
+    }
     if args.first().is_some_and(|a| a == "check") {
-        let sizes: Vec<usize> = if args.len() == 1 {
-            dump::DEFAULT_OBJECTS.to_vec()
-        } else {
-            args[1..]
-                .iter()
-                .map(|a| {
-                    a.parse()
-                        .with_context(|| format!("{a}: not a number of objects"))
-                })
-                .collect::<Result<_>>()?
-        };
+        let sizes = sizes_or(&args[1..], &dump::DEFAULT_OBJECTS, "a number of objects")?;
         let rows = sizes
             .into_iter()
             .map(dump::run)

@@ -14,6 +14,7 @@ pub mod hosts;
 mod load;
 mod mesh;
 mod object;
+mod stream;
 
 pub use error::{ConfigError, ConfigWarning};
 pub use load::{LoadOptions, MANIFEST_MAX_BYTES};

@@ -2,14 +2,17 @@
 //! `kind: List` dumps. Parsing never fails as a whole: a bad document becomes a
 //! warning with its file and line and the rest is still read.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeSeed;
 use serde_json::Value;
 
 use crate::error::{ConfigError, ConfigWarning};
 use crate::object::{Object, Source};
+use crate::stream::DocumentSeed;
 
 /// How manifests are read.
 #[derive(Debug, Clone, Default)]
@@ -31,9 +34,13 @@ fn too_large() -> std::io::Error {
     )
 }
 
-/// At most [`MANIFEST_MAX_BYTES`] of UTF-8 text from `reader`.
-fn read_capped(reader: impl std::io::Read) -> std::io::Result<String> {
+/// At most [`MANIFEST_MAX_BYTES`] of UTF-8 text from `reader`; `size` is
+/// what it is expected to hold (a file's length), so that the text is
+/// allocated once rather than grown by doubling.
+fn read_capped(reader: impl std::io::Read, size: u64) -> std::io::Result<String> {
     let mut text = String::new();
+    text.try_reserve_exact(size.min(MANIFEST_MAX_BYTES) as usize + 1)
+        .map_err(std::io::Error::other)?;
     reader
         .take(MANIFEST_MAX_BYTES + 1)
         .read_to_string(&mut text)?;
@@ -51,7 +58,8 @@ fn read_manifest(path: &Path) -> std::io::Result<String> {
     if meta.is_file() && meta.len() > MANIFEST_MAX_BYTES {
         return Err(too_large());
     }
-    read_capped(file)
+    let size = if meta.is_file() { meta.len() } else { 0 };
+    read_capped(file, size)
 }
 
 /// Collects objects and warnings while reading.
@@ -64,7 +72,29 @@ pub(crate) struct Reader {
     default_namespace: Option<String>,
 }
 
+/// How far a [`Reader`] had got, to take back what a document added when it
+/// turns out malformed (or a map with `items` turns out not to be a list).
+pub(crate) struct Mark {
+    objects: usize,
+    warnings: usize,
+    unknown: BTreeMap<String, (usize, String)>,
+}
+
 impl Reader {
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            objects: self.objects.len(),
+            warnings: self.warnings.len(),
+            unknown: self.unknown.clone(),
+        }
+    }
+
+    pub(crate) fn rollback(&mut self, mark: Mark) {
+        self.objects.truncate(mark.objects);
+        self.warnings.truncate(mark.warnings);
+        self.unknown = mark.unknown;
+    }
+
     pub fn new(options: &LoadOptions) -> Reader {
         Reader {
             default_namespace: options.default_namespace.clone(),
@@ -83,7 +113,7 @@ impl Reader {
     /// Reads a path: `-` is stdin, a directory is walked for `.yaml`, `.yml`, `.json`.
     pub fn read_path(&mut self, path: &Path) -> Result<(), ConfigError> {
         if path.as_os_str() == "-" {
-            let text = read_capped(std::io::stdin().lock()).map_err(ConfigError::Stdin)?;
+            let text = read_capped(std::io::stdin().lock(), 0).map_err(ConfigError::Stdin)?;
             self.read_text(&text, "-");
             return Ok(());
         }
@@ -115,17 +145,27 @@ impl Reader {
     }
 
     /// Reads the text of one file (YAML, possibly several documents, or JSON).
+    /// Each document is streamed into the reader ([`DocumentSeed`]); one that
+    /// turns out malformed is taken back whole and becomes a warning.
     pub fn read_text(&mut self, text: &str, file: &str) {
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();
         if trimmed.starts_with('{') || trimmed.starts_with('[') {
-            match serde_json::from_str::<Value>(trimmed) {
-                Ok(value) => {
-                    let line = text[..text.len() - trimmed.len()].matches('\n').count() + 1;
-                    self.add_document(value, file, Some(line), None);
-                    return;
-                }
+            let line = text[..text.len() - trimmed.len()].matches('\n').count() + 1;
+            let before = self.mark();
+            let mut json = serde_json::Deserializer::from_str(trimmed);
+            let read = DocumentSeed {
+                reader: self,
+                file,
+                line: Some(line),
+                span_base: None,
+            }
+            .deserialize(&mut json)
+            .and_then(|()| json.end());
+            match read {
+                Ok(()) => return,
                 // JSON is YAML too (flow style); fall through so YAML gets a chance.
                 Err(e) if file.ends_with(".json") => {
+                    self.rollback(before);
                     self.warnings.push(ConfigWarning::Malformed {
                         file: file.to_string(),
                         line: Some(e.line()),
@@ -133,67 +173,39 @@ impl Reader {
                     });
                     return;
                 }
-                Err(_) => {}
+                Err(_) => self.rollback(before),
             }
         }
         for doc in split_documents(text) {
             if doc.text.trim().is_empty() || doc.first_content_line.is_none() {
                 continue;
             }
-            match serde_saphyr::from_str::<Value>(&doc.text) {
-                Ok(Value::Null) => {}
-                Ok(value) => {
-                    let items = if is_list(&value) {
-                        list_item_lines(&doc.text, doc.start_line)
-                    } else {
-                        None
-                    };
-                    self.add_document(value, file, doc.first_content_line, items);
-                }
-                Err(e) => {
-                    let line = e
-                        .location()
-                        .map(|l| doc.start_line + (l.line() as usize).saturating_sub(1))
-                        .or(doc.first_content_line);
-                    self.warnings.push(ConfigWarning::Malformed {
-                        file: file.to_string(),
-                        line,
-                        message: one_line(&e.to_string()),
-                    });
-                }
+            let before = self.mark();
+            let read = serde_saphyr::with_deserializer_from_str_with_options(
+                &doc.text,
+                yaml_options(doc.text.len()),
+                |yaml| {
+                    DocumentSeed {
+                        reader: self,
+                        file,
+                        line: doc.first_content_line,
+                        span_base: Some(doc.start_line),
+                    }
+                    .deserialize(yaml)
+                },
+            );
+            if let Err(e) = read {
+                self.rollback(before);
+                let line = e
+                    .location()
+                    .map(|l| doc.start_line + (l.line() as usize).saturating_sub(1))
+                    .or(doc.first_content_line);
+                self.warnings.push(ConfigWarning::Malformed {
+                    file: file.to_string(),
+                    line,
+                    message: one_line(&e.to_string()),
+                });
             }
-        }
-    }
-
-    /// Adds a parsed document: an object, a `List` of objects, or a bare array.
-    fn add_document(
-        &mut self,
-        value: Value,
-        file: &str,
-        line: Option<usize>,
-        item_lines: Option<Vec<usize>>,
-    ) {
-        match value {
-            Value::Array(items) => {
-                for item in items {
-                    self.add_document(item, file, line, None);
-                }
-            }
-            Value::Object(_) if is_list(&value) => {
-                let Some(Value::Array(items)) = value.get("items") else {
-                    return;
-                };
-                for (i, item) in items.iter().enumerate() {
-                    let item_line = item_lines.as_ref().and_then(|l| l.get(i).copied()).or(line);
-                    self.add_object(item.clone(), file, item_line);
-                }
-            }
-            Value::Object(_) => self.add_object(value, file, line),
-            other => self.warnings.push(ConfigWarning::Malformed {
-                file: file.to_string(),
-                line,
-                message: format!("expected an object, found {}", type_name(&other)),
-            }),
         }
     }
 
@@ -237,22 +249,20 @@ impl Reader {
     }
 }
 
-fn is_list(value: &Value) -> bool {
-    let kind = value
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    (kind == "List" || kind.ends_with("List")) && value.get("items").is_some_and(Value::is_array)
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
+/// Parser limits for a YAML document of `len` bytes. serde_saphyr's
+/// defaults (250,000 nodes, 1,000,000 events, 64 MiB of scalars per document)
+/// stop a `kubectl get -A -o yaml` dump of a few MB, which is one document.
+/// They guard against input that expands (aliases), so they grow with the
+/// document rather than go: every node takes at least two bytes of text, and
+/// the alias limits stay as they are.
+fn yaml_options(len: usize) -> serde_saphyr::Options {
+    let defaults = serde_saphyr::Budget::default();
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_nodes: defaults.max_nodes + len / 2,
+            max_events: defaults.max_events + len,
+            max_total_scalar_bytes: defaults.max_total_scalar_bytes + len,
+        },
     }
 }
 
@@ -351,8 +361,10 @@ fn walk_in(
 
 /// One YAML document of a stream, with where it starts.
 #[derive(Debug)]
-struct Document {
-    text: String,
+struct Document<'a> {
+    /// A slice of the file, but for a document that starts on its `---`
+    /// line (`--- value`), whose first line is rewritten.
+    text: Cow<'a, str>,
     /// 1-based line of the document's first line in the file.
     start_line: usize,
     /// 1-based line of the first line that is neither blank nor a comment.
@@ -360,38 +372,51 @@ struct Document {
 }
 
 /// Splits a YAML stream at `---` and `...` lines, keeping line numbers, so one
-/// bad document does not hide the others.
-fn split_documents(text: &str) -> Vec<Document> {
+/// bad document does not hide the others. The documents borrow the text.
+fn split_documents(text: &str) -> Vec<Document<'_>> {
     let mut docs = Vec::new();
+    // The current document: where its text starts, its lines, and its
+    // rewritten first line when it starts on the marker line.
+    let mut start = 0;
     let mut current = Document {
-        text: String::new(),
+        text: Cow::Borrowed(""),
         start_line: 1,
         first_content_line: None,
     };
-    for (i, line) in text.lines().enumerate() {
+    let mut first: Option<String> = None;
+    let text_of = |first: Option<String>, body| match first {
+        Some(line) => Cow::Owned(line + body),
+        None => Cow::Borrowed(body),
+    };
+    let mut offset = 0;
+    for (i, raw) in text.split_inclusive('\n').enumerate() {
         let number = i + 1;
+        let line_start = offset;
+        offset += raw.len();
+        let line = raw.strip_suffix('\n').unwrap_or(raw);
+        let line = line.strip_suffix('\r').unwrap_or(line);
         let is_start = line == "---"
             || line.starts_with("--- ")
             || line.starts_with("---\t")
             || line.starts_with("---#");
         let is_end = line == "..." || line.starts_with("... ");
         if is_start || is_end {
+            current.text = text_of(first.take(), &text[start..line_start]);
             docs.push(std::mem::replace(
                 &mut current,
                 Document {
-                    text: String::new(),
+                    text: Cow::Borrowed(""),
                     start_line: number + 1,
                     first_content_line: None,
                 },
             ));
+            start = offset;
             // `--- value` starts the next document on the marker line.
             let rest = line.get(3..).unwrap_or("").trim();
             if is_start && !rest.is_empty() && !rest.starts_with('#') {
                 current.start_line = number;
                 current.first_content_line = Some(number);
-                current.text.push_str("   ");
-                current.text.push_str(&line[3..]);
-                current.text.push('\n');
+                first = Some(format!("   {}\n", &line[3..]));
             }
             continue;
         }
@@ -403,27 +428,10 @@ fn split_documents(text: &str) -> Vec<Document> {
         {
             current.first_content_line = Some(number);
         }
-        current.text.push_str(line);
-        current.text.push('\n');
     }
+    current.text = text_of(first, &text[start..]);
     docs.push(current);
     docs
-}
-
-/// Lines of the items of a `kind: List` document, from the parser's spans.
-fn list_item_lines(doc: &str, start_line: usize) -> Option<Vec<usize>> {
-    #[derive(serde::Deserialize)]
-    struct Items {
-        items: Vec<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
-    }
-    let items: Items = serde_saphyr::from_str(doc).ok()?;
-    Some(
-        items
-            .items
-            .iter()
-            .map(|s| start_line + (s.referenced.line() as usize).saturating_sub(1))
-            .collect(),
-    )
 }
 
 #[cfg(test)]
@@ -495,6 +503,138 @@ mod tests {
         assert!(
             matches!(&warnings[..], [ConfigWarning::UnknownKind { kind, count: 1, .. }] if kind == "PodDisruptionBudget")
         );
+    }
+
+    #[test]
+    fn list_items_keep_only_what_is_read() {
+        let text = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    annotations:\n      kubectl.kubernetes.io/last-applied-configuration: |\n        {\"kind\":\"Pod\",\"s3cret\":1}\n      keep: me\n    managedFields:\n    - manager: kubectl\n      fieldsV1: {\"f:spec\": {}}\n    name: p\n    namespace: a\n    uid: 1234\n  spec:\n    containers:\n    - name: app\n      image: app:1\n      env:\n      - name: X\n        value: z\n      volumeMounts:\n      - name: v\n        mountPath: /v\n      resources: {requests: {cpu: 1}}\n    hostNetwork: true\n    volumes:\n    - name: v\n      emptyDir: {}\n  status:\n    conditions:\n    - type: Ready\n      status: \"True\"\n    podIP: 10.0.0.1\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: s, namespace: a}\n  data: {password: czNjcmV0}\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
+        let (objects, warnings) = read(text);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(objects.len(), 2);
+        let pod = &objects[0];
+        assert_eq!(pod.source.as_ref().unwrap().line, Some(3));
+        assert_eq!(objects[1].source.as_ref().unwrap().line, Some(36));
+        assert_eq!(pod.annotation("keep"), Some("me"));
+        assert_eq!(pod.annotation(crate::object::LAST_APPLIED), None);
+        assert_eq!(
+            pod.spec,
+            serde_json::json!({"containers": [{"name": "app", "image": "app:1",
+                "env": [{"name": "X", "value": "z"}]}], "hostNetwork": true})
+        );
+        assert_eq!(
+            pod.status,
+            Some(serde_json::json!({"conditions": [{"type": "Ready", "status": "True"}]}))
+        );
+        assert_eq!(pod.conditions().len(), 1);
+        let all = format!("{objects:?}");
+        assert!(
+            !all.contains("s3cret") && !all.contains("czNjcmV0"),
+            "{all}"
+        );
+        assert_eq!(objects[1].spec["keys"], serde_json::json!(["password"]));
+    }
+
+    #[test]
+    fn workload_templates_are_pruned_like_pods() {
+        let text = r#"{"apiVersion": "v1", "items": [{"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d", "namespace": "a"},
+            "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "d"}},
+                "spec": {"containers": [{"name": "c", "readinessProbe": {"httpGet": {"port": 1}}}],
+                    "serviceAccountName": "d", "tolerations": [{"key": "k"}]}}}},
+            {"kind": "Namespace", "metadata": {"name": "a"}}], "kind": "List"}"#;
+        let (objects, warnings) = read(text);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(objects.len(), 2);
+        // JSON has no spans: every item has the document's line.
+        assert_eq!(objects[1].source.as_ref().unwrap().line, Some(1));
+        assert_eq!(
+            objects[0].spec,
+            serde_json::json!({"replicas": 2, "template": {"metadata": {"labels": {"app": "d"}},
+                "spec": {"containers": [{"name": "c"}], "serviceAccountName": "d"}}})
+        );
+        assert_eq!(
+            objects[0].pod_template().unwrap().labels["app"],
+            "d".to_string()
+        );
+    }
+
+    #[test]
+    fn an_object_with_items_that_is_not_a_list_is_one_object() {
+        let text = "apiVersion: v1\nitems:\n- kind: Namespace\n  metadata: {name: x}\nkind: Namespace\nmetadata:\n  name: outer\n";
+        let (objects, warnings) = read(text);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let names: Vec<&str> = objects.iter().map(|o| o.name()).collect();
+        assert_eq!(names, ["outer"]);
+    }
+
+    #[test]
+    fn a_list_broken_after_some_items_adds_none_of_them() {
+        let text = "kind: Namespace\nmetadata: {name: before}\n---\napiVersion: v1\nitems:\n- kind: Namespace\n  metadata: {name: a}\n- kind: Namespace\n  metadata: {name: [b\nkind: List\n---\nkind: Namespace\nmetadata: {name: after}\n";
+        let (objects, warnings) = read(text);
+        let names: Vec<&str> = objects.iter().map(|o| o.name()).collect();
+        assert_eq!(names, ["before", "after"]);
+        assert!(
+            matches!(
+                &warnings[..],
+                [ConfigWarning::Malformed {
+                    line: Some(4..=11),
+                    ..
+                }]
+            ),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn flow_yaml_that_starts_as_json_is_read_once() {
+        // The first element is JSON; the second is only YAML.
+        let text = r#"[{"kind": "Namespace", "metadata": {"name": "a"}}, {kind: Namespace, metadata: {name: b}}]"#;
+        let (objects, warnings) = read(text);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let names: Vec<&str> = objects.iter().map(|o| o.name()).collect();
+        assert_eq!(names, ["a", "b"]);
+        // In a .json file it is malformed, and nothing of it is used.
+        let mut reader = Reader::new(&LoadOptions::default());
+        reader.read_text(text, "f.json");
+        let (objects, warnings) = reader.finish();
+        assert!(objects.is_empty(), "{objects:?}");
+        assert!(
+            matches!(&warnings[..], [ConfigWarning::Malformed { .. }]),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn a_list_larger_than_the_parser_default_budget_is_read() {
+        // serde_saphyr stops a document at 250,000 nodes by default; a
+        // `kubectl get -A -o yaml` dump of a few MB is one document.
+        let mut text = String::from("apiVersion: v1\nitems:\n");
+        let count = 60_000;
+        for i in 0..count {
+            text.push_str(&format!(
+                "- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: ns-{i}\n"
+            ));
+        }
+        text.push_str("kind: List\n");
+        let (objects, warnings) = read(&text);
+        assert!(warnings.is_empty(), "{:?}", &warnings[..1]);
+        assert_eq!(objects.len(), count);
+        assert_eq!(
+            objects[count - 1].source.as_ref().unwrap().line,
+            Some(3 + 4 * (count - 1))
+        );
+    }
+
+    #[test]
+    fn crlf_and_marker_line_documents_keep_their_lines() {
+        let text = "kind: Namespace\r\nmetadata:\r\n  name: a\r\n---\r\n\r\nkind: Namespace\r\nmetadata:\r\n  name: b\r\n--- {kind: Namespace, metadata: {name: c}}\n";
+        let (objects, warnings) = read(text);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let found: Vec<(&str, Option<usize>)> = objects
+            .iter()
+            .map(|o| (o.name(), o.source.as_ref().unwrap().line))
+            .collect();
+        assert_eq!(found, [("a", Some(1)), ("b", Some(6)), ("c", Some(9))]);
     }
 
     #[test]
