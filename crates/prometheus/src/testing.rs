@@ -259,7 +259,9 @@ fn start_on_free_port(
 // Prometheus
 
 /// A Prometheus server (Debian `prometheus` 2.42) on 127.0.0.1 serving data
-/// backfilled with `promtool tsdb create-blocks-from openmetrics`.
+/// backfilled with `promtool tsdb create-blocks-from openmetrics`, or scraping
+/// a target live ([`PrometheusServer::start_scraping`]; backfilling drops
+/// exemplars).
 pub struct PrometheusServer {
     // Field order: the process stops before its directory is removed.
     _process: Process,
@@ -313,6 +315,55 @@ impl PrometheusServer {
             port,
             dir,
         }
+    }
+
+    /// Starts a server with an empty database that scrapes `target`
+    /// (`host:port`, path `/metrics`) every second, with the extra command
+    /// line `flags` (e.g. `--enable-feature=exemplar-storage`). The target's
+    /// data arrives live: wait for it with [`PrometheusServer::query`].
+    pub fn start_scraping(target: &str, flags: &[&str]) -> PrometheusServer {
+        let prometheus = require_binary("prometheus");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let config = dir.path().join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: mesh\n    static_configs:\n      - targets: [\"{target}\"]\n"
+            ),
+        )
+        .expect("write config");
+        let flags: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+        let (process, port) = start_on_free_port(
+            "prometheus",
+            &dir.path().join("prometheus.log"),
+            |port| {
+                let mut c = Command::new(&prometheus);
+                c.arg(format!("--config.file={}", config.display()))
+                    .arg(format!("--storage.tsdb.path={}", data.display()))
+                    .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                    .args(&flags);
+                c
+            },
+            |port| {
+                matches!(
+                    http_request(port, "GET", "/-/ready", None, b""),
+                    Ok((200, _))
+                )
+            },
+        );
+        PrometheusServer {
+            _process: process,
+            port,
+            dir,
+        }
+    }
+
+    /// `GET path_and_query` on the server: (status, body as text).
+    pub fn get(&self, path_and_query: &str) -> (u16, String) {
+        let (status, body) = http_request(self.port, "GET", path_and_query, None, b"")
+            .unwrap_or_else(|e| panic!("GET {path_and_query} on prometheus: {e}"));
+        (status, String::from_utf8_lossy(&body).into_owned())
     }
 
     /// `http://127.0.0.1:PORT`
