@@ -85,23 +85,9 @@ impl Client {
         attempt: u32,
     ) -> Result<Fetched, Failure<CollectError>> {
         let form = form_body(&[("query", query), ("time", &format_time(time))]);
-        let reply = if self.use_get {
-            let mut url = self.endpoint.clone();
-            url.set_query(Some(&form));
-            self.server
-                .send(Method::GET, &url, &self.display, attempt, |r| r)
-                .await
-        } else {
-            self.server
-                .send(Method::POST, &self.endpoint, &self.display, attempt, |r| {
-                    r.header(
-                        reqwest::header::CONTENT_TYPE,
-                        "application/x-www-form-urlencoded",
-                    )
-                    .body(form)
-                })
-                .await
-        };
+        let reply = self
+            .send_form(&self.endpoint, &self.display, form, attempt)
+            .await;
         match reply.map_err(|f| f.map(CollectError::from))? {
             Reply::Success { body, .. } => Ok(Fetched { body }),
             Reply::Status(reply) => {
@@ -109,6 +95,34 @@ impl Client {
                 let error = self.status_error(reply.status, body, family, attempt);
                 Err(reply.failure(error))
             }
+        }
+    }
+
+    /// Sends `form` to `url` once: a form `POST`, or a `GET` with the form
+    /// as the URL's query when [`Client::use_get`] is set.
+    async fn send_form(
+        &self,
+        url: &Url,
+        display: &str,
+        form: String,
+        attempt: u32,
+    ) -> Result<Reply, Failure<meshgraph_source::HttpError>> {
+        if self.use_get {
+            let mut url = url.clone();
+            url.set_query(Some(&form));
+            self.server
+                .send(Method::GET, &url, display, attempt, |r| r)
+                .await
+        } else {
+            self.server
+                .send(Method::POST, url, display, attempt, |r| {
+                    r.header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .body(form)
+                })
+                .await
         }
     }
 
@@ -137,23 +151,9 @@ impl Client {
             .with_retries(|attempt| {
                 let (form, display) = (form.clone(), display.clone());
                 async move {
-                    let reply = if self.use_get {
-                        let mut url = self.exemplars.clone();
-                        url.set_query(Some(&form));
-                        self.server
-                            .send(Method::GET, &url, &display, attempt, |r| r)
-                            .await
-                    } else {
-                        self.server
-                            .send(Method::POST, &self.exemplars, &display, attempt, |r| {
-                                r.header(
-                                    reqwest::header::CONTENT_TYPE,
-                                    "application/x-www-form-urlencoded",
-                                )
-                                .body(form)
-                            })
-                            .await
-                    };
+                    let reply = self
+                        .send_form(&self.exemplars, &display, form, attempt)
+                        .await;
                     match reply.map_err(|f| f.map(CollectError::from))? {
                         Reply::Success { body, .. } => Ok(Some(Fetched { body })),
                         Reply::Status(reply)

@@ -290,17 +290,29 @@ impl PrometheusServer {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        let config = dir.path().join("prometheus.yml");
-        std::fs::write(&config, "global: {}\nscrape_configs: []\n").expect("write config");
+        Self::run(
+            &prometheus,
+            dir,
+            "global: {}\nscrape_configs: []\n",
+            &["--storage.tsdb.retention.time=3650d"],
+        )
+    }
+
+    /// Writes `config`, then starts `prometheus` on a free port over the
+    /// data in `dir`, with the extra `flags`, and waits until it is ready.
+    fn run(prometheus: &Path, dir: tempfile::TempDir, config: &str, flags: &[&str]) -> Self {
+        let data = dir.path().join("data");
+        let config_file = dir.path().join("prometheus.yml");
+        std::fs::write(&config_file, config).expect("write config");
         let (process, port) = start_on_free_port(
             "prometheus",
             &dir.path().join("prometheus.log"),
             |port| {
-                let mut c = Command::new(&prometheus);
-                c.arg(format!("--config.file={}", config.display()))
+                let mut c = Command::new(prometheus);
+                c.arg(format!("--config.file={}", config_file.display()))
                     .arg(format!("--storage.tsdb.path={}", data.display()))
-                    .arg("--storage.tsdb.retention.time=3650d")
-                    .arg(format!("--web.listen-address=127.0.0.1:{port}"));
+                    .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                    .args(flags);
                 c
             },
             |port| {
@@ -324,39 +336,10 @@ impl PrometheusServer {
     pub fn start_scraping(target: &str, flags: &[&str]) -> PrometheusServer {
         let prometheus = require_binary("prometheus");
         let dir = tempfile::tempdir().expect("temp dir");
-        let data = dir.path().join("data");
-        let config = dir.path().join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: mesh\n    static_configs:\n      - targets: [\"{target}\"]\n"
-            ),
-        )
-        .expect("write config");
-        let flags: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
-        let (process, port) = start_on_free_port(
-            "prometheus",
-            &dir.path().join("prometheus.log"),
-            |port| {
-                let mut c = Command::new(&prometheus);
-                c.arg(format!("--config.file={}", config.display()))
-                    .arg(format!("--storage.tsdb.path={}", data.display()))
-                    .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-                    .args(&flags);
-                c
-            },
-            |port| {
-                matches!(
-                    http_request(port, "GET", "/-/ready", None, b""),
-                    Ok((200, _))
-                )
-            },
+        let config = format!(
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: mesh\n    static_configs:\n      - targets: [\"{target}\"]\n"
         );
-        PrometheusServer {
-            _process: process,
-            port,
-            dir,
-        }
+        Self::run(&prometheus, dir, &config, flags)
     }
 
     /// `GET path_and_query` on the server: (status, body as text).
