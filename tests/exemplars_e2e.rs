@@ -277,6 +277,29 @@ fn exemplars_from_a_real_prometheus_land_on_their_edges() {
         "{text}"
     );
     assert!(!text.contains(DETAILS_SERVER), "{text}");
+    let out = common::run()
+        .args([
+            "explain",
+            "--prometheus",
+            &url,
+            "bookinfo/productpage-v1",
+            "bookinfo/details-v1",
+            "--format",
+            "json",
+        ])
+        .output();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let explained: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        explained["edges"][0]["exemplar_trace_ids"],
+        serde_json::json!([DETAILS_SERVER]),
+        "{explained}"
+    );
+    assert_eq!(explained["edges"][0]["exemplar_count"], 1, "{explained}");
 
     // Recorded, then replayed without the server.
     let record = common::run()

@@ -43,7 +43,10 @@ fn raw(obs: &Observation) -> Observation {
     Observation::from_labels(Metric::RequestDurationBucket, labels, 0.0).unwrap()
 }
 
-fn exemplars_of(scenario: &str) -> (usize, BTreeMap<String, BTreeSet<Emitter>>) {
+/// Places one exemplar per call series of `scenario` and checks each landed
+/// on its call's edge. Gives the edges with exemplars, the emitters behind
+/// each trace id, and the most reporters one edge got exemplars from.
+fn exemplars_of(scenario: &str) -> (usize, BTreeMap<String, BTreeSet<Emitter>>, usize) {
     let observations = meshgraph_scenario::builtin(scenario)
         .unwrap()
         .unwrap()
@@ -88,6 +91,7 @@ fn exemplars_of(scenario: &str) -> (usize, BTreeMap<String, BTreeSet<Emitter>>) 
     assert_eq!(placement.placed, series.len() - 1, "{scenario}");
 
     let mut with_exemplars = 0;
+    let mut most_reporters = 0;
     for edge in &rec.edges {
         let Some(figures) = &edge.exemplars else {
             continue;
@@ -109,6 +113,8 @@ fn exemplars_of(scenario: &str) -> (usize, BTreeMap<String, BTreeSet<Emitter>>) 
                 edge.destination.name()
             );
         }
+        let reporters: BTreeSet<&str> = figures.trace_ids().map(|id| &id[16..]).collect();
+        most_reporters = most_reporters.max(reporters.len());
         // Most recent first.
         assert!(
             figures
@@ -117,13 +123,15 @@ fn exemplars_of(scenario: &str) -> (usize, BTreeMap<String, BTreeSet<Emitter>>) 
                 .all(|w| w[0].timestamp >= w[1].timestamp)
         );
     }
-    (with_exemplars, emitters)
+    (with_exemplars, emitters, most_reporters)
 }
 
 #[test]
 fn sidecar_exemplars_from_both_ends_land_on_the_call() {
-    let (edges, emitters) = exemplars_of("bookinfo-sidecar");
+    let (edges, emitters, most_reporters) = exemplars_of("bookinfo-sidecar");
     assert!(edges >= 3, "{edges}");
+    // The client's and the server's sidecar of one call share its edge.
+    assert_eq!(most_reporters, 2);
     // Both sidecars of a call gave exemplars, and they share its edge.
     let both = emitters.values().flatten().collect::<BTreeSet<_>>();
     assert!(both.contains(&Emitter::EnvoySource), "{both:?}");
@@ -132,13 +140,13 @@ fn sidecar_exemplars_from_both_ends_land_on_the_call() {
 
 #[test]
 fn waypoint_and_mixed_exemplars_land_on_the_call() {
-    let (edges, emitters) = exemplars_of("bookinfo-waypoint");
+    let (edges, emitters, _) = exemplars_of("bookinfo-waypoint");
     assert!(edges >= 1, "{edges}");
     assert!(
         emitters.values().flatten().any(|e| *e == Emitter::Waypoint),
         "{emitters:?}"
     );
-    let (edges, _) = exemplars_of("bookinfo-mixed");
+    let (edges, _, _) = exemplars_of("bookinfo-mixed");
     assert!(edges >= 3, "{edges}");
 }
 
