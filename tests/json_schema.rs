@@ -111,3 +111,47 @@ fn schema_rejects_an_edge_without_protocol() {
         "an edge without protocol was accepted; errors: {errors:?}"
     );
 }
+
+#[test]
+fn schema_takes_exemplar_trace_ids_only_with_their_count_and_as_plain_ids() {
+    let validator = validator();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let document = snapshot("bookinfo-sidecar", "workload", dir.path());
+    let with = |fields: Value| {
+        let mut doc = document.clone();
+        let edge = doc["edges"][0].as_object_mut().expect("an edge");
+        for (k, v) in fields.as_object().unwrap() {
+            edge.insert(k.clone(), v.clone());
+        }
+        violations(&validator, &doc)
+    };
+    let id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    assert_eq!(
+        with(serde_json::json!({"exemplar_trace_ids": [id], "exemplar_count": 3})),
+        Vec::<String>::new()
+    );
+    for (fields, why) in [
+        (
+            serde_json::json!({"exemplar_trace_ids": [id]}),
+            "ids without a count",
+        ),
+        (
+            serde_json::json!({"exemplar_count": 1}),
+            "a count without ids",
+        ),
+        (
+            serde_json::json!({"exemplar_trace_ids": [], "exemplar_count": 1}),
+            "an empty list (the field is left out instead)",
+        ),
+        (
+            serde_json::json!({"exemplar_trace_ids": ["<b>x</b>"], "exemplar_count": 1}),
+            "an id that is not a plain token",
+        ),
+        (
+            serde_json::json!({"exemplar_trace_ids": ["a","b","c","d","e","f"], "exemplar_count": 6}),
+            "more than 5 ids",
+        ),
+    ] {
+        assert!(!with(fields).is_empty(), "the schema accepted {why}");
+    }
+}

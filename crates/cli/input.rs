@@ -9,9 +9,9 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use meshgraph_config::{ConfigWarning, Kind, LoadOptions, MeshConfig};
 use meshgraph_core::{ClassifyOptions, WorkloadRef};
-use meshgraph_model::Observation;
 use meshgraph_model::escape_controls;
 use meshgraph_model::trace::TraceCall;
+use meshgraph_model::{ExemplarSeries, Observation};
 use meshgraph_prometheus::QueryPlan;
 use meshgraph_scenario::{Scenario, builtin, builtin_names};
 use meshgraph_source::{
@@ -31,6 +31,8 @@ pub struct Collected {
     /// A metrics input was given and held no Istio series (after `-n`).
     pub metrics_empty: bool,
     pub observations: Vec<Observation>,
+    /// Exemplars of the latency buckets (live Prometheus or a replay).
+    pub exemplars: Vec<ExemplarSeries>,
     /// `None` when no trace source was given.
     pub trace_calls: Option<Vec<TraceCall>>,
     pub source: String,
@@ -56,6 +58,7 @@ impl Collected {
             has_telemetry: true,
             metrics_empty: false,
             observations: Vec::new(),
+            exemplars: Vec::new(),
             trace_calls: None,
             source,
             scope: scope.whole_seconds(),
@@ -86,7 +89,9 @@ impl Collected {
         outcome: meshgraph_prometheus::Collected,
         why_empty: impl FnOnce(&Collected) -> String,
     ) {
-        self.observations = self.absorb(outcome).observations;
+        let metrics = self.absorb(outcome);
+        self.observations = metrics.observations;
+        self.exemplars = metrics.exemplars;
         if self.observations.is_empty() {
             self.metrics_empty = true;
             let warning = why_empty(self);
@@ -146,9 +151,18 @@ impl Collected {
         }
     }
 
-    /// Reconciles the observations and merges the trace calls, if any.
+    /// Reconciles the observations and places the exemplars and the trace
+    /// calls, if any.
     pub fn reconcile(&self, options: &ClassifyOptions) -> meshgraph_core::Reconciliation {
         let mut rec = meshgraph_core::reconcile(&self.observations, options);
+        if !self.exemplars.is_empty() {
+            meshgraph_core::attach_exemplars(
+                &mut rec,
+                &self.observations,
+                &self.exemplars,
+                options,
+            );
+        }
         if let Some(calls) = &self.trace_calls {
             meshgraph_core::merge_traces(&mut rec, calls);
         }
@@ -466,6 +480,7 @@ fn from_scenario(scenario: Scenario, source: String, namespaces: &[String]) -> C
         has_telemetry: true,
         metrics_empty: false,
         observations: scenario.telemetry(),
+        exemplars: Vec::new(),
         trace_calls: None,
         source,
         scope: Scope {

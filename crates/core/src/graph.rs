@@ -70,6 +70,9 @@ pub struct GraphEdge {
     pub traces: Option<crate::traces::TraceFigures>,
     /// Where the edge was seen once traces were collected.
     pub seen_in: Option<crate::traces::SeenIn>,
+    /// Trace ids from exemplars, when Prometheus kept any for the edge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exemplars: Option<crate::exemplars::ExemplarFigures>,
     /// Infrastructure traffic (shown only with `show_infra`).
     pub infrastructure: bool,
     /// Indices into [`Reconciliation::edges`].
@@ -100,6 +103,7 @@ impl GraphEdge {
             destination_principals: edge.destination_principals.clone(),
             traces: edge.traces.clone(),
             seen_in: edge.seen_in,
+            exemplars: edge.exemplars.clone(),
             infrastructure: edge.infrastructure,
             logical_edges: vec![index],
             badges: Vec::new(),
@@ -135,6 +139,11 @@ impl GraphEdge {
             &mut self.traces,
             other.traces,
             crate::traces::TraceFigures::add,
+        );
+        merge_option(
+            &mut self.exemplars,
+            other.exemplars,
+            crate::exemplars::ExemplarFigures::add,
         );
         self.seen_in = match (self.seen_in, other.seen_in) {
             (Some(a), Some(b)) if a == b => Some(a),

@@ -11,12 +11,15 @@
 //!    waypoints and gateways is taken from configuration or inferred.
 //! 2. [`reconcile`]: hop series become `via_waypoint` evidence, one emitter per
 //!    layer gives the rates of each (source, destination) pair, layers merge.
-//! 3. [`graph`]: logical workload edges are aggregated to the requested graph
+//! 3. [`exemplars`] and [`traces`] (optional): trace ids and sampled spans
+//!    are placed on the logical edges.
+//! 4. [`graph`]: logical workload edges are aggregated to the requested graph
 //!    type and placed in a petgraph graph with stable ordering.
 
 pub mod classify;
 pub mod cluster;
 pub mod endpoint;
+pub mod exemplars;
 pub mod explain;
 pub mod figures;
 pub mod graph;
@@ -26,6 +29,7 @@ pub mod traces;
 pub use classify::{Classification, ClassifyOptions, classify};
 pub use cluster::{ClusterEvidence, Clusters, DEFAULT_CLUSTER_LABEL};
 pub use endpoint::{Endpoint, EndpointRole, WorkloadRef};
+pub use exemplars::{ExemplarFigures, ExemplarPlacement, MAX_EXEMPLARS_PER_EDGE, attach_exemplars};
 pub use explain::{ExplainedSeries, Explanation, explain, parse_endpoint};
 pub use figures::{Histogram, L4Figures, L7Figures, Security};
 pub use graph::{Badge, Badges, GraphOptions, MeshGraph, Node, NodeId, build_graph};

@@ -55,6 +55,10 @@ pub struct LogicalEdge {
     pub traces: Option<crate::traces::TraceFigures>,
     /// Where the edge was seen, once traces were collected (`None` without traces).
     pub seen_in: Option<crate::traces::SeenIn>,
+    /// Trace ids from the latency buckets' exemplars, when Prometheus kept
+    /// any for this edge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exemplars: Option<crate::exemplars::ExemplarFigures>,
     /// Indices of every observation that touched this edge, for `explain`.
     pub series: Vec<usize>,
 }
@@ -81,6 +85,7 @@ impl LogicalEdge {
             infrastructure: false,
             traces: None,
             seen_in: None,
+            exemplars: None,
             series: Vec::new(),
         }
     }

@@ -44,6 +44,11 @@ struct JsonEdge {
     /// Why the edge looks as it does, when a multi-cluster rule shaped it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     why: Vec<String>,
+    /// Trace ids from Prometheus exemplars, the most recent first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    exemplar_trace_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exemplar_count: Option<u64>,
 }
 
 /// Workloads as `a,b`; `None` when there are none.
@@ -185,6 +190,12 @@ fn build(rec: &Reconciliation, observations: &[Observation], ex: &Explanation) -
                     rps: e.l7.as_ref().map(|l| l.rps),
                     error_rps: e.l7.as_ref().map(|l| l.error_rps),
                     why: why(e),
+                    exemplar_trace_ids: e
+                        .exemplars
+                        .iter()
+                        .flat_map(|x| x.trace_ids().map(str::to_string))
+                        .collect(),
+                    exemplar_count: e.exemplars.as_ref().map(|x| x.count),
                 }
             })
             .collect(),
@@ -273,6 +284,13 @@ fn explain_text_raw(
         out.push('\n');
         for line in &e.why {
             let _ = writeln!(out, "  why: {line}");
+        }
+        if let Some(count) = e.exemplar_count {
+            let _ = writeln!(
+                out,
+                "  exemplars: {count} trace id(s) in Prometheus; latest: {}",
+                e.exemplar_trace_ids.join(", ")
+            );
         }
     }
     let mut current = "";

@@ -110,6 +110,14 @@ pub struct JsonEdge {
     pub trace_latency_p99_ms: Option<f64>,
     /// A few trace ids to open in Jaeger or Tempo.
     pub trace_ids: Vec<String>,
+    /// Trace ids from Prometheus exemplars of the edge's latency buckets, the
+    /// most recent first (at most 5); present only when there are some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exemplar_trace_ids: Vec<String>,
+    /// How many distinct exemplar trace ids the edge had; present only with
+    /// `exemplar_trace_ids`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exemplar_count: Option<u64>,
     /// Codes of the findings about the edge.
     pub findings: Vec<String>,
 }
@@ -177,6 +185,16 @@ impl JsonDocument {
                         .as_ref()
                         .map(|t| t.trace_ids.iter().cloned().collect())
                         .unwrap_or_default(),
+                    exemplar_trace_ids: e
+                        .exemplars
+                        .iter()
+                        .flat_map(|x| x.trace_ids().map(str::to_string))
+                        .collect(),
+                    exemplar_count: e
+                        .exemplars
+                        .as_ref()
+                        .filter(|x| !x.recent.is_empty())
+                        .map(|x| x.count),
                     findings: e.badges.iter().map(|b| b.code.clone()).collect(),
                 }
             })

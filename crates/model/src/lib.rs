@@ -5,6 +5,7 @@
 //! does no IO and holds no policy: how series are reconciled into edges lives in
 //! `meshgraph-core`.
 
+mod exemplar;
 mod labels;
 mod observation;
 mod printable;
@@ -12,6 +13,7 @@ mod severity;
 mod status;
 pub mod trace;
 
+pub use exemplar::{Exemplar, ExemplarSeries, is_trace_id};
 pub use labels::{LabelError, format_le, label_names};
 pub use observation::{
     Layer, Metric, Observation, Peer, Protocol, Reporter, ServiceId, ServiceRef, UNKNOWN,

@@ -23,6 +23,8 @@ pub(crate) struct Client {
     endpoint: Url,
     /// `endpoint` without credentials, for messages.
     display: String,
+    /// `/api/v1/query_exemplars`.
+    exemplars: Url,
     /// `GET` with URL parameters instead of a form `POST`.
     use_get: bool,
 }
@@ -36,10 +38,12 @@ impl Client {
     pub fn new(config: &PrometheusConfig) -> Result<Client, CollectError> {
         let server = config.open(&PROMETHEUS)?;
         let endpoint = server.url("/api/v1/query", &[]);
+        let exemplars = server.url("/api/v1/query_exemplars", &[]);
         Ok(Client {
             server,
             display: endpoint.to_string(),
             endpoint,
+            exemplars,
             use_get: false,
         })
     }
@@ -81,23 +85,9 @@ impl Client {
         attempt: u32,
     ) -> Result<Fetched, Failure<CollectError>> {
         let form = form_body(&[("query", query), ("time", &format_time(time))]);
-        let reply = if self.use_get {
-            let mut url = self.endpoint.clone();
-            url.set_query(Some(&form));
-            self.server
-                .send(Method::GET, &url, &self.display, attempt, |r| r)
-                .await
-        } else {
-            self.server
-                .send(Method::POST, &self.endpoint, &self.display, attempt, |r| {
-                    r.header(
-                        reqwest::header::CONTENT_TYPE,
-                        "application/x-www-form-urlencoded",
-                    )
-                    .body(form)
-                })
-                .await
-        };
+        let reply = self
+            .send_form(&self.endpoint, &self.display, form, attempt)
+            .await;
         match reply.map_err(|f| f.map(CollectError::from))? {
             Reply::Success { body, .. } => Ok(Fetched { body }),
             Reply::Status(reply) => {
@@ -106,6 +96,86 @@ impl Client {
                 Err(reply.failure(error))
             }
         }
+    }
+
+    /// Sends `form` to `url` once: a form `POST`, or a `GET` with the form
+    /// as the URL's query when [`Client::use_get`] is set.
+    async fn send_form(
+        &self,
+        url: &Url,
+        display: &str,
+        form: String,
+        attempt: u32,
+    ) -> Result<Reply, Failure<meshgraph_source::HttpError>> {
+        if self.use_get {
+            let mut url = url.clone();
+            url.set_query(Some(&form));
+            self.server
+                .send(Method::GET, &url, display, attempt, |r| r)
+                .await
+        } else {
+            self.server
+                .send(Method::POST, url, display, attempt, |r| {
+                    r.header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .body(form)
+                })
+                .await
+        }
+    }
+
+    /// The exemplar endpoint without credentials, for messages.
+    pub fn exemplars_display(&self) -> String {
+        self.exemplars.to_string()
+    }
+
+    /// Asks `/api/v1/query_exemplars` for the exemplars of `query` between
+    /// `start` and `end`, with the same retries as a query. A 404 (a server
+    /// older than the endpoint, or an engine without it), a 400 or a 405 is
+    /// `Ok(None)`: the server has no exemplars to give, which is not an error.
+    pub async fn query_exemplars(
+        &self,
+        query: &str,
+        start: f64,
+        end: f64,
+    ) -> Result<Option<Fetched>, CollectError> {
+        let display = self.exemplars_display();
+        let form = form_body(&[
+            ("query", query),
+            ("start", &format_time(start)),
+            ("end", &format_time(end)),
+        ]);
+        self.server
+            .with_retries(|attempt| {
+                let (form, display) = (form.clone(), display.clone());
+                async move {
+                    let reply = self
+                        .send_form(&self.exemplars, &display, form, attempt)
+                        .await;
+                    match reply.map_err(|f| f.map(CollectError::from))? {
+                        Reply::Success { body, .. } => Ok(Some(Fetched { body })),
+                        Reply::Status(reply)
+                            if matches!(reply.status.as_u16(), 400 | 404 | 405) =>
+                        {
+                            Ok(None)
+                        }
+                        Reply::Status(reply) => {
+                            let body = reply.body.as_deref().unwrap_or_default();
+                            let error = CollectError::Http(self.server.status_error(
+                                reply.status,
+                                body,
+                                &display,
+                                attempt,
+                                "exemplars are optional; the graph is drawn without them",
+                            ));
+                            Err(reply.failure(error))
+                        }
+                    }
+                }
+            })
+            .await
     }
 
     fn status_error(
@@ -201,7 +271,7 @@ impl Client {
     }
 
     /// Replaces every configured secret in server-provided text.
-    fn scrub(&self, text: &str) -> String {
+    pub fn scrub(&self, text: &str) -> String {
         self.server.scrub(text)
     }
 }

@@ -23,6 +23,10 @@
 //!   most [`CONCURRENCY`] at a time, each with a timeout, bounded retries with
 //!   exponential backoff on 429, 5xx and connection errors, and a response size
 //!   cap. Errors name the URL without credentials and say what to do.
+//! - **Exemplars.** One more request per run asks
+//!   `/api/v1/query_exemplars` for the trace ids kept next to the latency
+//!   buckets (see [`exemplars`]); a server without them answers nothing, and
+//!   a failure there is a warning, never the run's error.
 //! - **Record and replay.** A [`Recorder`] keeps the exact bytes of every answer
 //!   plus a manifest; [`replay`] decodes them again with no network.
 //!
@@ -32,6 +36,7 @@
 mod client;
 mod decode;
 mod error;
+pub mod exemplars;
 pub mod openmetrics;
 pub mod queries;
 pub mod record;
@@ -43,7 +48,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use meshgraph_model::Observation;
+use meshgraph_model::{ExemplarSeries, Observation};
 
 pub use decode::{Decoded, decode};
 pub use error::CollectError;
@@ -142,6 +147,9 @@ pub type Collected = Outcome<Metrics>;
 pub struct Metrics {
     /// In [`Metric::ALL`](meshgraph_model::Metric::ALL) order, then in the server's order.
     pub observations: Vec<Observation>,
+    /// Exemplars of the latency buckets, by raw series; empty when the
+    /// server keeps none.
+    pub exemplars: Vec<ExemplarSeries>,
     pub stats: RunStats,
 }
 
@@ -152,6 +160,8 @@ pub struct RunStats {
     pub queries: usize,
     /// Elements of the answers' results, used or not.
     pub series: usize,
+    /// Exemplars kept from the exemplar answer.
+    pub exemplars: usize,
     /// Time spent waiting on the server: the HTTP round trips, with
     /// overlapping concurrent requests counted once. Zero for a replay.
     pub server_time: Duration,
@@ -163,8 +173,12 @@ impl RunStats {
     /// `prometheus: 10 queries, 1234 series, 0.21s in the server, 0.03s in meshgraph`
     pub fn summary_line(&self) -> String {
         let own = self.wall_time.saturating_sub(self.server_time);
+        let exemplars = match self.exemplars {
+            0 => String::new(),
+            n => format!(", {n} exemplars"),
+        };
         format!(
-            "prometheus: {} queries, {} series, {:.2}s in the server, {:.2}s in meshgraph",
+            "prometheus: {} queries, {} series{exemplars}, {:.2}s in the server, {:.2}s in meshgraph",
             self.queries,
             self.series,
             self.server_time.as_secs_f64(),
@@ -239,6 +253,22 @@ pub async fn collect(
             (index, decoded)
         });
     }
+    // The exemplars, alongside the queries. Their own set, so that a failed
+    // query (which returns early) cancels this request too.
+    let mut exemplar_task = tokio::task::JoinSet::new();
+    {
+        let (client, permits) = (client.clone(), permits.clone());
+        let query = exemplars::exemplar_query(&plan.namespaces);
+        let (start, end) = (plan.at - plan.window.as_secs_f64(), plan.at);
+        exemplar_task.spawn(async move {
+            let _permit = permits
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
+            let fetched = client.query_exemplars(&query, start, end).await;
+            (query, fetched)
+        });
+    }
     let mut answers: Vec<Option<Answer>> = (0..rendered.len()).map(|_| None).collect();
     while let Some(joined) = tasks.join_next().await {
         let (index, result) =
@@ -267,6 +297,39 @@ pub async fn collect(
         }
         add(&mut collected, decoded?);
     }
+    if let Some(joined) = exemplar_task.join_next().await {
+        let (query, fetched) =
+            joined.map_err(|e| CollectError::Config(format!("the exemplar task stopped: {e}")))?;
+        match fetched {
+            Ok(Some(fetched)) => {
+                if let Some(recorder) = recorder {
+                    recorder.record_prometheus(
+                        PrometheusEntry {
+                            family: exemplars::EXEMPLARS_FAMILY.into(),
+                            series_name: meshgraph_model::Metric::RequestDurationBucket
+                                .series_name()
+                                .into(),
+                            query,
+                            time: plan.at,
+                            window: window.clone(),
+                            file: String::new(),
+                        },
+                        &fetched.body,
+                    )?;
+                }
+                let mut decoded =
+                    exemplars::decode_exemplars(&fetched.body, &client.exemplars_display());
+                client.scrub_warnings(&mut decoded.warnings);
+                add_exemplars(&mut collected, decoded);
+            }
+            // No exemplar endpoint (an older server, another engine).
+            Ok(None) => {}
+            Err(e) => collected.warnings.push(format!(
+                "exemplars not read: {}",
+                client.scrub(&e.to_string())
+            )),
+        }
+    }
     collected.stats.queries = rendered.len();
     collected.stats.server_time = client.busy_time();
     collected.stats.wall_time = started.elapsed();
@@ -277,6 +340,12 @@ pub async fn collect(
 /// One family's answer: its bytes (kept only for a recorder) and what
 /// decoding them gave.
 type Answer = (Option<Vec<u8>>, Result<Decoded, CollectError>);
+
+pub(crate) fn add_exemplars(collected: &mut Collected, decoded: exemplars::DecodedExemplars) {
+    collected.exemplars.extend(decoded.series);
+    collected.warnings.extend(decoded.warnings);
+    collected.stats.exemplars += decoded.exemplars;
+}
 
 pub(crate) fn add(collected: &mut Collected, decoded: Decoded) {
     collected.observations.extend(decoded.observations);

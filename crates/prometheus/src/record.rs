@@ -5,7 +5,10 @@
 //! [`meshgraph_source::record`]); this collector writes its answers into the
 //! manifest's `prometheus` section, one [`PrometheusEntry`] per query:
 //! `family` is the query's file name without `.promql`, `query` the exact
-//! text sent, `time` the `time` parameter (unix seconds).
+//! text sent, `time` the `time` parameter (unix seconds). The exemplar answer,
+//! when the server gave one, is one more entry with the family
+//! [`EXEMPLARS_FAMILY`] (`time` is the end of its range, `window` its
+//! length); recordings without it replay without exemplars, quietly.
 
 use std::path::Path;
 use std::time::Instant;
@@ -14,8 +17,9 @@ use meshgraph_model::Metric;
 use meshgraph_source::record::read_entry;
 use meshgraph_source::{Manifest, PrometheusEntry};
 
+use crate::exemplars::{EXEMPLARS_FAMILY, decode_exemplars};
 use crate::queries::family_name;
-use crate::{CollectError, Collected, QueryPlan, add, decode};
+use crate::{CollectError, Collected, QueryPlan, add, add_exemplars, decode};
 
 pub use meshgraph_source::record::{FORMAT, FORMAT_VERSION, MANIFEST};
 pub use meshgraph_source::{RecordedScope, Recorder};
@@ -85,8 +89,21 @@ fn replay_answers(
             differs.push(family);
         }
     }
+    if let Some(entry) = manifest
+        .prometheus
+        .iter()
+        .rev()
+        .find(|e| e.family == EXEMPLARS_FAMILY)
+    {
+        let body = read_entry(dir, &entry.file, "the exemplar entry")?;
+        let path = dir.join(&entry.file);
+        add_exemplars(
+            &mut collected,
+            decode_exemplars(&body, &path.display().to_string()),
+        );
+    }
     for entry in &manifest.prometheus {
-        if entry_metric(entry).is_none() {
+        if entry_metric(entry).is_none() && entry.family != EXEMPLARS_FAMILY {
             collected.warnings.push(format!(
                 "the recording {} has an answer for the unknown family {:?} (from meshgraph {}); ignored",
                 dir.display(),

@@ -259,7 +259,9 @@ fn start_on_free_port(
 // Prometheus
 
 /// A Prometheus server (Debian `prometheus` 2.42) on 127.0.0.1 serving data
-/// backfilled with `promtool tsdb create-blocks-from openmetrics`.
+/// backfilled with `promtool tsdb create-blocks-from openmetrics`, or scraping
+/// a target live ([`PrometheusServer::start_scraping`]; backfilling drops
+/// exemplars).
 pub struct PrometheusServer {
     // Field order: the process stops before its directory is removed.
     _process: Process,
@@ -288,17 +290,29 @@ impl PrometheusServer {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        let config = dir.path().join("prometheus.yml");
-        std::fs::write(&config, "global: {}\nscrape_configs: []\n").expect("write config");
+        Self::run(
+            &prometheus,
+            dir,
+            "global: {}\nscrape_configs: []\n",
+            &["--storage.tsdb.retention.time=3650d"],
+        )
+    }
+
+    /// Writes `config`, then starts `prometheus` on a free port over the
+    /// data in `dir`, with the extra `flags`, and waits until it is ready.
+    fn run(prometheus: &Path, dir: tempfile::TempDir, config: &str, flags: &[&str]) -> Self {
+        let data = dir.path().join("data");
+        let config_file = dir.path().join("prometheus.yml");
+        std::fs::write(&config_file, config).expect("write config");
         let (process, port) = start_on_free_port(
             "prometheus",
             &dir.path().join("prometheus.log"),
             |port| {
-                let mut c = Command::new(&prometheus);
-                c.arg(format!("--config.file={}", config.display()))
+                let mut c = Command::new(prometheus);
+                c.arg(format!("--config.file={}", config_file.display()))
                     .arg(format!("--storage.tsdb.path={}", data.display()))
-                    .arg("--storage.tsdb.retention.time=3650d")
-                    .arg(format!("--web.listen-address=127.0.0.1:{port}"));
+                    .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                    .args(flags);
                 c
             },
             |port| {
@@ -313,6 +327,26 @@ impl PrometheusServer {
             port,
             dir,
         }
+    }
+
+    /// Starts a server with an empty database that scrapes `target`
+    /// (`host:port`, path `/metrics`) every second, with the extra command
+    /// line `flags` (e.g. `--enable-feature=exemplar-storage`). The target's
+    /// data arrives live: wait for it with [`PrometheusServer::query`].
+    pub fn start_scraping(target: &str, flags: &[&str]) -> PrometheusServer {
+        let prometheus = require_binary("prometheus");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = format!(
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: mesh\n    static_configs:\n      - targets: [\"{target}\"]\n"
+        );
+        Self::run(&prometheus, dir, &config, flags)
+    }
+
+    /// `GET path_and_query` on the server: (status, body as text).
+    pub fn get(&self, path_and_query: &str) -> (u16, String) {
+        let (status, body) = http_request(self.port, "GET", path_and_query, None, b"")
+            .unwrap_or_else(|e| panic!("GET {path_and_query} on prometheus: {e}"));
+        (status, String::from_utf8_lossy(&body).into_owned())
     }
 
     /// `http://127.0.0.1:PORT`

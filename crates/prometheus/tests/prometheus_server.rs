@@ -88,13 +88,20 @@ async fn record_then_replay_gives_identical_observations() {
     drop(prometheus);
 
     let manifest = Manifest::read(&bundle).unwrap();
-    assert_eq!(manifest.prometheus.len(), 10);
+    // Ten queries, then the exemplar answer (empty: this server keeps none).
+    assert_eq!(manifest.prometheus.len(), 11);
     assert_eq!(manifest.prometheus[0].family, "requests");
+    assert_eq!(
+        manifest.prometheus[10].family,
+        meshgraph_prometheus::exemplars::EXEMPLARS_FAMILY
+    );
+    assert!(collected.exemplars.is_empty());
     assert_eq!(manifest.prometheus[0].time, AT);
     assert_eq!(manifest, recorder.manifest());
 
     let replayed = replay(&bundle, &plan(&["bookinfo"])).unwrap();
     assert_eq!(replayed.observations, collected.observations);
+    assert_eq!(replayed.exemplars, collected.exemplars);
     assert!(replayed.warnings.is_empty(), "{:?}", replayed.warnings);
     assert_eq!(
         (replayed.stats.queries, replayed.stats.series),
