@@ -53,7 +53,31 @@ fn read_capped(reader: impl std::io::Read, size: u64) -> std::io::Result<String>
 /// A manifest file under [`MANIFEST_MAX_BYTES`] (a regular file's size is
 /// checked before anything is read).
 fn read_manifest(path: &Path) -> std::io::Result<String> {
-    let file = std::fs::File::open(path)?;
+    read_opened(std::fs::File::open(path)?)
+}
+
+/// A file found by walking a folder: only a regular file is read. The walk
+/// checked its type, but it may have been replaced since; the open does not
+/// wait for a writer if a FIFO took its place, and the opened file's own
+/// type is checked again.
+fn read_walked_manifest(path: &Path) -> std::io::Result<String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a FIFO, socket or device); skipped",
+        ));
+    }
+    read_opened(file)
+}
+
+fn read_opened(file: std::fs::File) -> std::io::Result<String> {
     let meta = file.metadata()?;
     if meta.is_file() && meta.len() > MANIFEST_MAX_BYTES {
         return Err(too_large());
@@ -126,7 +150,7 @@ impl Reader {
             walk(path, &mut files, &mut self.warnings);
             files.sort();
             for file in files {
-                match read_manifest(&file) {
+                match read_walked_manifest(&file) {
                     Ok(text) => self.read_text(&text, &file.display().to_string()),
                     Err(e) => self.warnings.push(ConfigWarning::Unreadable {
                         file: file.display().to_string(),
@@ -442,6 +466,23 @@ mod tests {
         let mut reader = Reader::new(&LoadOptions::default());
         reader.read_text(text, "test.yaml");
         reader.finish()
+    }
+
+    /// A walked file that became a FIFO after the walk looked at it is
+    /// refused, not waited on: no writer ever comes, so a blocking open
+    /// would never return (a regression hangs this test).
+    #[cfg(unix)]
+    #[test]
+    fn a_walked_file_swapped_for_a_fifo_is_refused_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("swapped.yaml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let err = read_walked_manifest(&path).unwrap_err();
+        assert!(err.to_string().contains("FIFO"), "{err}");
     }
 
     #[cfg(unix)]

@@ -284,14 +284,29 @@ fn read_inside(
     let meta = std::fs::metadata(&real).map_err(io)?;
     kind(&meta)?;
     size(meta.len())?;
-    let file = std::fs::File::open(&real).map_err(io)?;
-    // The file may have been replaced between the checks and the open.
+    // The file may have been replaced between the checks and the open: a
+    // non-blocking open cannot hang on a FIFO put in its place, and the
+    // opened file's own type is checked again.
+    let file = open_nonblocking(&real).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     kind(&meta)?;
     let mut bytes = Vec::with_capacity(meta.len().min(cap) as usize);
     file.take(cap + 1).read_to_end(&mut bytes).map_err(io)?;
     size(bytes.len() as u64)?;
     Ok(bytes)
+}
+
+/// Opens a file for reading without waiting for a writer when it is a FIFO
+/// (reads of a regular file are unaffected by `O_NONBLOCK`).
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 /// Writes the raw answers of a run into a directory (see the module doc);
@@ -421,6 +436,23 @@ impl Recorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A FIFO put where a recorded file was opens without waiting for a
+    /// writer and shows as not regular: no writer ever comes, so a blocking
+    /// open would never return (a regression hangs this test).
+    #[cfg(unix)]
+    #[test]
+    fn opening_a_swapped_in_fifo_does_not_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("answer.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let file = open_nonblocking(&path).unwrap();
+        assert!(!file.metadata().unwrap().is_file());
+    }
 
     #[test]
     fn manifests_written_before_the_typed_sections_still_read() {

@@ -492,6 +492,55 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+/// A named pipe that cannot hang its reader. A thread holds the writing end
+/// open-pending: if the code under test opens the pipe for reading, the
+/// thread's open completes and it closes at once, so the reader sees end of
+/// file instead of blocking forever. A test that a FIFO is refused therefore
+/// fails on its message, never by hanging, and needs no clock.
+#[cfg(unix)]
+pub struct Fifo {
+    path: std::path::PathBuf,
+    writer: Option<JoinHandle<()>>,
+}
+
+#[cfg(unix)]
+impl Fifo {
+    /// Makes the pipe at `path` (with `mkfifo`) and starts its writer.
+    pub fn create(path: &std::path::Path) -> Fifo {
+        let made = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .expect("mkfifo runs (coreutils)");
+        assert!(made.success(), "mkfifo {}", path.display());
+        let at = path.to_path_buf();
+        let writer = std::thread::spawn(move || {
+            // Blocks until a reader opens the pipe; closing it right away
+            // gives that reader end of file.
+            let _ = std::fs::OpenOptions::new().write(true).open(&at);
+        });
+        Fifo {
+            path: path.to_path_buf(),
+            writer: Some(writer),
+        }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Fifo {
+    fn drop(&mut self) {
+        // Opening read-write never blocks on Linux and gives the writer its
+        // reader, so the thread ends; the handle stays open until the thread
+        // has ended, in case the thread has not reached its open yet.
+        let _reader = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&self.path);
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -568,54 +617,5 @@ mod tests {
         let error = TcpStream::connect(("127.0.0.1", refusing.port())).unwrap_err();
         assert_eq!(error.kind(), std::io::ErrorKind::ConnectionRefused);
         assert!(TcpListener::bind(("127.0.0.1", refusing.port())).is_err());
-    }
-}
-
-/// A named pipe that cannot hang its reader. A thread holds the writing end
-/// open-pending: if the code under test opens the pipe for reading, the
-/// thread's open completes and it closes at once, so the reader sees end of
-/// file instead of blocking forever. A test that a FIFO is refused therefore
-/// fails on its message, never by hanging, and needs no clock.
-#[cfg(unix)]
-pub struct Fifo {
-    path: std::path::PathBuf,
-    writer: Option<JoinHandle<()>>,
-}
-
-#[cfg(unix)]
-impl Fifo {
-    /// Makes the pipe at `path` (with `mkfifo`) and starts its writer.
-    pub fn create(path: &std::path::Path) -> Fifo {
-        let made = std::process::Command::new("mkfifo")
-            .arg(path)
-            .status()
-            .expect("mkfifo runs (coreutils)");
-        assert!(made.success(), "mkfifo {}", path.display());
-        let at = path.to_path_buf();
-        let writer = std::thread::spawn(move || {
-            // Blocks until a reader opens the pipe; closing it right away
-            // gives that reader end of file.
-            let _ = std::fs::OpenOptions::new().write(true).open(&at);
-        });
-        Fifo {
-            path: path.to_path_buf(),
-            writer: Some(writer),
-        }
-    }
-}
-
-#[cfg(unix)]
-impl Drop for Fifo {
-    fn drop(&mut self) {
-        // Opening read-write never blocks on Linux and gives the writer its
-        // reader, so the thread ends; the handle stays open until the thread
-        // has ended, in case the thread has not reached its open yet.
-        let _reader = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&self.path);
-        if let Some(writer) = self.writer.take() {
-            let _ = writer.join();
-        }
     }
 }
