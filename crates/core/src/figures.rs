@@ -34,16 +34,6 @@ impl Histogram {
         }
     }
 
-    pub fn scaled(&self, factor: f64) -> Histogram {
-        Histogram {
-            buckets: self.buckets.iter().map(|(k, v)| (*k, v * factor)).collect(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.buckets.values().all(|v| *v <= 0.0)
-    }
-
     /// The q-quantile in milliseconds, interpolated linearly inside the bucket
     /// as `histogram_quantile` does; `None` without observations. A quantile
     /// that falls in the `+Inf` bucket is the highest finite bound.
@@ -202,6 +192,10 @@ mod tests {
         assert_eq!(h.quantile(0.5), Some(10.0 + 15.0 * 0.25));
         assert_eq!(h.quantile(0.9), Some(37.5));
         assert_eq!(Histogram::default().quantile(0.5), None);
+        // No requests in the window, or no quantile asked: nothing to say.
+        let idle = histogram(&[(10.0, 0.0), (f64::INFINITY, 0.0)]);
+        assert_eq!(idle.quantile(0.5), None);
+        assert_eq!(h.quantile(f64::NAN), None);
     }
 
     #[test]
@@ -227,6 +221,8 @@ mod tests {
         let mut both = fast.clone();
         both.add(&slow);
         let p50 = both.quantile(0.5).unwrap();
+        // 10 req/s in all, rank 5 in the first bucket of 9: 10 * 5 / 9 ms.
+        assert_eq!(p50, 10.0 * 5.0 / 9.0);
         let averaged = (fast.quantile(0.5).unwrap() + slow.quantile(0.5).unwrap()) / 2.0;
         assert!(
             p50 < 10.0,

@@ -11,10 +11,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use meshgraph_core::{
-    ClassifyOptions, Disposition, GraphOptions, MeshGraph, Reconciliation, WorkloadRef,
-    build_graph, reconcile,
+    Badge, ClassifyOptions, Disposition, Endpoint, GraphOptions, MeshGraph, Reconciliation,
+    WorkloadRef, build_graph, reconcile,
 };
-use meshgraph_model::{Metric, Observation};
+use meshgraph_model::{GraphType, Metric, Observation, Severity};
 
 // ---------------------------------------------------------------------------
 // Reading the fixtures (no code shared with crates/scenario or the collector)
@@ -1007,4 +1007,188 @@ fn nodes_take_app_version_and_kind_from_the_labels() {
             ("store/legacy-db".to_string(), ""),
         ]
     );
+}
+
+// ---------------------------------------------------------------------------
+// Aggregated graph types: workload edges summed into one drawn edge
+
+fn graph_of(name: &str, graph_type: GraphType) -> (Reconciliation, MeshGraph) {
+    let rec = reconcile(&fixture(name), &ClassifyOptions::default());
+    let options = GraphOptions {
+        graph_type,
+        ..GraphOptions::default()
+    };
+    let graph = build_graph(&rec, &options);
+    (rec, graph)
+}
+
+/// web → api in the app graph: api-v1 (4.0 rps, mTLS) and api-v2 (2.5 rps,
+/// plaintext) summed; the same figures on web → service api in the service graph.
+fn web_to_api(source: &'static str, target: &'static str) -> Expect {
+    Expect {
+        source,
+        target,
+        protocol: "http",
+        rps: Some(6.5), // 3.0 + 1.0 (v1) + 1.0 + 1.0 + 0.5 (v2)
+        error_rps: 1.5, // 503 (1.0) + 500 (0.5); the 404 is the caller's
+        responses: &[("2xx", 4.0), ("4xx", 1.0), ("5xx", 1.5)],
+        // summed buckets: le 10: 2.0 + 0.5 = 2.5, le 100: 3.5 + 1.5 = 5.0,
+        // +Inf: 4.0 + 2.5 = 6.5. p50: rank 3.25 in (10, 100]:
+        // 10 + 90 * (3.25 - 2.5) / (5.0 - 2.5) = 37; p95 and p99 (ranks
+        // 6.175, 6.435) fall in +Inf: the highest finite bound, 100.
+        latency: Some([37.0, 100.0, 100.0]),
+        request_bytes: Some(400.0),   // 300 + 100
+        response_bytes: Some(1000.0), // 800 + 200
+        mtls: Some(4.0 / 6.5),
+        mtls_weights: Some([4.0, 6.5]), // mTLS on v1's 4.0 of 6.5 observed
+        rates_from: &["envoy-destination"],
+        services: &["api.shop.svc.cluster.local"],
+        source_principals: &[SHOP_WEB],
+        destination_principals: &[
+            "spiffe://cluster.local/ns/shop/sa/api",
+            "spiffe://cluster.local/ns/shop/sa/api-v2",
+        ],
+        ..NONE
+    }
+}
+
+#[test]
+fn the_app_graph_sums_every_figure_of_the_workload_edges_it_draws_as_one() {
+    let (_, graph) = graph_of("aggregated-graphs", GraphType::App);
+    assert_graph(
+        &graph,
+        &[
+            web_to_api("app:shop/web", "app:shop/api"),
+            Expect {
+                source: "app:shop/web",
+                target: "app:shop/accounts",
+                protocol: "grpc", // gRPC and gRPC stay gRPC
+                rps: Some(2.5),   // 2.0 + 0.5
+                responses: &[("2xx", 2.5)],
+                mtls: Some(1.0),
+                mtls_weights: Some([2.5, 2.5]),
+                rates_from: &["envoy-destination"],
+                services: &["accounts.shop.svc.cluster.local"],
+                source_principals: &[SHOP_WEB],
+                destination_principals: &["spiffe://cluster.local/ns/shop/sa/accounts"],
+                ..NONE
+            },
+            Expect {
+                source: "app:shop/web",
+                target: "app:shop/cache",
+                // cache-v1 (TCP) first, then cache-v2's requests: the L7
+                // figures and protocol come from the one edge that has them
+                protocol: "http",
+                rps: Some(1.5),
+                responses: &[("2xx", 1.5)],
+                // cache-v1 + cache-v3: 1000 + 500 to the server, 3000 + 700
+                // back, 2.0 + 1.0 opened, 1.5 + 1.0 closed
+                l4: Some([1500.0, 3700.0, 3.0, 2.5]),
+                mtls: Some(1.0),
+                rates_from: &["envoy-destination"],
+                services: &["cache.shop.svc.cluster.local"],
+                source_principals: &[SHOP_WEB],
+                destination_principals: &["spiffe://cluster.local/ns/shop/sa/cache"],
+                ..NONE
+            },
+        ],
+    );
+    // App nodes are named by the app label, not by a workload.
+    let ids: BTreeSet<&str> = graph.nodes().map(|n| n.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        BTreeSet::from([
+            "app:shop/accounts",
+            "app:shop/api",
+            "app:shop/cache",
+            "app:shop/web"
+        ])
+    );
+}
+
+#[test]
+fn the_service_graph_puts_the_service_between_caller_and_backends() {
+    let (_, graph) = graph_of("aggregated-graphs", GraphType::Service);
+    let pairs: BTreeSet<(&str, &str)> = graph
+        .edges()
+        .map(|(a, b, _)| (a.id.as_str(), b.id.as_str()))
+        .collect();
+    let want: BTreeSet<(&str, &str)> = [
+        ("workload:shop/web-v1", "service:shop/api"),
+        ("service:shop/api", "workload:shop/api-v1"),
+        ("service:shop/api", "workload:shop/api-v2"),
+        ("workload:shop/web-v1", "service:shop/accounts"),
+        ("service:shop/accounts", "workload:shop/accounts-v1"),
+        ("service:shop/accounts", "workload:shop/accounts-v2"),
+        ("workload:shop/web-v1", "service:shop/cache"),
+        ("service:shop/cache", "workload:shop/cache-v1"),
+        ("service:shop/cache", "workload:shop/cache-v2"),
+        ("service:shop/cache", "workload:shop/cache-v3"),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(pairs, want);
+    let one = |source: &str, target: &str| {
+        let (_, _, edge) = graph
+            .edges()
+            .find(|(a, b, _)| a.id == source && b.id == target)
+            .unwrap();
+        edge.clone()
+    };
+    // The caller's edge into the service carries both calls, summed.
+    let into_api = one("workload:shop/web-v1", "service:shop/api");
+    let l7 = into_api.l7.as_ref().unwrap();
+    assert_eq!((l7.rps, l7.error_rps), (6.5, 1.5));
+    assert_eq!(into_api.logical_edges.len(), 2);
+    // Each backend's edge carries its own call only.
+    let to_v2 = one("service:shop/api", "workload:shop/api-v2");
+    assert_eq!(to_v2.l7.as_ref().unwrap().rps, 2.5);
+    assert_eq!(to_v2.security.share(), Some(0.0), "plaintext");
+}
+
+#[test]
+fn a_namespace_picture_sums_all_its_edges_and_keeps_their_findings() {
+    let (rec, mut graph) = graph_of("aggregated-graphs", GraphType::Workload);
+    let edge_badge = Badge {
+        code: "MG902".into(),
+        severity: Severity::Warning,
+    };
+    let node_badge = Badge {
+        code: "MG101".into(),
+        severity: Severity::Error,
+    };
+    {
+        let api_v2 = Endpoint::Workload(WorkloadRef::new("shop", "api-v2"));
+        let web = Endpoint::Workload(WorkloadRef::new("shop", "web-v1"));
+        let mut badges = graph.badges(&rec);
+        badges.logical_edge(&web, &api_v2, &edge_badge);
+        badges.endpoint(&api_v2, &node_badge);
+        badges.endpoint(&web, &node_badge);
+    }
+    let folded = graph.collapsed_to_namespaces();
+    let nodes: Vec<(&str, &str, &[Badge])> = folded
+        .nodes()
+        .map(|n| (n.id.as_str(), n.name.as_str(), n.badges.as_slice()))
+        .collect();
+    // Eight workloads in one namespace; the node finding shown once.
+    assert_eq!(
+        nodes,
+        [(
+            "namespace:shop",
+            "shop (8 nodes)",
+            std::slice::from_ref(&node_badge)
+        )]
+    );
+    let edges: Vec<_> = folded.edges().collect();
+    assert_eq!(edges.len(), 1, "one namespace-to-itself edge");
+    let (_, _, edge) = edges[0];
+    // accounts (gRPC) first, then api and cache (HTTP): mixed is HTTP.
+    assert_eq!(edge.protocol.as_str(), "http");
+    let l7 = edge.l7.as_ref().unwrap();
+    assert!(close(l7.rps, 10.5), "6.5 + 2.5 + 1.5: {}", l7.rps);
+    assert!(close(l7.error_rps, 1.5));
+    let l4 = edge.l4.as_ref().unwrap();
+    assert_eq!(l4.bytes_to_server, 1500.0);
+    assert_eq!(edge.badges, [edge_badge]);
+    assert_eq!(edge.logical_edges.len(), 7);
 }

@@ -24,14 +24,14 @@ pub fn label_names() -> &'static [&'static str] {
         "destination_principal",
         "destination_app",
         "destination_version",
-        "destination_service",
-        "destination_service_name",
-        "destination_service_namespace",
         "destination_canonical_service",
         "destination_canonical_revision",
         "destination_cluster",
         "destination_region",
         "destination_zone",
+        "destination_service",
+        "destination_service_name",
+        "destination_service_namespace",
         "request_protocol",
         "response_code",
         "grpc_response_status",
@@ -63,11 +63,9 @@ impl std::fmt::Display for LabelError {
 
 impl std::error::Error for LabelError {}
 
+/// Rust's float parser reads Prometheus's `+Inf` (and `Inf`, `inf`) as infinity.
 fn parse_le(text: &str) -> Option<f64> {
-    match text {
-        "+Inf" | "Inf" | "inf" => Some(f64::INFINITY),
-        _ => text.parse().ok(),
-    }
+    text.parse().ok()
 }
 
 /// Formats a bucket bound the way Prometheus writes `le`.

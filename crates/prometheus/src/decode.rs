@@ -88,19 +88,14 @@ pub(crate) fn json_error(e: &serde_json::Error, body: &[u8], source_name: &str) 
 
 /// The byte offset of serde_json's (1-based line, 1-based column).
 fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
-    let mut start = 0;
-    if line > 1 {
-        let mut seen = 1;
-        for (i, b) in body.iter().enumerate() {
-            if *b == b'\n' {
-                seen += 1;
-                if seen == line {
-                    start = i + 1;
-                    break;
-                }
-            }
-        }
-    }
+    // Line L starts after the (L-1)th newline.
+    let start = line.checked_sub(2).map_or(0, |newlines_before| {
+        body.iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(newlines_before)
+            .map_or(0, |(i, _)| i + 1)
+    });
     (start + column.saturating_sub(1)).min(body.len())
 }
 
@@ -291,14 +286,10 @@ fn describe(labels: &BTreeMap<String, String>) -> String {
     format!("{{{}}}", parts.join(", "))
 }
 
-/// Prometheus' value strings: decimal numbers, `NaN`, `+Inf`, `-Inf`.
+/// Prometheus' value strings: decimal numbers, `NaN`, `+Inf`, `-Inf` (all
+/// of which Rust's float parser reads).
 fn parse_value(text: &str) -> Option<f64> {
-    match text {
-        "NaN" => Some(f64::NAN),
-        "+Inf" | "Inf" => Some(f64::INFINITY),
-        "-Inf" => Some(f64::NEG_INFINITY),
-        _ => text.parse().ok(),
-    }
+    text.parse().ok()
 }
 
 /// The top-level object.
@@ -730,5 +721,130 @@ mod tests {
         assert_eq!(d.observations.len(), 1);
         assert_eq!(d.observations[0].le, Some(f64::INFINITY));
         assert!(d.warnings[0].contains("no le"));
+    }
+
+    #[test]
+    fn elements_that_are_not_samples_are_counted_and_skipped() {
+        // One of every JSON type that is not a sample object, then a sample.
+        let body = answer(&[
+            "true".into(),
+            "-1".into(),
+            "1".into(),
+            "1.5".into(),
+            r#""x""#.into(),
+            "null".into(),
+            "[1,2]".into(),
+            sample(GOOD, "1"),
+        ]);
+        let d = decode(body.as_bytes(), Metric::Requests, URL).unwrap();
+        assert_eq!(d.observations.len(), 1);
+        assert_eq!(
+            d.warnings,
+            [format!(
+                "requests answer from {URL}: skipped 7 result elements that are not samples"
+            )]
+        );
+    }
+
+    #[test]
+    fn ranges_and_native_histograms_in_a_vector_are_named_in_the_warning() {
+        for (key, value, kind) in [
+            ("values", r#"[[1,"1"]]"#, "a range of values"),
+            ("histogram", r#"[1,{"count":"1"}]"#, "a native histogram"),
+            ("histograms", r#"[[1,{"count":"1"}]]"#, "a native histogram"),
+        ] {
+            let element = format!(r#"{{"metric":{{{GOOD}}},"{key}":{value}}}"#);
+            let d = decode(answer(&[element]).as_bytes(), Metric::Requests, URL).unwrap();
+            assert!(d.observations.is_empty(), "{key}");
+            assert_eq!(
+                d.warnings,
+                [format!(
+                    "requests answer from {URL}: dropped {{reporter=\"destination\", \
+                     source_workload=\"productpage-v1\", destination_workload=\"reviews-v2\"}}: \
+                     it has {kind} instead of an instant value"
+                )],
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn series_without_istio_labels_are_described_by_their_first_labels() {
+        let labels = r#""a":"1","b":"2","c":"3","d":"4","e":"5""#;
+        let d = decode(
+            answer(&[sample(labels, "1")]).as_bytes(),
+            Metric::Requests,
+            URL,
+        )
+        .unwrap();
+        assert_eq!(
+            d.warnings,
+            [format!(
+                "requests answer from {URL}: dropped {{\"a\"=\"1\", \"b\"=\"2\", \"c\"=\"3\", \"d\"=\"4\"}}: \
+                 series has no reporter label"
+            )]
+        );
+    }
+
+    #[test]
+    fn wrong_shapes_say_what_was_expected() {
+        for (body, expected) in [
+            (
+                r#""x""#.to_string(),
+                "expected a Prometheus API answer object",
+            ),
+            (
+                r#"{"status":"success","data":5}"#.to_string(),
+                "expected a data object with resultType and result",
+            ),
+            (
+                r#"{"status":"success","data":{"resultType":"vector","result":5}}"#.to_string(),
+                "expected a result list",
+            ),
+            (
+                answer(&[r#"{"metric":{},"value":5}"#.into()]),
+                "expected a [timestamp, \"value\"] pair",
+            ),
+            (
+                answer(&[r#"{"metric":{},"value":[1]}"#.into()]),
+                "invalid length 1, expected a [timestamp, \"value\"] pair",
+            ),
+            (
+                answer(&[r#"{"metric":{},"value":[1,true]}"#.into()]),
+                "expected a sample value",
+            ),
+        ] {
+            let e = decode(body.as_bytes(), Metric::Requests, URL).unwrap_err();
+            assert!(e.to_string().contains(expected), "{body}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_null_data_is_no_data() {
+        let e = decode(
+            br#"{"status":"success","data":null}"#,
+            Metric::Requests,
+            URL,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("has no \"data\""), "{e}");
+    }
+
+    #[test]
+    fn a_result_of_another_shape_is_left_to_the_result_type_check() {
+        let body =
+            r#"{"status":"success","data":{"resultType":"scalar","result":{"a":1,"b":[2]}}}"#;
+        let e = decode(body.as_bytes(), Metric::Requests, URL).unwrap_err();
+        assert!(matches!(e, CollectError::ResultType { .. }), "{e}");
+    }
+
+    #[test]
+    fn byte_offsets_count_lines_from_one() {
+        let body = b"ab\ncd\nef";
+        assert_eq!(byte_offset(body, 1, 2), 1);
+        assert_eq!(byte_offset(body, 2, 1), 3);
+        assert_eq!(byte_offset(body, 3, 2), 7);
+        assert_eq!(byte_offset(body, 9, 1), 0, "a line past the end");
+        assert_eq!(byte_offset(body, 3, 99), body.len());
     }
 }

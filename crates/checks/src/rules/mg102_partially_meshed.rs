@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use meshgraph_config::Kind;
 
 use crate::context::{Context, Findings};
+use crate::finding::Severity;
 use crate::finding::{ResourceKind, ResourceRef};
 use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
-use crate::finding::Severity;
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG102,

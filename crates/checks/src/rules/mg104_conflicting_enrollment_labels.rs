@@ -3,8 +3,8 @@
 use meshgraph_config::{Enrollment, Kind};
 
 use crate::context::{Context, Findings};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG104,

@@ -55,14 +55,19 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 && runs_as_proxy(c.get("securityContext"))
         });
         if pod_level || container.is_some() {
-            let what = match container.and_then(|c| c.get("name")).and_then(Value::as_str) {
+            let what = match container
+                .and_then(|c| c.get("name"))
+                .and_then(Value::as_str)
+            {
                 Some(name) if !pod_level => format!("container {name}"),
                 _ => "the pod".to_string(),
             };
             out.add(
                 Code::MG108,
                 o,
-                format!("{what} runs as UID 1337, the sidecar's user: its traffic bypasses the proxy"),
+                format!(
+                    "{what} runs as UID 1337, the sidecar's user: its traffic bypasses the proxy"
+                ),
             );
         }
     }

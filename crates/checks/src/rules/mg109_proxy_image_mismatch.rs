@@ -123,7 +123,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         // The injector's ConfigMap is parsed once per revision, not per pod.
         let Some(expected) = expected_by_revision
             .entry(revision.map(str::to_string))
-            .or_insert_with(|| cx.injector_values(revision).as_ref().and_then(injected_image))
+            .or_insert_with(|| {
+                cx.injector_values(revision)
+                    .as_ref()
+                    .and_then(injected_image)
+            })
             .clone()
         else {
             continue;

@@ -52,9 +52,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             )
             .severity(Severity::Error)
             .istio_code(Some("IST0147"));
-        } else if !cx.membership(o)
-            .is_some_and(|m| m.injection_expected)
-        {
+        } else if !cx.membership(o).is_some_and(|m| m.injection_expected) {
             out.add(
                 Code::MG112,
                 o,

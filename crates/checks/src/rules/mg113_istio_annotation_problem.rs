@@ -47,10 +47,30 @@ const CATALOGUE: &[(&str, On, bool, bool)] = &[
     ("networking.istio.io/exportTo", On::Service, false, false),
     ("proxy.istio.io/config", On::Pod, false, false),
     ("proxy.istio.io/overrides", On::Pod, false, false),
-    ("readiness.status.sidecar.istio.io/applicationPorts", On::Pod, false, false),
-    ("readiness.status.sidecar.istio.io/failureThreshold", On::Pod, true, false),
-    ("readiness.status.sidecar.istio.io/initialDelaySeconds", On::Pod, true, false),
-    ("readiness.status.sidecar.istio.io/periodSeconds", On::Pod, true, false),
+    (
+        "readiness.status.sidecar.istio.io/applicationPorts",
+        On::Pod,
+        false,
+        false,
+    ),
+    (
+        "readiness.status.sidecar.istio.io/failureThreshold",
+        On::Pod,
+        true,
+        false,
+    ),
+    (
+        "readiness.status.sidecar.istio.io/initialDelaySeconds",
+        On::Pod,
+        true,
+        false,
+    ),
+    (
+        "readiness.status.sidecar.istio.io/periodSeconds",
+        On::Pod,
+        true,
+        false,
+    ),
     ("sidecar.istio.io/agentLogLevel", On::Pod, false, false),
     ("sidecar.istio.io/bootstrapOverride", On::Pod, false, false),
     ("sidecar.istio.io/componentLogLevel", On::Pod, false, false),
@@ -67,23 +87,88 @@ const CATALOGUE: &[(&str, On, bool, bool)] = &[
     ("sidecar.istio.io/proxyImageType", On::Pod, false, false),
     ("sidecar.istio.io/proxyMemory", On::Pod, false, false),
     ("sidecar.istio.io/proxyMemoryLimit", On::Pod, false, false),
-    ("sidecar.istio.io/rewriteAppHTTPProbers", On::Pod, false, false),
-    ("sidecar.istio.io/statsHistogramBuckets", On::Pod, false, false),
-    ("sidecar.istio.io/statsInclusionPrefixes", On::Pod, false, true),
-    ("sidecar.istio.io/statsInclusionRegexps", On::Pod, false, true),
-    ("sidecar.istio.io/statsInclusionSuffixes", On::Pod, false, true),
+    (
+        "sidecar.istio.io/rewriteAppHTTPProbers",
+        On::Pod,
+        false,
+        false,
+    ),
+    (
+        "sidecar.istio.io/statsHistogramBuckets",
+        On::Pod,
+        false,
+        false,
+    ),
+    (
+        "sidecar.istio.io/statsInclusionPrefixes",
+        On::Pod,
+        false,
+        true,
+    ),
+    (
+        "sidecar.istio.io/statsInclusionRegexps",
+        On::Pod,
+        false,
+        true,
+    ),
+    (
+        "sidecar.istio.io/statsInclusionSuffixes",
+        On::Pod,
+        false,
+        true,
+    ),
     ("sidecar.istio.io/status", On::Pod, false, false),
     ("sidecar.istio.io/userVolume", On::Pod, false, false),
     ("sidecar.istio.io/userVolumeMount", On::Pod, false, false),
     ("status.sidecar.istio.io/port", On::Pod, true, false),
-    ("traffic.sidecar.istio.io/excludeInboundPorts", On::Pod, false, false),
-    ("traffic.sidecar.istio.io/excludeInterfaces", On::Pod, false, false),
-    ("traffic.sidecar.istio.io/excludeOutboundIPRanges", On::Pod, false, false),
-    ("traffic.sidecar.istio.io/excludeOutboundPorts", On::Pod, false, false),
-    ("traffic.sidecar.istio.io/includeInboundPorts", On::Pod, false, false),
-    ("traffic.sidecar.istio.io/includeOutboundIPRanges", On::Pod, false, false),
-    ("traffic.sidecar.istio.io/includeOutboundPorts", On::Pod, false, false),
-    ("traffic.sidecar.istio.io/kubevirtInterfaces", On::Pod, false, true),
+    (
+        "traffic.sidecar.istio.io/excludeInboundPorts",
+        On::Pod,
+        false,
+        false,
+    ),
+    (
+        "traffic.sidecar.istio.io/excludeInterfaces",
+        On::Pod,
+        false,
+        false,
+    ),
+    (
+        "traffic.sidecar.istio.io/excludeOutboundIPRanges",
+        On::Pod,
+        false,
+        false,
+    ),
+    (
+        "traffic.sidecar.istio.io/excludeOutboundPorts",
+        On::Pod,
+        false,
+        false,
+    ),
+    (
+        "traffic.sidecar.istio.io/includeInboundPorts",
+        On::Pod,
+        false,
+        false,
+    ),
+    (
+        "traffic.sidecar.istio.io/includeOutboundIPRanges",
+        On::Pod,
+        false,
+        false,
+    ),
+    (
+        "traffic.sidecar.istio.io/includeOutboundPorts",
+        On::Pod,
+        false,
+        false,
+    ),
+    (
+        "traffic.sidecar.istio.io/kubevirtInterfaces",
+        On::Pod,
+        false,
+        true,
+    ),
 ];
 
 /// Prefixes whose every annotation the catalogue is expected to know.
@@ -118,7 +203,12 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                     CATALOGUE.iter().find(|(n, ..)| n == name)
                 else {
                     if CHECKED_PREFIXES.iter().any(|p| name.starts_with(p)) {
-                        report(out, o, "IST0108", format!("unknown Istio annotation {name}"));
+                        report(
+                            out,
+                            o,
+                            "IST0108",
+                            format!("unknown Istio annotation {name}"),
+                        );
                     }
                     continue;
                 };
@@ -127,7 +217,9 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                         out,
                         o,
                         "IST0107",
-                        format!("annotation {name} does not apply to a {kind}: Istio ignores it here"),
+                        format!(
+                            "annotation {name} does not apply to a {kind}: Istio ignores it here"
+                        ),
                     );
                 } else if integer && value.parse::<i64>().is_err() {
                     report(
@@ -138,7 +230,12 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                     );
                 }
                 if deprecated {
-                    report(out, o, "IST0135", format!("annotation {name} is deprecated"));
+                    report(
+                        out,
+                        o,
+                        "IST0135",
+                        format!("annotation {name} is deprecated"),
+                    );
                 }
             }
         }

@@ -3,8 +3,8 @@
 use meshgraph_config::{Kind, hosts};
 
 use crate::context::{Context, Findings, vs_destinations};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::rules::mg208_two_part_host::two_part_service;
 
 pub(crate) const RULE: Rule = Rule {

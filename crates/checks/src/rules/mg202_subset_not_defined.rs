@@ -3,8 +3,8 @@
 use meshgraph_config::{Kind, hosts};
 
 use crate::context::{Context, Findings, subsets_by_host, vs_destinations};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG202,

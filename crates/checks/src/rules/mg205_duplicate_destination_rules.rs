@@ -6,8 +6,8 @@ use meshgraph_config::{Kind, Object, hosts};
 use serde_json::Value;
 
 use crate::context::{Context, Findings, dr_subsets};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG205,

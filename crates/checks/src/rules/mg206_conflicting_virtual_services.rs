@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 use meshgraph_config::{Kind, Object, hosts};
 
 use crate::context::{Context, Findings, vs_is_mesh_bound};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG206,

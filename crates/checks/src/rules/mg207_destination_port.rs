@@ -3,8 +3,8 @@
 use meshgraph_config::Kind;
 
 use crate::context::{Context, Findings, vs_destinations};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG207,

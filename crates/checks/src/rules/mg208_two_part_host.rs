@@ -4,8 +4,8 @@ use meshgraph_config::{Kind, Object};
 use serde_json::Value;
 
 use crate::context::{Context, Findings, vs_destinations};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG208,

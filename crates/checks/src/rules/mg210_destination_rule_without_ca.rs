@@ -51,7 +51,10 @@ fn unverified(tls: &Value, has_selector: bool) -> bool {
 
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     for dr in cx.of_kind(Kind::DestinationRule) {
-        let has_selector = dr.spec.get("workloadSelector").is_some_and(Value::is_object);
+        let has_selector = dr
+            .spec
+            .get("workloadSelector")
+            .is_some_and(Value::is_object);
         let Some(policy) = dr.spec.get("trafficPolicy") else {
             continue;
         };

@@ -86,9 +86,8 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                     let key = unnamed(m).to_string();
                     let duplicate = seen.contains_key(&key);
                     let overlapped = proto == "http"
-                        && m.as_object().is_some_and(|b| {
-                            earlier_http.iter().any(|a| covers(a, b))
-                        });
+                        && m.as_object()
+                            .is_some_and(|b| earlier_http.iter().any(|a| covers(a, b)));
                     if duplicate {
                         repeated += 1;
                     }

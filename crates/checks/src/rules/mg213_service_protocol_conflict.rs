@@ -42,9 +42,7 @@ fn protocol(port: &ServicePort) -> String {
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     for d in cx.of_kind(Kind::Deployment) {
         let ns = d.effective_namespace();
-        if cx.config.is_system_namespace(ns)
-            || !cx.membership(d).is_some_and(|m| m.in_mesh())
-        {
+        if cx.config.is_system_namespace(ns) || !cx.membership(d).is_some_and(|m| m.in_mesh()) {
             continue;
         }
         let Some(labels) = d.pod_template().map(|p| p.labels) else {

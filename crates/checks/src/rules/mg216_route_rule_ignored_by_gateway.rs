@@ -33,13 +33,19 @@ to both the gateway and `mesh`.",
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     // Hosts mesh VirtualServices route to subsets.
     let mut subset_routed = BTreeSet::new();
-    for vs in cx.of_kind(Kind::VirtualService).filter(|v| vs_is_mesh_bound(v)) {
+    for vs in cx
+        .of_kind(Kind::VirtualService)
+        .filter(|v| vs_is_mesh_bound(v))
+    {
         if vs_destinations(vs).iter().any(|d| d.subset.is_some()) {
             let ns = vs.effective_namespace();
             subset_routed.extend(vs.spec_strings("hosts").iter().map(|h| hosts::fqdn(h, ns)));
         }
     }
-    for vs in cx.of_kind(Kind::VirtualService).filter(|v| !vs_is_mesh_bound(v)) {
+    for vs in cx
+        .of_kind(Kind::VirtualService)
+        .filter(|v| !vs_is_mesh_bound(v))
+    {
         let ns = vs.effective_namespace();
         for d in vs_destinations(vs) {
             let Some(host) = d.host.filter(|_| d.subset.is_none()) else {

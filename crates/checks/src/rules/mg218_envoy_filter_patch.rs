@@ -69,11 +69,15 @@ fn patch_codes(patch: &Value, priority: i64) -> Vec<&'static str> {
 
 fn message(code: &str) -> &'static str {
     match code {
-        "IST0151" => "a relative patch operation without a priority depends on the order EnvoyFilters apply in",
+        "IST0151" => {
+            "a relative patch operation without a priority depends on the order EnvoyFilters apply in"
+        }
         "IST0152" => "REPLACE is only valid for HTTP_FILTER and NETWORK_FILTER",
         "IST0153" => "ADD is ignored for ROUTE_CONFIGURATION and HTTP_ROUTE",
         "IST0154" => "REMOVE is ignored for ROUTE_CONFIGURATION and HTTP_ROUTE",
-        _ => "a relative patch operation matched on proxyVersion may stop applying after an upgrade",
+        _ => {
+            "a relative patch operation matched on proxyVersion may stop applying after an upgrade"
+        }
     }
 }
 

@@ -33,14 +33,22 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     for vs in cx.of_kind(Kind::VirtualService) {
         let found = items(&vs.spec, "http").enumerate().find_map(|(i, route)| {
             if route.get("mirrorPercent").is_some() {
-                return Some((format!("spec/http[{i}]/mirrorPercent"), "mirrorPercent (use mirrorPercentage)"));
+                return Some((
+                    format!("spec/http[{i}]/mirrorPercent"),
+                    "mirrorPercent (use mirrorPercentage)",
+                ));
             }
             ["delay", "abort"].iter().find_map(|f| {
                 route
                     .get("fault")
                     .and_then(|fault| fault.get(*f))
                     .and_then(|x| x.get("percent"))
-                    .map(|_| (format!("spec/http[{i}]/fault/{f}/percent"), "fault percent (use percentage)"))
+                    .map(|_| {
+                        (
+                            format!("spec/http[{i}]/fault/{f}/percent"),
+                            "fault percent (use percentage)",
+                        )
+                    })
             })
         });
         if let Some((path, what)) = found {

@@ -3,8 +3,8 @@
 use meshgraph_config::{Kind, Object};
 
 use crate::context::{Context, Findings};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG301,
@@ -46,7 +46,9 @@ pub(crate) fn resolve_gateway<'a>(
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     for vs in cx.of_kind(Kind::VirtualService) {
         for (i, entry) in vs.spec_strings("gateways").iter().enumerate() {
-            if entry == "mesh" || crate::rules::mg309_internal_gateway_reference::is_internal_gateway(entry) {
+            if entry == "mesh"
+                || crate::rules::mg309_internal_gateway_reference::is_internal_gateway(entry)
+            {
                 continue;
             }
             let (ns, name, found) = resolve_gateway(cx, vs, entry);

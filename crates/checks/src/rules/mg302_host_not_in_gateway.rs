@@ -3,8 +3,8 @@
 use meshgraph_config::{Kind, Object, items, scalar_text};
 
 use crate::context::{Context, Findings};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::rules::mg301_gateway_not_found::resolve_gateway;
 
 pub(crate) const RULE: Rule = Rule {
@@ -71,7 +71,9 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     for vs in cx.of_kind(Kind::VirtualService) {
         let vs_hosts = vs.spec_strings("hosts");
         for (i, entry) in vs.spec_strings("gateways").iter().enumerate() {
-            if entry == "mesh" || crate::rules::mg309_internal_gateway_reference::is_internal_gateway(entry) {
+            if entry == "mesh"
+                || crate::rules::mg309_internal_gateway_reference::is_internal_gateway(entry)
+            {
                 continue;
             }
             let (ns, name, found) = resolve_gateway(cx, vs, entry);

@@ -6,8 +6,8 @@ use meshgraph_config::{Kind, Object, hosts, items};
 use serde_json::Value;
 
 use crate::context::{Context, Findings};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG304,
@@ -91,7 +91,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             if host.starts_with('*') {
                 candidates.extend(on_port.get(port).map_or(none, Vec::as_slice));
             } else {
-                candidates.extend(exact.get(&(*port, host.as_str())).map_or(none, Vec::as_slice));
+                candidates.extend(
+                    exact
+                        .get(&(*port, host.as_str()))
+                        .map_or(none, Vec::as_slice),
+                );
                 candidates.extend(wildcards_on_port.get(port).map_or(none, Vec::as_slice));
             }
         }

@@ -76,7 +76,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                 out.add(
                     Code::MG307,
                     gw,
-                    format!("Secret {ns}/{name} lacks tls.crt or tls.key (it has {})", keys.join(", ")),
+                    format!(
+                        "Secret {ns}/{name} lacks tls.crt or tls.key (it has {})",
+                        keys.join(", ")
+                    ),
                 )
                 .at(path)
                 .istio_code(Some("IST0161"));

@@ -6,8 +6,8 @@ use meshgraph_config::{Kind, hosts};
 use serde_json::Value;
 
 use crate::context::{Context, Findings, MtlsMode, dr_tls_modes};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG401,

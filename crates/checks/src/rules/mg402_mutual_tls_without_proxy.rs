@@ -4,8 +4,8 @@ use meshgraph_config::{Kind, hosts};
 use serde_json::Value;
 
 use crate::context::{Context, Findings, dr_tls_modes};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG402,
@@ -42,10 +42,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             continue;
         };
         let pods = cx.selected(&selector, Some(svc.effective_namespace()));
-        let members: Vec<_> = pods
-            .iter()
-            .filter_map(|p| cx.membership(p))
-            .collect();
+        let members: Vec<_> = pods.iter().filter_map(|p| cx.membership(p)).collect();
         if members.is_empty() || members.iter().any(|m| m.in_mesh() || !m.namespace_known) {
             continue;
         }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use meshgraph_config::{Kind, Object, selector_matches};
 
 use crate::context::{Context, Findings};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG404,

@@ -54,7 +54,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
                     && selector.is_none_or(|s| selector_matches(&s, &labels)))
         })
     };
-    for vs in cx.of_kind(Kind::VirtualService).filter(|v| matches_claims(v)) {
+    for vs in cx
+        .of_kind(Kind::VirtualService)
+        .filter(|v| matches_claims(v))
+    {
         for entry in vs.spec_strings("gateways") {
             if entry == "mesh" {
                 continue;

@@ -70,7 +70,8 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     }
     for sidecar in cx.of_kind(Kind::Sidecar) {
         let ns = sidecar.effective_namespace();
-        let ns_ambient_only = cx.namespace(ns)
+        let ns_ambient_only = cx
+            .namespace(ns)
             .map(Enrollment::of)
             .is_some_and(|e| e.ambient && !e.injects());
         let message = match sidecar.selector().filter(|s| !s.is_empty()) {

@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use crate::context::{Context, Findings};
 use crate::finding::ResourceRef;
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG502,
@@ -43,7 +43,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             continue;
         }
         let other_class = cx
-            .named(&[Kind::KubeGateway], &u.waypoint_namespace, &u.waypoint_name)
+            .named(
+                &[Kind::KubeGateway],
+                &u.waypoint_namespace,
+                &u.waypoint_name,
+            )
             .and_then(|g| {
                 g.spec
                     .get("gatewayClassName")

@@ -4,8 +4,8 @@ use meshgraph_config::{Kind, Object, hosts, items};
 use serde_json::Value;
 
 use crate::context::{Context, Findings, vs_is_mesh_bound};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG504,
@@ -64,8 +64,7 @@ fn uses_l7(ap: &Object) -> bool {
 }
 
 fn ambient_only(cx: &Context<'_>, ns: &str) -> bool {
-    cx.enrollment(ns)
-        .is_some_and(|e| e.ambient && !e.injects())
+    cx.enrollment(ns).is_some_and(|e| e.ambient && !e.injects())
 }
 
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
@@ -95,7 +94,9 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             if cx.service(ns, name).is_none() || !ambient_only(cx, ns) {
                 continue;
             }
-            if meshgraph_config::MeshConfig::waypoint_of(ns, cx.service(ns, name), cx.namespace(ns)).is_none() {
+            if meshgraph_config::MeshConfig::waypoint_of(ns, cx.service(ns, name), cx.namespace(ns))
+                .is_none()
+            {
                 out.add(
                     Code::MG504,
                     vs,

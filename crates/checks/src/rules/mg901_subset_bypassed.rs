@@ -7,8 +7,8 @@ use meshgraph_core::Endpoint;
 use serde_json::Value;
 
 use crate::context::{Context, Findings, dr_subsets, vs_destinations, vs_is_mesh_bound};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG901,

@@ -7,8 +7,8 @@ use meshgraph_model::StatusClass;
 
 use crate::context::{Context, Findings};
 use crate::finding::{ResourceKind, ResourceRef, Severity};
-use meshgraph_config::Kind;
 use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
+use meshgraph_config::Kind;
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG902,
@@ -46,7 +46,12 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             continue;
         }
         let errors = l7.error_rps / l7.rps;
-        let client = l7.by_class.get(&StatusClass::ClientError).copied().unwrap_or(0.0) / l7.rps;
+        let client = l7
+            .by_class
+            .get(&StatusClass::ClientError)
+            .copied()
+            .unwrap_or(0.0)
+            / l7.rps;
         let (severity, what, share) = if errors > 0.0 {
             (
                 if errors > 0.10 {

@@ -4,8 +4,8 @@ use meshgraph_core::Endpoint;
 
 use crate::context::{Context, Findings, labels_text};
 use crate::finding::ResourceRef;
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG905,

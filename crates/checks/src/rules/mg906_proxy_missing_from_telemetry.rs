@@ -6,8 +6,8 @@ use meshgraph_core::{Endpoint, WorkloadRef};
 use meshgraph_model::Emitter;
 
 use crate::context::{Context, Findings};
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 pub(crate) const RULE: Rule = Rule {
     code: Code::MG906,

@@ -5,8 +5,8 @@ use meshgraph_model::Emitter;
 
 use crate::context::{Context, Findings};
 use crate::finding::ResourceRef;
-use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 use crate::finding::Severity;
+use crate::registry::{Code, Inputs, Rule, RuleDoc, Status};
 
 /// Requests per second from which a traced edge is expected to have at least
 /// one sampled span over a window (Istio samples 1% by default).

@@ -35,8 +35,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     let Some(t) = cx.telemetry else { return };
     for edge in &t.reconciliation.edges {
         let (from, to) = (edge.source.cluster(), edge.destination.cluster());
-        if from.is_empty() || to.is_empty() || from == to || from == "unknown" || to == "unknown"
-        {
+        if from.is_empty() || to.is_empty() || from == to || from == "unknown" || to == "unknown" {
             continue;
         }
         let plaintext = edge.security.observed - edge.security.mutual_tls;

@@ -38,7 +38,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
         if !edge.failed_across_networks {
             continue;
         }
-        let (rps, errors) = edge.l7.as_ref().map_or((0.0, 0.0), |l| (l.rps, l.error_rps));
+        let (rps, errors) = edge
+            .l7
+            .as_ref()
+            .map_or((0.0, 0.0), |l| (l.rps, l.error_rps));
         let f = out.add_ref(
             Code::MG910,
             ResourceRef::new(ResourceKind::Destination, None, edge.destination.name()),

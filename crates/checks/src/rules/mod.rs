@@ -4,12 +4,10 @@
 
 use crate::registry::Rule;
 
-/// Declares the rule modules and derives from them the [`Code`] enum (one
-/// variant per module, in code order) and [`RULES`] (each module's `RULE`).
+/// Derives from the rule modules the [`Code`] enum (one variant per module,
+/// in code order) and [`RULES`] (each module's `RULE`).
 macro_rules! rules {
     ($($code:ident => $module:ident,)*) => {
-        $(pub(crate) mod $module;)*
-
         /// A finding code known at compile time: one variant per rule file.
         /// Ordered as the codes sort; displays and serialises as `MG101`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,6 +31,74 @@ macro_rules! rules {
         pub static RULES: &[&Rule] = &[$(&$module::RULE,)*];
     };
 }
+
+// The modules are declared here, not by the macro, so that tools reading the
+// module tree (cargo-mutants) see them; a module missing here or below does
+// not compile.
+pub(crate) mod mg101_missing_sidecar;
+pub(crate) mod mg102_partially_meshed;
+pub(crate) mod mg103_namespace_not_in_mesh;
+pub(crate) mod mg104_conflicting_enrollment_labels;
+pub(crate) mod mg105_workload_out_of_mesh;
+pub(crate) mod mg108_application_uid_1337;
+pub(crate) mod mg109_proxy_image_mismatch;
+pub(crate) mod mg110_injector_webhook_problems;
+pub(crate) mod mg111_external_control_plane_webhook;
+pub(crate) mod mg112_image_auto_without_injection;
+pub(crate) mod mg113_istio_annotation_problem;
+pub(crate) mod mg201_destination_host_not_found;
+pub(crate) mod mg202_subset_not_defined;
+pub(crate) mod mg203_subset_matches_no_workload;
+pub(crate) mod mg204_destination_rule_host_not_found;
+pub(crate) mod mg205_duplicate_destination_rules;
+pub(crate) mod mg206_conflicting_virtual_services;
+pub(crate) mod mg207_destination_port;
+pub(crate) mod mg208_two_part_host;
+pub(crate) mod mg209_port_name_protocol;
+pub(crate) mod mg210_destination_rule_without_ca;
+pub(crate) mod mg211_unreachable_routes;
+pub(crate) mod mg213_service_protocol_conflict;
+pub(crate) mod mg214_service_entry_addresses;
+pub(crate) mod mg215_service_entry_protocol_conflict;
+pub(crate) mod mg216_route_rule_ignored_by_gateway;
+pub(crate) mod mg217_external_name_port;
+pub(crate) mod mg218_envoy_filter_patch;
+pub(crate) mod mg219_mesh_networks_unknown_registry;
+pub(crate) mod mg220_deprecated_fields;
+pub(crate) mod mg301_gateway_not_found;
+pub(crate) mod mg302_host_not_in_gateway;
+pub(crate) mod mg303_gateway_selects_nothing;
+pub(crate) mod mg304_conflicting_gateways;
+pub(crate) mod mg305_route_reference_unresolved;
+pub(crate) mod mg306_gateway_port_not_on_service;
+pub(crate) mod mg307_gateway_credential_problem;
+pub(crate) mod mg308_gateway_shared_certificate;
+pub(crate) mod mg309_internal_gateway_reference;
+pub(crate) mod mg310_gateway_api_crd_version;
+pub(crate) mod mg401_mtls_conflict;
+pub(crate) mod mg402_mutual_tls_without_proxy;
+pub(crate) mod mg403_selector_matches_nothing;
+pub(crate) mod mg404_policies_same_scope;
+pub(crate) mod mg405_negative_condition;
+pub(crate) mod mg406_unknown_source_namespace;
+pub(crate) mod mg407_deprecated_telemetry_provider;
+pub(crate) mod mg408_access_logging_without_provider;
+pub(crate) mod mg409_jwks_without_blocked_cidrs;
+pub(crate) mod mg410_jwt_claim_route_without_authentication;
+pub(crate) mod mg501_ambient_sidecar_mixed;
+pub(crate) mod mg502_waypoint_not_deployed;
+pub(crate) mod mg503_waypoint_outside_ambient;
+pub(crate) mod mg504_l7_without_waypoint;
+pub(crate) mod mg901_subset_bypassed;
+pub(crate) mod mg902_edge_error_rate;
+pub(crate) mod mg903_unknown_sources;
+pub(crate) mod mg904_plaintext_into_strict;
+pub(crate) mod mg905_service_without_workloads;
+pub(crate) mod mg906_proxy_missing_from_telemetry;
+pub(crate) mod mg907_traces_metrics_disagree;
+pub(crate) mod mg908_cross_cluster_plaintext;
+pub(crate) mod mg909_cluster_without_telemetry;
+pub(crate) mod mg910_failed_across_networks;
 
 rules! {
     MG101 => mg101_missing_sidecar,
