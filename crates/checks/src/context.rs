@@ -779,3 +779,115 @@ impl<'a> Context<'a> {
         labels
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config(objects: Vec<Value>) -> MeshConfig {
+        let (config, warnings) = MeshConfig::from_values(objects);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        config
+    }
+
+    fn service(namespace: &str, name: &str, export_to: Option<&str>) -> Value {
+        let mut metadata = json!({"name": name, "namespace": namespace});
+        if let Some(e) = export_to {
+            metadata["annotations"] = json!({"networking.istio.io/exportTo": e});
+        }
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": metadata,
+            "spec": {"ports": [{"port": 9080}]}})
+    }
+
+    fn service_entry(namespace: &str, host: &str, export_to: &[&str]) -> Value {
+        json!({"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
+            "metadata": {"name": "se", "namespace": namespace},
+            "spec": {"hosts": [host], "exportTo": export_to,
+                "ports": [{"number": 443, "name": "https"}, {"number": 8443, "name": "alt"}]}})
+    }
+
+    #[test]
+    fn a_service_exported_to_its_own_namespace_is_visible_only_there() {
+        // exportTo `.` means the Service's namespace, not everywhere and not a scope named `.`.
+        let c = config(vec![service("shop", "reviews", Some("."))]);
+        let hosts = HostRegistry::build(&c);
+        let fqdn = "reviews.shop.svc.cluster.local";
+        assert!(hosts.visible("shop", fqdn));
+        assert!(!hosts.visible("other", fqdn));
+    }
+
+    #[test]
+    fn lookup_resolves_a_dot_in_the_callers_export_scopes() {
+        // A caller in `other` exported to `.` sees hosts exported to `other`.
+        let c = config(vec![service("shop", "reviews", Some("other"))]);
+        let hosts = HostRegistry::build(&c);
+        let fqdn = "reviews.shop.svc.cluster.local";
+        assert!(hosts.lookup("other", &[".".to_string()], fqdn).is_some());
+        assert!(hosts.lookup("third", &[".".to_string()], fqdn).is_none());
+    }
+
+    #[test]
+    fn wildcard_hosts_match_from_their_export_scopes_with_their_ports() {
+        // `*.example.com` exported to all matches anywhere; `*.internal.org`
+        // exported to `.` only from its own namespace `ext`.
+        let c = config(vec![
+            service_entry("ext", "*.example.com", &["*"]),
+            service_entry("ext", "*.internal.org", &["."]),
+        ]);
+        let hosts = HostRegistry::build(&c);
+        let entry = hosts
+            .lookup("shop", &[], "api.example.com")
+            .expect("wildcard");
+        assert_eq!(entry.ports, [443, 8443]);
+        assert!(hosts.lookup("ext", &[], "db.internal.org").is_some());
+        assert!(hosts.lookup("shop", &[], "db.internal.org").is_none());
+    }
+
+    #[test]
+    fn spec_port_numbers_reads_each_ports_key() {
+        // Entries without the key, or not numbers, are skipped.
+        let ports = json!([{"number": 80}, {"name": "x"}, {"number": "443"}, {"number": 9080}]);
+        assert_eq!(spec_port_numbers(Some(&ports), "number"), [80, 9080]);
+        assert_eq!(spec_port_numbers(None, "number"), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn vs_destinations_collect_mirrors_of_http_routes_only() {
+        // `mirror` counts on HTTP routes; TCP routes have none.
+        let c = config(vec![json!({"apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService", "metadata": {"name": "vs", "namespace": "shop"},
+            "spec": {"hosts": ["reviews"],
+                "http": [{"route": [{"destination": {"host": "reviews", "subset": "v1",
+                    "port": {"number": 9080}}}], "mirror": {"host": "shadow"}}],
+                "tcp": [{"route": [{"destination": {"host": "db"}}], "mirror": {"host": "nope"}}]}})]);
+        let vs = &c.objects[0];
+        let found: Vec<_> = vs_destinations(vs)
+            .iter()
+            .map(|d| (d.path.clone(), d.host, d.subset, d.port))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "spec/http[0]/route[0]/destination".to_string(),
+                    Some("reviews"),
+                    Some("v1"),
+                    Some(9080)
+                ),
+                (
+                    "spec/http[0]/mirror".to_string(),
+                    Some("shadow"),
+                    None,
+                    None
+                ),
+                (
+                    "spec/tcp[0]/route[0]/destination".to_string(),
+                    Some("db"),
+                    None,
+                    None
+                ),
+            ]
+        );
+    }
+}

@@ -1097,4 +1097,18 @@ mod shape_tests {
         }
         assert!(decode(b"  {\"data\":[]}", "t.json").is_ok());
     }
+
+    #[test]
+    fn a_scalar_names_itself_in_type_errors() {
+        // serde_json hands the visitor every JSON type; another deserializer
+        // (bytes) gets the type error, which says what was expected.
+        let bytes = serde::de::value::BytesDeserializer::<serde::de::value::Error>::new(b"\x01");
+        let e = Scalar::deserialize(bytes)
+            .err()
+            .expect("bytes are no scalar");
+        assert_eq!(
+            e.to_string(),
+            "invalid type: byte array, expected a JSON scalar"
+        );
+    }
 }

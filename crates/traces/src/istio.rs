@@ -41,15 +41,8 @@ pub fn parse_node_id(node_id: &str) -> Option<Proxy> {
         _ => return None,
     };
     let _ip = parts.next()?;
-    let pod_ns = parts.next()?;
-    let domain_ns = parts.next().and_then(|d| d.split('.').next());
-    let (pod, namespace) = match domain_ns.filter(|ns| !ns.is_empty()) {
-        Some(ns) => match pod_ns.strip_suffix(ns).and_then(|p| p.strip_suffix('.')) {
-            Some(pod) => (pod, ns),
-            None => pod_ns.rsplit_once('.')?,
-        },
-        None => pod_ns.rsplit_once('.')?,
-    };
+    // `pod.namespace`: a namespace has no dot, a pod name may.
+    let (pod, namespace) = parts.next()?.rsplit_once('.')?;
     if pod.is_empty() || namespace.is_empty() {
         return None;
     }
@@ -174,6 +167,67 @@ mod tests {
         );
         assert_eq!(parse_node_id("ztunnel~x~y.z~z.svc"), None);
         assert_eq!(parse_node_id("sidecar~only"), None);
+    }
+
+    #[test]
+    fn node_ids_without_a_pod_or_a_namespace_name_no_proxy() {
+        // A proxy needs both names: an empty one names nothing.
+        assert_eq!(
+            parse_node_id("sidecar~10.0.0.1~.bookinfo~bookinfo.svc.cluster.local"),
+            None
+        );
+        assert_eq!(
+            parse_node_id("sidecar~10.0.0.1~reviews-v1-7d4b9c8f5-x2x7q.~.svc.cluster.local"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_word_before_the_pod_suffix_is_no_template_hash() {
+        // DaemonSet pods: only the suffix is generated; the part before it is
+        // a ReplicaSet hash only when 6 to 10 generated characters.
+        assert_eq!(workload_from_pod("node-exporter-x7k2p"), "node-exporter");
+        assert_eq!(workload_from_pod("istio-cni-node-9zv5t"), "istio-cni-node");
+    }
+
+    fn span_with(attributes: &[(&str, &str)]) -> Span {
+        Span {
+            trace_id: "5b8efff798038103d269b633813fc60c".into(),
+            span_id: "eee19b7ec3c1b174".into(),
+            parent_span_id: None,
+            name: "reviews.bookinfo.svc.cluster.local:9080/*".into(),
+            kind: crate::span::SpanKind::Client,
+            start_unix_nanos: None,
+            duration_nanos: None,
+            status_error: false,
+            attributes: attributes
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            resource: Default::default(),
+        }
+    }
+
+    #[test]
+    fn an_empty_or_dash_upstream_cluster_is_none() {
+        // Envoy writes "-" when the request had no upstream (no route).
+        assert_eq!(
+            upstream_cluster(&span_with(&[("upstream_cluster", "-")])),
+            None
+        );
+        assert_eq!(
+            upstream_cluster(&span_with(&[("upstream_cluster", "")])),
+            None
+        );
+        let c = upstream_cluster(&span_with(&[(
+            "upstream_cluster.name",
+            "outbound|9080|v2|reviews.bookinfo.svc.cluster.local",
+        )]))
+        .unwrap();
+        assert_eq!(
+            (c.port, c.subset.as_str(), c.host.as_str()),
+            (Some(9080), "v2", "reviews.bookinfo.svc.cluster.local")
+        );
     }
 
     #[test]
