@@ -106,3 +106,42 @@ fn mg102_partially_meshed_is_reported() {
 fn mg102_partially_meshed_is_quiet_otherwise() {
     assert_eq!(config_findings(Code::MG102, QUIET), Vec::<Found>::new());
 }
+
+// MG102 groups pods by the Deployment their ReplicaSet's name and
+// pod-template-hash point at, even when neither is in the input.
+#[test]
+fn mg102_names_the_deployment_behind_a_replica_set_not_in_the_input() {
+    let yaml = r#"apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-abc-1
+  namespace: shop
+  labels: {app: web, pod-template-hash: abc}
+  ownerReferences:
+  - {apiVersion: apps/v1, kind: ReplicaSet, name: web-abc, controller: true, uid: u1}
+spec:
+  containers:
+  - {name: app, image: web}
+  - {name: istio-proxy, image: istio-sidecar}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-abc-2
+  namespace: shop
+  labels: {app: web, pod-template-hash: abc}
+  ownerReferences:
+  - {apiVersion: apps/v1, kind: ReplicaSet, name: web-abc, controller: true, uid: u1}
+spec:
+  containers:
+  - {name: app, image: web}
+"#;
+    assert_eq!(
+        config_findings(Code::MG102, yaml),
+        [finding("MG102", "Deployment shop/web", Severity::Warning)]
+    );
+}

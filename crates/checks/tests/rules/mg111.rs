@@ -38,3 +38,24 @@ fn mg111_is_reported() {
 fn mg111_is_quiet_otherwise() {
     assert_eq!(config_findings(Code::MG111, QUIET), Vec::<Found>::new());
 }
+
+// MG111 treats an empty URL like no URL at all.
+#[test]
+fn mg111_reports_a_webhook_with_an_empty_url() {
+    let yaml = r#"apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: istio-sidecar-injector}
+webhooks:
+- name: sidecar-injector.istio.io
+  clientConfig:
+    url: ""
+"#;
+    assert_eq!(
+        config_findings(Code::MG111, yaml),
+        [finding(
+            "MG111",
+            "MutatingWebhookConfiguration istio-sidecar-injector",
+            Severity::Warning
+        )]
+    );
+}

@@ -173,3 +173,42 @@ fn mg203_sees_node_topology_labels_on_pods() {
         )]
     );
 }
+
+// MG203 counts a subset as routed to only when a VirtualService names both
+// its host and its name: an unrouted empty subset is only a Warning.
+#[test]
+fn mg203_routed_means_same_host_and_same_subset() {
+    let yaml = r#"apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: shop}
+spec:
+  selector: {app: reviews}
+  ports: [{name: http, port: 9080}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: shop}
+spec:
+  host: reviews
+  subsets:
+  - {name: v1, labels: {version: v1}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: routes, namespace: shop}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v2}
+    - destination: {host: ratings, subset: v1}
+"#;
+    assert_eq!(
+        config_findings(Code::MG203, yaml),
+        [finding(
+            "MG203",
+            "DestinationRule shop/reviews",
+            Severity::Warning
+        )]
+    );
+}

@@ -82,3 +82,35 @@ fn mg207_destination_port_is_reported() {
 fn mg207_destination_port_is_quiet_otherwise() {
     assert_eq!(config_findings(Code::MG207, QUIET), Vec::<Found>::new());
 }
+
+// MG207 reports a route naming a port the service does not declare.
+#[test]
+fn mg207_reports_a_port_the_service_does_not_declare() {
+    let yaml = r#"apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: shop}
+spec:
+  selector: {app: reviews}
+  ports:
+  - {name: http, port: 9080}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: shop}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination:
+        host: reviews
+        port: {number: 9090}
+"#;
+    assert_eq!(
+        config_findings(Code::MG207, yaml),
+        [finding(
+            "MG207",
+            "VirtualService shop/reviews",
+            Severity::Error
+        )]
+    );
+}

@@ -49,3 +49,42 @@ fn mg215_is_reported() {
 fn mg215_is_quiet_otherwise() {
     assert_eq!(config_findings(Code::MG215, QUIET), Vec::<Found>::new());
 }
+
+/// ServiceEntries `a` in `shop` exported to `.` (HTTPS) and `b` in `web`
+/// exported to `export_b` (HTTP), both for example.com:8443.
+fn exported(export_b: &str) -> String {
+    format!(
+        r#"apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {{name: a, namespace: shop}}
+spec:
+  hosts: [example.com]
+  exportTo: ["."]
+  ports: [{{number: 8443, name: https, protocol: HTTPS}}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {{name: b, namespace: web}}
+spec:
+  hosts: [example.com]
+  exportTo: [{export_b}]
+  ports: [{{number: 8443, name: p, protocol: HTTP}}]
+"#
+    )
+}
+
+// MG215 compares only ServiceEntries visible in a common namespace: `.` is
+// the entry's own namespace, `*` every namespace.
+#[test]
+fn mg215_conflicts_only_where_export_scopes_overlap() {
+    let both = [
+        finding("MG215", "ServiceEntry shop/a", Severity::Error),
+        finding("MG215", "ServiceEntry web/b", Severity::Error),
+    ];
+    assert_eq!(
+        config_findings(Code::MG215, &exported("\".\"")),
+        Vec::<Found>::new()
+    );
+    assert_eq!(config_findings(Code::MG215, &exported("\"*\"")), both);
+    assert_eq!(config_findings(Code::MG215, &exported("shop")), both);
+}

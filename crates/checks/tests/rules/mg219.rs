@@ -51,3 +51,36 @@ fn mg219_is_quiet_otherwise() {
         Vec::<Found>::new()
     );
 }
+
+// MG219 takes registry names only from Secrets of the root namespace that are
+// labelled istio/multiCluster=true.
+#[test]
+fn mg219_ignores_unlabelled_or_foreign_secrets() {
+    let yaml = r#"apiVersion: v1
+kind: Secret
+metadata: {name: istio-remote-secret-east, namespace: istio-system}
+stringData:
+  east: do-not-read-this-kubeconfig
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: istio-remote-secret-east
+  namespace: shop
+  labels: {istio/multiCluster: "true"}
+stringData:
+  east: do-not-read-this-kubeconfig
+"#;
+    assert_eq!(
+        config_findings_with(
+            Code::MG219,
+            yaml,
+            r#"networks: {n1: {endpoints: [{fromRegistry: east}]}}"#
+        ),
+        [finding(
+            "MG219",
+            "MeshNetworks istio-system/meshnetworks",
+            Severity::Error
+        )]
+    );
+}

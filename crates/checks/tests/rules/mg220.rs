@@ -40,3 +40,29 @@ fn mg220_is_reported() {
 fn mg220_is_quiet_otherwise() {
     assert_eq!(config_findings(Code::MG220, QUIET), Vec::<Found>::new());
 }
+
+/// A Sidecar with `outboundTrafficPolicy.egressProxy: {value}`.
+fn egress_proxy(value: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {{name: default, namespace: shop}}\nspec:\n  outboundTrafficPolicy:\n    mode: REGISTRY_ONLY\n    egressProxy: {value}\n"
+    )
+}
+
+// MG220 reports a Sidecar's egressProxy when set, not when null or false.
+#[test]
+fn mg220_reports_a_set_egress_proxy_only() {
+    assert_eq!(
+        config_findings(
+            Code::MG220,
+            &egress_proxy("{host: egress.example.com, port: {number: 3128}}")
+        ),
+        [finding("MG220", "Sidecar shop/default", Severity::Info)]
+    );
+    for unset in ["null", "false"] {
+        assert_eq!(
+            config_findings(Code::MG220, &egress_proxy(unset)),
+            Vec::<Found>::new(),
+            "egressProxy: {unset}"
+        );
+    }
+}

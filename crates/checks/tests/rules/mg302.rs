@@ -127,3 +127,82 @@ fn mg302_host_not_in_gateway_is_reported() {
 fn mg302_host_not_in_gateway_is_quiet_otherwise() {
     assert_eq!(config_findings(Code::MG302, QUIET), Vec::<Found>::new());
 }
+
+// MG302 reads namespace-prefixed server hosts (`./`, `*/`, `ns/`) and Gateway
+// API listener hostnames, and skips `mesh`.
+#[test]
+fn mg302_reads_host_namespaces_and_gateway_api_listeners() {
+    let manifest = |gateway: &str| {
+        format!(
+            r#"{gateway}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: shop
+  namespace: shop
+spec:
+  hosts: [shop.example.com]
+  gateways: [mesh, shop-gw]
+"#
+        )
+    };
+    let istio = |hosts: &str| {
+        format!(
+            r#"apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: shop-gw
+  namespace: shop
+spec:
+  selector: {{istio: ingressgateway}}
+  servers:
+  - port: {{number: 80, name: http, protocol: HTTP}}
+    hosts: [{hosts}]"#
+        )
+    };
+    let reported = vec![finding(
+        "MG302",
+        "VirtualService shop/shop",
+        Severity::Warning,
+    )];
+    let cases = [
+        (istio("./shop.example.com"), vec![]),
+        (istio("\"*/shop.example.com\""), vec![]),
+        (istio("shop/shop.example.com"), vec![]),
+        (istio("other/shop.example.com"), reported.clone()),
+        (
+            r#"apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: shop-gw
+  namespace: shop
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: http, port: 80, protocol: HTTP, hostname: shop.example.com}"#
+                .to_string(),
+            vec![],
+        ),
+        (
+            r#"apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: shop-gw
+  namespace: shop
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: http, port: 80, protocol: HTTP, hostname: other.example.com}"#
+                .to_string(),
+            reported.clone(),
+        ),
+    ];
+    for (gateway, expected) in cases {
+        assert_eq!(
+            config_findings(Code::MG302, &manifest(&gateway)),
+            expected,
+            "{gateway}"
+        );
+    }
+}

@@ -60,3 +60,22 @@ fn mg306_is_reported() {
 fn mg306_is_quiet_otherwise() {
     assert_eq!(config_findings(Code::MG306, QUIET), Vec::<Found>::new());
 }
+
+// MG306 counts only the ports of Services selecting the gateway pods.
+#[test]
+fn mg306_ignores_services_selecting_other_pods() {
+    let yaml = format!(
+        r#"{REPORTED}---
+apiVersion: v1
+kind: Service
+metadata: {{name: other, namespace: istio-system}}
+spec:
+  selector: {{app: other}}
+  ports: [{{name: http, port: 8004}}]
+"#
+    );
+    assert_eq!(
+        config_findings(Code::MG306, &yaml),
+        [finding("MG306", "Gateway shop/public", Severity::Warning)]
+    );
+}

@@ -64,3 +64,19 @@ fn mg307_is_reported() {
 fn mg307_is_quiet_otherwise() {
     assert_eq!(config_findings(Code::MG307, QUIET), Vec::<Found>::new());
 }
+
+// MG307 skips credential names that are SDS URLs, not Secret names.
+#[test]
+fn mg307_skips_credential_urls() {
+    let yaml = r#"apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: shop}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: ["*"]
+    tls: {mode: SIMPLE, credentialName: "sds://shop-cert"}
+"#;
+    assert_eq!(config_findings(Code::MG307, yaml), Vec::<Found>::new());
+}

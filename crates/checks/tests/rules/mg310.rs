@@ -40,3 +40,41 @@ fn mg310_is_reported() {
 fn mg310_is_quiet_otherwise() {
     assert_eq!(config_findings(Code::MG310, QUIET), Vec::<Found>::new());
 }
+
+// MG310 checks each kind against its own supported versions and skips kinds
+// it has no list for.
+#[test]
+fn mg310_uses_the_versions_of_the_crd_kind() {
+    let crd = |kind: &str, plural: &str, version: &str| {
+        format!(
+            r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {{name: {plural}.gateway.networking.k8s.io}}
+spec:
+  group: gateway.networking.k8s.io
+  names: {{kind: {kind}, plural: {plural}}}
+  versions:
+  - {{name: {version}, served: true, storage: true}}
+"#
+        )
+    };
+    assert_eq!(
+        config_findings(Code::MG310, &crd("TLSRoute", "tlsroutes", "v1alpha3")),
+        Vec::<Found>::new()
+    );
+    assert_eq!(
+        config_findings(
+            Code::MG310,
+            &crd("BackendTLSPolicy", "backendtlspolicies", "v1alpha3")
+        ),
+        Vec::<Found>::new()
+    );
+    assert_eq!(
+        config_findings(Code::MG310, &crd("TLSRoute", "tlsroutes", "v1alpha2")),
+        [finding(
+            "MG310",
+            "CustomResourceDefinition tlsroutes.gateway.networking.k8s.io",
+            Severity::Error
+        )]
+    );
+}

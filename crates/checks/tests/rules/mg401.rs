@@ -115,3 +115,52 @@ fn mg401_mtls_conflict_is_reported() {
 fn mg401_mtls_conflict_is_quiet_otherwise() {
     assert_eq!(config_findings(Code::MG401, QUIET), Vec::<Found>::new());
 }
+
+// MG401 under a DISABLE PeerAuthentication reports only ISTIO_MUTUAL.
+#[test]
+fn mg401_disabled_namespace_conflicts_only_with_istio_mutual() {
+    let manifest = |tls: &str| {
+        format!(
+            r#"apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: default
+  namespace: shop
+spec:
+  mtls: {{mode: DISABLE}}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+  namespace: shop
+spec:
+  selector: {{app: api}}
+  ports:
+  - {{name: http, port: 9080}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: api
+  namespace: shop
+spec:
+  host: api
+  trafficPolicy:
+    tls: {{mode: {tls}}}
+"#
+        )
+    };
+    assert_eq!(
+        config_findings(Code::MG401, &manifest("DISABLE")),
+        Vec::<Found>::new()
+    );
+    assert_eq!(
+        config_findings(Code::MG401, &manifest("ISTIO_MUTUAL")),
+        [finding(
+            "MG401",
+            "DestinationRule shop/api",
+            Severity::Error
+        )]
+    );
+}

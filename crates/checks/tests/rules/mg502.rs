@@ -41,3 +41,29 @@ fn mg502_waypoint_not_deployed_is_reported() {
 fn mg502_waypoint_not_deployed_is_quiet_otherwise() {
     assert_eq!(config_findings(Code::MG502, QUIET), Vec::<Found>::new());
 }
+
+/// A Service asking for a missing waypoint is named with its namespace.
+#[test]
+fn mg502_names_a_namespaced_user_with_its_namespace() {
+    let yaml = r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: amb
+  labels: {istio.io/dataplane-mode: ambient}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+  namespace: amb
+  labels: {istio.io/use-waypoint: api-waypoint}
+spec:
+  selector: {app: api}
+  ports:
+  - {name: http, port: 80}
+"#;
+    assert_eq!(
+        config_findings(Code::MG502, yaml),
+        [finding("MG502", "Service amb/api", Severity::Error)]
+    );
+}

@@ -117,3 +117,48 @@ fn mg901_subset_bypassed_is_quiet_otherwise() {
         Vec::<Found>::new()
     );
 }
+
+/// MG901's findings on `yaml`, as (resource, evidence lines).
+fn evidence(yaml: &str, observations: &[Observation]) -> Vec<(String, Vec<String>)> {
+    let reconciliation =
+        meshgraph_core::reconcile(observations, &meshgraph_core::ClassifyOptions::default());
+    let telemetry = meshgraph_checks::Telemetry {
+        observations,
+        reconciliation: &reconciliation,
+    };
+    meshgraph_checks::check(
+        &crate::load(yaml),
+        Some(telemetry),
+        &crate::only(Code::MG901),
+    )
+    .findings
+    .iter()
+    .map(|f| (f.resource.to_string(), f.evidence.clone()))
+    .collect()
+}
+
+#[test]
+fn mg901_gives_the_rate_of_each_stray_edge() {
+    let mut observations = reported();
+    observations[0].value = 1.5;
+    assert_eq!(
+        evidence(CONFIG, &observations),
+        [(
+            "VirtualService shop/reviews".to_string(),
+            vec!["shop/productpage-v1 -> shop/reviews-v2: 1.50 req/s".to_string()]
+        )]
+    );
+}
+
+/// A route that also sends to the plain host lets traffic reach any version.
+#[test]
+fn mg901_is_quiet_when_a_route_does_not_name_a_subset() {
+    let config = CONFIG.replace(
+        "        subset: v1\n",
+        "        subset: v1\n      weight: 90\n    - destination:\n        host: reviews\n      weight: 10\n",
+    );
+    assert_eq!(
+        telemetry_findings(Code::MG901, &config, &reported(), &[]),
+        Vec::<Found>::new()
+    );
+}

@@ -49,3 +49,36 @@ fn mg903_unknown_sources_is_quiet_otherwise() {
         Vec::<Found>::new()
     );
 }
+
+/// The evidence lines of MG903's findings that start with `prefix`.
+fn evidence(observations: &[Observation], prefix: &str) -> Vec<Vec<String>> {
+    let reconciliation =
+        meshgraph_core::reconcile(observations, &meshgraph_core::ClassifyOptions::default());
+    let telemetry = meshgraph_checks::Telemetry {
+        observations,
+        reconciliation: &reconciliation,
+    };
+    meshgraph_checks::check(
+        &crate::load(CONFIG),
+        Some(telemetry),
+        &crate::only(Code::MG903),
+    )
+    .findings
+    .iter()
+    .map(|f| {
+        f.evidence
+            .iter()
+            .filter(|e| e.starts_with(prefix))
+            .cloned()
+            .collect()
+    })
+    .collect()
+}
+
+#[test]
+fn mg903_lists_the_services_the_unknown_sources_called() {
+    assert_eq!(
+        evidence(&reported(), "services:"),
+        [vec!["services: api.shop.svc.cluster.local".to_string()]]
+    );
+}

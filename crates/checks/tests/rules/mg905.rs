@@ -116,3 +116,42 @@ fn mg905_service_without_workloads_is_quiet_otherwise() {
         Vec::<Found>::new()
     );
 }
+
+/// MG905's messages on CONFIG.
+fn messages(observations: &[Observation]) -> Vec<String> {
+    let reconciliation =
+        meshgraph_core::reconcile(observations, &meshgraph_core::ClassifyOptions::default());
+    let telemetry = meshgraph_checks::Telemetry {
+        observations,
+        reconciliation: &reconciliation,
+    };
+    meshgraph_checks::check(
+        &crate::load(CONFIG),
+        Some(telemetry),
+        &crate::only(Code::MG905),
+    )
+    .findings
+    .iter()
+    .map(|f| f.message.clone())
+    .collect()
+}
+
+#[test]
+fn mg905_gives_the_rate_of_every_caller_of_the_dead_service() {
+    let mut observations = reported();
+    observations.push(requests(
+        "source",
+        "shop/batch-v1",
+        "unknown",
+        "api.shop.svc.cluster.local",
+        "503",
+        "unknown",
+        0.5,
+    ));
+    let found = messages(&observations);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("api receives 1.50 req/s but no pod matches its selector"),
+        "{found:?}"
+    );
+}

@@ -61,3 +61,34 @@ fn mg907_traces_metrics_disagree_is_quiet_otherwise() {
         Vec::<Found>::new()
     );
 }
+
+/// A metrics-only edge counts from 1 req/s of Envoy-reported traffic.
+#[test]
+fn mg907_reports_an_untraced_edge_from_one_request_per_second() {
+    let traces_only = finding("MG907", "Workload shop/batch-v1", Severity::Info);
+    let untraced = finding("MG907", "Workload shop/web-v1", Severity::Info);
+    for (rate, expected) in [
+        (1.0, vec![traces_only.clone(), untraced]),
+        (0.5, vec![traces_only.clone()]),
+    ] {
+        let observations = [requests(
+            "destination",
+            "shop/web-v1",
+            "shop/api-v1",
+            "api.shop.svc.cluster.local",
+            "200",
+            "mutual_tls",
+            rate,
+        )];
+        assert_eq!(
+            telemetry_findings(
+                Code::MG907,
+                CONFIG,
+                &observations,
+                &[traced("shop/batch-v1", "shop/db-v1")]
+            ),
+            expected,
+            "{rate} req/s"
+        );
+    }
+}
