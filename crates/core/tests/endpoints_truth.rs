@@ -173,3 +173,38 @@ fn keeping_one_cluster_keeps_the_calls_that_touch_it() {
         ]
     );
 }
+
+#[test]
+fn a_picture_edge_is_infrastructure_only_when_every_call_in_it_is() {
+    use meshgraph_core::{ClassifyOptions, GraphOptions, build_graph, reconcile};
+    // monitoring/prometheus (infrastructure by name) and monitoring/reporter
+    // (an ordinary workload) both call shop/api-v1; prometheus alone calls
+    // data/db-v1.
+    let call = |src: &str, dst_ns: &str, dst: &str| {
+        obs(&[
+            ("reporter", "destination"),
+            ("source_workload", src),
+            ("source_workload_namespace", "monitoring"),
+            ("destination_workload", dst),
+            ("destination_workload_namespace", dst_ns),
+            ("request_protocol", "http"),
+            ("response_code", "200"),
+        ])
+    };
+    let series = [
+        call("prometheus", "shop", "api-v1"),
+        call("reporter", "shop", "api-v1"),
+        call("prometheus", "data", "db-v1"),
+    ];
+    let rec = reconcile(&series, &ClassifyOptions::default());
+    let options = GraphOptions {
+        show_infra: true,
+        ..GraphOptions::default()
+    };
+    let folded = build_graph(&rec, &options).collapsed_to_namespaces();
+    let infra: Vec<(&str, bool)> = folded
+        .edges()
+        .map(|(_, b, e)| (b.id.as_str(), e.infrastructure))
+        .collect();
+    assert_eq!(infra, [("namespace:data", true), ("namespace:shop", false)]);
+}

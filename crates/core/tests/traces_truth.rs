@@ -286,3 +286,36 @@ fn a_call_no_metric_edge_describes_becomes_a_traces_only_http_edge() {
         assert!(rec.edges[i].l7.is_none() && rec.edges[i].l4.is_none());
     }
 }
+
+// Edges merged into one drawn edge (here, the namespace picture) were seen in
+// both when any of them was, and in metrics only when all of them were.
+#[test]
+fn merged_edges_are_seen_in_both_when_any_part_was_traced() {
+    use meshgraph_core::{GraphOptions, build_graph};
+    let observations = [
+        requests("shop/web", "back/api-v1", "api.back", 2.0),
+        requests("shop/web", "back/api-v2", "api.back", 1.0),
+        requests("shop/web", "data/db-v1", "db.data", 1.0),
+        requests("shop/web", "data/db-v2", "db.data", 1.0),
+    ];
+    // Only web -> api-v2 (the second edge into `back`) is traced.
+    let traced = call(
+        workload("shop/web"),
+        workload("back/api-v2"),
+        TraceEvidence::ClientServerPair,
+        2,
+    );
+    let (rec, _) = merged(&observations, &[traced]);
+    let folded = build_graph(&rec, &GraphOptions::default()).collapsed_to_namespaces();
+    let seen: Vec<(&str, Option<SeenIn>)> = folded
+        .edges()
+        .map(|(_, b, e)| (b.id.as_str(), e.seen_in))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("namespace:back", Some(SeenIn::Both)),
+            ("namespace:data", Some(SeenIn::Metrics)),
+        ]
+    );
+}

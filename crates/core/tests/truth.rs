@@ -1144,6 +1144,8 @@ fn the_service_graph_puts_the_service_between_caller_and_backends() {
     let to_v2 = one("service:shop/api", "workload:shop/api-v2");
     assert_eq!(to_v2.l7.as_ref().unwrap().rps, 2.5);
     assert_eq!(to_v2.security.share(), Some(0.0), "plaintext");
+    // A single-cluster mesh: service nodes carry no cluster.
+    assert_eq!(graph.node("service:shop/api").unwrap().cluster, None);
 }
 
 #[test]
