@@ -208,3 +208,55 @@ fn a_picture_edge_is_infrastructure_only_when_every_call_in_it_is() {
         .collect();
     assert_eq!(infra, [("namespace:data", true), ("namespace:shop", false)]);
 }
+
+#[test]
+fn a_picture_edge_failed_across_networks_when_any_call_in_it_did() {
+    use meshgraph_core::{ClassifyOptions, GraphOptions, build_graph, reconcile};
+    // east/shop/web-v1 -> service api in west, reported by the client only
+    // (no workload answered): failed across networks. The same caller's call
+    // to west/shop/api-v2, reported by the server, did not fail.
+    let failed = obs(&[
+        ("reporter", "source"),
+        ("source_cluster", "east"),
+        ("source_workload", "web-v1"),
+        ("source_workload_namespace", "shop"),
+        ("destination_cluster", "west"),
+        ("destination_service", "api.shop.svc.cluster.local"),
+        ("destination_service_name", "api"),
+        ("destination_service_namespace", "shop"),
+        ("request_protocol", "http"),
+        ("response_code", "503"),
+        ("response_flags", "UF"),
+    ]);
+    let answered = obs(&[
+        ("reporter", "destination"),
+        ("source_cluster", "east"),
+        ("source_workload", "web-v1"),
+        ("source_workload_namespace", "shop"),
+        ("destination_cluster", "west"),
+        ("destination_workload", "api-v2"),
+        ("destination_workload_namespace", "shop"),
+        ("destination_service", "api.shop.svc.cluster.local"),
+        ("request_protocol", "http"),
+        ("response_code", "200"),
+    ]);
+    let rec = reconcile(&[failed, answered], &ClassifyOptions::default());
+    let graph = build_graph(&rec, &GraphOptions::default());
+    let drawn: Vec<(&str, bool)> = graph
+        .edges()
+        .map(|(_, b, e)| (b.id.as_str(), e.failed_across_networks))
+        .collect();
+    assert_eq!(
+        drawn,
+        [
+            ("service:west/shop/api", true),
+            ("workload:west/shop/api-v2", false)
+        ]
+    );
+    let folded = graph.collapsed_to_namespaces();
+    let merged: Vec<(&str, bool)> = folded
+        .edges()
+        .map(|(_, b, e)| (b.id.as_str(), e.failed_across_networks))
+        .collect();
+    assert_eq!(merged, [("namespace:west/shop", true)]);
+}
