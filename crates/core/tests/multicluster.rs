@@ -254,3 +254,66 @@ fn another_cluster_domain_and_trust_domain_join_across_spellings() {
         ["details.bookinfo.svc.cluster.local"]
     );
 }
+
+#[test]
+fn a_picture_edge_had_its_peer_hidden_when_any_call_in_it_had() {
+    use meshgraph_core::{GraphOptions, build_graph};
+    // productpage-v1 (east) -> reviews-v3 (west) in ambient before peer
+    // metadata crossed networks: its peer was hidden by the gateway. The same
+    // caller's sidecar-reported call to details-v1 in west was not.
+    let mut observations = local_calls();
+    observations.push(client_ztunnel(
+        ("istio-system", "istio-eastwestgateway"),
+        "west",
+        0.5,
+    ));
+    observations.push(server_ztunnel("reviews-v3", 0.5));
+    observations.push(series(
+        Metric::Requests,
+        &[
+            ("reporter", "destination"),
+            ("source_workload", "productpage-v1"),
+            ("source_workload_namespace", "bookinfo"),
+            ("source_cluster", "east"),
+            ("destination_workload", "details-v1"),
+            ("destination_workload_namespace", "bookinfo"),
+            ("destination_cluster", "west"),
+            ("destination_service", "details.bookinfo.svc.cluster.local"),
+            ("request_protocol", "http"),
+            ("response_code", "200"),
+            ("connection_security_policy", "mutual_tls"),
+        ],
+        2.0,
+    ));
+    let rec = reconcile(&observations, &ClassifyOptions::default());
+    let graph = build_graph(&rec, &GraphOptions::default());
+    let hidden = |g: &meshgraph_core::MeshGraph| -> Vec<(String, String, bool)> {
+        g.edges()
+            .filter(|(a, b, _)| a.cluster != b.cluster)
+            .map(|(a, b, e)| (a.id.clone(), b.id.clone(), e.peer_hidden_by_network_gateway))
+            .collect()
+    };
+    assert_eq!(
+        hidden(&graph),
+        [
+            (
+                "workload:east/bookinfo/productpage-v1".to_string(),
+                "workload:west/bookinfo/details-v1".to_string(),
+                false
+            ),
+            (
+                "workload:east/bookinfo/productpage-v1".to_string(),
+                "workload:west/bookinfo/reviews-v3".to_string(),
+                true
+            ),
+        ]
+    );
+    assert_eq!(
+        hidden(&graph.collapsed_to_namespaces()),
+        [(
+            "namespace:east/bookinfo".to_string(),
+            "namespace:west/bookinfo".to_string(),
+            true
+        )]
+    );
+}
