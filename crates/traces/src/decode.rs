@@ -83,7 +83,7 @@ pub(crate) struct Warnings {
 }
 
 impl Warnings {
-    fn new(source: &str) -> Warnings {
+    pub(crate) fn new(source: &str) -> Warnings {
         Warnings {
             source: source.to_string(),
             list: Vec::new(),

@@ -145,10 +145,21 @@ fn is_traces_data(buf: &[u8]) -> bool {
     })
 }
 
-/// The messages of a length-delimited stream, and where it stops being one
-/// (`Some((offset, announced, left))` when the last message is cut short or
-/// the rest is not a length).
-type Stream<'a> = (Vec<&'a [u8]>, Option<(usize, Option<u64>, usize)>);
+/// Where a length-delimited stream stops being one.
+#[derive(Debug, PartialEq)]
+enum Cut {
+    /// The length at byte `at` is unfinished.
+    UnfinishedLength { at: usize },
+    /// The message at byte `at` announces more bytes than are `left`.
+    Short {
+        at: usize,
+        announced: u64,
+        left: usize,
+    },
+}
+
+/// The messages of a length-delimited stream, and where it stops being one.
+type Stream<'a> = (Vec<&'a [u8]>, Option<Cut>);
 
 fn stream(buf: &[u8]) -> Stream<'_> {
     let mut out = Vec::new();
@@ -156,7 +167,7 @@ fn stream(buf: &[u8]) -> Stream<'_> {
     while pos < buf.len() {
         let start = pos;
         let Some(len) = varint(buf, &mut pos) else {
-            return (out, Some((start, None, buf.len() - start)));
+            return (out, Some(Cut::UnfinishedLength { at: start }));
         };
         let left = buf.len() - pos;
         match usize::try_from(len).ok().filter(|&l| l <= left) {
@@ -164,7 +175,14 @@ fn stream(buf: &[u8]) -> Stream<'_> {
                 out.push(&buf[pos..pos + l]);
                 pos += l;
             }
-            None => return (out, Some((start, Some(len), left))),
+            None => {
+                let cut = Cut::Short {
+                    at: start,
+                    announced: len,
+                    left,
+                };
+                return (out, Some(cut));
+            }
         }
     }
     (out, None)
@@ -236,13 +254,17 @@ pub(crate) fn decode_protobuf(
             ));
         }
     }
-    if let Some((at, announced, left)) = cut {
-        w.push(match announced {
-            Some(len) => format!(
-                "the length-delimited stream is truncated: the message at byte {at} announces {len} bytes but only {left} remain; the {} message(s) before it were read",
+    if let Some(cut) = cut {
+        w.push(match cut {
+            Cut::Short {
+                at,
+                announced,
+                left,
+            } => format!(
+                "the length-delimited stream is truncated: the message at byte {at} announces {announced} bytes but only {left} remain; the {} message(s) before it were read",
                 messages.len()
             ),
-            None => format!(
+            Cut::UnfinishedLength { at } => format!(
                 "the length-delimited stream is truncated at byte {at} (an unfinished length); the {} message(s) before it were read",
                 messages.len()
             ),
@@ -610,8 +632,9 @@ fn key_values(list: &[(String, String)]) -> Vec<KeyValue> {
 }
 
 fn id_bytes(hex: &str) -> Vec<u8> {
-    (0..hex.len() / 2)
-        .filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
+    hex.as_bytes()
+        .chunks_exact(2)
+        .filter_map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
         .collect()
 }
 
@@ -656,7 +679,107 @@ mod tests {
         assert!(!is_traces_data(&[0x08, 0x01]));
         let (messages, cut) = stream(&[0x02, 0x0a, 0x00, 0x05, 0x0a]);
         assert_eq!(messages, vec![&[0x0a, 0x00][..]]);
-        assert_eq!(cut, Some((3, Some(5), 1)));
+        assert_eq!(
+            cut,
+            Some(Cut::Short {
+                at: 3,
+                announced: 5,
+                left: 1
+            })
+        );
+        let (messages, cut) = stream(&[0x01, 0x00, 0x80, 0x80]);
+        assert_eq!(messages, vec![&[0x00][..]]);
+        assert_eq!(cut, Some(Cut::UnfinishedLength { at: 2 }));
+        // 0x80 continues a varint even though its own bits are zero.
+        let mut pos = 0;
+        assert_eq!(varint(&[0x80, 0x01], &mut pos), Some(128));
+        assert_eq!(pos, 2);
+    }
+
+    #[test]
+    fn fixed_width_fields_take_their_width() {
+        // Field 1 as a 64-bit value (wire type 1), then as a 32-bit one
+        // (wire type 5), each exactly filling the buffer.
+        let i64_field = [0x09, 1, 2, 3, 4, 5, 6, 7, 8];
+        let i32_field = [0x0d, 1, 2, 3, 4];
+        assert_eq!(fields(&i64_field).map(|f| f.len()), Ok(1));
+        assert_eq!(fields(&i32_field).map(|f| f.len()), Ok(1));
+        assert_eq!(
+            fields(&[i64_field, i64_field].concat()).map(|f| f.len()),
+            Ok(2)
+        );
+        // One byte short.
+        assert_eq!(fields(&i64_field[..8]).err(), Some(0));
+        assert_eq!(fields(&i32_field[..4]).err(), Some(0));
+        // Field number 0 is never a field.
+        assert_eq!(fields(&[0x08, 0x01, 0x00, 0x01]).err(), Some(2));
+    }
+
+    fn decode_warnings(bytes: &[u8]) -> Result<Vec<String>, String> {
+        crate::decode_protobuf(bytes, "t.binpb")
+            .map(|d| d.warnings)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_wrong_message_type_is_told_by_its_fields() {
+        // Only field 2: no resource spans at all.
+        let only_field_2 = decode_warnings(&[0x12, 0x00]).unwrap_err();
+        assert!(
+            only_field_2.contains("protobuf without resource spans (field 1)"),
+            "{only_field_2}"
+        );
+        // Field 1 as a varint.
+        let varint_field_1 = decode_warnings(&[0x08, 0x01]).unwrap_err();
+        assert!(
+            varint_field_1.contains("field 1 is not length-delimited"),
+            "{varint_field_1}"
+        );
+        // Field 2 then garbage: not a TracesData cut short (which holds field 1 only).
+        let field_2_then_garbage = decode_warnings(&[0x12, 0x00, 0x07]).unwrap_err();
+        assert!(
+            field_2_then_garbage.contains("unreadable at byte 2"),
+            "{field_2_then_garbage}"
+        );
+    }
+
+    #[test]
+    fn stream_warnings_name_the_message_and_its_byte() {
+        let one_span = |id: u8| {
+            TracesData {
+                resource_spans: vec![ResourceSpans {
+                    scope_spans: vec![ScopeSpans {
+                        spans: vec![PbSpan {
+                            trace_id: vec![1; 16],
+                            span_id: vec![id; 8],
+                            name: "a".into(),
+                            ..Default::default()
+                        }],
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+            }
+            .encode_to_vec()
+        };
+        let len = u8::try_from(one_span(2).len()).unwrap();
+        assert!(len < 0x80, "a one-byte length");
+        // [TracesData][empty][a field-2 message][TracesData]
+        let mut stream = vec![len];
+        stream.extend(one_span(2)); // message 0 at byte 0
+        stream.push(0x00); // message 1: empty, skipped quietly
+        stream.extend([0x02, 0x12, 0x00]); // message 2: not a TracesData
+        stream.push(len);
+        stream.extend(one_span(3)); // message 3
+        let at = usize::from(len) + 2;
+        let decoded = crate::decode_protobuf(&stream, "t.binpb").unwrap();
+        assert_eq!(decoded.spans.len(), 2);
+        assert_eq!(
+            decoded.warnings,
+            [format!(
+                "t.binpb: message 2 (byte {at}) is not an OTLP TracesData and was skipped"
+            )]
+        );
     }
 
     #[test]
@@ -675,6 +798,116 @@ mod tests {
             hex_id(&[0; 16], 16, "trace id")
                 .unwrap_err()
                 .contains("zeros")
+        );
+    }
+
+    fn kv(key: &str, value: Value) -> KeyValue {
+        KeyValue {
+            key: key.into(),
+            value: Some(AnyValue { value: Some(value) }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn attribute_values_are_read_as_text_like_json() {
+        let list = vec![
+            kv("s", Value::StringValue("x".into())),
+            kv("b", Value::BoolValue(true)),
+            kv("i", Value::IntValue(200)),
+            kv("d", Value::DoubleValue(0.5)),
+            kv("bytes", Value::BytesValue(vec![1])),
+        ];
+        let text = attributes(list);
+        let text: Vec<(&str, &str)> = text.iter().map(|(k, v)| (&**k, &**v)).collect();
+        assert_eq!(
+            text,
+            [("s", "x"), ("b", "true"), ("i", "200"), ("d", "0.5")]
+        );
+    }
+
+    #[test]
+    fn the_hex_text_hint_needs_both_twice_the_width_and_hex() {
+        // Hex text, but not twice the width; twice the width, but not text.
+        for bytes in [&[b'a'; 5][..], &[0xff; 16][..]] {
+            let reason = hex_id(bytes, 8, "span id").unwrap_err();
+            assert!(!reason.contains("hex text"), "{reason}");
+        }
+        assert!(
+            hex_id(&[b'0'; 16], 8, "span id")
+                .unwrap_err()
+                .contains("hex text")
+        );
+    }
+
+    #[test]
+    fn zero_parents_and_times_are_absent() {
+        let resource = Arc::new(Resource::default());
+        let span = |parent: Vec<u8>, start: u64, end: u64| PbSpan {
+            trace_id: vec![1; 16],
+            span_id: vec![2; 8],
+            parent_span_id: parent,
+            start_time_unix_nano: start,
+            end_time_unix_nano: end,
+            ..Default::default()
+        };
+        let zero = span_of(span(vec![0; 8], 0, 0), &resource).unwrap();
+        assert_eq!(zero.parent_span_id, None);
+        assert_eq!((zero.start_unix_nanos, zero.duration_nanos), (None, None));
+        let set = span_of(span(vec![3; 8], 10, 25), &resource).unwrap();
+        assert_eq!(set.parent_span_id.as_deref(), Some("0303030303030303"));
+        assert_eq!(
+            (set.start_unix_nanos, set.duration_nanos),
+            (Some(10), Some(15))
+        );
+        // An end without a start gives no duration.
+        let no_start = span_of(span(Vec::new(), 0, 25), &resource).unwrap();
+        assert_eq!(no_start.duration_nanos, None);
+    }
+
+    #[test]
+    fn search_hits_without_names_or_times_have_none() {
+        let resource = Arc::new(Resource::default());
+        let hit = |name: Option<&str>, start: Option<u64>| SearchHit {
+            trace_id: "0af7651916cd43dd8448eb211c80319c".into(),
+            root_service_name: name.map(String::from),
+            root_trace_name: name.map(String::from),
+            start_unix_nanos: start,
+            duration_ms: Some(3),
+            spans: vec![Span {
+                trace_id: "0af7651916cd43dd8448eb211c80319c".into(),
+                span_id: "00f067aa0ba902b7".into(),
+                parent_span_id: None,
+                name: "GET".into(),
+                kind: SpanKind::Unspecified,
+                start_unix_nanos: start,
+                duration_nanos: start,
+                status_error: false,
+                attributes: Vec::new(),
+                resource: resource.clone(),
+            }],
+        };
+        let bytes = encode_tempo_search(&[hit(None, None), hit(Some("web"), Some(7))]);
+        let mut w = Warnings::new("t");
+        let hits = decode_tempo_search(&bytes, "t", &mut w).unwrap();
+        let read: Vec<_> = hits
+            .iter()
+            .map(|h| {
+                (
+                    h.root_service_name.as_deref(),
+                    h.root_trace_name.as_deref(),
+                    h.start_unix_nanos,
+                    h.spans[0].start_unix_nanos,
+                    h.spans[0].duration_nanos,
+                )
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (None, None, None, None, None),
+                (Some("web"), Some("web"), Some(7), Some(7), Some(7))
+            ]
         );
     }
 }
