@@ -550,3 +550,103 @@ impl<'de> Visitor<'de> for ItemsSeed<'_> {
 
     scalars!(false);
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Object;
+    use crate::load::{LoadOptions, Reader};
+
+    fn read(text: &str, file: &str) -> (Vec<Object>, Vec<String>) {
+        let mut reader = Reader::new(&LoadOptions::default());
+        reader.read_text(text, file);
+        let (objects, warnings) = reader.finish();
+        (objects, warnings.iter().map(ToString::to_string).collect())
+    }
+
+    fn names(objects: &[Object]) -> Vec<&str> {
+        objects.iter().map(|o| o.metadata.name.as_str()).collect()
+    }
+
+    #[test]
+    fn scalar_documents_are_each_a_warning_naming_what_was_found() {
+        let (objects, warnings) = read(r#"[true, -1, 1, 1.5, "x", null]"#, "a.json");
+        assert!(objects.is_empty());
+        let found: Vec<&str> = warnings
+            .iter()
+            .map(|w| w.rsplit("expected an object, found ").next().unwrap())
+            .collect();
+        assert_eq!(
+            found,
+            ["a boolean", "a number", "a number", "a number", "a string"],
+            "{warnings:?}"
+        );
+        assert!(
+            warnings
+                .iter()
+                .all(|w| w.starts_with("a.json:1: malformed document skipped")),
+            "{warnings:?}"
+        );
+        let (_, yaml) = read("true\n---\n7\n---\n-7\n---\n0.5\n---\nhello\n", "a.yaml");
+        assert_eq!(yaml.len(), 5, "{yaml:?}");
+        assert!(yaml[4].ends_with("found a string"), "{yaml:?}");
+        assert!(yaml[4].starts_with("a.yaml:9:"), "{yaml:?}");
+    }
+
+    #[test]
+    fn fields_of_an_unexpected_shape_are_consumed_and_the_object_kept() {
+        // `status` and `metadata.annotations` as sequences where maps are
+        // pruned, `containers` as a map where a sequence is.
+        let pod = r#"{"apiVersion":"v1","kind":"Pod",
+            "metadata":{"name":"p","namespace":"n","annotations":[1,2]},
+            "spec":{"containers":{"name":"app","image":"x"}},
+            "status":[{"phase":"Running"},3]}"#;
+        let (objects, warnings) = read(pod, "pod.json");
+        assert_eq!(names(&objects), ["p"], "{warnings:?}");
+        assert!(
+            warnings.iter().all(|w| !w.contains("malformed")),
+            "{warnings:?}"
+        );
+        let (objects, warnings) = read(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: [1, 2]\nspec:\n  containers: {name: app}\nstatus: [1, 2]\n",
+            "pod.yaml",
+        );
+        assert_eq!(names(&objects), ["p"], "{warnings:?}");
+    }
+
+    #[test]
+    fn a_list_whose_items_are_a_map_is_not_read_as_a_list() {
+        for (text, file) in [
+            (
+                r#"{"apiVersion":"v1","kind":"List","items":{"a":{"b":1}}}"#,
+                "l.json",
+            ),
+            (
+                "apiVersion: v1\nkind: List\nitems:\n  a: {b: 1}\n",
+                "l.yaml",
+            ),
+        ] {
+            let (objects, warnings) = read(text, file);
+            assert!(objects.is_empty(), "{file}");
+            assert!(
+                warnings.iter().all(|w| !w.contains("malformed")),
+                "{file}: {warnings:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn list_items_are_read_one_by_one() {
+        let list = r#"{"apiVersion":"v1","kind":"List","items":[
+            {"apiVersion":"v1","kind":"Service","metadata":{"name":"a","namespace":"n"}},
+            {"apiVersion":"v1","kind":"Service","metadata":{"name":"b","namespace":"n"}}]}"#;
+        let (objects, warnings) = read(list, "l.json");
+        assert_eq!(names(&objects), ["a", "b"], "{warnings:?}");
+        // `items` before `kind`, as kubectl writes it, and a kind that is
+        // not a list's: the items are taken back.
+        let (objects, _) = read(
+            r#"{"items":[{"apiVersion":"v1","kind":"Service","metadata":{"name":"a"}}],"apiVersion":"v1","kind":"Service","metadata":{"name":"s","namespace":"n"}}"#,
+            "s.json",
+        );
+        assert_eq!(names(&objects), ["s"]);
+    }
+}
