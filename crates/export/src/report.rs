@@ -3,8 +3,9 @@
 
 use std::fmt::Write;
 
-use meshgraph_core::MeshGraph;
-use meshgraph_model::Severity;
+use meshgraph_core::{Explainer, MeshGraph, Reconciliation};
+use meshgraph_model::{Observation, Severity};
+use serde::Serialize;
 
 use crate::diff::SnapshotDiff;
 use crate::json::SnapshotMeta;
@@ -35,6 +36,14 @@ pub struct ReportInput<'a> {
     /// Show the legend (as HTML beside the graph, so it stays readable when
     /// the graph is zoomed; render `svg` with `DotOptions::legend = false`).
     pub legend: bool,
+    /// The graph `svg` was drawn from, with `DotOptions::element_ids`: `graph`
+    /// itself, or its namespace-folded form when the SVG was folded. Its
+    /// nodes and edges are embedded as data (`#mg-data`) for the page's
+    /// filters and edge panel; `None` leaves the page static.
+    pub drawn: Option<&'a MeshGraph>,
+    /// The reconciliation behind `graph` and its observations: each drawn
+    /// edge carries its `meshgraph explain` text in the page's data.
+    pub explain: Option<(&'a Reconciliation, &'a [Observation])>,
 }
 
 /// Escapes text for HTML element content and double-quoted attributes.
@@ -164,7 +173,8 @@ fn legend_html(graph: &MeshGraph) -> String {
 }
 
 /// Pan and zoom for the inline SVG: wheel to zoom, drag to pan, buttons,
-/// double click to reset. Self-contained, no network. It only edits the
+/// double click to reset. The pointer is captured only once it moved a few
+/// pixels, so a click still reaches the edge or node under it. Self-contained, no network. It only edits the
 /// `viewBox`, so the page works (unzoomed) without scripts.
 const PAN_ZOOM: &str = r#"(function(){var s=document.getElementById('graph-svg');if(!s||!s.viewBox||!s.viewBox.baseVal)return;
 var b=s.viewBox.baseVal,o={x:b.x,y:b.y,w:b.width,h:b.height},v={x:b.x,y:b.y,w:b.width,h:b.height};
@@ -172,14 +182,216 @@ function set(){s.setAttribute('viewBox',v.x+' '+v.y+' '+v.w+' '+v.h);}
 function zoom(f,cx,cy){var nw=Math.min(o.w*4,Math.max(o.w/20,v.w*f)),k=nw/v.w;v.x=cx-(cx-v.x)*k;v.y=cy-(cy-v.y)*k;v.w=nw;v.h=v.h*k;set();}
 function pt(e){var r=s.getBoundingClientRect(),sc=Math.max(v.w/r.width,v.h/r.height);return{x:v.x+(e.clientX-r.left)*sc,y:v.y+(e.clientY-r.top)*sc,sc:sc};}
 s.addEventListener('wheel',function(e){e.preventDefault();var p=pt(e);zoom(e.deltaY>0?1.15:1/1.15,p.x,p.y);},{passive:false});
-var d=null;s.addEventListener('pointerdown',function(e){d={x:e.clientX,y:e.clientY,vx:v.x,vy:v.y,sc:pt(e).sc};s.setPointerCapture(e.pointerId);s.style.cursor='grabbing';});
-s.addEventListener('pointermove',function(e){if(!d)return;v.x=d.vx-(e.clientX-d.x)*d.sc;v.y=d.vy-(e.clientY-d.y)*d.sc;set();});
-s.addEventListener('pointerup',function(){d=null;s.style.cursor='';});
+var d=null;s.addEventListener('pointerdown',function(e){if(e.button!==0)return;d={x:e.clientX,y:e.clientY,vx:v.x,vy:v.y,sc:pt(e).sc,id:e.pointerId,on:false};});
+s.addEventListener('pointermove',function(e){if(!d)return;var dx=e.clientX-d.x,dy=e.clientY-d.y;if(!d.on){if(Math.abs(dx)+Math.abs(dy)<=4)return;d.on=true;s.setPointerCapture(d.id);s.style.cursor='grabbing';}v.x=d.vx-dx*d.sc;v.y=d.vy-dy*d.sc;set();});
+function up(){d=null;s.style.cursor='';}s.addEventListener('pointerup',up);s.addEventListener('pointercancel',up);
 function reset(){v={x:o.x,y:o.y,w:o.w,h:o.h};set();}
 s.addEventListener('dblclick',reset);
 var c=function(){return{x:v.x+v.w/2,y:v.y+v.h/2};};
 var zi=document.getElementById('zoom-in'),zo=document.getElementById('zoom-out'),zr=document.getElementById('zoom-reset');
 if(zi)zi.onclick=function(){var p=c();zoom(1/1.25,p.x,p.y);};if(zo)zo.onclick=function(){var p=c();zoom(1.25,p.x,p.y);};if(zr)zr.onclick=reset;})();"#;
+
+/// A drawn node as the page's script sees it.
+#[derive(Serialize)]
+struct PageNode<'a> {
+    /// The element id of its `<g>` in the SVG.
+    el: String,
+    id: &'a str,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct PageFinding<'a> {
+    code: &'a str,
+    severity: &'static str,
+}
+
+/// A drawn edge as the page's script sees it: its figures, findings and
+/// explanation.
+#[derive(Serialize)]
+struct PageEdge<'a> {
+    el: String,
+    from: &'a str,
+    to: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_namespace: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    destination_namespace: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_cluster: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    destination_cluster: Option<&'a str>,
+    protocol: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rps: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_share: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    p50_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    p99_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mtls_share: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes_to_server_per_second: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes_to_client_per_second: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    via_waypoint: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    via_network_gateway: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    findings: Vec<PageFinding<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explain: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PageData<'a> {
+    multi_cluster: bool,
+    nodes: Vec<PageNode<'a>>,
+    edges: Vec<PageEdge<'a>>,
+}
+
+/// How many (source, destination) pairs of a drawn edge's logical edges are
+/// explained on the page; the rest are named for `meshgraph explain`.
+const EXPLAINED_PAIRS: usize = 4;
+
+/// The `meshgraph explain` text of each pair of logical edges the drawn edge sums.
+fn explain_edge(
+    rec: &Reconciliation,
+    observations: &[Observation],
+    explainer: &Explainer<'_>,
+    edge: &meshgraph_core::graph::GraphEdge,
+) -> Option<String> {
+    let mut pairs = Vec::new();
+    for &i in &edge.logical_edges {
+        let Some(logical) = rec.edges.get(i) else {
+            continue;
+        };
+        let pair = (&logical.source, &logical.destination);
+        if !pairs.contains(&pair) {
+            pairs.push(pair);
+        }
+    }
+    if pairs.is_empty() {
+        return None;
+    }
+    let mut text = String::new();
+    for (source, destination) in pairs.iter().take(EXPLAINED_PAIRS) {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        let explanation = explainer.explain(source, destination);
+        text.push_str(&crate::explain_text(rec, observations, &explanation));
+    }
+    if pairs.len() > EXPLAINED_PAIRS {
+        let rest: Vec<String> = pairs[EXPLAINED_PAIRS..]
+            .iter()
+            .map(|(s, d)| format!("{} {}", s.name(), d.name()))
+            .collect();
+        let _ = write!(
+            text,
+            "\n{} more pairs; run meshgraph explain on: {}\n",
+            rest.len(),
+            meshgraph_model::escape_controls(&rest.join(", "))
+        );
+    }
+    Some(text)
+}
+
+/// The drawn graph as the page's data.
+fn page_data<'a>(
+    drawn: &'a MeshGraph,
+    explain: Option<(&Reconciliation, &[Observation])>,
+) -> PageData<'a> {
+    let explainer = explain.map(|(rec, observations)| Explainer::new(rec, observations));
+    let nodes = drawn
+        .nodes()
+        .enumerate()
+        .map(|(i, n)| PageNode {
+            el: crate::dot::node_element_id(i),
+            id: &n.id,
+            kind: n.kind.as_str(),
+            namespace: n.namespace.as_deref(),
+            cluster: n.cluster.as_deref(),
+        })
+        .collect();
+    let edges = drawn
+        .edges()
+        .enumerate()
+        .map(|(i, (from, to, e))| {
+            let l7 = e.l7.as_ref();
+            let quantile = |q| l7.and_then(|l| l.latency.quantile(q));
+            PageEdge {
+                el: crate::dot::edge_element_id(i),
+                from: &from.id,
+                to: &to.id,
+                source_namespace: from.namespace.as_deref(),
+                destination_namespace: to.namespace.as_deref(),
+                source_cluster: from.cluster.as_deref(),
+                destination_cluster: to.cluster.as_deref(),
+                protocol: e.protocol.as_str(),
+                rps: l7.map(|l| l.rps),
+                error_share: style::error_share(e),
+                p50_ms: quantile(0.5),
+                p99_ms: quantile(0.99),
+                mtls_share: e.security.share(),
+                bytes_to_server_per_second: e.l4.as_ref().map(|l| l.bytes_to_server),
+                bytes_to_client_per_second: e.l4.as_ref().map(|l| l.bytes_to_client),
+                via_waypoint: e.via_waypoint.iter().map(String::as_str).collect(),
+                via_network_gateway: e.via_network_gateway.iter().map(String::as_str).collect(),
+                findings: e
+                    .badges
+                    .iter()
+                    .map(|b| PageFinding {
+                        code: &b.code,
+                        severity: b.severity.as_str(),
+                    })
+                    .collect(),
+                explain: match (explain, &explainer) {
+                    (Some((rec, observations)), Some(explainer)) => {
+                        explain_edge(rec, observations, explainer, e)
+                    }
+                    _ => None,
+                },
+            }
+        })
+        .collect();
+    PageData {
+        multi_cluster: drawn.nodes().any(|n| n.cluster.is_some()),
+        nodes,
+        edges,
+    }
+}
+
+/// JSON for a `<script type="application/json">` element: `<`, `>` and `&`
+/// (only ever inside strings) as `\u` escapes, so no `</script>` or `<!--`
+/// in a label value can end the element or change how it is parsed.
+pub fn json_in_html(value: &impl Serialize) -> String {
+    let text = serde_json::to_string(value).unwrap_or_else(|_| "null".to_string());
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The graph's filters, the edge panel and the sortable tables: plain
+/// script, no network. Reads `#mg-data`, and `#mg-history` (the history
+/// section's series) when present. Untrusted text only goes to `textContent`.
+const INTERACTION: &str = include_str!("report.js");
 
 const STYLE: &str = "body{font-family:Helvetica,Arial,sans-serif;margin:2em;color:#212121}\
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bdbdbd;padding:4px 8px;text-align:left}\
@@ -189,7 +401,28 @@ th{background:#f5f5f5}.error{color:#c62828}.warning{color:#ef6c00}.info{color:#1
 .zoom{margin:.3em 0}.zoom button{font-size:1em;min-width:2em}\
 .legend{font-size:.85em;margin:.5em 0}.legend ul{list-style:none;padding:0;margin:.3em 0;columns:2}\
 .legend li{margin:2px 0}.legend .line{display:inline-block;width:28px;vertical-align:middle;margin-right:2px}\
-.empty{border:2px solid #ef6c00;background:#fff3e0;color:#e65100;padding:.6em 1em;font-weight:bold}.num{text-align:right}";
+.empty{border:2px solid #ef6c00;background:#fff3e0;color:#e65100;padding:.6em 1em;font-weight:bold}.num{text-align:right}\
+.filters{margin:.3em 0;display:flex;flex-wrap:wrap;gap:.4em 1em;align-items:center}.filters select{max-width:22em}\
+#graph-svg g.mg-dim{opacity:.1}#graph-svg .mg-hit{stroke:transparent;stroke-width:14px;fill:none;pointer-events:stroke}\
+#graph-svg g.edge,#graph-svg g.node{cursor:pointer}#graph-svg g.mg-selected path{stroke-width:3px}#graph-svg g.mg-selected text{font-weight:bold}\
+#edge-panel{border:1px solid #90caf9;background:#f5faff;padding:.5em 1em;margin:.5em 0}\
+#edge-panel pre{max-height:24em;overflow:auto;background:#fff;border:1px solid #e0e0e0;padding:.5em;white-space:pre-wrap}\
+#edge-panel .spark{color:#1565c0;vertical-align:middle}#edge-panel td{vertical-align:middle}\
+table.sortable th[data-sort]{cursor:pointer}table.sortable th[data-sort]:after{content:' \\2195';color:#9e9e9e}tr[data-edge]{cursor:pointer}";
+
+/// A figure as a sort key for the tables (`-1` when there is none).
+fn sort_value(value: Option<f64>) -> f64 {
+    value.filter(|v| v.is_finite()).unwrap_or(-1.0)
+}
+
+/// Severities sort errors first when a table is sorted by them.
+fn severity_rank(severity: Severity) -> u8 {
+    match severity {
+        Severity::Error => 3,
+        Severity::Warning => 2,
+        Severity::Info => 1,
+    }
+}
 
 /// The report as HTML.
 pub fn to_report_html(input: &ReportInput<'_>) -> String {
@@ -227,14 +460,26 @@ findings: <span class=\"error\">{} errors</span>, <span class=\"warning\">{} war
     if input.meta.empty {
         out.push_str("<p id=\"empty\" class=\"empty\">No traffic in window: the metrics input returned no Istio series, so an empty graph here means no data, not a healthy mesh.</p>\n");
     }
-    out.push_str("<h2>Graph</h2>\n<div class=\"zoom\"><button type=\"button\" id=\"zoom-in\" title=\"zoom in\">+</button> <button type=\"button\" id=\"zoom-out\" title=\"zoom out\">&minus;</button> <button type=\"button\" id=\"zoom-reset\" title=\"fit\">fit</button> <small>wheel to zoom, drag to pan, double click to fit</small></div>\n<div class=\"graph\">");
+    out.push_str("<h2>Graph</h2>\n<div class=\"zoom\"><button type=\"button\" id=\"zoom-in\" title=\"zoom in\">+</button> <button type=\"button\" id=\"zoom-out\" title=\"zoom out\">&minus;</button> <button type=\"button\" id=\"zoom-reset\" title=\"fit\">fit</button> <small>wheel to zoom, drag to pan, double click to fit</small></div>\n");
+    if input.drawn.is_some() {
+        // Shown by the script once it has read the data.
+        out.push_str("<div id=\"graph-filters\" class=\"filters\" hidden><label>namespace <select id=\"filter-namespace\"><option value=\"\">all</option></select></label> \
+<label id=\"filter-cluster-label\">cluster <select id=\"filter-cluster\"><option value=\"\">all</option></select></label> \
+<label>protocol <select id=\"filter-protocol\"><option value=\"\">all</option></select></label> \
+<label><input type=\"checkbox\" id=\"filter-findings\"> findings only</label> \
+<button type=\"button\" id=\"filter-clear\">clear</button> <small id=\"filter-count\"></small> <small>click an edge for its figures, a node for its edges</small></div>\n");
+    }
+    out.push_str("<div class=\"graph\">");
     out.push_str(&inline_svg(input.svg));
     out.push_str("</div>\n");
+    if input.drawn.is_some() {
+        out.push_str("<div id=\"edge-panel\" hidden></div>\n");
+    }
     if input.legend {
         out.push_str(&legend_html(input.graph));
     }
 
-    out.push_str("<h2>Worst edges</h2>\n<table id=\"worst-edges\"><tr><th>from</th><th>to</th><th>protocol</th><th class=\"num\">req/s</th><th class=\"num\">errors</th><th class=\"num\">p99 ms</th><th>mTLS</th><th>findings</th></tr>\n");
+    out.push_str("<h2>Worst edges</h2>\n<table id=\"worst-edges\" class=\"sortable\"><tr><th data-sort=\"text\">from</th><th data-sort=\"text\">to</th><th data-sort=\"text\">protocol</th><th data-sort=\"num\" class=\"num\">req/s</th><th data-sort=\"num\" class=\"num\">errors</th><th data-sort=\"num\" class=\"num\">p99 ms</th><th data-sort=\"num\">mTLS</th><th data-sort=\"text\">findings</th></tr>\n");
     let mut ranked = edges.clone();
     let key = |e: &meshgraph_core::graph::GraphEdge| {
         (
@@ -265,21 +510,26 @@ findings: <span class=\"error\">{} errors</span>, <span class=\"warning\">{} war
         let codes: Vec<&str> = e.badges.iter().map(|b| b.code.as_str()).collect();
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{rps}</td><td class=\"num\">{share}</td><td class=\"num\">{p99}</td><td>{mtls}</td><td>{}</td></tr>",
+            "<tr data-row><td>{}</td><td>{}</td><td>{}</td><td class=\"num\" data-v=\"{}\">{rps}</td><td class=\"num\" data-v=\"{}\">{share}</td><td class=\"num\" data-v=\"{}\">{p99}</td><td data-v=\"{}\">{mtls}</td><td>{}</td></tr>",
             html_escape(&from.id),
             html_escape(&to.id),
             e.protocol.as_str(),
+            sort_value(e.l7.as_ref().map(|l| l.rps)),
+            sort_value(style::error_share(e)),
+            sort_value(e.l7.as_ref().and_then(|l| l.latency.quantile(0.99))),
+            sort_value(e.security.share()),
             html_escape(&codes.join(" "))
         );
     }
     out.push_str("</table>\n");
 
-    out.push_str("<h2>Findings</h2>\n<table id=\"findings\"><tr><th>severity</th><th>code</th><th>resource</th><th>message</th></tr>\n");
+    out.push_str("<h2>Findings</h2>\n<table id=\"findings\" class=\"sortable\"><tr><th data-sort=\"num\">severity</th><th data-sort=\"text\">code</th><th data-sort=\"text\">resource</th><th data-sort=\"text\">message</th></tr>\n");
     for f in input.findings {
         let _ = writeln!(
             out,
-            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr data-row class=\"{}\"><td data-v=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             f.severity.as_str(),
+            severity_rank(f.severity),
             f.severity.as_str(),
             html_escape(&f.code),
             html_escape(&f.resource),
@@ -322,7 +572,14 @@ findings: <span class=\"error\">{} errors</span>, <span class=\"warning\">{} war
             html_escape(warning)
         );
     }
-    let _ = writeln!(out, "<script>{PAN_ZOOM}</script>");
+    if let Some(drawn) = input.drawn {
+        let _ = writeln!(
+            out,
+            "<script type=\"application/json\" id=\"mg-data\">{}</script>",
+            json_in_html(&page_data(drawn, input.explain))
+        );
+    }
+    let _ = writeln!(out, "<script>{PAN_ZOOM}\n{INTERACTION}</script>");
     out.push_str("</body></html>\n");
     out
 }

@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::record::edge_resource;
 use crate::rules::RuleKind;
 use crate::trends::{EdgeTrend, Trends};
 
@@ -220,6 +221,58 @@ const SECTION_STYLE: &str = ".history .spark{color:#1565c0;vertical-align:middle
 const SECTION_SCRIPT: &str = r#"(function(){var f=document.getElementById('history-filter');if(f)f.addEventListener('input',function(){var q=f.value.toLowerCase();document.querySelectorAll('.history table tr[data-row]').forEach(function(r){r.style.display=r.textContent.toLowerCase().indexOf(q)<0?'none':'';});});
 document.querySelectorAll('.history table th[data-sort]').forEach(function(th){th.style.cursor='pointer';th.addEventListener('click',function(){var t=th.closest('table'),i=Array.prototype.indexOf.call(th.parentNode.children,th),rows=Array.prototype.slice.call(t.querySelectorAll('tr[data-row]'));var num=th.dataset.sort==='num',dir=th.dataset.dir==='asc'?-1:1;th.dataset.dir=dir>0?'asc':'desc';rows.sort(function(a,b){var x=a.children[i].dataset.v||a.children[i].textContent,y=b.children[i].dataset.v||b.children[i].textContent;if(num){x=parseFloat(x);y=parseFloat(y);if(isNaN(x))x=-1;if(isNaN(y))y=-1;return (x-y)*dir;}return x<y?-dir:x>y?dir:0;});rows.forEach(function(r){t.appendChild(r);});});});})();"#;
 
+#[derive(Serialize)]
+struct PageSeries<'a> {
+    rps: &'a [Option<f64>],
+    error_rate: &'a [Option<f64>],
+    latency_p99_ms: &'a [Option<f64>],
+    mtls: &'a [Option<f64>],
+}
+
+#[derive(Serialize)]
+struct PageHistory<'a> {
+    runs: Vec<&'a str>,
+    /// By `SOURCE -> TARGET` (the node ids of the graph and its edge panel).
+    edges: std::collections::BTreeMap<String, PageSeries<'a>>,
+}
+
+/// Every edge's series for the report page's edge panel (`#mg-history`),
+/// as JSON that is safe inside a `<script>` element: `<`, `>` and `&` (only
+/// ever in strings) are `\u` escapes, so no label value can close it.
+pub fn series_json(trends: &Trends) -> String {
+    let doc = PageHistory {
+        runs: trends.runs.iter().map(|r| r.at.as_str()).collect(),
+        edges: trends
+            .edges
+            .iter()
+            .map(|e| {
+                (
+                    edge_resource(&e.source, &e.target),
+                    PageSeries {
+                        rps: &e.rps,
+                        error_rate: &e.error_rate,
+                        latency_p99_ms: &e.latency_p99_ms,
+                        mtls: &e.mtls,
+                    },
+                )
+            })
+            .collect(),
+    };
+    let text = serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_string());
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The history section of the report page: regressions first, then every
 /// edge with its sparklines, the posture per namespace and the findings.
 pub fn to_html_section(trends: &Trends, max_edges: usize) -> String {
@@ -386,6 +439,11 @@ pub fn to_html_section(trends: &Trends, max_edges: usize) -> String {
     for w in &trends.warnings {
         let _ = writeln!(out, "<p class=\"warning\">history: {}</p>", esc(w));
     }
+    let _ = writeln!(
+        out,
+        "<script type=\"application/json\" id=\"mg-history\">{}</script>",
+        series_json(trends)
+    );
     let _ = writeln!(out, "<script>{SECTION_SCRIPT}</script></section>");
     out
 }
