@@ -261,12 +261,52 @@ struct PageData<'a> {
 /// explained on the page; the rest are named for `meshgraph explain`.
 const EXPLAINED_PAIRS: usize = 4;
 
+/// About how many bytes of `explain` text the page embeds in all, shared by
+/// the drawn edges (each gets between [`EXPLAIN_MIN`] and [`EXPLAIN_MAX`]): a
+/// page of 2,000 edges stays a few megabytes. A cut text ends with the
+/// command that prints all of it.
+const EXPLAIN_BUDGET: usize = 1_500_000;
+const EXPLAIN_MIN: usize = 600;
+const EXPLAIN_MAX: usize = 8_000;
+
+/// The bytes of `explain` text each of `edges` drawn edges may embed.
+fn explain_cap(edges: usize) -> usize {
+    (EXPLAIN_BUDGET / edges.max(1)).clamp(EXPLAIN_MIN, EXPLAIN_MAX)
+}
+
+/// `text` cut to whole lines within `cap` bytes, saying what was left out.
+fn cut_explanation(text: String, cap: usize, source: &str, destination: &str) -> String {
+    if text.len() <= cap {
+        return text;
+    }
+    let total = text.lines().count();
+    let mut out = String::new();
+    let mut kept = 0;
+    for line in text.lines() {
+        if out.len() + line.len() + 1 > cap {
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+        kept += 1;
+    }
+    let _ = writeln!(
+        out,
+        "\u{2026} {} more lines: run meshgraph explain {} {}",
+        total - kept,
+        meshgraph_model::escape_controls(source),
+        meshgraph_model::escape_controls(destination)
+    );
+    out
+}
+
 /// The `meshgraph explain` text of each pair of logical edges the drawn edge sums.
 fn explain_edge(
     rec: &Reconciliation,
     observations: &[Observation],
     explainer: &Explainer<'_>,
     edge: &meshgraph_core::graph::GraphEdge,
+    cap: usize,
 ) -> Option<String> {
     let mut pairs = Vec::new();
     for &i in &edge.logical_edges {
@@ -282,12 +322,18 @@ fn explain_edge(
         return None;
     }
     let mut text = String::new();
+    let per_pair = cap / pairs.len().min(EXPLAINED_PAIRS);
     for (source, destination) in pairs.iter().take(EXPLAINED_PAIRS) {
         if !text.is_empty() {
             text.push('\n');
         }
         let explanation = explainer.explain(source, destination);
-        text.push_str(&crate::explain_text(rec, observations, &explanation));
+        text.push_str(&cut_explanation(
+            crate::explain_text(rec, observations, &explanation),
+            per_pair,
+            &source.name(),
+            &destination.name(),
+        ));
     }
     if pairs.len() > EXPLAINED_PAIRS {
         let rest: Vec<String> = pairs[EXPLAINED_PAIRS..]
@@ -310,6 +356,7 @@ fn page_data<'a>(
     explain: Option<(&Reconciliation, &[Observation])>,
 ) -> PageData<'a> {
     let explainer = explain.map(|(rec, observations)| Explainer::new(rec, observations));
+    let cap = explain_cap(drawn.graph.edge_count());
     let nodes = drawn
         .nodes()
         .enumerate()
@@ -355,7 +402,7 @@ fn page_data<'a>(
                     .collect(),
                 explain: match (explain, &explainer) {
                     (Some((rec, observations)), Some(explainer)) => {
-                        explain_edge(rec, observations, explainer, e)
+                        explain_edge(rec, observations, explainer, e, cap)
                     }
                     _ => None,
                 },
@@ -372,7 +419,7 @@ fn page_data<'a>(
 /// JSON for a `<script type="application/json">` element: `<`, `>` and `&`
 /// (only ever inside strings) as `\u` escapes, so no `</script>` or `<!--`
 /// in a label value can end the element or change how it is parsed.
-pub fn json_in_html(value: &impl Serialize) -> String {
+pub(crate) fn json_in_html(value: &impl Serialize) -> String {
     let text = serde_json::to_string(value).unwrap_or_else(|_| "null".to_string());
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -582,4 +629,38 @@ findings: <span class=\"error\">{} errors</span>, <span class=\"warning\">{} war
     let _ = writeln!(out, "<script>{PAN_ZOOM}\n{INTERACTION}</script>");
     out.push_str("</body></html>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_explanation_is_cut_at_a_line_and_says_how_to_see_it_all() {
+        let text: String = (0..100).map(|i| format!("line {i}\n")).collect();
+        let cut = cut_explanation(text.clone(), 100, "ns/a", "ns/b");
+        assert!(cut.starts_with("line 0\nline 1\n"), "{cut}");
+        let last = cut.lines().last().unwrap();
+        assert!(cut.len() < 100 + last.len() + 1, "{cut}");
+        let kept = cut.lines().count() - 1;
+        assert_eq!(
+            last,
+            format!(
+                "\u{2026} {} more lines: run meshgraph explain ns/a ns/b",
+                100 - kept
+            )
+        );
+        assert_eq!(cut_explanation(text.clone(), 10_000, "a", "b"), text);
+        assert_eq!(explain_cap(1), EXPLAIN_MAX);
+        assert_eq!(explain_cap(2_000), 750);
+        assert_eq!(explain_cap(100_000), EXPLAIN_MIN);
+    }
+
+    #[test]
+    fn json_for_a_script_element_has_no_markup_characters() {
+        let text = json_in_html(&"</script><!-- & \u{2028}");
+        assert_eq!(text, "\"\\u003c/script\\u003e\\u003c!-- \\u0026 \\u2028\"");
+        let back: String = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, "</script><!-- & \u{2028}");
+    }
 }
