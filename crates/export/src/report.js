@@ -83,8 +83,10 @@ if(clear)clear.addEventListener('click',function(){
   if(fNs)fNs.value='';if(fCl)fCl.value='';if(fPr)fPr.value='';if(fFi)fFi.checked=false;
   focus=null;select(null);if(panel)panel.hidden=true;apply();
 });
+// The filters need the drawing's element ids (Graphviz copies them; the
+// built-in layout draws without them).
 var bar=document.getElementById('graph-filters');
-if(bar)bar.hidden=false;
+if(bar&&edges.some(function(e){return e.g;}))bar.hidden=false;
 
 // History series by "FROM -> TO", from the history section when present.
 var hist;

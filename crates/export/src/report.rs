@@ -350,6 +350,21 @@ fn explain_edge(
     Some(text)
 }
 
+/// A node's namespace; for a node of a graph folded to namespaces
+/// (`namespace:NAME`, `namespace:CLUSTER/NAME`), the namespace it stands for.
+fn namespace_of(node: &meshgraph_core::Node) -> Option<&str> {
+    if let Some(namespace) = node.namespace.as_deref() {
+        return Some(namespace);
+    }
+    let folded = node.id.strip_prefix("namespace:")?;
+    match node.cluster.as_deref() {
+        Some(cluster) => folded
+            .strip_prefix(cluster)
+            .and_then(|rest| rest.strip_prefix('/')),
+        None => Some(folded),
+    }
+}
+
 /// The drawn graph as the page's data.
 fn page_data<'a>(
     drawn: &'a MeshGraph,
@@ -364,7 +379,7 @@ fn page_data<'a>(
             el: crate::dot::node_element_id(i),
             id: &n.id,
             kind: n.kind.as_str(),
-            namespace: n.namespace.as_deref(),
+            namespace: namespace_of(n),
             cluster: n.cluster.as_deref(),
         })
         .collect();
@@ -378,8 +393,8 @@ fn page_data<'a>(
                 el: crate::dot::edge_element_id(i),
                 from: &from.id,
                 to: &to.id,
-                source_namespace: from.namespace.as_deref(),
-                destination_namespace: to.namespace.as_deref(),
+                source_namespace: namespace_of(from),
+                destination_namespace: namespace_of(to),
                 source_cluster: from.cluster.as_deref(),
                 destination_cluster: to.cluster.as_deref(),
                 protocol: e.protocol.as_str(),
@@ -654,6 +669,32 @@ mod tests {
         assert_eq!(explain_cap(1), EXPLAIN_MAX);
         assert_eq!(explain_cap(2_000), 750);
         assert_eq!(explain_cap(100_000), EXPLAIN_MIN);
+    }
+
+    #[test]
+    fn a_folded_node_stands_for_its_namespace() {
+        let scenario = meshgraph_scenario::builtin("multicluster")
+            .unwrap()
+            .unwrap();
+        let rec = meshgraph_core::reconcile(
+            &scenario.telemetry(),
+            &meshgraph_core::ClassifyOptions::default(),
+        );
+        let graph = meshgraph_core::build_graph(&rec, &meshgraph_core::GraphOptions::default());
+        let folded = graph.collapsed_to_namespaces();
+        let mut seen = 0;
+        for node in folded.nodes() {
+            if node.id.starts_with("namespace:") {
+                let namespace = namespace_of(node).unwrap();
+                assert!(node.name.starts_with(&format!("{namespace} (")), "{node:?}");
+                assert!(node.cluster.is_some(), "multi-cluster: {node:?}");
+                seen += 1;
+            }
+        }
+        assert!(seen > 1);
+        for node in graph.nodes() {
+            assert_eq!(namespace_of(node), node.namespace.as_deref());
+        }
     }
 
     #[test]

@@ -157,3 +157,73 @@ fn label_values_cannot_leave_the_data_element() {
         "data and our script only"
     );
 }
+
+/// A generated mesh of 20 namespaces of 25 workloads, each calling four
+/// services (one in three in another namespace): 2,000 edges.
+fn mesh_of_2000_edges() -> String {
+    let mut toml = String::from("name = \"big\"\n");
+    for n in 0..20 {
+        let mode = if n % 2 == 0 { "sidecar" } else { "ambient" };
+        toml.push_str(&format!(
+            "\n[[namespaces]]\nname = \"ns-{n}\"\nmode = \"{mode}\"\n"
+        ));
+    }
+    for n in 0..20 {
+        for w in 0..25 {
+            toml.push_str(&format!(
+                "\n[[workloads]]\nnamespace = \"ns-{n}\"\nname = \"svc-{w}-v1\"\napp = \"svc-{w}\"\nservice = \"svc-{w}\"\n"
+            ));
+        }
+    }
+    for n in 0..20 {
+        for w in 0..25 {
+            for k in 1..=4 {
+                let to_ns = if k == 4 { (n + 7) % 20 } else { n };
+                let to = (w + k * 3) % 25;
+                let error_ratio = if (n + w + k) % 50 == 0 { 0.2 } else { 0.0 };
+                toml.push_str(&format!(
+                    "\n[[calls]]\nfrom = \"ns-{n}/svc-{w}-v1\"\nto = \"ns-{to_ns}/svc-{to}\"\nrps = {}.0\nerror_ratio = {error_ratio}\n",
+                    1 + (n * 25 + w + k) % 40
+                ));
+            }
+        }
+    }
+    toml
+}
+
+/// Everything the page adds beyond the SVG itself (the data with every
+/// edge's `explain` text, the tables, the script) stays within 2.5 MB for
+/// 2,000 edges, so the page (the SVG Graphviz draws for them is about 2 MB)
+/// stays under 5 MB.
+#[test]
+fn a_page_of_2000_edges_stays_small() {
+    let scenario = meshgraph_scenario::Scenario::from_toml(&mesh_of_2000_edges(), "big").unwrap();
+    let observations = scenario.telemetry();
+    let rec = reconcile(&observations, &ClassifyOptions::default());
+    let graph = build_graph(&rec, &GraphOptions::default());
+    assert_eq!(graph.edges().count(), 2_000);
+    let html = to_report_html(&ReportInput {
+        graph: &graph,
+        meta: &SnapshotMeta::default(),
+        svg: "<svg width=\"10pt\" height=\"10pt\"></svg>",
+        findings: &[],
+        diff: None,
+        worst: 20,
+        legend: true,
+        drawn: Some(&graph),
+        explain: Some((&rec, &observations)),
+    });
+    let data = page_data(&html);
+    let explained = data["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["explain"].as_str().is_some_and(|t| t.contains("edge: ")))
+        .count();
+    assert_eq!(explained, 2_000, "every edge has its explanation");
+    eprintln!(
+        "the page without its SVG: {} bytes for 2,000 edges",
+        html.len()
+    );
+    assert!(html.len() < 2_500_000, "{} bytes", html.len());
+}
