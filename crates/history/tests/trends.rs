@@ -296,4 +296,19 @@ fn the_markdown_names_the_regression_and_escapes_labels() {
     let ns = &html[html.find("id=\"history-namespaces\"").unwrap()..];
     let ns = &ns[..ns.find("</table>").unwrap()];
     assert!(ns.contains("<td>shop</td>"), "{ns}");
+    // Every edge's series for the page's edge panel, keyed by its ends, in
+    // a script element no label value can close.
+    let start = "<script type=\"application/json\" id=\"mg-history\">";
+    let at = html.find(start).expect("#mg-history") + start.len();
+    let json = &html[at..at + html[at..].find("</script>").unwrap()];
+    assert!(!json.contains('<') && !json.contains('>'), "{json}");
+    let doc: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(doc["runs"].as_array().unwrap().len(), 14);
+    let series = &doc["edges"][format!("{A} -> {evil}")];
+    let rps = series["rps"].as_array().unwrap();
+    assert_eq!(rps.len(), 14);
+    assert_eq!(rps[13], 10.0);
+    assert_eq!(series["error_rate"][13], 0.3);
+    assert_eq!(series["error_rate"][0], 0.0);
+    assert_eq!(series["latency_p99_ms"][13], 50.0);
 }
