@@ -12,6 +12,10 @@ use meshgraph_history::render;
 use crate::cli::{GlobalArgs, ReportArgs, ReportFailOn};
 use crate::{Exit, history, output, snapshot};
 
+/// How many edges the history section's table lists (regressed first, then
+/// by traffic): its sparklines are a kilobyte an edge.
+const HISTORY_TABLE_EDGES: usize = 300;
+
 pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
     let mut inputs = output::input_paths(&args.input, global);
     inputs.extend(args.previous.as_deref());
@@ -79,7 +83,12 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
     });
     let history_files = match &history {
         Some(h) => {
-            html = history::insert_section(&html, &render::to_html_section(&h.trends, 2000));
+            // The edge table lists the regressed and busiest edges; every
+            // edge's series is in the page for its panel (and in the JSON).
+            html = history::insert_section(
+                &html,
+                &render::to_html_section(&h.trends, HISTORY_TABLE_EDGES),
+            );
             history::report_files(&args.history, h, &args.output)
         }
         None => Vec::new(),

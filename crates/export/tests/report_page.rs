@@ -192,9 +192,10 @@ fn mesh_of_2000_edges() -> String {
 }
 
 /// Everything the page adds beyond the SVG itself (the data with every
-/// edge's `explain` text, the tables, the script) stays within 2.5 MB for
-/// 2,000 edges, so the page (the SVG Graphviz draws for them is about 2 MB)
-/// stays under 5 MB.
+/// edge's `explain` text, the tables, the script) stays within 1.5 MB for
+/// 2,000 edges (about 1 MB when written), so the page stays under 5 MB: the
+/// SVG Graphviz draws for them is about 2.6 MB, and the history section's
+/// table and series about 1 MB.
 #[test]
 fn a_page_of_2000_edges_stays_small() {
     let scenario = meshgraph_scenario::Scenario::from_toml(&mesh_of_2000_edges(), "big").unwrap();
@@ -225,5 +226,5 @@ fn a_page_of_2000_edges_stays_small() {
         "the page without its SVG: {} bytes for 2,000 edges",
         html.len()
     );
-    assert!(html.len() < 2_500_000, "{} bytes", html.len());
+    assert!(html.len() < 1_500_000, "{} bytes", html.len());
 }

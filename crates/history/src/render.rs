@@ -222,18 +222,30 @@ const SECTION_SCRIPT: &str = r#"(function(){var f=document.getElementById('histo
 document.querySelectorAll('.history table th[data-sort]').forEach(function(th){th.style.cursor='pointer';th.addEventListener('click',function(){var t=th.closest('table'),i=Array.prototype.indexOf.call(th.parentNode.children,th),rows=Array.prototype.slice.call(t.querySelectorAll('tr[data-row]'));var num=th.dataset.sort==='num',dir=th.dataset.dir==='asc'?-1:1;th.dataset.dir=dir>0?'asc':'desc';rows.sort(function(a,b){var x=a.children[i].dataset.v||a.children[i].textContent,y=b.children[i].dataset.v||b.children[i].textContent;if(num){x=parseFloat(x);y=parseFloat(y);if(isNaN(x))x=-1;if(isNaN(y))y=-1;return (x-y)*dir;}return x<y?-dir:x>y?dir:0;});rows.forEach(function(r){t.appendChild(r);});});});})();"#;
 
 #[derive(Serialize)]
-struct PageSeries<'a> {
-    rps: &'a [Option<f64>],
-    error_rate: &'a [Option<f64>],
-    latency_p99_ms: &'a [Option<f64>],
-    mtls: &'a [Option<f64>],
+struct PageSeries {
+    rps: Vec<Option<f64>>,
+    error_rate: Vec<Option<f64>>,
+    latency_p99_ms: Vec<Option<f64>>,
+    mtls: Vec<Option<f64>>,
 }
 
 #[derive(Serialize)]
 struct PageHistory<'a> {
     runs: Vec<&'a str>,
     /// By `SOURCE -> TARGET` (the node ids of the graph and its edge panel).
-    edges: std::collections::BTreeMap<String, PageSeries<'a>>,
+    edges: std::collections::BTreeMap<String, PageSeries>,
+}
+
+/// A value to four significant digits: plenty for a sparkline, and a
+/// fraction of the page for a large mesh.
+fn drawn(values: &[Option<f64>]) -> Vec<Option<f64>> {
+    values
+        .iter()
+        .map(|v| {
+            v.filter(|v| v.is_finite())
+                .map(|v| format!("{v:.3e}").parse().unwrap_or(v))
+        })
+        .collect()
 }
 
 /// Every edge's series for the report page's edge panel (`#mg-history`),
@@ -249,10 +261,10 @@ pub fn series_json(trends: &Trends) -> String {
                 (
                     edge_resource(&e.source, &e.target),
                     PageSeries {
-                        rps: &e.rps,
-                        error_rate: &e.error_rate,
-                        latency_p99_ms: &e.latency_p99_ms,
-                        mtls: &e.mtls,
+                        rps: drawn(&e.rps),
+                        error_rate: drawn(&e.error_rate),
+                        latency_p99_ms: drawn(&e.latency_p99_ms),
+                        mtls: drawn(&e.mtls),
                     },
                 )
             })
@@ -365,7 +377,7 @@ pub fn to_html_section(trends: &Trends, max_edges: usize) -> String {
     if edges.len() > max_edges {
         let _ = writeln!(
             out,
-            "<p>{} more edges in the JSON.</p>",
+            "<p>{} more edges: click one in the graph for its history, or see the JSON.</p>",
             edges.len() - max_edges
         );
     }
