@@ -14,7 +14,7 @@ use crate::{Exit, history, output, snapshot};
 
 /// How many edges the history section's table lists (regressed first, then
 /// by traffic): its sparklines are a kilobyte an edge.
-const HISTORY_TABLE_EDGES: usize = 300;
+const HISTORY_TABLE_EDGES: usize = 100;
 
 pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
     let mut inputs = output::input_paths(&args.input, global);

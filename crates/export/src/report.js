@@ -32,6 +32,8 @@ edges.forEach(function(e){
   e.findings=e.findings||[];e.via_waypoint=e.via_waypoint||[];e.via_network_gateway=e.via_network_gateway||[];
   e.g=document.getElementById(e.el);edgeByEl[e.el]=e;
   var a=nodeById[e.from],b=nodeById[e.to];
+  e.source_namespace=a?a.namespace:undefined;e.source_cluster=a?a.cluster:undefined;
+  e.destination_namespace=b?b.namespace:undefined;e.destination_cluster=b?b.cluster:undefined;
   if(a)a.edges.push(e);
   if(b&&b!==a)b.edges.push(e);
   if(e.g){
@@ -88,15 +90,22 @@ if(clear)clear.addEventListener('click',function(){
 var bar=document.getElementById('graph-filters');
 if(bar&&edges.some(function(e){return e.g;}))bar.hidden=false;
 
-// History series by "FROM -> TO", from the history section when present.
+// History series of an edge, from the history section when present: rows of
+// [from, to, [values per run] per column].
 var hist;
 function series(e){
   if(hist===undefined){
-    hist=null;
+    hist={};
     var h=document.getElementById('mg-history');
-    if(h){try{hist=JSON.parse(h.textContent);}catch(err){hist=null;}}
+    if(h){try{
+      var doc=JSON.parse(h.textContent),cols=doc.columns||[];
+      (doc.edges||[]).forEach(function(r){
+        var s={};cols.forEach(function(c,i){s[c]=(r[2]||[])[i];});
+        hist[r[0]+'\n'+r[1]]=s;
+      });
+    }catch(err){hist={};}}
   }
-  return hist&&hist.edges?hist.edges[e.from+' -> '+e.to]||null:null;
+  return hist[e.from+'\n'+e.to]||null;
 }
 function spark(values){
   var W=120,H=26,s=document.createElementNS(SVGNS,'svg');
@@ -154,7 +163,10 @@ function showEdge(e){
     var ul=add(panel,'ul');ul.className='edge-findings';
     e.findings.forEach(function(f){add(ul,'li',f.code+' ('+f.severity+')').className=f.severity;});
   }else add(panel,'p','none');
-  if(e.explain){add(panel,'h4','meshgraph explain');add(panel,'pre',e.explain).className='explain';}
+  if(e.explain){
+    add(panel,'h4','meshgraph explain');add(panel,'pre',e.explain).className='explain';
+    add(panel,'p','All of it: meshgraph explain '+e.from+' '+e.to).className='explain-command';
+  }
 }
 function showNode(n){
   focus=focus===n?null:n;

@@ -98,7 +98,90 @@ fn inline_svg(svg: &str) -> String {
         // Never drawn larger than it was laid out.
         out.push_str(&format!(" style=\"max-width:{w}px;height:auto\""));
     }
-    out.push_str(&without_comments(rest));
+    let rest = without_comments(rest);
+    if rest.len() > COMPACT_OVER {
+        out.push_str(&compact_svg(&rest));
+    } else {
+        out.push_str(&rest);
+    }
+    out
+}
+
+/// Above this many bytes the inlined drawing is compacted ([`compact_svg`]).
+const COMPACT_OVER: usize = 1_000_000;
+
+/// A large drawing made smaller without a visible change: Graphviz's tooltip
+/// anchors go (each node and edge keeps its `<title>`, which browsers show as
+/// its tooltip), its font family and the edge labels' size move to the page's
+/// style sheet, and coordinates are rounded to whole points (a drawing this
+/// large is thousands of points wide, so that is under a pixel even zoomed).
+fn compact_svg(svg: &str) -> String {
+    let mut text = String::with_capacity(svg.len());
+    let mut rest = svg;
+    while let Some(start) = rest.find("<g id=\"a_") {
+        let Some(tag) = rest[start..].find("><a ") else {
+            break;
+        };
+        let Some(close) = rest[start + tag + 4..].find('>') else {
+            break;
+        };
+        text.push_str(&rest[..start]);
+        rest = &rest[start + tag + 4 + close + 1..];
+        rest = rest.strip_prefix('\n').unwrap_or(rest);
+    }
+    text.push_str(rest);
+    let text = text
+        .replace("</a>\n</g>\n", "")
+        .replace(" font-family=\"Helvetica,sans-Serif\"", "")
+        .replace(" font-size=\"9.00\"", "");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    loop {
+        let next = [" d=\"", " points=\"", " x=\"", " y=\""]
+            .iter()
+            .filter_map(|a| rest.find(a).map(|at| (at, a.len())))
+            .min();
+        let Some((at, len)) = next else {
+            break;
+        };
+        let value_start = at + len;
+        let Some(value_len) = rest[value_start..].find('"') else {
+            break;
+        };
+        out.push_str(&rest[..value_start]);
+        out.push_str(&whole_numbers(&rest[value_start..value_start + value_len]));
+        rest = &rest[value_start + value_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every decimal number in `text` rounded to a whole one.
+fn whole_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut number = String::new();
+    let flush = |number: &mut String, out: &mut String| {
+        if number.is_empty() {
+            return;
+        }
+        match number.parse::<f64>() {
+            Ok(v) => {
+                let rounded = v.round();
+                out.push_str(&format!("{}", if rounded == 0.0 { 0.0 } else { rounded }));
+            }
+            Err(_) => out.push_str(number),
+        }
+        number.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() || c == '.' || (c == '-' && number.is_empty()) {
+            number.push(c);
+        } else {
+            flush(&mut number, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut number, &mut out);
     out
 }
 
@@ -232,20 +315,12 @@ struct PageFinding<'a> {
 }
 
 /// A drawn edge as the page's script sees it: its figures, findings and
-/// explanation.
+/// explanation (its ends' namespaces and clusters are on their nodes).
 #[derive(Serialize)]
 struct PageEdge<'a> {
     el: String,
     from: &'a str,
     to: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    source_namespace: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    destination_namespace: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    source_cluster: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    destination_cluster: Option<&'a str>,
     protocol: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     rps: Option<f64>,
@@ -284,8 +359,8 @@ const EXPLAINED_PAIRS: usize = 4;
 
 /// About how many bytes of `explain` text the page embeds in all, shared by
 /// the drawn edges (each gets between [`EXPLAIN_MIN`] and [`EXPLAIN_MAX`]): a
-/// page of 2,000 edges stays a few megabytes. A cut text ends with the
-/// command that prints all of it.
+/// page of 2,000 edges stays a few megabytes. A cut text says how many lines
+/// are left out; the panel names the command that prints all of it.
 const EXPLAIN_BUDGET: usize = 700_000;
 const EXPLAIN_MIN: usize = 300;
 const EXPLAIN_MAX: usize = 8_000;
@@ -296,7 +371,7 @@ fn explain_cap(edges: usize) -> usize {
 }
 
 /// `text` cut to whole lines within `cap` bytes, saying what was left out.
-fn cut_explanation(text: String, cap: usize, source: &str, destination: &str) -> String {
+fn cut_explanation(text: String, cap: usize) -> String {
     if text.len() <= cap {
         return text;
     }
@@ -311,13 +386,8 @@ fn cut_explanation(text: String, cap: usize, source: &str, destination: &str) ->
         out.push('\n');
         kept += 1;
     }
-    let _ = writeln!(
-        out,
-        "\u{2026} {} more lines: run meshgraph explain {} {}",
-        total - kept,
-        meshgraph_model::escape_controls(source),
-        meshgraph_model::escape_controls(destination)
-    );
+    // The panel names the command that prints all of it.
+    let _ = writeln!(out, "\u{2026} {} more lines", total - kept);
     out
 }
 
@@ -352,8 +422,6 @@ fn explain_edge(
         text.push_str(&cut_explanation(
             crate::explain_text(rec, observations, &explanation),
             per_pair,
-            &source.name(),
-            &destination.name(),
         ));
     }
     if pairs.len() > EXPLAINED_PAIRS {
@@ -414,10 +482,6 @@ fn page_data<'a>(
                 el: crate::dot::edge_element_id(i),
                 from: &from.id,
                 to: &to.id,
-                source_namespace: namespace_of(from),
-                destination_namespace: namespace_of(to),
-                source_cluster: from.cluster.as_deref(),
-                destination_cluster: to.cluster.as_deref(),
                 protocol: e.protocol.as_str(),
                 rps: l7.map(|l| l.rps),
                 error_share: style::error_share(e),
@@ -486,7 +550,7 @@ th{background:#f5f5f5}.error{color:#c62828}.warning{color:#ef6c00}.info{color:#1
 .legend li{margin:2px 0}.legend .line{display:inline-block;width:28px;vertical-align:middle;margin-right:2px}\
 .empty{border:2px solid #ef6c00;background:#fff3e0;color:#e65100;padding:.6em 1em;font-weight:bold}.num{text-align:right}\
 .filters{margin:.3em 0;display:flex;flex-wrap:wrap;gap:.4em 1em;align-items:center}.filters select{max-width:22em}\
-#graph-svg g.mg-dim{opacity:.1}#graph-svg .mg-hit{stroke:transparent;stroke-width:14px;fill:none;pointer-events:stroke}\
+#graph-svg text:not([font-family]){font-family:Helvetica,sans-serif}#graph-svg text:not([font-size]){font-size:9px}#graph-svg g.mg-dim{opacity:.1}#graph-svg .mg-hit{stroke:transparent;stroke-width:14px;fill:none;pointer-events:stroke}\
 #graph-svg g.edge,#graph-svg g.node{cursor:pointer}#graph-svg g.mg-selected path{stroke-width:3px}#graph-svg g.mg-selected text{font-weight:bold}\
 #edge-panel{border:1px solid #90caf9;background:#f5faff;padding:.5em 1em;margin:.5em 0}\
 #edge-panel pre{max-height:24em;overflow:auto;background:#fff;border:1px solid #e0e0e0;padding:.5em;white-space:pre-wrap}\
@@ -674,19 +738,13 @@ mod tests {
     #[test]
     fn a_long_explanation_is_cut_at_a_line_and_says_how_to_see_it_all() {
         let text: String = (0..100).map(|i| format!("line {i}\n")).collect();
-        let cut = cut_explanation(text.clone(), 100, "ns/a", "ns/b");
+        let cut = cut_explanation(text.clone(), 100);
         assert!(cut.starts_with("line 0\nline 1\n"), "{cut}");
         let last = cut.lines().last().unwrap();
         assert!(cut.len() < 100 + last.len() + 1, "{cut}");
         let kept = cut.lines().count() - 1;
-        assert_eq!(
-            last,
-            format!(
-                "\u{2026} {} more lines: run meshgraph explain ns/a ns/b",
-                100 - kept
-            )
-        );
-        assert_eq!(cut_explanation(text.clone(), 10_000, "a", "b"), text);
+        assert_eq!(last, format!("\u{2026} {} more lines", 100 - kept));
+        assert_eq!(cut_explanation(text.clone(), 10_000), text);
         assert_eq!(explain_cap(1), EXPLAIN_MAX);
         assert_eq!(explain_cap(2_000), 350);
         assert_eq!(explain_cap(100_000), EXPLAIN_MIN);
@@ -728,6 +786,24 @@ mod tests {
             "{inlined}"
         );
         assert!(!inlined.contains("<!--"));
+    }
+
+    #[test]
+    fn a_large_drawing_is_compacted_and_a_small_one_kept() {
+        let edge = "<g id=\"mg-e0\" class=\"edge\">\n<title>a&#45;&gt;b</title>\n<g id=\"a_mg-e0\"><a xlink:title=\"a &#45;&gt; b\">\n<path fill=\"none\" stroke=\"#2e7d32\" d=\"M85.32,-3196.08C109.57,-3204 -0.4,-3215.5\"/>\n<polygon points=\"169.15,-3227.16 179.74,-3226.94\"/>\n</a>\n</g>\n<text text-anchor=\"middle\" x=\"130.5\" y=\"-3241.8\" font-family=\"Helvetica,sans-Serif\" font-size=\"9.00\">http 2.0 rps</text>\n</g>\n";
+        assert_eq!(
+            compact_svg(edge),
+            "<g id=\"mg-e0\" class=\"edge\">\n<title>a&#45;&gt;b</title>\n<path fill=\"none\" stroke=\"#2e7d32\" d=\"M85,-3196C110,-3204 0,-3216\"/>\n<polygon points=\"169,-3227 180,-3227\"/>\n<text text-anchor=\"middle\" x=\"131\" y=\"-3242\">http 2.0 rps</text>\n</g>\n"
+        );
+        let small = format!("<svg width=\"10pt\" height=\"10pt\">{edge}</svg>");
+        assert!(inline_svg(&small).contains("a_mg-e0"), "kept as drawn");
+        let large = format!(
+            "<svg width=\"10pt\" height=\"10pt\">{}</svg>",
+            edge.repeat(COMPACT_OVER / edge.len() + 1)
+        );
+        let inlined = inline_svg(&large);
+        assert!(!inlined.contains("a_mg-e0") && inlined.contains("d=\"M85,-3196C110"));
+        assert!(inlined.len() < large.len() * 3 / 4);
     }
 
     #[test]

@@ -5,7 +5,6 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::record::edge_resource;
 use crate::rules::RuleKind;
 use crate::trends::{EdgeTrend, Trends};
 
@@ -222,28 +221,31 @@ const SECTION_SCRIPT: &str = r#"(function(){var f=document.getElementById('histo
 document.querySelectorAll('.history table th[data-sort]').forEach(function(th){th.style.cursor='pointer';th.addEventListener('click',function(){var t=th.closest('table'),i=Array.prototype.indexOf.call(th.parentNode.children,th),rows=Array.prototype.slice.call(t.querySelectorAll('tr[data-row]'));var num=th.dataset.sort==='num',dir=th.dataset.dir==='asc'?-1:1;th.dataset.dir=dir>0?'asc':'desc';rows.sort(function(a,b){var x=a.children[i].dataset.v||a.children[i].textContent,y=b.children[i].dataset.v||b.children[i].textContent;if(num){x=parseFloat(x);y=parseFloat(y);if(isNaN(x))x=-1;if(isNaN(y))y=-1;return (x-y)*dir;}return x<y?-dir:x>y?dir:0;});rows.forEach(function(r){t.appendChild(r);});});});})();"#;
 
 #[derive(Serialize)]
-struct PageSeries {
-    rps: Vec<Option<f64>>,
-    error_rate: Vec<Option<f64>>,
-    latency_p99_ms: Vec<Option<f64>>,
-    mtls: Vec<Option<f64>>,
-}
-
-#[derive(Serialize)]
 struct PageHistory<'a> {
     runs: Vec<&'a str>,
-    /// By `SOURCE -> TARGET` (the node ids of the graph and its edge panel).
-    edges: std::collections::BTreeMap<String, PageSeries>,
+    /// What each edge row holds after its two ends.
+    columns: [&'static str; 4],
+    /// `[SOURCE, TARGET, rps, error_rate, latency_p99_ms, mtls]` per edge:
+    /// the node ids of the graph and its edge panel, then a value per run.
+    edges: Vec<(&'a str, &'a str, [Vec<serde_json::Value>; 4])>,
 }
 
-/// A value to four significant digits: plenty for a sparkline, and a
-/// fraction of the page for a large mesh.
-fn drawn(values: &[Option<f64>]) -> Vec<Option<f64>> {
+/// A series for a sparkline: three significant digits (plenty for a line
+/// 24 pixels high), whole numbers without a decimal point, `null` where a
+/// run has no value. A fraction of the page for a large mesh.
+fn drawn(values: &[Option<f64>]) -> Vec<serde_json::Value> {
     values
         .iter()
         .map(|v| {
-            v.filter(|v| v.is_finite())
-                .map(|v| format!("{v:.3e}").parse().unwrap_or(v))
+            let Some(v) = v.filter(|v| v.is_finite()) else {
+                return serde_json::Value::Null;
+            };
+            let v: f64 = format!("{v:.2e}").parse().unwrap_or(v);
+            if v.fract() == 0.0 && v.abs() < 1e15 {
+                serde_json::Value::from(v as i64)
+            } else {
+                serde_json::Value::from(v)
+            }
         })
         .collect()
 }
@@ -254,18 +256,20 @@ fn drawn(values: &[Option<f64>]) -> Vec<Option<f64>> {
 pub fn series_json(trends: &Trends) -> String {
     let doc = PageHistory {
         runs: trends.runs.iter().map(|r| r.at.as_str()).collect(),
+        columns: ["rps", "error_rate", "latency_p99_ms", "mtls"],
         edges: trends
             .edges
             .iter()
             .map(|e| {
                 (
-                    edge_resource(&e.source, &e.target),
-                    PageSeries {
-                        rps: drawn(&e.rps),
-                        error_rate: drawn(&e.error_rate),
-                        latency_p99_ms: drawn(&e.latency_p99_ms),
-                        mtls: drawn(&e.mtls),
-                    },
+                    e.source.as_str(),
+                    e.target.as_str(),
+                    [
+                        drawn(&e.rps),
+                        drawn(&e.error_rate),
+                        drawn(&e.latency_p99_ms),
+                        drawn(&e.mtls),
+                    ],
                 )
             })
             .collect(),
