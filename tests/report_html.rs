@@ -148,8 +148,17 @@ fn a_clean_report_exits_zero_and_escapes_label_values() {
     assert!(!html.contains("<script>alert"), "label values are escaped");
     assert_eq!(
         html.matches("<script").count(),
-        1,
-        "the only script is the report's own pan/zoom"
+        2,
+        "the only scripts are the report's own data and its pan/zoom and filters"
+    );
+    assert_eq!(
+        html.matches("<script type=\"application/json\" id=\"mg-data\">")
+            .count(),
+        1
+    );
+    assert!(
+        html.contains("web\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"),
+        "the name is in the page's data, escaped for a script element"
     );
     let dom = render(&dir.path().join("report.html"), &["--dump-dom"]);
     assert!(

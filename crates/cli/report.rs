@@ -12,6 +12,10 @@ use meshgraph_history::render;
 use crate::cli::{GlobalArgs, ReportArgs, ReportFailOn};
 use crate::{Exit, history, output, snapshot};
 
+/// How many edges the history section's table lists (regressed first, then
+/// by traffic): its sparklines are a kilobyte an edge.
+const HISTORY_TABLE_EDGES: usize = 100;
+
 pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
     let mut inputs = output::input_paths(&args.input, global);
     inputs.extend(args.previous.as_deref());
@@ -37,15 +41,23 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
         None => None,
     };
     // The page draws the legend as HTML beside the graph, so it stays
-    // readable when the graph is zoomed.
+    // readable when the graph is zoomed; its script finds the drawn nodes
+    // and edges by their element ids.
     let dot_options = DotOptions {
         legend: false,
+        element_ids: true,
         ..snapshot::picture_options(&built, &args.graph)
     };
-    let (svg, renderer) = to_svg(&built.graph, &dot_options)?;
+    let (svg, layout) = to_svg(&built.graph, &dot_options)?;
     if !global.quiet {
-        eprintln!("meshgraph: SVG laid out by {renderer}");
+        eprintln!("meshgraph: SVG laid out by {layout}");
     }
+    // The page's data describes the graph as drawn: folded to namespaces
+    // when it was too large to lay out node by node.
+    let folded = layout
+        .collapsed_from
+        .is_some()
+        .then(|| built.graph.collapsed_to_namespaces());
     let history = history::for_report(&args.history, &json, &built, global)?;
     let report = built.findings.unwrap_or_default();
     let findings: Vec<ReportFinding> = report
@@ -66,10 +78,17 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
         diff: diff.as_ref(),
         worst: args.worst,
         legend: !args.graph.no_legend,
+        drawn: Some(folded.as_ref().unwrap_or(&built.graph)),
+        explain: Some((&built.reconciliation, &built.collected.observations)),
     });
     let history_files = match &history {
         Some(h) => {
-            html = history::insert_section(&html, &render::to_html_section(&h.trends, 2000));
+            // The edge table lists the regressed and busiest edges; every
+            // edge's series is in the page for its panel (and in the JSON).
+            html = history::insert_section(
+                &html,
+                &render::to_html_section(&h.trends, HISTORY_TABLE_EDGES),
+            );
             history::report_files(&args.history, h, &args.output)
         }
         None => Vec::new(),

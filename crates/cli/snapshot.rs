@@ -108,6 +108,9 @@ pub struct Built {
     pub meta: SnapshotMeta,
     /// The checks' findings, when they ran.
     pub findings: Option<CheckReport>,
+    /// The reconciliation the graph was built from (`report` embeds each
+    /// edge's `explain` text).
+    pub reconciliation: Reconciliation,
 }
 
 /// Collects, reconciles, builds the graph and (with `findings`) runs the
@@ -171,6 +174,7 @@ pub fn build(
         graph,
         meta,
         findings,
+        reconciliation,
     })
 }
 

@@ -1,6 +1,8 @@
 //! What `meshgraph explain SRC DST` shows: every raw series touching one pair,
 //! by emitter, with what the reconciliation did with it.
 
+use std::collections::HashMap;
+
 use meshgraph_model::Emitter;
 
 use crate::endpoint::{Endpoint, WorkloadRef};
@@ -69,18 +71,33 @@ pub fn explain(
         .filter(|(_, e)| matches(e))
         .map(|(i, _)| i)
         .collect();
+    let clusters = &rec.classification.clusters;
+    let own: Vec<usize> = observations
+        .iter()
+        .enumerate()
+        .filter(|(_, obs)| {
+            &clusters.source_endpoint(obs) == source
+                && &clusters.destination_endpoint(obs) == destination
+        })
+        .map(|(i, _)| i)
+        .collect();
+    assemble(rec, source, destination, edges, own)
+}
+
+/// The explanation of a pair from its logical edges and the observations
+/// whose own ends are the pair: what [`explain`] and [`Explainer`] share.
+fn assemble(
+    rec: &Reconciliation,
+    source: &Endpoint,
+    destination: &Endpoint,
+    edges: Vec<usize>,
+    own: Vec<usize>,
+) -> Explanation {
     let mut indices: Vec<usize> = edges
         .iter()
         .flat_map(|&e| rec.edges[e].series.iter().copied())
         .collect();
-    let clusters = &rec.classification.clusters;
-    for (i, obs) in observations.iter().enumerate() {
-        if &clusters.source_endpoint(obs) == source
-            && &clusters.destination_endpoint(obs) == destination
-        {
-            indices.push(i);
-        }
-    }
+    indices.extend(own);
     indices.sort_unstable();
     indices.dedup();
     let mut series: Vec<ExplainedSeries> = indices
@@ -103,6 +120,52 @@ pub fn explain(
         destination: destination.clone(),
         edges,
         series,
+    }
+}
+
+/// [`explain`] for many pairs: the logical edges and the observations are
+/// indexed by their ends once, so each pair costs only its own series (the
+/// report page embeds the explanation of every drawn edge).
+#[derive(Debug)]
+pub struct Explainer<'a> {
+    rec: &'a Reconciliation,
+    edges: HashMap<(Endpoint, Endpoint), Vec<usize>>,
+    observations: HashMap<(Endpoint, Endpoint), Vec<usize>>,
+}
+
+impl<'a> Explainer<'a> {
+    pub fn new(rec: &'a Reconciliation, observations: &[meshgraph_model::Observation]) -> Self {
+        let mut edges: HashMap<(Endpoint, Endpoint), Vec<usize>> = HashMap::new();
+        for (i, e) in rec.edges.iter().enumerate() {
+            edges
+                .entry((e.source.clone(), e.destination.clone()))
+                .or_default()
+                .push(i);
+        }
+        let clusters = &rec.classification.clusters;
+        let mut by_pair: HashMap<(Endpoint, Endpoint), Vec<usize>> = HashMap::new();
+        for (i, obs) in observations.iter().enumerate() {
+            by_pair
+                .entry((
+                    clusters.source_endpoint(obs),
+                    clusters.destination_endpoint(obs),
+                ))
+                .or_default()
+                .push(i);
+        }
+        Explainer {
+            rec,
+            edges,
+            observations: by_pair,
+        }
+    }
+
+    /// The same as [`explain`] with the observations given to [`Explainer::new`].
+    pub fn explain(&self, source: &Endpoint, destination: &Endpoint) -> Explanation {
+        let key = (source.clone(), destination.clone());
+        let edges = self.edges.get(&key).cloned().unwrap_or_default();
+        let own = self.observations.get(&key).cloned().unwrap_or_default();
+        assemble(self.rec, source, destination, edges, own)
     }
 }
 

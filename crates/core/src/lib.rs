@@ -30,7 +30,7 @@ pub use classify::{Classification, ClassifyOptions, classify};
 pub use cluster::{ClusterEvidence, Clusters, DEFAULT_CLUSTER_LABEL};
 pub use endpoint::{Endpoint, EndpointRole, WorkloadRef};
 pub use exemplars::{ExemplarFigures, ExemplarPlacement, MAX_EXEMPLARS_PER_EDGE, attach_exemplars};
-pub use explain::{ExplainedSeries, Explanation, explain, parse_endpoint};
+pub use explain::{ExplainedSeries, Explainer, Explanation, explain, parse_endpoint};
 pub use figures::{Histogram, L4Figures, L7Figures, Security};
 pub use graph::{Badge, Badges, GraphOptions, MeshGraph, Node, NodeId, build_graph};
 pub use reconcile::{Disposition, LogicalEdge, Reconciliation, reconcile};

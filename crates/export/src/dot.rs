@@ -64,6 +64,11 @@ pub struct DotOptions {
     pub namespace_modes: BTreeMap<String, NamespaceMode>,
     /// A note drawn prominently, e.g. [`EMPTY_NOTE`] when the input was empty.
     pub empty_note: Option<String>,
+    /// Give each node and edge an `id` (`mg-n3`, `mg-e12`: its position in
+    /// [`MeshGraph::nodes`] / [`MeshGraph::edges`], never a label value),
+    /// which Graphviz copies to the SVG's `<g>`: the report page finds the
+    /// drawn edges by it. Off by default, so other pictures stay as they were.
+    pub element_ids: bool,
 }
 
 impl Default for DotOptions {
@@ -76,6 +81,7 @@ impl Default for DotOptions {
             legend: true,
             namespace_modes: BTreeMap::new(),
             empty_note: None,
+            element_ids: false,
         }
     }
 }
@@ -161,6 +167,16 @@ pub(crate) fn waypoint_said_elsewhere(
             .is_some_and(|w| edge.via_waypoint.len() == 1 && edge.via_waypoint.contains(w)),
         _ => false,
     }
+}
+
+/// The element id of the `index`th node of [`MeshGraph::nodes`].
+pub(crate) fn node_element_id(index: usize) -> String {
+    format!("mg-n{index}")
+}
+
+/// The element id of the `index`th edge of [`MeshGraph::edges`].
+pub(crate) fn edge_element_id(index: usize) -> String {
+    format!("mg-e{index}")
 }
 
 /// Escapes a value for a double-quoted DOT string. Backslashes are doubled so
@@ -310,7 +326,7 @@ pub fn to_dot(graph: &MeshGraph, options: &DotOptions) -> String {
     // (cluster, namespace): the cluster is set only in a multi-cluster mesh,
     // so a single-cluster graph keeps exactly its namespace boxes.
     let mut by_namespace: BTreeMap<(Option<&str>, Option<&str>), Vec<Stmt>> = BTreeMap::new();
-    for node in graph.nodes() {
+    for (index, node) in graph.nodes().enumerate() {
         let mut attributes = vec![
             attr("label", label(&style::node_label_lines(node))),
             attr("shape", quoted(style::node_shape(node.kind))),
@@ -325,6 +341,9 @@ pub fn to_dot(graph: &MeshGraph, options: &DotOptions) -> String {
             attributes.push(attr("penwidth", quoted("2")));
         } else if node.kind == meshgraph_model::NodeKind::Waypoint {
             attributes.push(attr("color", quoted(style::COLOR_TCP)));
+        }
+        if options.element_ids {
+            attributes.push(attr("id", quoted(&node_element_id(index))));
         }
         by_namespace
             .entry((node.cluster.as_deref(), node.namespace.as_deref()))
@@ -387,7 +406,7 @@ pub fn to_dot(graph: &MeshGraph, options: &DotOptions) -> String {
             stmts: cluster,
         }));
     }
-    for (from, to, edge) in graph.edges() {
+    for (index, (from, to, edge)) in graph.edges().enumerate() {
         let color = style::edge_color(edge);
         let omit = waypoint_said_elsewhere(&uniform, from, to, edge);
         let mut attributes = vec![
@@ -399,6 +418,9 @@ pub fn to_dot(graph: &MeshGraph, options: &DotOptions) -> String {
         ];
         if !edge.via_waypoint.is_empty() {
             attributes.push(attr("arrowhead", quoted("normalodot")));
+        }
+        if options.element_ids {
+            attributes.push(attr("id", quoted(&edge_element_id(index))));
         }
         stmts.push(Stmt::Edge(Edge {
             ty: EdgeTy::Pair(

@@ -243,6 +243,8 @@ fn report(graph: &MeshGraph, meta: &SnapshotMeta, svg: &str, legend: bool) -> St
         diff: None,
         worst: 5,
         legend,
+        drawn: None,
+        explain: None,
     })
 }
 

@@ -220,6 +220,75 @@ const SECTION_STYLE: &str = ".history .spark{color:#1565c0;vertical-align:middle
 const SECTION_SCRIPT: &str = r#"(function(){var f=document.getElementById('history-filter');if(f)f.addEventListener('input',function(){var q=f.value.toLowerCase();document.querySelectorAll('.history table tr[data-row]').forEach(function(r){r.style.display=r.textContent.toLowerCase().indexOf(q)<0?'none':'';});});
 document.querySelectorAll('.history table th[data-sort]').forEach(function(th){th.style.cursor='pointer';th.addEventListener('click',function(){var t=th.closest('table'),i=Array.prototype.indexOf.call(th.parentNode.children,th),rows=Array.prototype.slice.call(t.querySelectorAll('tr[data-row]'));var num=th.dataset.sort==='num',dir=th.dataset.dir==='asc'?-1:1;th.dataset.dir=dir>0?'asc':'desc';rows.sort(function(a,b){var x=a.children[i].dataset.v||a.children[i].textContent,y=b.children[i].dataset.v||b.children[i].textContent;if(num){x=parseFloat(x);y=parseFloat(y);if(isNaN(x))x=-1;if(isNaN(y))y=-1;return (x-y)*dir;}return x<y?-dir:x>y?dir:0;});rows.forEach(function(r){t.appendChild(r);});});});})();"#;
 
+#[derive(Serialize)]
+struct PageHistory<'a> {
+    runs: Vec<&'a str>,
+    /// What each edge row holds after its two ends.
+    columns: [&'static str; 4],
+    /// `[SOURCE, TARGET, rps, error_rate, latency_p99_ms, mtls]` per edge:
+    /// the node ids of the graph and its edge panel, then a value per run.
+    edges: Vec<(&'a str, &'a str, [Vec<serde_json::Value>; 4])>,
+}
+
+/// A series for a sparkline: three significant digits (plenty for a line
+/// 24 pixels high), whole numbers without a decimal point, `null` where a
+/// run has no value. A fraction of the page for a large mesh.
+fn drawn(values: &[Option<f64>]) -> Vec<serde_json::Value> {
+    values
+        .iter()
+        .map(|v| {
+            let Some(v) = v.filter(|v| v.is_finite()) else {
+                return serde_json::Value::Null;
+            };
+            let v: f64 = format!("{v:.2e}").parse().unwrap_or(v);
+            if v.fract() == 0.0 && v.abs() < 1e15 {
+                serde_json::Value::from(v as i64)
+            } else {
+                serde_json::Value::from(v)
+            }
+        })
+        .collect()
+}
+
+/// Every edge's series for the report page's edge panel (`#mg-history`),
+/// as JSON that is safe inside a `<script>` element: `<`, `>` and `&` (only
+/// ever in strings) are `\u` escapes, so no label value can close it.
+pub fn series_json(trends: &Trends) -> String {
+    let doc = PageHistory {
+        runs: trends.runs.iter().map(|r| r.at.as_str()).collect(),
+        columns: ["rps", "error_rate", "latency_p99_ms", "mtls"],
+        edges: trends
+            .edges
+            .iter()
+            .map(|e| {
+                (
+                    e.source.as_str(),
+                    e.target.as_str(),
+                    [
+                        drawn(&e.rps),
+                        drawn(&e.error_rate),
+                        drawn(&e.latency_p99_ms),
+                        drawn(&e.mtls),
+                    ],
+                )
+            })
+            .collect(),
+    };
+    let text = serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_string());
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The history section of the report page: regressions first, then every
 /// edge with its sparklines, the posture per namespace and the findings.
 pub fn to_html_section(trends: &Trends, max_edges: usize) -> String {
@@ -312,7 +381,7 @@ pub fn to_html_section(trends: &Trends, max_edges: usize) -> String {
     if edges.len() > max_edges {
         let _ = writeln!(
             out,
-            "<p>{} more edges in the JSON.</p>",
+            "<p>{} more edges: click one in the graph for its history, or see the JSON.</p>",
             edges.len() - max_edges
         );
     }
@@ -386,6 +455,11 @@ pub fn to_html_section(trends: &Trends, max_edges: usize) -> String {
     for w in &trends.warnings {
         let _ = writeln!(out, "<p class=\"warning\">history: {}</p>", esc(w));
     }
+    let _ = writeln!(
+        out,
+        "<script type=\"application/json\" id=\"mg-history\">{}</script>",
+        series_json(trends)
+    );
     let _ = writeln!(out, "<script>{SECTION_SCRIPT}</script></section>");
     out
 }

@@ -296,4 +296,28 @@ fn the_markdown_names_the_regression_and_escapes_labels() {
     let ns = &html[html.find("id=\"history-namespaces\"").unwrap()..];
     let ns = &ns[..ns.find("</table>").unwrap()];
     assert!(ns.contains("<td>shop</td>"), "{ns}");
+    // Every edge's series for the page's edge panel, keyed by its ends, in
+    // a script element no label value can close.
+    let start = "<script type=\"application/json\" id=\"mg-history\">";
+    let at = html.find(start).expect("#mg-history") + start.len();
+    let json = &html[at..at + html[at..].find("</script>").unwrap()];
+    assert!(!json.contains('<') && !json.contains('>'), "{json}");
+    let doc: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(doc["runs"].as_array().unwrap().len(), 14);
+    assert_eq!(
+        doc["columns"],
+        serde_json::json!(["rps", "error_rate", "latency_p99_ms", "mtls"])
+    );
+    let row = doc["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == A && r[1] == evil)
+        .expect("the edge's row");
+    let rps = row[2][0].as_array().unwrap();
+    assert_eq!(rps.len(), 14);
+    assert_eq!(rps[13], 10);
+    assert_eq!(row[2][1][13], 0.3);
+    assert_eq!(row[2][1][0], 0);
+    assert_eq!(row[2][2][13], 50);
 }
