@@ -410,7 +410,6 @@ fn span_of(span: PbSpan, resource: &Arc<Resource>) -> Result<Span, String> {
         _ => Some(hex_id(&span.parent_span_id, 8, "parent span id")?),
     };
     let start = (span.start_time_unix_nano > 0).then_some(span.start_time_unix_nano);
-    let end = (span.end_time_unix_nano > 0).then_some(span.end_time_unix_nano);
     Ok(Span {
         trace_id,
         span_id,
@@ -418,7 +417,8 @@ fn span_of(span: PbSpan, resource: &Arc<Resource>) -> Result<Span, String> {
         name: span.name,
         kind: SpanKind::from_code(i64::from(span.kind)),
         start_unix_nanos: start,
-        duration_nanos: start.zip(end).and_then(|(s, e)| e.checked_sub(s)),
+        // An end of 0 (unset) is before any start: no duration.
+        duration_nanos: start.and_then(|s| span.end_time_unix_nano.checked_sub(s)),
         status_error: span
             .status
             .is_some_and(|s| s.code == StatusCode::Error as i32),
@@ -694,6 +694,21 @@ mod tests {
         let mut pos = 0;
         assert_eq!(varint(&[0x80, 0x01], &mut pos), Some(128));
         assert_eq!(pos, 2);
+    }
+
+    #[test]
+    fn a_tie_between_the_two_readings_is_read_as_a_stream() {
+        // As one TracesData: a resource-spans field of 9 bytes, then no
+        // field at byte 9. As a stream: two messages that are not
+        // TracesData, then one of 9 bytes that is. Each reading explains 9
+        // bytes (found by a random search); the stream is kept.
+        let tie = [
+            0x0a, 0x07, 0x61, 0xe4, 0x88, 0x71, 0x2c, 0xcc, 0xe3, 0x9a, 0xa7, 0x03, 0x20, 0x97,
+            0x73, 0x09, 0x0a, 0x07, 0x2c, 0xbc, 0xbd, 0x71, 0x67, 0x59, 0x72,
+        ];
+        let (mut out, mut w) = (Vec::new(), Warnings::new("t"));
+        let layout = decode_protobuf(&tie, "t", &mut out, &mut w);
+        assert_eq!(layout.unwrap(), Layout::LengthDelimited, "{:?}", w.finish());
     }
 
     #[test]
