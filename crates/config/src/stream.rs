@@ -287,6 +287,10 @@ macro_rules! scalars {
     };
 }
 
+// The visitors below are driven by `deserialize_any` only: neither
+// serde_json nor serde_saphyr calls `visit_some` or `visit_newtype_struct`
+// from it (those answer `deserialize_option`/`deserialize_newtype_struct`),
+// so they are left to serde's default, an error (a malformed document).
 impl<'de, F: Fields> Visitor<'de> for PrunedVisitor<F> {
     type Value = Value;
 
@@ -303,17 +307,6 @@ impl<'de, F: Fields> Visitor<'de> for PrunedVisitor<F> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(Value::Null)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-
-    fn visit_newtype_struct<D: Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(self)
     }
 
     scalars!(Value::Null);
@@ -349,10 +342,6 @@ impl<'de, F: Fields> Visitor<'de> for PrunedListVisitor<F> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Value::Null)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(self)
     }
 
     scalars!(Value::Null);
@@ -454,10 +443,6 @@ impl<'de> Visitor<'de> for DocumentSeed<'_> {
         Ok(())
     }
 
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-
     fn visit_unit<E>(self) -> Result<(), E> {
         Ok(())
     }
@@ -542,10 +527,6 @@ impl<'de> Visitor<'de> for ItemsSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(false)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
-        deserializer.deserialize_any(self)
     }
 
     scalars!(false);
@@ -648,5 +629,12 @@ mod tests {
             "s.json",
         );
         assert_eq!(names(&objects), ["s"]);
+        // JSON allows a key twice: a list's second `items` is not read.
+        let (objects, _) = read(
+            r#"{"kind":"List","items":[{"apiVersion":"v1","kind":"Service","metadata":{"name":"a","namespace":"n"}}],
+                "items":[{"apiVersion":"v1","kind":"Service","metadata":{"name":"b","namespace":"n"}}]}"#,
+            "twice.json",
+        );
+        assert_eq!(names(&objects), ["a"]);
     }
 }
