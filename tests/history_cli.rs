@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{MESHGRAPH, meshgraph};
+use common::{MESHGRAPH, chromium, meshgraph};
 
 const DAY: i64 = 86_400;
 /// Night 1: 2026-11-01T02:00:00Z.
@@ -150,16 +150,6 @@ fn report_night(dir: &Path, history: &Path, n: i64) -> std::process::Output {
         ],
         dir,
     )
-}
-
-fn chromium() -> PathBuf {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!("Chromium is needed: apt-get install -y --no-install-recommends chromium")
-        })
 }
 
 /// The DOM of a page after its scripts ran in headless Chromium.

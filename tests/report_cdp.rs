@@ -17,17 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use common::meshgraph;
-
-fn chromium() -> PathBuf {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!("Chromium is needed: apt-get install -y --no-install-recommends chromium")
-        })
-}
+use common::{chromium, meshgraph};
 
 /// How long one answer or event may take before the browser counts as
 /// broken: a hang guard, not a measurement.

@@ -3,20 +3,10 @@
 
 mod common;
 
-use common::meshgraph;
+use common::{chromium, meshgraph};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn chromium() -> PathBuf {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!("Chromium is needed: apt-get install -y --no-install-recommends chromium")
-        })
-}
 
 /// Loads a page headless and returns the DOM after scripts and layout.
 fn render(page: &Path, extra: &[&str]) -> String {

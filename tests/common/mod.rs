@@ -141,3 +141,15 @@ pub fn read_fixture_bytes(path: &str) -> Vec<u8> {
     let full = fixture(path);
     std::fs::read(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
+
+/// Headless Chromium (Debian package `chromium`); the tests that need it
+/// fail with an install hint rather than skip.
+pub fn chromium() -> PathBuf {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("Chromium is needed: apt-get install -y --no-install-recommends chromium")
+        })
+}

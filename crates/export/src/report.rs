@@ -521,18 +521,7 @@ fn page_data<'a>(
 /// in a label value can end the element or change how it is parsed.
 pub(crate) fn json_in_html(value: &impl Serialize) -> String {
     let text = serde_json::to_string(value).unwrap_or_else(|_| "null".to_string());
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out
+    meshgraph_model::json_for_script(&text)
 }
 
 /// The graph's filters, the edge panel and the sortable tables: plain

@@ -275,18 +275,7 @@ pub fn series_json(trends: &Trends) -> String {
             .collect(),
     };
     let text = serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_string());
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out
+    meshgraph_model::json_for_script(&text)
 }
 
 /// The history section of the report page: regressions first, then every

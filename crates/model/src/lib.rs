@@ -18,7 +18,7 @@ pub use labels::{LabelError, format_le, label_names};
 pub use observation::{
     Layer, Metric, Observation, Peer, Protocol, Reporter, ServiceId, ServiceRef, UNKNOWN,
 };
-pub use printable::escape_controls;
+pub use printable::{escape_controls, json_for_script};
 pub use severity::Severity;
 pub use status::{ConnectionSecurityPolicy, StatusClass};
 
