@@ -25,6 +25,8 @@ pub(crate) struct Client {
     display: String,
     /// `/api/v1/query_exemplars`.
     exemplars: Url,
+    /// `/api/v1/query_range`.
+    range: Url,
     /// `GET` with URL parameters instead of a form `POST`.
     use_get: bool,
 }
@@ -39,11 +41,13 @@ impl Client {
         let server = config.open(&PROMETHEUS)?;
         let endpoint = server.url("/api/v1/query", &[]);
         let exemplars = server.url("/api/v1/query_exemplars", &[]);
+        let range = server.url("/api/v1/query_range", &[]);
         Ok(Client {
             server,
             display: endpoint.to_string(),
             endpoint,
             exemplars,
+            range,
             use_get: false,
         })
     }
@@ -74,6 +78,62 @@ impl Client {
     ) -> Result<Fetched, CollectError> {
         self.server
             .with_retries(|attempt| self.attempt(query, time, family, attempt))
+            .await
+    }
+
+    /// The range endpoint without credentials, for messages.
+    pub fn range_display(&self) -> String {
+        self.range.to_string()
+    }
+
+    /// Runs one range query (`/api/v1/query_range`) from `start` to `end`
+    /// (unix seconds) every `step` seconds, with the same transport, retries
+    /// and redaction as [`Client::query`]. `family` names the query in
+    /// messages.
+    pub async fn query_range(
+        &self,
+        query: &str,
+        start: f64,
+        end: f64,
+        step: f64,
+        family: &str,
+    ) -> Result<Fetched, CollectError> {
+        let display = self.range_display();
+        let form = form_body(&[
+            ("query", query),
+            ("start", &format_time(start)),
+            ("end", &format_time(end)),
+            ("step", &format_time(step)),
+        ]);
+        self.server
+            .with_retries(|attempt| {
+                let (form, display) = (form.clone(), display.clone());
+                async move {
+                    let reply = self.send_form(&self.range, &display, form, attempt).await;
+                    match reply.map_err(|f| f.map(CollectError::from))? {
+                        Reply::Success { body, .. } => Ok(Fetched { body }),
+                        Reply::Status(reply) => {
+                            let body = reply.body.as_deref().unwrap_or_default();
+                            let error = match self.status_error(reply.status, body, family, attempt)
+                            {
+                                CollectError::Server {
+                                    family,
+                                    error_type,
+                                    message,
+                                    ..
+                                } => CollectError::Server {
+                                    url: display.clone(),
+                                    family,
+                                    error_type,
+                                    message,
+                                },
+                                other => other,
+                            };
+                            Err(reply.failure(error))
+                        }
+                    }
+                }
+            })
             .await
     }
 
