@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use meshgraph_export::{RangeEdgeSeries, RangeView, worst_edges};
+use meshgraph_history::record::edge_resource;
 use meshgraph_model::NodeKind;
 use meshgraph_prometheus::range::{RangeEdge, RangePlan, check_range, collect_range};
 use meshgraph_source::parse_window;
@@ -87,7 +88,7 @@ pub fn select(
     let mut skipped = 0;
     let mut out: Vec<(String, String, RangeEdge)> = Vec::new();
     let is_regressed =
-        |from: &str, to: &str| regressed.iter().any(|r| *r == format!("{from} -> {to}"));
+        |from: &str, to: &str| regressed.iter().any(|r| *r == edge_resource(from, to));
     let ordered = ranked
         .iter()
         .filter(|(a, b, _)| is_regressed(&a.id, &b.id))
