@@ -26,7 +26,8 @@ const STEP: i64 = 900;
 struct Edge {
     from: (&'static str, &'static str),
     to: (&'static str, &'static str),
-    ok_rps: f64,
+    /// 200s per second at time `t`.
+    ok: fn(i64) -> f64,
     /// 503s per second at time `t`.
     errors: fn(i64) -> f64,
 }
@@ -47,24 +48,35 @@ fn none(_: i64) -> f64 {
     0.0
 }
 
+fn ten(_: i64) -> f64 {
+    10.0
+}
+
+/// Traffic to the database falls by 90 % two hours before `AT`.
+fn db_traffic(t: i64) -> f64 {
+    if t < DROP { 5.0 } else { 0.5 }
+}
+
+const DROP: i64 = AT - 2 * 3600;
+
 fn edges() -> Vec<Edge> {
     vec![
         Edge {
             from: ("web", "frontend"),
             to: ("shop", "cart"),
-            ok_rps: 10.0,
+            ok: ten,
             errors: spike,
         },
         Edge {
             from: ("web", "frontend"),
             to: ("shop", "catalog"),
-            ok_rps: 10.0,
+            ok: ten,
             errors: steady_low,
         },
         Edge {
             from: ("shop", "cart"),
             to: ("shop", "db"),
-            ok_rps: 5.0,
+            ok: db_traffic,
             errors: none,
         },
     ]
@@ -104,8 +116,7 @@ fn openmetrics() -> String {
     let mut series: Vec<Series> = Vec::new();
     for edge in edges() {
         for reporter in ["source", "destination"] {
-            let ok = edge.ok_rps;
-            series.push((labels(&edge, reporter, "200"), Box::new(move |_| ok)));
+            series.push((labels(&edge, reporter, "200"), Box::new(edge.ok)));
             series.push((labels(&edge, reporter, "503"), Box::new(edge.errors)));
         }
     }
@@ -145,7 +156,7 @@ fn a_three_am_spike_shows_over_the_range_though_the_day_average_is_low() {
     let spike_edge = &edges()[0];
     let day_errors =
         (counter(spike_edge.errors, AT) - counter(spike_edge.errors, AT - DAY)) / DAY as f64;
-    let day_share = day_errors / (spike_edge.ok_rps + day_errors);
+    let day_share = day_errors / ((spike_edge.ok)(AT) + day_errors);
     assert!(day_share < 0.02, "the day's error share is {day_share}");
 
     let prometheus = PrometheusServer::start(&openmetrics());
@@ -222,7 +233,7 @@ fn a_three_am_spike_shows_over_the_range_though_the_day_average_is_low() {
     }
     let requests = rows[0][2].as_array().unwrap();
     assert!(
-        (requests[0].as_f64().unwrap() - (spike_edge.ok_rps + expected[0])).abs() < 1e-6,
+        (requests[0].as_f64().unwrap() - ((spike_edge.ok)(AT - DAY) + expected[0])).abs() < 1e-6,
         "{}",
         requests[0]
     );
@@ -250,6 +261,76 @@ fn a_three_am_spike_shows_over_the_range_though_the_day_average_is_low() {
             .any(|t| row.contains(&format!("peak-errors-at\">{t}</td>"))),
         "{row} does not name one of {peak_times:?}"
     );
+}
+
+#[test]
+fn a_regressed_edge_is_drawn_first_even_without_errors() {
+    let prometheus = PrometheusServer::start(&openmetrics());
+    let dir = tempfile::tempdir().unwrap();
+    let url = prometheus.url();
+    // Three runs before the drop (the baseline), one after, then the report:
+    // cart -> db's traffic fell by 90 % in the last two runs (rps_drop).
+    for hours_before in [20, 16, 12, 1] {
+        let at = rfc3339(AT - hours_before * 3600);
+        let out = meshgraph(
+            &[
+                "history",
+                "append",
+                "history",
+                "--prometheus",
+                &url,
+                "--at",
+                &at,
+            ],
+            dir.path(),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let at = rfc3339(AT);
+    let out = meshgraph(
+        &[
+            "report",
+            "--prometheus",
+            &url,
+            "--at",
+            &at,
+            "--history",
+            "history",
+            "--range",
+            "24h",
+            "--range-edges",
+            "1",
+            "--fail-on",
+            "never",
+            "-o",
+            "report.html",
+        ],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Exit 1: a regression rule fired.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let data = range_data(&html);
+    // The default step: a day / 96 = 15 min.
+    assert_eq!(data["step"].as_f64(), Some(900.0));
+    let rows = data["edges"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{data}");
+    assert_eq!(rows[0][0], "workload:shop/cart");
+    assert_eq!(rows[0][1], "workload:shop/db");
+    let requests: Vec<f64> = rows[0][2]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let (first, last) = (requests[0], requests[requests.len() - 1]);
+    assert!((first - db_traffic(AT - DAY)).abs() < 1e-6, "{first}");
+    assert!((last - db_traffic(AT)).abs() < 1e-6, "{last}");
 }
 
 fn refused(args: &[&str]) -> String {
