@@ -6,6 +6,9 @@
 
 mod common;
 
+use std::path::Path;
+use std::process::Command;
+
 use common::meshgraph;
 use meshgraph_prometheus::testing::PrometheusServer;
 use serde_json::Value;
@@ -261,6 +264,37 @@ fn a_three_am_spike_shows_over_the_range_though_the_day_average_is_low() {
             .any(|t| row.contains(&format!("peak-errors-at\">{t}</td>"))),
         "{row} does not name one of {peak_times:?}"
     );
+
+    // The edge panel, opened by a click on the first worst-edge row (the
+    // spike's edge), draws both range series. The click is the only script
+    // the test adds to the page.
+    let clicked = html.replace(
+        "</body>",
+        "<script>document.querySelector('#worst-edges tr[data-row]').click();</script></body>",
+    );
+    let page = dir.path().join("clicked.html");
+    std::fs::write(&page, clicked).unwrap();
+    let dom = dom_after_scripts(&page);
+    let panel = &dom[dom.find("id=\"edge-panel\"").expect("the panel")..];
+    let panel = &panel[..panel.find("</div>").unwrap_or(panel.len())];
+    assert!(
+        panel.contains("workload:web/frontend → workload:shop/cart"),
+        "{panel}"
+    );
+    let range = &panel[panel
+        .find("class=\"range-series\"")
+        .expect("range series in the panel")..];
+    assert!(
+        range.contains("req/s (last 24h)") && range.contains("5xx/s (last 24h)"),
+        "{range}"
+    );
+    assert_eq!(
+        range[..range.find("</table>").unwrap()]
+            .matches("<path d=\"M")
+            .count(),
+        2,
+        "{range}"
+    );
 }
 
 #[test]
@@ -331,6 +365,37 @@ fn a_regressed_edge_is_drawn_first_even_without_errors() {
     let (first, last) = (requests[0], requests[requests.len() - 1]);
     assert!((first - db_traffic(AT - DAY)).abs() < 1e-6, "{first}");
     assert!((last - db_traffic(AT)).abs() < 1e-6, "{last}");
+}
+
+/// The DOM of `page` after its scripts ran, in headless Chromium.
+fn dom_after_scripts(page: &Path) -> String {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(Path::new)
+        .find(|p| p.is_file())
+        .expect("Chromium is needed: apt-get install -y --no-install-recommends chromium");
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn refused(args: &[&str]) -> String {
