@@ -367,6 +367,47 @@ fn a_regressed_edge_is_drawn_first_even_without_errors() {
     assert!((last - db_traffic(AT)).abs() < 1e-6, "{last}");
 }
 
+#[test]
+fn a_range_query_the_server_rejects_fails_the_report_naming_the_endpoint() {
+    let prometheus = PrometheusServer::start(&openmetrics());
+    let dir = tempfile::tempdir().unwrap();
+    // A --queries-dir override of one range template that Prometheus
+    // refuses; the snapshot's templates stay the built-in ones.
+    let queries = dir.path().join("queries");
+    std::fs::create_dir(&queries).unwrap();
+    std::fs::write(
+        queries.join("range_error_rate.promql"),
+        "sum by (reporter) (rate(istio_requests_total{__SELECTOR__}[__WINDOW__])) / on() group_left",
+    )
+    .unwrap();
+    let url = prometheus.url();
+    let at = rfc3339(AT);
+    let out = meshgraph(
+        &[
+            "report",
+            "--prometheus",
+            &url,
+            "--at",
+            &at,
+            "--queries-dir",
+            "queries",
+            "--range",
+            "24h",
+            "-o",
+            "report.html",
+        ],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{url}/api/v1/query_range"))
+            && stderr.contains("rejected the range_error_rate query"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("report.html").exists());
+}
+
 /// The DOM of `page` after its scripts ran, in headless Chromium.
 fn dom_after_scripts(page: &Path) -> String {
     let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]

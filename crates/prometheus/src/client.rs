@@ -114,21 +114,8 @@ impl Client {
                         Reply::Success { body, .. } => Ok(Fetched { body }),
                         Reply::Status(reply) => {
                             let body = reply.body.as_deref().unwrap_or_default();
-                            let error = match self.status_error(reply.status, body, family, attempt)
-                            {
-                                CollectError::Server {
-                                    family,
-                                    error_type,
-                                    message,
-                                    ..
-                                } => CollectError::Server {
-                                    url: display.clone(),
-                                    family,
-                                    error_type,
-                                    message,
-                                },
-                                other => other,
-                            };
+                            let error =
+                                self.status_error_at(reply.status, body, family, attempt, &display);
                             Err(reply.failure(error))
                         }
                     }
@@ -245,6 +232,18 @@ impl Client {
         family: &str,
         attempt: u32,
     ) -> CollectError {
+        self.status_error_at(status, body, family, attempt, &self.display)
+    }
+
+    /// The error for an HTTP error status from the endpoint `display`.
+    fn status_error_at(
+        &self,
+        status: StatusCode,
+        body: &[u8],
+        family: &str,
+        attempt: u32,
+        display: &str,
+    ) -> CollectError {
         // Prometheus explains 400/422/503 with a JSON {"status":"error"} body.
         // A 429 or 5xx is about the server, not the query: it is reported
         // with its status (and the body quoted).
@@ -258,7 +257,7 @@ impl Client {
             && s == "error"
         {
             return CollectError::Server {
-                url: self.display.clone(),
+                url: display.to_string(),
                 family: family.to_string(),
                 error_type: self
                     .scrub(&error_type.unwrap_or_else(|| format!("HTTP {}", status.as_u16()))),
@@ -279,7 +278,7 @@ impl Client {
         };
         CollectError::Http(
             self.server
-                .status_error(status, body, &self.display, attempt, hint),
+                .status_error(status, body, display, attempt, hint),
         )
     }
 
