@@ -402,6 +402,10 @@ mod tests {
             client.display_url(),
             "http://127.0.0.1:9/prometheus/api/v1/query"
         );
+        assert_eq!(
+            client.range_display(),
+            "http://127.0.0.1:9/prometheus/api/v1/query_range"
+        );
         assert!(
             matches!(client.server.auth(), Auth::Basic { user, password } if user == "u" && password == "p@ss")
         );
@@ -429,6 +433,10 @@ mod tests {
         );
         assert_eq!(format_time(1764036000.0), "1764036000");
         assert_eq!(format_time(1764036000.25), "1764036000.25");
+        assert_eq!(
+            form_body(&[("start", "1.5"), ("end", "2"), ("step", "900")]),
+            "start=1.5&end=2&step=900"
+        );
     }
 
     #[test]
