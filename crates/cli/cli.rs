@@ -102,7 +102,7 @@ pub enum Command {
   meshgraph report --demo -o report.html
   meshgraph report --prometheus http://prometheus:9090 -f cluster.yaml \\
       --previous yesterday.json --json-out today.json -o report.html")]
-    Report(ReportArgs),
+    Report(Box<ReportArgs>),
     /// Edges and nodes that appeared, vanished or got worse between two JSON snapshots
     /// (exit 1 when something vanished or got worse)
     #[command(after_help = "Examples:
@@ -605,6 +605,18 @@ pub struct ReportArgs {
     /// How many edges the worst-edges table lists
     #[arg(long, default_value_t = 10)]
     pub worst: usize,
+    /// Also draw the worst (and regressed) edges over this range before --at,
+    /// e.g. 24h: request and 5xx rates as sparklines, from two range queries
+    /// to the live Prometheus
+    #[arg(long, value_name = "DURATION", help_heading = "Range")]
+    pub range: Option<String>,
+    /// The range's step (default: the range / 96, at least 15s); at most
+    /// 11,000 steps
+    #[arg(long, value_name = "DURATION", help_heading = "Range")]
+    pub step: Option<String>,
+    /// How many edges --range draws
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Range")]
+    pub range_edges: usize,
     #[command(flatten)]
     pub history: crate::history::ReportHistoryArgs,
     #[command(flatten)]

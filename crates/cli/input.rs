@@ -704,18 +704,7 @@ pub fn collect_prometheus(
     scope: &Scope,
     recorder: Option<&Recorder>,
 ) -> anyhow::Result<Collected> {
-    let flags = args.server_flags_for(url);
-    let (config, source, reached, _ca) = match meshgraph_kube::ServiceRef::parse_k8s_url(url) {
-        Some(service) => {
-            let service = service.map_err(|e| anyhow!("--prometheus: {e}"))?;
-            through_service_proxy(&flags, &service, config_args)?
-        }
-        None => {
-            let config = server_config(&flags)?;
-            let source = redact_url(&config.url);
-            (config, source, None, None)
-        }
-    };
+    let (config, source, reached, _ca) = prometheus_server(args, url, config_args)?;
     let mut plan = QueryPlan::for_scope(scope);
     plan.ztunnel_label = args.ztunnel_label.clone();
     if let Some(dir) = &args.queries_dir
@@ -748,6 +737,34 @@ pub fn collect_prometheus(
         )
     });
     Ok(out)
+}
+
+/// The settings of the Prometheus at `url` (a `k8s://` URL is reached
+/// through the API server of the kube context), as [`through_service_proxy`]
+/// returns them; the temporary CA file must outlive the settings' use.
+#[allow(clippy::type_complexity)]
+pub fn prometheus_server(
+    args: &PrometheusArgs,
+    url: &str,
+    config_args: &ConfigArgs,
+) -> anyhow::Result<(
+    ServerConfig,
+    String,
+    Option<String>,
+    Option<tempfile::NamedTempFile>,
+)> {
+    let flags = args.server_flags_for(url);
+    match meshgraph_kube::ServiceRef::parse_k8s_url(url) {
+        Some(service) => {
+            let service = service.map_err(|e| anyhow!("--prometheus: {e}"))?;
+            through_service_proxy(&flags, &service, config_args)
+        }
+        None => {
+            let config = server_config(&flags)?;
+            let source = redact_url(&config.url);
+            Ok((config, source, None, None))
+        }
+    }
 }
 
 /// A Prometheus Service reached through the API server's service proxy:

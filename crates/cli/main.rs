@@ -10,6 +10,7 @@ mod history;
 mod input;
 mod kiali;
 mod output;
+mod range;
 mod record;
 mod report;
 mod scenario;

@@ -3,8 +3,8 @@
 use anyhow::Context;
 use meshgraph_checks::Severity;
 use meshgraph_export::{
-    DiffOptions, DotOptions, ReportFinding, ReportInput, diff_snapshots, to_json, to_report_html,
-    to_svg,
+    DiffOptions, DotOptions, ReportFinding, ReportInput, diff_snapshots, range_section, to_json,
+    to_report_html, to_svg,
 };
 
 use meshgraph_history::render;
@@ -24,6 +24,7 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
     outputs.extend(args.history.markdown.as_deref());
     outputs.extend(args.history.history_json.as_deref());
     output::refuse_overwriting(&outputs, &inputs)?;
+    let range = crate::range::parse(args)?;
     let built = snapshot::build(global, &args.input, &args.graph, true)?;
     let json = to_json(&built.graph, &built.meta)?;
     let diff = match &args.previous {
@@ -59,6 +60,28 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
         .is_some()
         .then(|| built.graph.collapsed_to_namespaces());
     let history = history::for_report(&args.history, &json, &built, global)?;
+    let range_view = match range {
+        Some(range) => {
+            let regressed: Vec<String> = history
+                .as_ref()
+                .map(|h| {
+                    h.trends
+                        .regressions
+                        .iter()
+                        .map(|r| r.subject.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(crate::range::collect(
+                args,
+                &built,
+                &regressed,
+                range,
+                global.quiet,
+            )?)
+        }
+        None => None,
+    };
     let report = built.findings.unwrap_or_default();
     let findings: Vec<ReportFinding> = report
         .findings
@@ -81,6 +104,9 @@ pub fn run(global: &GlobalArgs, args: &ReportArgs) -> anyhow::Result<Exit> {
         drawn: Some(folded.as_ref().unwrap_or(&built.graph)),
         explain: Some((&built.reconciliation, &built.collected.observations)),
     });
+    if let Some(view) = &range_view {
+        html = history::insert_section(&html, &range_section(view));
+    }
     let history_files = match &history {
         Some(h) => {
             // The edge table lists the regressed and busiest edges; every

@@ -8,6 +8,7 @@ mod dot;
 mod explain;
 mod json;
 mod mermaid;
+mod range;
 mod report;
 mod style;
 mod svg;
@@ -19,7 +20,8 @@ pub use dot::{DotOptions, NamespaceMode, to_dot};
 pub use explain::{explain_json, explain_text};
 pub use json::{JSON_SCHEMA_VERSION, JsonDocument, JsonEdge, JsonNode, SnapshotMeta, to_json};
 pub use mermaid::to_mermaid;
-pub use report::{ReportFinding, ReportInput, to_report_html};
+pub use range::{RangeEdgeSeries, RangeView, peak, range_section};
+pub use report::{ReportFinding, ReportInput, to_report_html, worst_edges};
 pub use svg::{
     DOT_TIMEOUT, SVG_MAX_EDGES, SVG_MAX_NODES, SvgLayout, SvgRenderer, builtin_svg, find_graphviz,
     to_svg,

@@ -107,6 +107,20 @@ function series(e){
   }
   return hist[e.from+'\n'+e.to]||null;
 }
+// Range series of an edge (report --range), from the Range section when
+// present: rows of [from, to, requests per step, 5xx per step].
+var rng;
+function rangeSeries(e){
+  if(rng===undefined){
+    rng={};
+    var r=document.getElementById('mg-range');
+    if(r){try{
+      var doc=JSON.parse(r.textContent);
+      (doc.edges||[]).forEach(function(x){rng[x[0]+'\n'+x[1]]={rps:x[2]||[],errors:x[3]||[],hours:Math.round(((doc.end||0)-(doc.start||0))/3600)};});
+    }catch(err){rng={};}}
+  }
+  return rng[e.from+'\n'+e.to]||null;
+}
 function spark(values){
   var W=120,H=26,s=document.createElementNS(SVGNS,'svg');
   s.setAttribute('class','spark');s.setAttribute('width',W);s.setAttribute('height',H);s.setAttribute('viewBox','0 0 '+W+' '+H);
@@ -157,6 +171,12 @@ function showEdge(e){
     [['req/s','rps'],['errors','error_rate'],['p99 ms','latency_p99_ms'],['mTLS','mtls']].forEach(function(k){
       if(h[k[1]])row(st,k[0]+' (last '+h[k[1]].length+' runs)',spark(h[k[1]]));
     });
+  }
+  var rs=rangeSeries(e);
+  if(rs){
+    var rt=add(panel,'table');rt.className='range-series';
+    row(rt,'req/s (last '+rs.hours+'h)',spark(rs.rps));
+    row(rt,'5xx/s (last '+rs.hours+'h)',spark(rs.errors));
   }
   add(panel,'h4','Findings');
   if(e.findings.length){

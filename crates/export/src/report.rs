@@ -560,6 +560,37 @@ fn severity_rank(severity: Severity) -> u8 {
     }
 }
 
+/// An edge of a graph with its two ends.
+pub type EdgeRef<'a> = (
+    &'a meshgraph_core::graph::Node,
+    &'a meshgraph_core::graph::Node,
+    &'a meshgraph_core::graph::GraphEdge,
+);
+
+/// The graph's edges worst first, as the "Worst edges" table lists them:
+/// by error share, then by p99 latency (a stable sort: ties keep the
+/// graph's order). `report --range` draws the first of them over the range.
+pub fn worst_edges(graph: &MeshGraph) -> Vec<EdgeRef<'_>> {
+    rank_worst(graph.edges().collect())
+}
+
+fn rank_worst(mut ranked: Vec<EdgeRef<'_>>) -> Vec<EdgeRef<'_>> {
+    let key = |e: &meshgraph_core::graph::GraphEdge| {
+        (
+            style::error_share(e).unwrap_or(0.0),
+            e.l7.as_ref()
+                .and_then(|l| l.latency.quantile(0.99))
+                .unwrap_or(0.0),
+        )
+    };
+    ranked.sort_by(|a, b| {
+        key(b.2)
+            .partial_cmp(&key(a.2))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    ranked
+}
+
 /// The report as HTML.
 pub fn to_report_html(input: &ReportInput<'_>) -> String {
     let mut out = String::new();
@@ -616,20 +647,7 @@ findings: <span class=\"error\">{} errors</span>, <span class=\"warning\">{} war
     }
 
     out.push_str("<h2>Worst edges</h2>\n<table id=\"worst-edges\" class=\"sortable\"><tr><th data-sort=\"text\">from</th><th data-sort=\"text\">to</th><th data-sort=\"text\">protocol</th><th data-sort=\"num\" class=\"num\">req/s</th><th data-sort=\"num\" class=\"num\">errors</th><th data-sort=\"num\" class=\"num\">p99 ms</th><th data-sort=\"num\">mTLS</th><th data-sort=\"text\">findings</th></tr>\n");
-    let mut ranked = edges.clone();
-    let key = |e: &meshgraph_core::graph::GraphEdge| {
-        (
-            style::error_share(e).unwrap_or(0.0),
-            e.l7.as_ref()
-                .and_then(|l| l.latency.quantile(0.99))
-                .unwrap_or(0.0),
-        )
-    };
-    ranked.sort_by(|a, b| {
-        key(b.2)
-            .partial_cmp(&key(a.2))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    let ranked = rank_worst(edges.clone());
     for (from, to, e) in ranked.iter().take(input.worst) {
         let share = style::error_share(e).map_or("-".to_string(), |s| format!("{:.1}%", s * 100.0));
         let rps =

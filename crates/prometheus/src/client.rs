@@ -25,6 +25,8 @@ pub(crate) struct Client {
     display: String,
     /// `/api/v1/query_exemplars`.
     exemplars: Url,
+    /// `/api/v1/query_range`.
+    range: Url,
     /// `GET` with URL parameters instead of a form `POST`.
     use_get: bool,
 }
@@ -39,11 +41,13 @@ impl Client {
         let server = config.open(&PROMETHEUS)?;
         let endpoint = server.url("/api/v1/query", &[]);
         let exemplars = server.url("/api/v1/query_exemplars", &[]);
+        let range = server.url("/api/v1/query_range", &[]);
         Ok(Client {
             server,
             display: endpoint.to_string(),
             endpoint,
             exemplars,
+            range,
             use_get: false,
         })
     }
@@ -74,6 +78,49 @@ impl Client {
     ) -> Result<Fetched, CollectError> {
         self.server
             .with_retries(|attempt| self.attempt(query, time, family, attempt))
+            .await
+    }
+
+    /// The range endpoint without credentials, for messages.
+    pub fn range_display(&self) -> String {
+        self.range.to_string()
+    }
+
+    /// Runs one range query (`/api/v1/query_range`) from `start` to `end`
+    /// (unix seconds) every `step` seconds, with the same transport, retries
+    /// and redaction as [`Client::query`]. `family` names the query in
+    /// messages.
+    pub async fn query_range(
+        &self,
+        query: &str,
+        start: f64,
+        end: f64,
+        step: f64,
+        family: &str,
+    ) -> Result<Fetched, CollectError> {
+        let display = self.range_display();
+        let form = form_body(&[
+            ("query", query),
+            ("start", &format_time(start)),
+            ("end", &format_time(end)),
+            ("step", &format_time(step)),
+        ]);
+        self.server
+            .with_retries(|attempt| {
+                let (form, display) = (form.clone(), display.clone());
+                async move {
+                    let reply = self.send_form(&self.range, &display, form, attempt).await;
+                    match reply.map_err(|f| f.map(CollectError::from))? {
+                        Reply::Success { body, .. } => Ok(Fetched { body }),
+                        Reply::Status(reply) => {
+                            let body = reply.body.as_deref().unwrap_or_default();
+                            let error =
+                                self.status_error_at(reply.status, body, family, attempt, &display);
+                            Err(reply.failure(error))
+                        }
+                    }
+                }
+            })
             .await
     }
 
@@ -185,6 +232,18 @@ impl Client {
         family: &str,
         attempt: u32,
     ) -> CollectError {
+        self.status_error_at(status, body, family, attempt, &self.display)
+    }
+
+    /// The error for an HTTP error status from the endpoint `display`.
+    fn status_error_at(
+        &self,
+        status: StatusCode,
+        body: &[u8],
+        family: &str,
+        attempt: u32,
+        display: &str,
+    ) -> CollectError {
         // Prometheus explains 400/422/503 with a JSON {"status":"error"} body.
         // A 429 or 5xx is about the server, not the query: it is reported
         // with its status (and the body quoted).
@@ -198,7 +257,7 @@ impl Client {
             && s == "error"
         {
             return CollectError::Server {
-                url: self.display.clone(),
+                url: display.to_string(),
                 family: family.to_string(),
                 error_type: self
                     .scrub(&error_type.unwrap_or_else(|| format!("HTTP {}", status.as_u16()))),
@@ -219,7 +278,7 @@ impl Client {
         };
         CollectError::Http(
             self.server
-                .status_error(status, body, &self.display, attempt, hint),
+                .status_error(status, body, display, attempt, hint),
         )
     }
 
@@ -343,6 +402,10 @@ mod tests {
             client.display_url(),
             "http://127.0.0.1:9/prometheus/api/v1/query"
         );
+        assert_eq!(
+            client.range_display(),
+            "http://127.0.0.1:9/prometheus/api/v1/query_range"
+        );
         assert!(
             matches!(client.server.auth(), Auth::Basic { user, password } if user == "u" && password == "p@ss")
         );
@@ -370,6 +433,10 @@ mod tests {
         );
         assert_eq!(format_time(1764036000.0), "1764036000");
         assert_eq!(format_time(1764036000.25), "1764036000.25");
+        assert_eq!(
+            form_body(&[("start", "1.5"), ("end", "2"), ("step", "900")]),
+            "start=1.5&end=2&step=900"
+        );
     }
 
     #[test]

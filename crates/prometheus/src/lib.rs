@@ -39,6 +39,7 @@ mod error;
 pub mod exemplars;
 pub mod openmetrics;
 pub mod queries;
+pub mod range;
 pub mod record;
 
 #[cfg(feature = "testing")]
