@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{MESHGRAPH, chromium, meshgraph};
+use common::{MESHGRAPH, headless_chromium, meshgraph};
 
 const DAY: i64 = 86_400;
 /// Night 1: 2026-11-01T02:00:00Z.
@@ -152,32 +152,6 @@ fn report_night(dir: &Path, history: &Path, n: i64) -> std::process::Output {
     )
 }
 
-/// The DOM of a page after its scripts ran in headless Chromium.
-fn dom(page: &Path) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "chromium: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
 #[test]
 fn fourteen_nights_with_a_regression_on_night_10() {
     let tmp = tempfile::tempdir().unwrap();
@@ -258,7 +232,7 @@ fn fourteen_nights_with_a_regression_on_night_10() {
 
     // The page in Chromium: the regressions table comes first, before the
     // graph, with the edge and its sparkline.
-    let page = dom(&dir.join("report-14.html"));
+    let page = headless_chromium(&dir.join("report-14.html"), &["--dump-dom"]);
     let regressions_at = page.find("id=\"regressions\"").expect("regressions table");
     let graph_at = page.find("<h2>Graph</h2>").expect("graph");
     assert!(regressions_at < graph_at);

@@ -6,10 +6,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
-use common::meshgraph;
+use common::{headless_chromium, meshgraph};
 use meshgraph_prometheus::testing::PrometheusServer;
 use serde_json::Value;
 
@@ -274,7 +271,7 @@ fn a_three_am_spike_shows_over_the_range_though_the_day_average_is_low() {
     );
     let page = dir.path().join("clicked.html");
     std::fs::write(&page, clicked).unwrap();
-    let dom = dom_after_scripts(&page);
+    let dom = headless_chromium(&page, &["--dump-dom"]);
     let panel = &dom[dom.find("id=\"edge-panel\"").expect("the panel")..];
     let panel = &panel[..panel.find("</div>").unwrap_or(panel.len())];
     assert!(
@@ -406,37 +403,6 @@ fn a_range_query_the_server_rejects_fails_the_report_naming_the_endpoint() {
         "{stderr}"
     );
     assert!(!dir.path().join("report.html").exists());
-}
-
-/// The DOM of `page` after its scripts ran, in headless Chromium.
-fn dom_after_scripts(page: &Path) -> String {
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(Path::new)
-        .find(|p| p.is_file())
-        .expect("Chromium is needed: apt-get install -y --no-install-recommends chromium");
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn refused(args: &[&str]) -> String {

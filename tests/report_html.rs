@@ -3,37 +3,7 @@
 
 mod common;
 
-use common::{chromium, meshgraph};
-
-use std::path::Path;
-use std::process::Command;
-
-/// Loads a page headless and returns the DOM after scripts and layout.
-fn render(page: &Path, extra: &[&str]) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(extra)
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "chromium: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
+use common::{headless_chromium, meshgraph};
 
 const FAULTS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -80,7 +50,7 @@ fn the_report_renders_in_chromium_with_graph_findings_and_changes() {
         "the snapshot for tomorrow's --previous"
     );
 
-    let dom = render(&dir.path().join("report.html"), &["--dump-dom"]);
+    let dom = headless_chromium(&dir.path().join("report.html"), &["--dump-dom"]);
     assert!(dom.contains("<svg"), "the graph is inlined");
     assert!(dom.contains("id=\"findings\""));
     for code in ["MG901", "MG902", "MG903", "MG904", "MG906"] {
@@ -99,7 +69,7 @@ fn the_report_renders_in_chromium_with_graph_findings_and_changes() {
     );
 
     let shot = dir.path().join("report.png");
-    render(
+    headless_chromium(
         &dir.path().join("report.html"),
         &[
             &format!("--screenshot={}", shot.display()),
@@ -150,7 +120,7 @@ fn a_clean_report_exits_zero_and_escapes_label_values() {
         html.contains("web\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"),
         "the name is in the page's data, escaped for a script element"
     );
-    let dom = render(&dir.path().join("report.html"), &["--dump-dom"]);
+    let dom = headless_chromium(&dir.path().join("report.html"), &["--dump-dom"]);
     assert!(
         !dom.contains("<script>alert"),
         "no script element in the rendered page"
@@ -195,7 +165,7 @@ p.textContent='svg='+Math.round(r.width)+'x'+Math.round(r.height)+' viewport='+d
 ' zoomed='+(s.getAttribute('viewBox')!==before);document.body.appendChild(p);});</script>";
     let page = dir.path().join("probe.html");
     std::fs::write(&page, html.replace("</body>", &format!("{probe}</body>"))).unwrap();
-    let dom = render(&page, &["--window-size=1400,1000", "--dump-dom"]);
+    let dom = headless_chromium(&page, &["--window-size=1400,1000", "--dump-dom"]);
     let probe = dom
         .split("<pre id=\"probe\">")
         .nth(1)

@@ -647,8 +647,12 @@ pub fn collect_traces(
                     Backend::Tempo => "--tempo",
                 };
                 let service = service.map_err(|e| anyhow!("{flag}: {e}"))?;
-                let (config, _, reached, ca) =
-                    through_service_proxy(&flags, &service, config_args)?;
+                let ReachedServer {
+                    config,
+                    reached,
+                    ca_file: ca,
+                    ..
+                } = through_service_proxy(&flags, &service, config_args)?;
                 let backend_name = match backend {
                     Backend::Jaeger => "Jaeger",
                     Backend::Tempo => "Tempo",
@@ -704,7 +708,12 @@ pub fn collect_prometheus(
     scope: &Scope,
     recorder: Option<&Recorder>,
 ) -> anyhow::Result<Collected> {
-    let (config, source, reached, _ca) = prometheus_server(args, url, config_args)?;
+    let ReachedServer {
+        config,
+        source,
+        reached,
+        ca_file: _ca,
+    } = prometheus_server(args, url, config_args)?;
     let mut plan = QueryPlan::for_scope(scope);
     plan.ztunnel_label = args.ztunnel_label.clone();
     if let Some(dir) = &args.queries_dir
@@ -739,20 +748,24 @@ pub fn collect_prometheus(
     Ok(out)
 }
 
+/// A server as meshgraph reaches it.
+pub struct ReachedServer {
+    pub config: ServerConfig,
+    /// The source label (credentials redacted).
+    pub source: String,
+    /// How it is reached, when through the API server's service proxy.
+    pub reached: Option<String>,
+    /// The temporary CA file `config` names: keep it while `config` is used.
+    pub ca_file: Option<tempfile::NamedTempFile>,
+}
+
 /// The settings of the Prometheus at `url` (a `k8s://` URL is reached
-/// through the API server of the kube context), as [`through_service_proxy`]
-/// returns them; the temporary CA file must outlive the settings' use.
-#[allow(clippy::type_complexity)]
+/// through the API server of the kube context).
 pub fn prometheus_server(
     args: &PrometheusArgs,
     url: &str,
     config_args: &ConfigArgs,
-) -> anyhow::Result<(
-    ServerConfig,
-    String,
-    Option<String>,
-    Option<tempfile::NamedTempFile>,
-)> {
+) -> anyhow::Result<ReachedServer> {
     let flags = args.server_flags_for(url);
     match meshgraph_kube::ServiceRef::parse_k8s_url(url) {
         Some(service) => {
@@ -762,7 +775,12 @@ pub fn prometheus_server(
         None => {
             let config = server_config(&flags)?;
             let source = redact_url(&config.url);
-            Ok((config, source, None, None))
+            Ok(ReachedServer {
+                config,
+                source,
+                reached: None,
+                ca_file: None,
+            })
         }
     }
 }
@@ -775,12 +793,7 @@ pub fn through_service_proxy(
     flags: &ServerFlags<'_>,
     service: &meshgraph_kube::ServiceRef,
     config_args: &ConfigArgs,
-) -> anyhow::Result<(
-    ServerConfig,
-    String,
-    Option<String>,
-    Option<tempfile::NamedTempFile>,
-)> {
+) -> anyhow::Result<ReachedServer> {
     let options = cluster_options(config_args);
     let (cluster, endpoint) = runtime()?.block_on(async {
         let cluster = load_cluster(&options).await?;
@@ -827,7 +840,12 @@ pub fn through_service_proxy(
         context,
         endpoint.url
     );
-    Ok((config, service.k8s_url(), Some(reached), ca))
+    Ok(ReachedServer {
+        config,
+        source: service.k8s_url(),
+        reached: Some(reached),
+        ca_file: ca,
+    })
 }
 
 /// The URL without userinfo, for output and logs.

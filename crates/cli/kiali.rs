@@ -113,8 +113,12 @@ fn fetch_live(
     let (config, _ca_file) = match meshgraph_kube::ServiceRef::parse_k8s_url(url) {
         Some(service) => {
             let service = service.map_err(|e| anyhow::anyhow!("--kiali: {e}"))?;
-            let (config, _, reached, ca) =
-                input::through_service_proxy(&flags, &service, &args.input.config)?;
+            let input::ReachedServer {
+                config,
+                reached,
+                ca_file: ca,
+                ..
+            } = input::through_service_proxy(&flags, &service, &args.input.config)?;
             if let Some(line) = reached.filter(|_| !quiet) {
                 eprintln!("meshgraph: kiali: {line}");
             }

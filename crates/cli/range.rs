@@ -152,8 +152,12 @@ pub fn collect(
         .prometheus
         .as_deref()
         .context("--range needs --prometheus URL")?;
-    let (config, _source, reached, _ca) =
-        prometheus_server(&args.input.prometheus, url, &args.input.config)?;
+    let crate::input::ReachedServer {
+        config,
+        reached,
+        ca_file: _ca,
+        ..
+    } = prometheus_server(&args.input.prometheus, url, &args.input.config)?;
     let plan = RangePlan {
         edges: selected.iter().map(|(_, _, e)| e.clone()).collect(),
         start,

@@ -153,3 +153,32 @@ pub fn chromium() -> PathBuf {
             panic!("Chromium is needed: apt-get install -y --no-install-recommends chromium")
         })
 }
+
+/// Loads `page` in headless Chromium with `extra` arguments (`--dump-dom`,
+/// `--screenshot=...`, a window size) and returns its standard output: with
+/// `--dump-dom`, the DOM after the page's scripts ran.
+pub fn headless_chromium(page: &Path, extra: &[&str]) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "chromium: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use meshgraph_model::Emitter;
 
 use crate::endpoint::{Endpoint, WorkloadRef};
-use crate::reconcile::{Disposition, LogicalEdge, Reconciliation};
+use crate::reconcile::{Disposition, Reconciliation};
 
 /// Parses the command line's names: `namespace/workload` (or
 /// `cluster/namespace/workload`), `unknown`, `service:namespace/name` (or
@@ -63,29 +63,11 @@ pub fn explain(
     source: &Endpoint,
     destination: &Endpoint,
 ) -> Explanation {
-    let matches = |e: &LogicalEdge| &e.source == source && &e.destination == destination;
-    let edges: Vec<usize> = rec
-        .edges
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| matches(e))
-        .map(|(i, _)| i)
-        .collect();
-    let clusters = &rec.classification.clusters;
-    let own: Vec<usize> = observations
-        .iter()
-        .enumerate()
-        .filter(|(_, obs)| {
-            &clusters.source_endpoint(obs) == source
-                && &clusters.destination_endpoint(obs) == destination
-        })
-        .map(|(i, _)| i)
-        .collect();
-    assemble(rec, source, destination, edges, own)
+    Explainer::new(rec, observations).explain(source, destination)
 }
 
 /// The explanation of a pair from its logical edges and the observations
-/// whose own ends are the pair: what [`explain`] and [`Explainer`] share.
+/// whose own ends are the pair.
 fn assemble(
     rec: &Reconciliation,
     source: &Endpoint,
@@ -125,7 +107,8 @@ fn assemble(
 
 /// [`explain`] for many pairs: the logical edges and the observations are
 /// indexed by their ends once, so each pair costs only its own series (the
-/// report page embeds the explanation of every drawn edge).
+/// report page embeds the explanation of every drawn edge); [`explain`] is
+/// one pair through it.
 #[derive(Debug)]
 pub struct Explainer<'a> {
     rec: &'a Reconciliation,
