@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use meshgraph_traces::{Resource, Span, SpanKind};
+use meshgraph_traces::{Resource, Span, SpanKind, Text};
 
 use crate::{Cost, cells, mb, measure, ms, per_second, row};
 
@@ -30,10 +30,10 @@ fn resources() -> Vec<Arc<Resource>> {
             let ns = format!("ns-{}", p % 20);
             let app = format!("app-{p}");
             Arc::new(Resource {
-                service_name: Some(format!("{app}.{ns}")),
+                service_name: Some(format!("{app}.{ns}").into()),
                 attributes: vec![
-                    ("service.name".into(), format!("{app}.{ns}")),
-                    ("k8s.namespace.name".into(), ns),
+                    ("service.name".into(), format!("{app}.{ns}").into()),
+                    ("k8s.namespace.name".into(), ns.into()),
                     ("telemetry.sdk.name".into(), "envoy".into()),
                 ],
             })
@@ -63,15 +63,13 @@ fn generate(target_json_bytes: usize) -> Vec<Span> {
         let ns = format!("ns-{}", callee_index % 20);
         let start = 1_765_000_000_000_000_000 + i as u64 * 1_000_000;
         let request_id = format!("{:016x}-{:08x}", next(), i);
-        let tags = |node: &str, pod: String| {
-            vec![
+        // A proxy's node id and address are its pod's: one per proxy.
+        let ip = |proxy: usize| format!("10.0.{}.{}", proxy / 250, proxy % 250);
+        let tags = |node: &str, pod: String, own: usize, peer: usize| {
+            let list: Vec<(String, String)> = vec![
                 (
                     "node_id".to_string(),
-                    format!(
-                        "{node}~10.0.{}.{}~{pod}.{ns}~{ns}.svc.cluster.local",
-                        i % 250,
-                        i % 200
-                    ),
+                    format!("{node}~{}~{pod}.{ns}~{ns}.svc.cluster.local", ip(own)),
                 ),
                 (
                     "upstream_cluster".into(),
@@ -94,37 +92,47 @@ fn generate(target_json_bytes: usize) -> Vec<Span> {
                     format!("app-{callee_index}"),
                 ),
                 ("istio.mesh_id".into(), "cluster.local".into()),
-                (
-                    "peer.address".into(),
-                    format!("10.1.{}.{}", i % 250, i % 100),
-                ),
+                ("peer.address".into(), format!("{}:9080", ip(peer))),
                 ("request_size".into(), "0".into()),
                 ("response_size".into(), (1000 + i % 5000).to_string()),
                 ("user_agent".into(), "Go-http-client/1.1".into()),
-            ]
+            ];
+            list.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect()
         };
         spans.push(Span {
             trace_id: trace_id.clone(),
             span_id: client_id.clone(),
             parent_span_id: None,
-            name: format!("app-{callee_index}.{ns}.svc.cluster.local:9080/*"),
+            name: format!("app-{callee_index}.{ns}.svc.cluster.local:9080/*").into(),
             kind: SpanKind::Client,
             start_unix_nanos: Some(start),
             duration_nanos: Some(2_500_000),
             status_error: i % 50 == 0,
-            attributes: tags("sidecar", format!("app-{}-6b746f74dc-9stp6", i % PROXIES)),
+            attributes: tags(
+                "sidecar",
+                format!("app-{}-6b746f74dc-9stp6", i % PROXIES),
+                i % PROXIES,
+                callee_index,
+            ),
             resource: caller.clone(),
         });
         spans.push(Span {
             trace_id,
             span_id: server_id,
             parent_span_id: Some(client_id),
-            name: format!("app-{callee_index}.{ns}.svc.cluster.local:9080/*"),
+            name: format!("app-{callee_index}.{ns}.svc.cluster.local:9080/*").into(),
             kind: SpanKind::Server,
             start_unix_nanos: Some(start + 100_000),
             duration_nanos: Some(2_000_000),
             status_error: i % 50 == 0,
-            attributes: tags("sidecar", format!("app-{callee_index}-5b7c754ccb-55jwk")),
+            attributes: tags(
+                "sidecar",
+                format!("app-{callee_index}-5b7c754ccb-55jwk"),
+                callee_index,
+                i % PROXIES,
+            ),
             resource: callee.clone(),
         });
     }
@@ -135,7 +143,7 @@ fn json_string(out: &mut String, text: &str) {
     out.push_str(&serde_json::to_string(text).expect("strings serialise"));
 }
 
-fn json_attributes(out: &mut String, list: &[(String, String)]) {
+fn json_attributes(out: &mut String, list: &[(Text, Text)]) {
     out.push('[');
     for (i, (k, v)) in list.iter().enumerate() {
         if i > 0 {
@@ -203,23 +211,62 @@ fn otlp_json_lines(spans: &[Span]) -> String {
     out
 }
 
-/// Length-delimited OTLP protobuf, one `TracesData` per chunk of 1000 spans
-/// (as a Collector file exporter in protobuf mode writes them).
+/// OTLP protobuf as the Collector's file exporter writes it with `format:
+/// proto`: one `TracesData` per chunk of 1000 spans, each preceded by its
+/// length in 4 bytes, big-endian.
 fn otlp_protobuf(spans: &[Span]) -> Result<Vec<u8>> {
     use prost::Message;
     let mut out = Vec::new();
     for chunk in spans.chunks(1000) {
-        meshgraph_traces::traces_data(chunk).encode_length_delimited(&mut out)?;
+        let message = meshgraph_traces::traces_data(chunk).encode_to_vec();
+        out.extend_from_slice(&u32::try_from(message.len())?.to_be_bytes());
+        out.extend_from_slice(&message);
     }
     Ok(out)
+}
+
+/// One way of decoding both formats: its JSON and protobuf costs.
+struct Pair {
+    how: &'static str,
+    json: Cost,
+    pb: Cost,
 }
 
 struct Measured {
     json_bytes: usize,
     pb_bytes: usize,
     spans: usize,
-    json: Cost,
-    pb: Cost,
+    pairs: [Pair; 2],
+}
+
+/// Both files decoded with `meshgraph_traces::decode_file`, as
+/// `--traces-file` reads them: the JSON whole, the protobuf a message at a
+/// time. The files are removed afterwards.
+fn from_files(spans: &[Span], json: &str, pb: &[u8]) -> Result<Pair> {
+    let dir = std::env::temp_dir();
+    let stem = format!("meshgraph-bench-traces-{}", std::process::id());
+    let json_path = dir.join(format!("{stem}.jsonl"));
+    let pb_path = dir.join(format!("{stem}.binpb"));
+    std::fs::write(&json_path, json)?;
+    std::fs::write(&pb_path, pb)?;
+    let cap = 1 << 30;
+    let result = (|| {
+        let (from_json, json_cost) =
+            measure(|| Ok(meshgraph_traces::decode_file(&json_path, cap)?.spans))?;
+        let (from_pb, pb_cost) =
+            measure(|| Ok(meshgraph_traces::decode_file(&pb_path, cap)?.spans))?;
+        if from_json != spans || from_pb != spans {
+            bail!("the files do not give the generated spans");
+        }
+        Ok(Pair {
+            how: "from a file (decode_file; the bytes read count)",
+            json: json_cost,
+            pb: pb_cost,
+        })
+    })();
+    let _ = std::fs::remove_file(&json_path);
+    let _ = std::fs::remove_file(&pb_path);
+    result
 }
 
 /// Runs the measurement on about `megabytes` of OTLP JSON and prints it.
@@ -250,12 +297,20 @@ pub fn run(megabytes: usize) -> Result<()> {
             spans.len()
         );
     }
+    eprintln!("meshgraph-bench: traces: decoding the same from files");
+    let files = from_files(&from_json, &json, &pb)?;
     print(&Measured {
         json_bytes: json.len(),
         pb_bytes: pb.len(),
         spans: spans.len(),
-        json: json_cost,
-        pb: pb_cost,
+        pairs: [
+            Pair {
+                how: "in memory (decode, decode_protobuf; the input does not count)",
+                json: json_cost,
+                pb: pb_cost,
+            },
+            files,
+        ],
     });
     Ok(())
 }
@@ -271,41 +326,43 @@ fn print(m: &Measured) {
         crate::MAX_RUNS
     );
     println!(
-        "\ntraces decode: {} spans; JSON = OTLP JSON lines (lenient decoder), protobuf = length-delimited OTLP",
+        "\ntraces decode: {} spans; JSON = OTLP JSON lines (lenient decoder), protobuf = OTLP with 4-byte lengths (the Collector's file exporter)",
         m.spans
     );
-    row(
-        11,
-        &cells(&[
-            "format", "input MB", "ms", "MB/s", "kspans/s", "peak MB", "kept MB", "work MB",
-        ]),
-    );
-    for (name, bytes, cost) in [
-        ("json", m.json_bytes, m.json),
-        ("protobuf", m.pb_bytes, m.pb),
-    ] {
+    for pair in &m.pairs {
+        println!("{}", pair.how);
         row(
             11,
-            &[
-                name.to_string(),
-                format!("{:.1}", mb(bytes)),
-                format!("{:.0}", ms(cost.time)),
-                format!("{:.1}", per_second(mb(bytes), cost.time)),
-                format!("{:.0}", per_second(m.spans as f64, cost.time) / 1e3),
-                format!("{:.1}", mb(cost.peak)),
-                format!("{:.1}", mb(cost.retained)),
-                format!("{:.1}", mb(cost.peak.saturating_sub(cost.retained))),
-            ],
+            &cells(&[
+                "format", "input MB", "ms", "MB/s", "kspans/s", "peak MB", "kept MB", "work MB",
+            ]),
+        );
+        for (name, bytes, cost) in [
+            ("json", m.json_bytes, pair.json),
+            ("protobuf", m.pb_bytes, pair.pb),
+        ] {
+            row(
+                11,
+                &[
+                    name.to_string(),
+                    format!("{:.1}", mb(bytes)),
+                    format!("{:.0}", ms(cost.time)),
+                    format!("{:.1}", per_second(mb(bytes), cost.time)),
+                    format!("{:.0}", per_second(m.spans as f64, cost.time) / 1e3),
+                    format!("{:.1}", mb(cost.peak)),
+                    format!("{:.1}", mb(cost.retained)),
+                    format!("{:.1}", mb(cost.peak.saturating_sub(cost.retained))),
+                ],
+            );
+        }
+        let time = |c: Cost| c.time.max(Duration::from_nanos(1)).as_secs_f64();
+        println!(
+            "  protobuf vs JSON: {:.2}x the speed in spans/s, {:.2}x the peak heap",
+            time(pair.json) / time(pair.pb),
+            pair.pb.peak as f64 / pair.json.peak.max(1) as f64
         );
     }
-    let time = |c: Cost| c.time.max(Duration::from_nanos(1)).as_secs_f64();
     println!(
-        "  protobuf vs JSON: {:.2}x the speed in spans/s ({:.2}x in MB of JSON per second), {:.2}x the peak heap",
-        time(m.json) / time(m.pb),
-        time(m.json) / time(m.pb),
-        m.pb.peak as f64 / m.json.peak.max(1) as f64
-    );
-    println!(
-        "  peak MB: the heap at its highest during the decode, the decoded spans included (input not counted); kept MB: the spans; work MB: peak - kept"
+        "  peak MB: the heap at its highest during the decode, the decoded spans included; kept MB: the spans; work MB: peak - kept"
     );
 }

@@ -8,8 +8,11 @@
 //! numbers or strings, ids in hex or base64, enums as integers or names, `null`
 //! for absent.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -17,7 +20,9 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::TracesError;
-use crate::span::{Resource, SearchHit, Span, SpanKind, normalize_span_id, normalize_trace_id};
+use crate::span::{
+    Interner, Resource, SearchHit, Span, SpanKind, Text, normalize_span_id, normalize_trace_id,
+};
 
 /// Which answer a body was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -145,11 +150,58 @@ pub fn decode(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
     })
 }
 
-/// Decodes OTLP protobuf (one `TracesData` or a length-delimited stream).
+/// Decodes OTLP protobuf (one `TracesData` or a length-prefixed stream).
 pub fn decode_protobuf(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
     let mut w = Warnings::new(source_name);
     let mut spans = Vec::new();
     crate::otlp::decode_protobuf(bytes, source_name, &mut spans, &mut w)?;
+    protobuf_decoded(spans, w, source_name)
+}
+
+/// Decodes a file holding one answer of any format, like [`decode`]. A
+/// stream of framed OTLP protobuf messages (the OpenTelemetry Collector's
+/// file exporter, `format: proto`) is read one message at a time, so its
+/// bytes are never held whole; anything else is read whole, up to
+/// `max_bytes`.
+pub fn decode_file(path: &Path, max_bytes: u64) -> Result<Decoded, TracesError> {
+    let fail = |e: std::io::Error| TracesError::File {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let source_name = path.display().to_string();
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, File::open(path).map_err(fail)?);
+    let mut w = Warnings::new(&source_name);
+    let mut spans = Vec::new();
+    if crate::otlp::read_framed(&mut reader, max_bytes, &mut spans, &mut w)
+        .map_err(fail)?
+        .is_some()
+    {
+        return protobuf_decoded(spans, w, &source_name);
+    }
+    drop(spans);
+    let mut bytes = Vec::new();
+    File::open(path)
+        .and_then(|f| f.take(max_bytes + 1).read_to_end(&mut bytes))
+        .map_err(fail)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(TracesError::File {
+            path: path.to_path_buf(),
+            reason: format!(
+                "larger than the {} MiB a trace answer may hold",
+                max_bytes / (1024 * 1024)
+            ),
+        });
+    }
+    decode(&bytes, &source_name)
+}
+
+/// Spans read from protobuf, as a decoded answer (an error when none could
+/// be read and something was wrong).
+fn protobuf_decoded(
+    mut spans: Vec<Span>,
+    w: Warnings,
+    source_name: &str,
+) -> Result<Decoded, TracesError> {
     if spans.is_empty()
         && let Some(first) = w.list.first()
     {
@@ -192,11 +244,12 @@ pub(crate) fn decode_tempo_search_protobuf(
 
 fn decode_json(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> {
     let mut w = Warnings::new(source_name);
+    let mut text = Interner::default();
     let mut spans = Vec::new();
     let mut search = Vec::new();
     let mut format = None;
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        zipkin(bytes, source_name, &mut spans, &mut w)?;
+        zipkin(bytes, source_name, &mut spans, &mut w, &mut text)?;
         dedupe(&mut spans);
         return Ok(Decoded {
             format: Format::Zipkin,
@@ -267,7 +320,13 @@ fn decode_json(bytes: &[u8], source_name: &str) -> Result<Decoded, TracesError> 
             Some(Err(e)) => return Err(json_error(&e, bytes, source_name)),
             Some(Ok(envelope)) => envelope,
         };
-        let this = one_envelope(envelope, source_name, &mut spans, &mut search, &mut w)?;
+        let this = one_envelope(
+            envelope,
+            source_name,
+            &mut spans,
+            &mut search,
+            (&mut w, &mut text),
+        )?;
         if format.is_some_and(|f| f != this) {
             return Err(TracesError::Decode {
                 source_name: source_name.to_string(),
@@ -291,29 +350,29 @@ fn one_envelope(
     source_name: &str,
     spans: &mut Vec<Span>,
     search: &mut Vec<SearchHit>,
-    w: &mut Warnings,
+    (w, t): (&mut Warnings, &mut Interner),
 ) -> Result<Format, TracesError> {
     let format = if let Some(result) = envelope.result {
         let data: TracesData<'_> = part(result, "result", w).unwrap_or_default();
-        otlp_resource_spans(&data.resource_spans, "result.resourceSpans", spans, w);
+        otlp_resource_spans(&data.resource_spans, "result.resourceSpans", spans, w, t);
         Format::JaegerV3
     } else if let Some(list) = envelope.resource_spans {
         let list: Vec<&RawValue> = part(list, "resourceSpans", w).unwrap_or_default();
-        otlp_resource_spans(&list, "resourceSpans", spans, w);
+        otlp_resource_spans(&list, "resourceSpans", spans, w, t);
         Format::Otlp
     } else if let Some(list) = envelope.batches {
         let list: Vec<&RawValue> = part(list, "batches", w).unwrap_or_default();
-        otlp_resource_spans(&list, "batches", spans, w);
+        otlp_resource_spans(&list, "batches", spans, w, t);
         Format::Tempo
     } else if let Some(trace) = envelope.trace {
         let data: TracesData<'_> = part(trace, "trace", w).unwrap_or_default();
-        otlp_resource_spans(&data.resource_spans, "trace.resourceSpans", spans, w);
+        otlp_resource_spans(&data.resource_spans, "trace.resourceSpans", spans, w, t);
         Format::Tempo
     } else if let Some(traces) = envelope.traces {
         let list: Vec<&RawValue> = part(traces, "traces", w).unwrap_or_default();
         for (i, raw) in list.iter().enumerate() {
             if let Some(hit) = part::<TempoHit<'_>>(raw, &format!("traces[{i}]"), w) {
-                search.push(search_hit(hit, i, w));
+                search.push(search_hit(hit, i, w, t));
             }
         }
         Format::TempoSearch
@@ -321,7 +380,7 @@ fn one_envelope(
         let list: Vec<&RawValue> = part(data, "data", w).unwrap_or_default();
         for (i, raw) in list.iter().enumerate() {
             if let Some(trace) = part::<V1Trace<'_>>(raw, &format!("data[{i}]"), w) {
-                v1_trace(trace, &format!("data[{i}]"), spans, w);
+                v1_trace(trace, &format!("data[{i}]"), spans, w, t);
             }
         }
         if let Some(errors) = envelope.errors {
@@ -333,7 +392,7 @@ fn one_envelope(
             spans: envelope.spans,
             processes: envelope.processes,
         };
-        v1_trace(trace, "the trace", spans, w);
+        v1_trace(trace, "the trace", spans, w, t);
         Format::JaegerV1
     } else if let Some(error) = envelope.error {
         return Err(TracesError::Server {
@@ -357,8 +416,10 @@ fn one_envelope(
 
 /// Drops repeated spans (same [`Span::identity`]), keeping the first.
 pub(crate) fn dedupe(spans: &mut Vec<Span>) {
-    let mut seen = HashSet::new();
-    let keep: Vec<bool> = spans.iter().map(|s| seen.insert(s.identity())).collect();
+    let keep: Vec<bool> = {
+        let mut seen = hashbrown::HashSet::new();
+        spans.iter().map(|s| seen.insert(s.identity())).collect()
+    };
     let mut keep = keep.into_iter();
     spans.retain(|_| keep.next().unwrap_or(true));
 }
@@ -383,7 +444,11 @@ fn json_error(e: &serde_json::Error, bytes: &[u8], source_name: &str) -> TracesE
 }
 
 /// Decodes one part, or warns and gives `None`.
-fn part<'a, T: Deserialize<'a>>(raw: &'a RawValue, what: &str, w: &mut Warnings) -> Option<T> {
+fn part<'a, T: Deserialize<'a>>(
+    raw: &'a RawValue,
+    what: impl fmt::Display,
+    w: &mut Warnings,
+) -> Option<T> {
     match serde_json::from_str(raw.get()) {
         Ok(v) => Some(v),
         Err(e) => {
@@ -546,19 +611,28 @@ impl AnyValue {
     }
 }
 
-fn attributes(list: Option<Vec<KeyValue>>) -> Vec<(String, String)> {
-    // A fresh vector of the right size: collecting in place would keep the
-    // larger `KeyValue` allocation alive with every span.
+fn attributes(list: Option<Vec<KeyValue>>, t: &mut Interner) -> Vec<(Text, Text)> {
     let list = list.unwrap_or_default();
     let mut out = Vec::with_capacity(list.len());
-    out.extend(
-        list.into_iter()
-            .filter_map(|kv| Some((kv.key, kv.value?.into_text()?))),
-    );
+    for kv in list {
+        if let Some(value) = kv.value.and_then(AnyValue::into_text) {
+            let slot = 2 * out.len();
+            out.push((
+                t.text_in_slot(slot, &kv.key),
+                t.text_in_slot(slot + 1, &value),
+            ));
+        }
+    }
     out
 }
 
-fn otlp_resource_spans(list: &[&RawValue], what: &str, out: &mut Vec<Span>, w: &mut Warnings) {
+fn otlp_resource_spans(
+    list: &[&RawValue],
+    what: &str,
+    out: &mut Vec<Span>,
+    w: &mut Warnings,
+    t: &mut Interner,
+) {
     for (i, raw) in list.iter().enumerate() {
         let here = format!("{what}[{i}]");
         let Some(rs) = part::<ResourceSpans<'_>>(raw, &here, w) else {
@@ -566,12 +640,12 @@ fn otlp_resource_spans(list: &[&RawValue], what: &str, out: &mut Vec<Span>, w: &
         };
         let resource = rs
             .resource
-            .and_then(|r| part::<OtlpResource>(r, &format!("{here}.resource"), w))
+            .and_then(|r| part::<OtlpResource>(r, format_args!("{here}.resource"), w))
             .unwrap_or_default();
-        let attrs = attributes(resource.attributes);
+        let attrs = attributes(resource.attributes, t);
         let service_name = attrs
             .iter()
-            .find(|(k, _)| k == "service.name")
+            .find(|(k, _)| &**k == "service.name")
             .map(|(_, v)| v.clone());
         let resource = Arc::new(Resource {
             service_name,
@@ -594,20 +668,19 @@ fn otlp_resource_spans(list: &[&RawValue], what: &str, out: &mut Vec<Span>, w: &
                 continue;
             };
             for (k, raw) in scope.spans.into_iter().flatten().enumerate() {
-                let here = format!("{here}.spans[{k}]");
-                let Some(span) = part::<OtlpSpan>(raw, &here, w) else {
+                let Some(span) = part::<OtlpSpan>(raw, format_args!("{here}.spans[{k}]"), w) else {
                     continue;
                 };
-                match otlp_span(span, &resource) {
+                match otlp_span(span, &resource, t) {
                     Ok(span) => out.push(span),
-                    Err(reason) => w.push(format_args!("{here} was skipped: {reason}")),
+                    Err(reason) => w.push(format_args!("{here}.spans[{k}] was skipped: {reason}")),
                 }
             }
         }
     }
 }
 
-fn otlp_span(span: OtlpSpan, resource: &Arc<Resource>) -> Result<Span, String> {
+fn otlp_span(span: OtlpSpan, resource: &Arc<Resource>, t: &mut Interner) -> Result<Span, String> {
     let trace_id = id(span.trace_id.as_deref(), "trace id", normalize_trace_id)?;
     let span_id = id(span.span_id.as_deref(), "span id", normalize_span_id)?;
     let kind = match span.kind.and_then(|k| k.0) {
@@ -625,12 +698,12 @@ fn otlp_span(span: OtlpSpan, resource: &Arc<Resource>) -> Result<Span, String> {
         trace_id,
         span_id,
         parent_span_id: parent(span.parent_span_id.as_deref()),
-        name: span.name.unwrap_or_default(),
+        name: t.text(span.name.as_deref().unwrap_or_default()),
         kind,
         start_unix_nanos: start,
         duration_nanos: start.zip(end).and_then(|(s, e)| e.checked_sub(s)),
         status_error,
-        attributes: attributes(span.attributes),
+        attributes: attributes(span.attributes, t),
         resource: resource.clone(),
     })
 }
@@ -703,7 +776,7 @@ struct TempoSearchSpan {
     attributes: Option<Vec<KeyValue>>,
 }
 
-fn search_hit(hit: TempoHit<'_>, index: usize, w: &mut Warnings) -> SearchHit {
+fn search_hit(hit: TempoHit<'_>, index: usize, w: &mut Warnings, t: &mut Interner) -> SearchHit {
     let here = format!("traces[{index}]");
     let trace_id = hit.trace_id.as_deref().and_then(normalize_trace_id);
     if trace_id.is_none() {
@@ -730,12 +803,12 @@ fn search_hit(hit: TempoHit<'_>, index: usize, w: &mut Warnings) -> SearchHit {
                 &mut spans,
                 &trace_id,
                 span_id,
-                s.name.unwrap_or_default(),
+                t.text(s.name.as_deref().unwrap_or_default()),
                 (
                     s.start.and_then(|v| v.as_u64()),
                     s.duration.and_then(|v| v.as_u64()),
                 ),
-                attributes(s.attributes),
+                attributes(s.attributes, t),
                 &resource,
             );
         }
@@ -812,25 +885,34 @@ struct V1Tag {
     value: Option<Scalar>,
 }
 
-fn v1_tags(tags: Option<Vec<V1Tag>>) -> Vec<(String, String)> {
+fn v1_tags(tags: Option<Vec<V1Tag>>, t: &mut Interner) -> Vec<(Text, Text)> {
     tags.unwrap_or_default()
         .into_iter()
-        .filter_map(|t| Some((t.key, t.value?.0?)))
+        .filter_map(|tag| Some((t.text(&tag.key), t.text(&tag.value?.0?))))
         .collect()
 }
 
-fn v1_resource(process: V1Process) -> Resource {
+fn v1_resource(process: V1Process, t: &mut Interner) -> Resource {
     Resource {
-        service_name: process.service_name.filter(|s| !s.is_empty()),
-        attributes: v1_tags(process.tags),
+        service_name: process
+            .service_name
+            .filter(|s| !s.is_empty())
+            .map(|s| t.text(&s)),
+        attributes: v1_tags(process.tags, t),
     }
 }
 
-fn v1_trace(trace: V1Trace<'_>, what: &str, out: &mut Vec<Span>, w: &mut Warnings) {
+fn v1_trace(
+    trace: V1Trace<'_>,
+    what: &str,
+    out: &mut Vec<Span>,
+    w: &mut Warnings,
+    t: &mut Interner,
+) {
     let mut processes: BTreeMap<String, Arc<Resource>> = BTreeMap::new();
     for (id, raw) in trace.processes.unwrap_or_default() {
-        if let Some(p) = part::<V1Process>(raw, &format!("{what}.processes.{id}"), w) {
-            processes.insert(id, Arc::new(v1_resource(p)));
+        if let Some(p) = part::<V1Process>(raw, format_args!("{what}.processes.{id}"), w) {
+            processes.insert(id, Arc::new(v1_resource(p, t)));
         }
     }
     let no_process = Arc::new(Resource::default());
@@ -840,7 +922,7 @@ fn v1_trace(trace: V1Trace<'_>, what: &str, out: &mut Vec<Span>, w: &mut Warning
             continue;
         };
         let resource = match (span.process, &span.process_id) {
-            (Some(p), _) => Arc::new(v1_resource(p)),
+            (Some(p), _) => Arc::new(v1_resource(p, t)),
             (None, Some(id)) => match processes.get(id) {
                 Some(r) => r.clone(),
                 None => {
@@ -866,12 +948,12 @@ fn v1_trace(trace: V1Trace<'_>, what: &str, out: &mut Vec<Span>, w: &mut Warning
                 })
                 .and_then(|r| parent(r.span_id.as_deref()))
                 .or_else(|| parent(span.parent_span_id.as_deref()));
-            let attributes = v1_tags(span.tags);
+            let attributes = v1_tags(span.tags, t);
             let tag = |k: &str| {
                 attributes
                     .iter()
-                    .find(|(key, _)| key == k)
-                    .map(|(_, v)| v.as_str())
+                    .find(|(key, _)| &**key == k)
+                    .map(|(_, v)| &**v)
             };
             let kind = tag("span.kind")
                 .and_then(SpanKind::parse)
@@ -882,7 +964,7 @@ fn v1_trace(trace: V1Trace<'_>, what: &str, out: &mut Vec<Span>, w: &mut Warning
                 trace_id,
                 span_id,
                 parent_span_id,
-                name: span.operation_name.unwrap_or_default(),
+                name: t.text(span.operation_name.as_deref().unwrap_or_default()),
                 kind,
                 start_unix_nanos: micros_as_nanos(span.start_micros),
                 duration_nanos: micros_as_nanos(span.duration),
@@ -938,13 +1020,14 @@ fn zipkin(
     source_name: &str,
     out: &mut Vec<Span>,
     w: &mut Warnings,
+    t: &mut Interner,
 ) -> Result<(), TracesError> {
     let list: Vec<&RawValue> =
         serde_json::from_slice(bytes).map_err(|e| json_error(&e, bytes, source_name))?;
     let mut items: Vec<(String, &RawValue)> = Vec::new();
     for (i, raw) in list.iter().enumerate() {
         if raw.get().starts_with('[') {
-            let inner: Vec<&RawValue> = part(raw, &format!("[{i}]"), w).unwrap_or_default();
+            let inner: Vec<&RawValue> = part(raw, format_args!("[{i}]"), w).unwrap_or_default();
             items.extend(
                 inner
                     .into_iter()
@@ -961,7 +1044,7 @@ fn zipkin(
         if !raw.get().starts_with('{') {
             continue;
         }
-        let Some(span) = part::<ZipkinSpan>(raw, &format!("span {here}"), w) else {
+        let Some(span) = part::<ZipkinSpan>(raw, format_args!("span {here}"), w) else {
             continue;
         };
         read += 1;
@@ -970,7 +1053,7 @@ fn zipkin(
             .entry(service.clone())
             .or_insert_with(|| {
                 Arc::new(Resource {
-                    service_name: service.filter(|s| !s.is_empty()),
+                    service_name: service.filter(|s| !s.is_empty()).map(|s| t.text(&s)),
                     attributes: Vec::new(),
                 })
             })
@@ -978,14 +1061,14 @@ fn zipkin(
         let built = (|| {
             let trace_id = id(span.trace_id.as_deref(), "trace id", normalize_trace_id)?;
             let span_id = id(span.id.as_deref(), "span id", normalize_span_id)?;
-            let attributes: Vec<(String, String)> = span
+            let attributes: Vec<(Text, Text)> = span
                 .tags
                 .unwrap_or_default()
                 .into_iter()
-                .filter_map(|(k, v)| Some((k, v.0?)))
+                .filter_map(|(k, v)| Some((t.text(&k), t.text(&v.0?))))
                 .collect();
             // Zipkin marks a failed span by the presence of an `error` tag.
-            let status_error = attributes.iter().any(|(k, _)| k == "error");
+            let status_error = attributes.iter().any(|(k, _)| &**k == "error");
             let kind = match span.kind.as_deref() {
                 Some(k) => SpanKind::parse(k).ok_or(format!("unknown span kind {k:?}"))?,
                 None => SpanKind::Unspecified,
@@ -994,7 +1077,7 @@ fn zipkin(
                 trace_id,
                 span_id,
                 parent_span_id: parent(span.parent_id.as_deref()),
-                name: span.name.unwrap_or_default(),
+                name: t.text(span.name.as_deref().unwrap_or_default()),
                 kind,
                 start_unix_nanos: micros_as_nanos(span.timestamp),
                 duration_nanos: micros_as_nanos(span.duration),

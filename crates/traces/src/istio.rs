@@ -202,7 +202,7 @@ mod tests {
             status_error: false,
             attributes: attributes
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .map(|&(k, v)| (k.into(), v.into()))
                 .collect(),
             resource: Default::default(),
         }

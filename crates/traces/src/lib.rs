@@ -65,14 +65,14 @@ use std::time::{Duration, SystemTime};
 pub use meshgraph_model::trace::{TraceCall, TraceEvidence, TracePeer};
 
 pub use collect::collect;
-pub use decode::{Decoded, Format, decode, decode_protobuf};
+pub use decode::{Decoded, Format, decode, decode_file, decode_protobuf};
 pub use edges::{CallsFromSpans, calls_from_spans};
 pub use error::TracesError;
 pub use meshgraph_source::{Auth, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Recorder};
 use meshgraph_source::{Outcome, Peer, Scope, ServerConfig};
 pub use otlp::{encode_protobuf, encode_tempo_search, traces_data};
 pub use record::replay;
-pub use span::{Resource, SearchHit, Span, SpanKind, normalize_span_id, normalize_trace_id};
+pub use span::{Resource, SearchHit, Span, SpanKind, Text, normalize_span_id, normalize_trace_id};
 
 /// Default cap on one answer's size.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
@@ -258,24 +258,9 @@ impl TraceStats {
 /// (its spans have no parent ids); a note says so.
 pub fn read_file(path: &Path) -> Result<TracesCollected, TracesError> {
     let started = std::time::Instant::now();
-    use std::io::Read;
-    let fail = |reason: String| TracesError::File {
-        path: path.to_path_buf(),
-        reason,
-    };
-    // The same cap as a recorded or fetched answer: 512 MiB.
-    let cap = meshgraph_source::record::ENTRY_MAX_BYTES;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(cap + 1).read_to_end(&mut bytes))
-        .map_err(|e| fail(e.to_string()))?;
-    if bytes.len() as u64 > cap {
-        return Err(fail(format!(
-            "larger than the {} MiB a trace answer may hold",
-            cap / (1024 * 1024)
-        )));
-    }
-    let decoded = decode(&bytes, &path.display().to_string())?;
+    // The same cap as a recorded or fetched answer: 512 MiB (for framed
+    // protobuf, per message: such a file is read one message at a time).
+    let decoded = decode_file(path, meshgraph_source::record::ENTRY_MAX_BYTES)?;
     let mut collected = from_decoded(vec![decoded]);
     collected.stats.requests = 1;
     collected.stats.wall_time = started.elapsed();

@@ -2,10 +2,16 @@
 //! decoder.
 //!
 //! The outer messages (`TracesData` → `ResourceSpans` → `ScopeSpans`) are
-//! walked in place over the input, without copying: each resource and each
-//! span is then decoded on its own with `opentelemetry-proto`'s prost types,
-//! so one unreadable span is a warning and the rest is used, and the input is
-//! never held twice. The walk accepts what real files hold:
+//! walked in place over the input, without copying; each resource is decoded
+//! with `opentelemetry-proto`'s prost types, and each span is read in place
+//! by [`span_in_place`], field by field as `trace.proto` numbers them, with
+//! keys, values and names taken through the answer's [`Interner`]: decoding
+//! a span into prost's owned `String`s first cost two allocations per
+//! attribute (and their frees) for text that is the same in every span of a
+//! proxy. The prost types stay the reference: the tests encode spans with
+//! them and check that both readings agree. One unreadable span is a warning
+//! and the rest is used, and the input is never held twice. The walk accepts
+//! what real files hold:
 //!
 //! - one `TracesData` (or `ExportTraceServiceRequest`, or Tempo's `Trace`:
 //!   the same wire layout, field 1 repeated `ResourceSpans`), or a stream of
@@ -19,6 +25,7 @@
 //! with any other id (empty, or 32 bytes of hex text written as bytes) is
 //! skipped with a warning.
 
+use std::io::{self, BufRead};
 use std::sync::Arc;
 
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
@@ -31,7 +38,9 @@ use prost::Message;
 
 use crate::TracesError;
 use crate::decode::Warnings;
-use crate::span::{Resource, SearchHit, Span, SpanKind, normalize_span_id, normalize_trace_id};
+use crate::span::{
+    Interner, Resource, SearchHit, Span, SpanKind, Text, normalize_span_id, normalize_trace_id,
+};
 
 const WIRE_VARINT: u64 = 0;
 const WIRE_I64: u64 = 1;
@@ -55,12 +64,60 @@ pub(crate) enum Layout {
     Single,
     /// Messages each preceded by its length (varint).
     LengthDelimited,
+    /// Messages each preceded by its length in 4 bytes, big-endian: what the
+    /// OpenTelemetry Collector's file exporter writes with `format: proto`.
+    FixedLengthPrefixed,
+}
+
+/// How a stream of messages gives each message's length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    Varint,
+    BigEndian32,
+}
+
+impl Framing {
+    fn layout(self) -> Layout {
+        match self {
+            Framing::Varint => Layout::LengthDelimited,
+            Framing::BigEndian32 => Layout::FixedLengthPrefixed,
+        }
+    }
+
+    /// What the warnings call such a stream.
+    fn name(self) -> &'static str {
+        match self {
+            Framing::Varint => "length-delimited stream",
+            Framing::BigEndian32 => "stream of 4-byte length-prefixed messages",
+        }
+    }
+
+    /// The length at `*pos`, moving `*pos` past it; `None` when unfinished.
+    fn length(self, buf: &[u8], pos: &mut usize) -> Option<u64> {
+        match self {
+            Framing::Varint => varint(buf, pos),
+            Framing::BigEndian32 => {
+                let bytes: [u8; 4] = buf.get(*pos..*pos + 4)?.try_into().ok()?;
+                *pos += 4;
+                Some(u64::from(u32::from_be_bytes(bytes)))
+            }
+        }
+    }
 }
 
 /// One field of a message: its number and, for length-delimited fields, its bytes.
 struct Field<'a> {
     number: u64,
     bytes: Option<&'a [u8]>,
+}
+
+/// A field's value as the wire carries it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Wire<'a> {
+    Varint(u64),
+    I64(u64),
+    Len(&'a [u8]),
+    I32(u32),
 }
 
 /// Reads a varint at `*pos`; `None` when it runs past the end or is longer than 10 bytes.
@@ -102,24 +159,38 @@ fn fields_until_error(buf: &[u8]) -> (Vec<Field<'_>>, Option<usize>) {
 
 /// The field at `*pos`, moving `*pos` past it; `Err(start)` when it is not one.
 fn next_field<'a>(buf: &'a [u8], pos: &mut usize) -> Result<Field<'a>, usize> {
+    let (number, value) = next_value(buf, pos)?;
+    let bytes = match value {
+        Wire::Len(bytes) => Some(bytes),
+        _ => None,
+    };
+    Ok(Field { number, bytes })
+}
+
+/// The number and value of the field at `*pos`, moving `*pos` past it;
+/// `Err(start)` when it is not one.
+fn next_value<'a>(buf: &'a [u8], pos: &mut usize) -> Result<(u64, Wire<'a>), usize> {
     let start = *pos;
     let key = varint(buf, pos).ok_or(start)?;
     let (number, wire) = (key >> 3, key & 7);
     if number == 0 {
         return Err(start);
     }
-    let bytes = match wire {
-        WIRE_VARINT => {
-            varint(buf, pos).ok_or(start)?;
-            None
-        }
-        WIRE_I64 | WIRE_I32 => {
-            *pos += if wire == WIRE_I64 { 8 } else { 4 };
-            if *pos > buf.len() {
-                return Err(start);
-            }
-            None
-        }
+    let fixed = |pos: &mut usize, width: usize| {
+        let bytes = buf.get(*pos..*pos + width).ok_or(start)?;
+        *pos += width;
+        Ok::<_, usize>(
+            bytes
+                .iter()
+                .rev()
+                .fold(0u64, |v, &b| (v << 8) | u64::from(b)),
+        )
+    };
+    let value = match wire {
+        WIRE_VARINT => Wire::Varint(varint(buf, pos).ok_or(start)?),
+        WIRE_I64 => Wire::I64(fixed(pos, 8)?),
+        // Four bytes always fit.
+        WIRE_I32 => Wire::I32(fixed(pos, 4)? as u32),
         WIRE_LEN => {
             let len = varint(buf, pos).ok_or(start)?;
             let end = usize::try_from(len)
@@ -129,11 +200,11 @@ fn next_field<'a>(buf: &'a [u8], pos: &mut usize) -> Result<Field<'a>, usize> {
                 .ok_or(start)?;
             let slice = &buf[*pos..end];
             *pos = end;
-            Some(slice)
+            Wire::Len(slice)
         }
         _ => return Err(start),
     };
-    Ok(Field { number, bytes })
+    Ok((number, value))
 }
 
 /// Whether `buf` reads as one `TracesData`: only field 1, length-delimited.
@@ -158,21 +229,22 @@ enum Cut {
     },
 }
 
-/// The messages of a length-delimited stream, and where it stops being one.
-type Stream<'a> = (Vec<&'a [u8]>, Option<Cut>);
+/// The messages of a stream (each with the byte where its length starts),
+/// and where it stops being one.
+type Stream<'a> = (Vec<(usize, &'a [u8])>, Option<Cut>);
 
-fn stream(buf: &[u8]) -> Stream<'_> {
+fn stream(buf: &[u8], framing: Framing) -> Stream<'_> {
     let mut out = Vec::new();
     let mut pos = 0;
     while pos < buf.len() {
         let start = pos;
-        let Some(len) = varint(buf, &mut pos) else {
+        let Some(len) = framing.length(buf, &mut pos) else {
             return (out, Some(Cut::UnfinishedLength { at: start }));
         };
         let left = buf.len() - pos;
         match usize::try_from(len).ok().filter(|&l| l <= left) {
             Some(l) => {
-                out.push(&buf[pos..pos + l]);
+                out.push((start, &buf[pos..pos + l]));
                 pos += l;
             }
             None => {
@@ -188,9 +260,19 @@ fn stream(buf: &[u8]) -> Stream<'_> {
     (out, None)
 }
 
-/// Decodes OTLP protobuf: one `TracesData` or a length-delimited stream of
-/// them. Errors (naming `source_name`) when the bytes are neither; warnings
-/// for each part that cannot be read.
+/// Bytes of `TracesData` a stream's messages hold.
+fn covered(messages: &[(usize, &[u8])]) -> usize {
+    messages
+        .iter()
+        .filter(|(_, m)| is_traces_data(m))
+        .map(|(_, m)| m.len())
+        .sum()
+}
+
+/// Decodes OTLP protobuf: one `TracesData` or a stream of them, each
+/// preceded by its length (a varint, or 4 bytes as the Collector's file
+/// exporter writes). Errors (naming `source_name`) when the bytes are none of
+/// these; warnings for each part that cannot be read.
 pub(crate) fn decode_protobuf(
     bytes: &[u8],
     source_name: &str,
@@ -202,19 +284,25 @@ pub(crate) fn decode_protobuf(
         location: None,
         reason,
     };
+    let t = &mut Interner::default();
     if is_traces_data(bytes) {
-        walk_traces_data(bytes, "", out, w);
+        walk_traces_data(bytes, "", out, (w, t));
         return Ok(Layout::Single);
     }
-    let (messages, cut) = stream(bytes);
-    let readable = messages.iter().filter(|m| is_traces_data(m)).count();
     // Bytes each reading explains: one TracesData cut short (its complete
-    // resource spans) against a stream (its readable messages).
-    let stream_covers: usize = messages
-        .iter()
-        .filter(|m| is_traces_data(m))
-        .map(|m| m.len())
-        .sum();
+    // resource spans) against a stream (its readable messages) with either
+    // framing; the varint one wins a tie.
+    let varint = stream(bytes, Framing::Varint);
+    let fixed = stream(bytes, Framing::BigEndian32);
+    let (framing, (messages, cut), stream_covers) = {
+        let (v, f) = (covered(&varint.0), covered(&fixed.0));
+        if f > v {
+            (Framing::BigEndian32, fixed, f)
+        } else {
+            (Framing::Varint, varint, v)
+        }
+    };
+    let readable = messages.iter().filter(|(_, m)| is_traces_data(m)).count();
     if let (prefix, Some(at)) = fields_until_error(bytes)
         && at > stream_covers
         && !prefix.is_empty()
@@ -223,7 +311,7 @@ pub(crate) fn decode_protobuf(
             .all(|f| f.number == TRACES_RESOURCE_SPANS && f.bytes.is_some())
     {
         // One TracesData cut short: the resource spans before the cut.
-        walk_traces_data(&bytes[..at], "", out, w);
+        walk_traces_data(&bytes[..at], "", out, (w, t));
         w.push(format_args!(
             "the message is truncated at byte {at} of {}: the {} resource span(s) before it were read",
             bytes.len(),
@@ -238,16 +326,14 @@ pub(crate) fn decode_protobuf(
             }
             Ok(_) => "protobuf whose field 1 is not length-delimited: not an OTLP TracesData — a wrong message type?".into(),
             Err(at) => format!(
-                "neither JSON nor OTLP protobuf (one TracesData or a length-delimited stream of them): unreadable at byte {at}"
+                "neither JSON nor OTLP protobuf (one TracesData or a length-prefixed stream of them): unreadable at byte {at}"
             ),
         }));
     }
-    let mut offset = 0usize;
-    for (i, message) in messages.iter().enumerate() {
+    for (i, &(offset, message)) in messages.iter().enumerate() {
         let here = format!("message {i} (byte {offset})");
-        offset += message.len() + varint_len(message.len() as u64);
         if is_traces_data(message) {
-            walk_traces_data(message, &format!("{here}: "), out, w);
+            walk_traces_data(message, &format!("{here}: "), out, (w, t));
         } else if !message.is_empty() {
             w.push(format_args!(
                 "{here} is not an OTLP TracesData and was skipped"
@@ -261,38 +347,112 @@ pub(crate) fn decode_protobuf(
                 announced,
                 left,
             } => format!(
-                "the length-delimited stream is truncated: the message at byte {at} announces {announced} bytes but only {left} remain; the {} message(s) before it were read",
+                "the {} is truncated: the message at byte {at} announces {announced} bytes but only {left} remain; the {} message(s) before it were read",
+                framing.name(),
                 messages.len()
             ),
             Cut::UnfinishedLength { at } => format!(
-                "the length-delimited stream is truncated at byte {at} (an unfinished length); the {} message(s) before it were read",
+                "the {} is truncated at byte {at} (an unfinished length); the {} message(s) before it were read",
+                framing.name(),
                 messages.len()
             ),
         });
     }
-    Ok(Layout::LengthDelimited)
+    Ok(framing.layout())
 }
 
-fn varint_len(mut v: u64) -> usize {
-    let mut n = 1;
-    while v >= 0x80 {
-        v >>= 7;
-        n += 1;
+/// Reads a file of framed `TracesData` one message at a time, so that a
+/// file far larger than its spans is never held whole. The framing is told
+/// by the first bytes: a zero byte means 4-byte lengths (no `TracesData`
+/// starts with one, nor does a varint stream with a first message), a
+/// varint of 128 or more means varint lengths (no single `TracesData`
+/// starts with one). Gives `Ok(None)`, having read some of the file, when
+/// the framing cannot be told or a frame is not a `TracesData`, is cut
+/// short or announces more than `max_message` bytes: the caller then reads
+/// the whole file and decodes it as an answer, which says what is wrong.
+/// Spans and warnings are the same as that decoding would give.
+pub(crate) fn read_framed(
+    reader: &mut impl BufRead,
+    max_message: u64,
+    out: &mut Vec<Span>,
+    w: &mut Warnings,
+) -> io::Result<Option<Layout>> {
+    let head = reader.fill_buf()?;
+    let framing = match head.first() {
+        Some(0) => Framing::BigEndian32,
+        Some(&b) if b >= 0x80 && varint(head, &mut 0).is_some_and(|v| v >= 0x80) => Framing::Varint,
+        _ => return Ok(None),
+    };
+    let t = &mut Interner::default();
+    let (mut offset, mut index, mut readable) = (0usize, 0usize, 0usize);
+    let mut message = Vec::new();
+    while !reader.fill_buf()?.is_empty() {
+        let Some((length_bytes, len)) = read_length(reader, framing)? else {
+            return Ok(None);
+        };
+        let Some(len) = usize::try_from(len)
+            .ok()
+            .filter(|&l| l as u64 <= max_message)
+        else {
+            return Ok(None);
+        };
+        message.clear();
+        message.resize(len, 0);
+        match reader.read_exact(&mut message) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        if is_traces_data(&message) {
+            let here = format!("message {index} (byte {offset}): ");
+            walk_traces_data(&message, &here, out, (w, t));
+            readable += 1;
+        } else if !message.is_empty() {
+            return Ok(None);
+        }
+        offset += length_bytes + len;
+        index += 1;
     }
-    n
+    Ok((readable > 0).then(|| framing.layout()))
 }
+
+/// A frame's length read from `reader`, with how many bytes it took;
+/// `None` when the input ends inside it.
+fn read_length(reader: &mut impl BufRead, framing: Framing) -> io::Result<Option<(usize, u64)>> {
+    let mut bytes = [0u8; 10];
+    let width = match framing {
+        Framing::BigEndian32 => 4,
+        Framing::Varint => 10,
+    };
+    for n in 0..width {
+        if reader.read(&mut bytes[n..=n])? == 0 {
+            return Ok(None);
+        }
+        let mut pos = 0;
+        let length = match framing {
+            Framing::BigEndian32 if n == 3 => framing.length(&bytes, &mut pos),
+            Framing::Varint if bytes[n] < 0x80 => varint(&bytes[..=n], &mut pos),
+            _ => continue,
+        };
+        return Ok(length.map(|l| (n + 1, l)));
+    }
+    Ok(None)
+}
+
+/// Where decoded spans' warnings and shared text go.
+type Sinks<'a> = (&'a mut Warnings, &'a mut Interner);
 
 /// The spans of one `TracesData` (already checked to be one).
-fn walk_traces_data(buf: &[u8], prefix: &str, out: &mut Vec<Span>, w: &mut Warnings) {
+fn walk_traces_data(buf: &[u8], prefix: &str, out: &mut Vec<Span>, (w, t): Sinks<'_>) {
     let list = fields(buf).unwrap_or_default();
     for (i, field) in list.iter().enumerate() {
         let here = format!("{prefix}resourceSpans[{i}]");
         let Some(rs) = field.bytes else { continue };
-        resource_spans(rs, &here, out, w);
+        resource_spans(rs, &here, out, (w, t));
     }
 }
 
-fn resource_spans(buf: &[u8], here: &str, out: &mut Vec<Span>, w: &mut Warnings) {
+fn resource_spans(buf: &[u8], here: &str, out: &mut Vec<Span>, (w, t): Sinks<'_>) {
     let list = match fields(buf) {
         Ok(list) => list,
         Err(at) => {
@@ -305,7 +465,7 @@ fn resource_spans(buf: &[u8], here: &str, out: &mut Vec<Span>, w: &mut Warnings)
     let mut resource = Resource::default();
     for f in list.iter().filter(|f| f.number == RESOURCE) {
         match f.bytes.map(PbResource::decode) {
-            Some(Ok(r)) => resource = resource_of(r),
+            Some(Ok(r)) => resource = resource_of(r, t),
             Some(Err(e)) => w.push(format_args!("{here}.resource is unreadable ({e})")),
             None => {}
         }
@@ -332,24 +492,25 @@ fn resource_spans(buf: &[u8], here: &str, out: &mut Vec<Span>, w: &mut Warnings)
             }
         };
         for (k, raw) in spans.iter().filter(|f| f.number == SPANS).enumerate() {
-            let here = format!("{here}.spans[{k}]");
             let Some(raw) = raw.bytes else { continue };
-            match PbSpan::decode(raw) {
-                Ok(span) => match span_of(span, &resource) {
-                    Ok(span) => out.push(span),
-                    Err(reason) => w.push(format_args!("{here} was skipped: {reason}")),
-                },
-                Err(e) => w.push(format_args!("{here} is unreadable and was skipped ({e})")),
+            match span_in_place(raw, &resource, t) {
+                Ok(span) => out.push(span),
+                Err(Unusable::Unreadable(e)) => w.push(format_args!(
+                    "{here}.spans[{k}] is unreadable and was skipped ({e})"
+                )),
+                Err(Unusable::Skipped(reason)) => {
+                    w.push(format_args!("{here}.spans[{k}] was skipped: {reason}"))
+                }
             }
         }
     }
 }
 
-fn resource_of(r: PbResource) -> Resource {
-    let attributes = attributes(r.attributes);
+fn resource_of(r: PbResource, t: &mut Interner) -> Resource {
+    let attributes = attributes(r.attributes, t);
     let service_name = attributes
         .iter()
-        .find(|(k, _)| k == "service.name")
+        .find(|(k, _)| &**k == "service.name")
         .map(|(_, v)| v.clone());
     Resource {
         service_name,
@@ -359,19 +520,17 @@ fn resource_of(r: PbResource) -> Resource {
 
 /// Attribute values as text, like the JSON decoder's (`200`, `true`, `0.5`);
 /// arrays, maps and bytes are left out.
-fn attributes(list: Vec<KeyValue>) -> Vec<(String, String)> {
-    // A fresh vector of the right size: collecting in place would keep the
-    // larger `KeyValue` allocation alive with every span.
+fn attributes(list: Vec<KeyValue>, t: &mut Interner) -> Vec<(Text, Text)> {
     let mut out = Vec::with_capacity(list.len());
     for kv in list {
-        let text = match kv.value.and_then(|v| v.value) {
-            Some(Value::StringValue(s)) => s,
-            Some(Value::BoolValue(b)) => b.to_string(),
-            Some(Value::IntValue(i)) => i.to_string(),
-            Some(Value::DoubleValue(d)) => d.to_string(),
+        let value = match kv.value.and_then(|v| v.value) {
+            Some(Value::StringValue(s)) => t.text(&s),
+            Some(Value::BoolValue(b)) => t.text(&b.to_string()),
+            Some(Value::IntValue(i)) => t.text(&i.to_string()),
+            Some(Value::DoubleValue(d)) => t.text(&d.to_string()),
             _ => continue,
         };
-        out.push((kv.key, text));
+        out.push((t.text(&kv.key), value));
     }
     out
 }
@@ -393,38 +552,225 @@ fn hex_id(bytes: &[u8], width: usize, what: &str) -> Result<String, String> {
         return Err(format!("its {what} is all zeros"));
     }
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(width * 2);
-    for &b in bytes {
-        hex.push(char::from(HEX[usize::from(b >> 4)]));
-        hex.push(char::from(HEX[usize::from(b & 0xf)]));
+    // Ids are at most 16 bytes: the digits fit on the stack.
+    let mut digits = [0u8; 32];
+    for (pair, &b) in digits.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX[usize::from(b >> 4)];
+        pair[1] = HEX[usize::from(b & 0xf)];
     }
-    Ok(hex)
+    digits
+        .get(..width * 2)
+        .and_then(|d| std::str::from_utf8(d).ok())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("its {what} is longer than 16 bytes"))
 }
 
-fn span_of(span: PbSpan, resource: &Arc<Resource>) -> Result<Span, String> {
-    let trace_id = hex_id(&span.trace_id, 16, "trace id")?;
-    let span_id = hex_id(&span.span_id, 8, "span id")?;
-    let parent_span_id = match span.parent_span_id.len() {
+/// Why a span was not used.
+#[derive(Debug, PartialEq)]
+enum Unusable {
+    /// Its bytes are no `Span` message.
+    Unreadable(String),
+    /// It is one, but unusable (its ids).
+    Skipped(String),
+}
+
+/// `Span` field numbers in `opentelemetry/proto/trace/v1/trace.proto`.
+mod span_field {
+    pub const TRACE_ID: u64 = 1;
+    pub const SPAN_ID: u64 = 2;
+    pub const PARENT_SPAN_ID: u64 = 4;
+    pub const NAME: u64 = 5;
+    pub const KIND: u64 = 6;
+    pub const START_TIME: u64 = 7;
+    pub const END_TIME: u64 = 8;
+    pub const ATTRIBUTES: u64 = 9;
+    pub const STATUS: u64 = 15;
+    /// `Status.code`.
+    pub const STATUS_CODE: u64 = 3;
+}
+
+/// `KeyValue` and `AnyValue` field numbers (`common.proto`).
+mod value_field {
+    pub const KEY: u64 = 1;
+    pub const VALUE: u64 = 2;
+    pub const STRING: u64 = 1;
+    pub const BOOL: u64 = 2;
+    pub const INT: u64 = 3;
+    pub const DOUBLE: u64 = 4;
+    pub const ARRAY: u64 = 5;
+    pub const MAP: u64 = 6;
+    pub const BYTES: u64 = 7;
+}
+
+/// Text of a string field; protobuf strings are UTF-8.
+fn utf8<'a>(bytes: &'a [u8], what: &str) -> Result<&'a str, Unusable> {
+    std::str::from_utf8(bytes).map_err(|_| Unusable::Unreadable(format!("its {what} is not UTF-8")))
+}
+
+fn wrong_wire(number: u64, value: Wire<'_>) -> Unusable {
+    Unusable::Unreadable(format!(
+        "field {number} has the wrong wire type ({value:?})"
+    ))
+}
+
+/// One span read in place. Decodes what prost's `Span` would, the way it
+/// would (the last of a repeated scalar wins, unknown fields are skipped),
+/// without the owned copies.
+fn span_in_place(raw: &[u8], resource: &Arc<Resource>, t: &mut Interner) -> Result<Span, Unusable> {
+    use span_field as f;
+    let (mut trace_id, mut span_id, mut parent): (&[u8], &[u8], &[u8]) = (&[], &[], &[]);
+    let (mut name, mut kind, mut start, mut end) = ("", 0i32, 0u64, 0u64);
+    let mut status_error = false;
+    // Collected in the interner's scratch list, then copied at their size:
+    // one allocation per span instead of one per doubling.
+    let mut attributes = std::mem::take(&mut t.scratch);
+    attributes.clear();
+    let mut pos = 0;
+    while pos < raw.len() {
+        let (number, value) = next_value(raw, &mut pos)
+            .map_err(|at| Unusable::Unreadable(format!("unreadable at byte {at}")))?;
+        match (number, value) {
+            (f::TRACE_ID, Wire::Len(b)) => trace_id = b,
+            (f::SPAN_ID, Wire::Len(b)) => span_id = b,
+            (f::PARENT_SPAN_ID, Wire::Len(b)) => parent = b,
+            (f::NAME, Wire::Len(b)) => name = utf8(b, "name")?,
+            // An enum is an int32 on the wire: the low 32 bits.
+            (f::KIND, Wire::Varint(v)) => kind = v as i32,
+            (f::START_TIME, Wire::I64(v)) => start = v,
+            (f::END_TIME, Wire::I64(v)) => end = v,
+            (f::ATTRIBUTES, Wire::Len(b)) => {
+                if let Some(pair) = key_value_in_place(b, 2 * attributes.len(), t)? {
+                    attributes.push(pair);
+                }
+            }
+            (f::STATUS, Wire::Len(b)) => {
+                // A repeated message field merges: its last code wins.
+                if let Some(code) = status_code(b)? {
+                    status_error = code == StatusCode::Error as i32;
+                }
+            }
+            (
+                f::TRACE_ID
+                | f::SPAN_ID
+                | f::PARENT_SPAN_ID
+                | f::NAME
+                | f::KIND
+                | f::START_TIME
+                | f::END_TIME
+                | f::ATTRIBUTES
+                | f::STATUS,
+                other,
+            ) => return Err(wrong_wire(number, other)),
+            _ => {}
+        }
+    }
+    let skipped = Unusable::Skipped;
+    let trace_id = hex_id(trace_id, 16, "trace id").map_err(skipped)?;
+    let span_id = hex_id(span_id, 8, "span id").map_err(skipped)?;
+    let parent_span_id = match parent.len() {
         0 => None,
-        8 if span.parent_span_id.iter().all(|&b| b == 0) => None,
-        _ => Some(hex_id(&span.parent_span_id, 8, "parent span id")?),
+        8 if parent.iter().all(|&b| b == 0) => None,
+        _ => Some(hex_id(parent, 8, "parent span id").map_err(skipped)?),
     };
-    let start = (span.start_time_unix_nano > 0).then_some(span.start_time_unix_nano);
+    let start = (start > 0).then_some(start);
     Ok(Span {
         trace_id,
         span_id,
         parent_span_id,
-        name: span.name,
-        kind: SpanKind::from_code(i64::from(span.kind)),
+        name: t.text_in_slot(Interner::NAME_SLOT, name),
+        kind: SpanKind::from_code(i64::from(kind)),
         start_unix_nanos: start,
         // An end of 0 (unset) is before any start: no duration.
-        duration_nanos: start.and_then(|s| span.end_time_unix_nano.checked_sub(s)),
-        status_error: span
-            .status
-            .is_some_and(|s| s.code == StatusCode::Error as i32),
-        attributes: attributes(span.attributes),
+        duration_nanos: start.and_then(|s| end.checked_sub(s)),
+        status_error,
+        attributes: {
+            let exact = attributes.to_vec();
+            t.scratch = attributes;
+            exact
+        },
         resource: resource.clone(),
     })
+}
+
+/// The last `code` of a `Status` message, if it has one.
+fn status_code(raw: &[u8]) -> Result<Option<i32>, Unusable> {
+    let mut code = None;
+    let mut pos = 0;
+    while pos < raw.len() {
+        match next_value(raw, &mut pos)
+            .map_err(|at| Unusable::Unreadable(format!("its status is unreadable at byte {at}")))?
+        {
+            (span_field::STATUS_CODE, Wire::Varint(v)) => code = Some(v as i32),
+            (span_field::STATUS_CODE, other) => {
+                return Err(wrong_wire(span_field::STATUS_CODE, other));
+            }
+            _ => {}
+        }
+    }
+    Ok(code)
+}
+
+/// One attribute as text, like [`attributes`]; `None` for a value that is
+/// absent, an array, a map or bytes. `slot` and the one after it are the
+/// interner's slots for its key and value.
+fn key_value_in_place(
+    raw: &[u8],
+    slot: usize,
+    t: &mut Interner,
+) -> Result<Option<(Text, Text)>, Unusable> {
+    use value_field as f;
+    let unreadable = |at| Unusable::Unreadable(format!("an attribute is unreadable at byte {at}"));
+    let (mut key, mut value): (&[u8], _) = (&[], None);
+    let mut pos = 0;
+    while pos < raw.len() {
+        match next_value(raw, &mut pos).map_err(unreadable)? {
+            (f::KEY, Wire::Len(b)) => key = b,
+            (f::VALUE, Wire::Len(b)) => value = any_value_in_place(b, value, slot + 1, t)?,
+            (number @ (f::KEY | f::VALUE), other) => return Err(wrong_wire(number, other)),
+            _ => {}
+        }
+    }
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let key = t
+        .utf8_in_slot(slot, key)
+        .map_err(|_| Unusable::Unreadable("its attribute key is not UTF-8".into()))?;
+    Ok(Some((key, value)))
+}
+
+/// The text of an `AnyValue` (merged into `before`, as a repeated message
+/// field is: a later `value` that sets nothing keeps the earlier one).
+fn any_value_in_place(
+    raw: &[u8],
+    before: Option<Text>,
+    slot: usize,
+    t: &mut Interner,
+) -> Result<Option<Text>, Unusable> {
+    use value_field as f;
+    let unreadable =
+        |at| Unusable::Unreadable(format!("an attribute value is unreadable at byte {at}"));
+    let mut value = before;
+    let mut pos = 0;
+    while pos < raw.len() {
+        value = match next_value(raw, &mut pos).map_err(unreadable)? {
+            (f::STRING, Wire::Len(b)) => Some(
+                t.utf8_in_slot(slot, b)
+                    .map_err(|_| Unusable::Unreadable("its attribute value is not UTF-8".into()))?,
+            ),
+            (f::BOOL, Wire::Varint(v)) => Some(t.text(if v != 0 { "true" } else { "false" })),
+            // int64 is two's complement in ten bytes.
+            (f::INT, Wire::Varint(v)) => Some(t.text(&(v as i64).to_string())),
+            (f::DOUBLE, Wire::I64(v)) => Some(t.text(&f64::from_bits(v).to_string())),
+            (number @ (f::STRING | f::BOOL | f::INT | f::DOUBLE), other) => {
+                return Err(wrong_wire(number, other));
+            }
+            // Arrays, maps and bytes: not text (the oneof holds them now).
+            (f::ARRAY | f::MAP | f::BYTES, _) => None,
+            _ => value,
+        };
+    }
+    Ok(value)
 }
 
 // ---------------------------------------------------------------------------
@@ -491,6 +837,7 @@ pub(crate) fn decode_tempo_search(
         reason: "not a Tempo search answer in protobuf".into(),
     })?;
     let mut hits = Vec::new();
+    let t = &mut Interner::default();
     for (i, field) in list.iter().filter(|f| f.number == 1).enumerate() {
         let here = format!("traces[{i}]");
         let Some(raw) = field.bytes else { continue };
@@ -522,9 +869,9 @@ pub(crate) fn decode_tempo_search(
                 &mut spans,
                 &trace_id,
                 span_id,
-                s.name,
+                t.text(&s.name),
                 (nonzero(s.start_time_unix_nano), nonzero(s.duration_nanos)),
-                attributes(s.attributes),
+                attributes(s.attributes, t),
                 &resource,
             );
         }
@@ -562,7 +909,7 @@ pub fn encode_tempo_search(hits: &[SearchHit]) -> Vec<u8> {
                         .iter()
                         .map(|s| TempoSpan {
                             span_id: s.span_id.clone(),
-                            name: s.name.clone(),
+                            name: s.name.to_string(),
                             start_time_unix_nano: s.start_unix_nanos.unwrap_or(0),
                             duration_nanos: s.duration_nanos.unwrap_or(0),
                             attributes: key_values(&s.attributes),
@@ -594,7 +941,7 @@ pub fn traces_data(spans: &[Span]) -> TracesData {
             .map(|(resource, spans)| {
                 let mut attributes = resource.attributes.clone();
                 if let Some(name) = &resource.service_name
-                    && !attributes.iter().any(|(k, _)| k == "service.name")
+                    && !attributes.iter().any(|(k, _)| &**k == "service.name")
                 {
                     attributes.insert(0, ("service.name".into(), name.clone()));
                 }
@@ -619,12 +966,12 @@ pub fn encode_protobuf(spans: &[Span]) -> Vec<u8> {
     traces_data(spans).encode_to_vec()
 }
 
-fn key_values(list: &[(String, String)]) -> Vec<KeyValue> {
+fn key_values(list: &[(Text, Text)]) -> Vec<KeyValue> {
     list.iter()
         .map(|(k, v)| KeyValue {
-            key: k.clone(),
+            key: k.to_string(),
             value: Some(AnyValue {
-                value: Some(Value::StringValue(v.clone())),
+                value: Some(Value::StringValue(v.to_string())),
             }),
             ..Default::default()
         })
@@ -648,7 +995,7 @@ fn pb_span(span: &Span) -> PbSpan {
             .as_deref()
             .map(id_bytes)
             .unwrap_or_default(),
-        name: span.name.clone(),
+        name: span.name.to_string(),
         kind: span.kind.code(),
         start_time_unix_nano: start,
         end_time_unix_nano: span.duration_nanos.map_or(0, |d| start.saturating_add(d)),
@@ -671,14 +1018,12 @@ mod tests {
         assert_eq!(varint(&[0xac, 0x02], &mut pos), Some(300));
         assert_eq!(pos, 2);
         assert_eq!(varint(&[0xac], &mut 0), None);
-        assert_eq!(varint_len(300), 2);
-        assert_eq!(varint_len(5), 1);
         // A length past the end is not a field.
         assert!(fields(&[0x0a, 0x05, 1, 2]).is_err());
         assert!(is_traces_data(&[0x0a, 0x00]));
         assert!(!is_traces_data(&[0x08, 0x01]));
-        let (messages, cut) = stream(&[0x02, 0x0a, 0x00, 0x05, 0x0a]);
-        assert_eq!(messages, vec![&[0x0a, 0x00][..]]);
+        let (messages, cut) = stream(&[0x02, 0x0a, 0x00, 0x05, 0x0a], Framing::Varint);
+        assert_eq!(messages, vec![(0, &[0x0a, 0x00][..])]);
         assert_eq!(
             cut,
             Some(Cut::Short {
@@ -687,9 +1032,25 @@ mod tests {
                 left: 1
             })
         );
-        let (messages, cut) = stream(&[0x01, 0x00, 0x80, 0x80]);
-        assert_eq!(messages, vec![&[0x00][..]]);
+        let (messages, cut) = stream(&[0x01, 0x00, 0x80, 0x80], Framing::Varint);
+        assert_eq!(messages, vec![(0, &[0x00][..])]);
         assert_eq!(cut, Some(Cut::UnfinishedLength { at: 2 }));
+        // Four-byte big-endian lengths: 2, then 258 announced with 1 left.
+        let (messages, cut) = stream(
+            &[0, 0, 0, 2, 0x0a, 0x00, 0, 0, 1, 2, 0x0a],
+            Framing::BigEndian32,
+        );
+        assert_eq!(messages, vec![(0, &[0x0a, 0x00][..])]);
+        assert_eq!(
+            cut,
+            Some(Cut::Short {
+                at: 6,
+                announced: 258,
+                left: 1
+            })
+        );
+        let (_, cut) = stream(&[0, 0, 0, 0, 0, 0], Framing::BigEndian32);
+        assert_eq!(cut, Some(Cut::UnfinishedLength { at: 4 }));
         // 0x80 continues a varint even though its own bits are zero.
         let mut pos = 0;
         assert_eq!(varint(&[0x80, 0x01], &mut pos), Some(128));
@@ -833,7 +1194,7 @@ mod tests {
             kv("d", Value::DoubleValue(0.5)),
             kv("bytes", Value::BytesValue(vec![1])),
         ];
-        let text = attributes(list);
+        let text = attributes(list, &mut Interner::default());
         let text: Vec<(&str, &str)> = text.iter().map(|(k, v)| (&**k, &**v)).collect();
         assert_eq!(
             text,
@@ -855,6 +1216,10 @@ mod tests {
         );
     }
 
+    fn read(span: PbSpan, resource: &Arc<Resource>) -> Result<Span, Unusable> {
+        span_in_place(&span.encode_to_vec(), resource, &mut Interner::default())
+    }
+
     #[test]
     fn zero_parents_and_times_are_absent() {
         let resource = Arc::new(Resource::default());
@@ -866,17 +1231,17 @@ mod tests {
             end_time_unix_nano: end,
             ..Default::default()
         };
-        let zero = span_of(span(vec![0; 8], 0, 0), &resource).unwrap();
+        let zero = read(span(vec![0; 8], 0, 0), &resource).unwrap();
         assert_eq!(zero.parent_span_id, None);
         assert_eq!((zero.start_unix_nanos, zero.duration_nanos), (None, None));
-        let set = span_of(span(vec![3; 8], 10, 25), &resource).unwrap();
+        let set = read(span(vec![3; 8], 10, 25), &resource).unwrap();
         assert_eq!(set.parent_span_id.as_deref(), Some("0303030303030303"));
         assert_eq!(
             (set.start_unix_nanos, set.duration_nanos),
             (Some(10), Some(15))
         );
         // An end without a start gives no duration.
-        let no_start = span_of(span(Vec::new(), 0, 25), &resource).unwrap();
+        let no_start = read(span(Vec::new(), 0, 25), &resource).unwrap();
         assert_eq!(no_start.duration_nanos, None);
     }
 
@@ -924,5 +1289,204 @@ mod tests {
                 (Some("web"), Some("web"), Some(7), Some(7), Some(7))
             ]
         );
+    }
+
+    /// What prost's own `Span` gives, converted the way the decoder did
+    /// before it read spans in place: the reference `span_in_place` must match.
+    fn span_via_prost(raw: &[u8], resource: &Arc<Resource>) -> Option<Span> {
+        let span = PbSpan::decode(raw).ok()?;
+        let t = &mut Interner::default();
+        let trace_id = hex_id(&span.trace_id, 16, "trace id").ok()?;
+        let span_id = hex_id(&span.span_id, 8, "span id").ok()?;
+        let parent_span_id = match span.parent_span_id.len() {
+            0 => None,
+            8 if span.parent_span_id.iter().all(|&b| b == 0) => None,
+            _ => Some(hex_id(&span.parent_span_id, 8, "parent span id").ok()?),
+        };
+        let start = (span.start_time_unix_nano > 0).then_some(span.start_time_unix_nano);
+        Some(Span {
+            trace_id,
+            span_id,
+            parent_span_id,
+            name: t.text(&span.name),
+            kind: SpanKind::from_code(i64::from(span.kind)),
+            start_unix_nanos: start,
+            duration_nanos: start.and_then(|s| span.end_time_unix_nano.checked_sub(s)),
+            status_error: span
+                .status
+                .is_some_and(|s| s.code == StatusCode::Error as i32),
+            attributes: attributes(span.attributes, t),
+            resource: resource.clone(),
+        })
+    }
+
+    /// A field as protobuf writes it.
+    fn put(out: &mut Vec<u8>, number: u64, value: Wire<'_>) {
+        let varint = |out: &mut Vec<u8>, mut v: u64| {
+            while v >= 0x80 {
+                out.push((v as u8) | 0x80);
+                v >>= 7;
+            }
+            out.push(v as u8);
+        };
+        let wire = match value {
+            Wire::Varint(_) => WIRE_VARINT,
+            Wire::I64(_) => WIRE_I64,
+            Wire::Len(_) => WIRE_LEN,
+            Wire::I32(_) => WIRE_I32,
+        };
+        varint(out, number << 3 | wire);
+        match value {
+            Wire::Varint(v) => varint(out, v),
+            Wire::I64(v) => out.extend_from_slice(&v.to_le_bytes()),
+            Wire::I32(v) => out.extend_from_slice(&v.to_le_bytes()),
+            Wire::Len(b) => {
+                varint(out, b.len() as u64);
+                out.extend_from_slice(b);
+            }
+        }
+    }
+
+    /// The fields of `raw` (a `Span`) that `span_in_place` reads, with what it
+    /// skips inside them emptied; `None` where the walk itself fails.
+    fn only_read_fields(raw: &[u8]) -> Option<Vec<u8>> {
+        fn keep(raw: &[u8], rule: &dyn Fn(u64, Wire<'_>) -> Option<Vec<u8>>) -> Option<Vec<u8>> {
+            let (mut out, mut pos) = (Vec::new(), 0);
+            while pos < raw.len() {
+                let (number, value) = next_value(raw, &mut pos).ok()?;
+                if let Some(field) = rule(number, value) {
+                    out.extend(field);
+                }
+            }
+            Some(out)
+        }
+        fn field(number: u64, value: Wire<'_>) -> Vec<u8> {
+            let mut out = Vec::new();
+            put(&mut out, number, value);
+            out
+        }
+        let any_value = |raw: &[u8]| {
+            keep(raw, &|n, v| match (n, v) {
+                (1..=4, _) => Some(field(n, v)),
+                (5..=7, Wire::Len(_)) => Some(field(n, Wire::Len(&[]))),
+                _ => None,
+            })
+        };
+        let key_value = |raw: &[u8]| {
+            keep(raw, &|n, v| match (n, v) {
+                (2, Wire::Len(b)) => any_value(b).map(|b| field(2, Wire::Len(&b))),
+                (1 | 2, _) => Some(field(n, v)),
+                _ => None,
+            })
+        };
+        let walked = std::cell::Cell::new(true);
+        let kept = keep(raw, &|n, v| match (n, v) {
+            (9, Wire::Len(b)) => match key_value(b) {
+                Some(b) => Some(field(9, Wire::Len(&b))),
+                None => {
+                    walked.set(false);
+                    None
+                }
+            },
+            (1 | 2 | 4..=9 | 15, _) => Some(field(n, v)),
+            _ => None,
+        })?;
+        walked.get().then_some(kept)
+    }
+
+    fn any_value() -> impl Strategy<Value = Option<AnyValue>> {
+        use opentelemetry_proto::tonic::common::v1::ArrayValue;
+        let value = prop_oneof![
+            ".{0,12}".prop_map(Value::StringValue),
+            any::<bool>().prop_map(Value::BoolValue),
+            any::<i64>().prop_map(Value::IntValue),
+            any::<f64>().prop_map(Value::DoubleValue),
+            proptest::collection::vec(any::<u8>(), 0..4).prop_map(Value::BytesValue),
+            Just(Value::ArrayValue(ArrayValue { values: Vec::new() })),
+        ];
+        proptest::option::of(proptest::option::of(value).prop_map(|value| AnyValue { value }))
+    }
+
+    fn pb_spans() -> impl Strategy<Value = PbSpan> {
+        use opentelemetry_proto::tonic::trace::v1::span::Event;
+        let id = |lengths: &'static [usize]| {
+            proptest::sample::select(lengths)
+                .prop_flat_map(|n| proptest::collection::vec(0u8..3, n))
+        };
+        let attribute = ("[a-z._]{0,8}", any_value()).prop_map(|(key, value)| KeyValue {
+            key,
+            value,
+            ..Default::default()
+        });
+        (
+            (
+                id(&[16, 16, 16, 0, 8, 32]),
+                id(&[8, 8, 8, 0, 16]),
+                id(&[0, 8, 8, 3]),
+            ),
+            (".{0,16}", -2i32..8, 0u64..4, 0u64..6),
+            proptest::collection::vec(attribute, 0..6),
+            proptest::option::of((-1i32..4, ".{0,4}")),
+            (".{0,4}", 0u32..3, proptest::collection::vec(".{0,4}", 0..2)),
+        )
+            .prop_map(|(ids, fields, attributes, status, extra)| PbSpan {
+                trace_id: ids.0,
+                span_id: ids.1,
+                parent_span_id: ids.2,
+                name: fields.0,
+                kind: fields.1,
+                start_time_unix_nano: fields.2,
+                end_time_unix_nano: fields.3,
+                attributes,
+                status: status.map(|(code, message)| Status { code, message }),
+                // Fields the decoder skips.
+                trace_state: extra.0,
+                dropped_attributes_count: extra.1,
+                events: extra
+                    .2
+                    .into_iter()
+                    .map(|name| Event {
+                        name,
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            })
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn spans_read_in_place_equal_prosts_reading(span in pb_spans()) {
+            let resource = Arc::new(Resource::default());
+            let raw = span.encode_to_vec();
+            let in_place = span_in_place(&raw, &resource, &mut Interner::default()).ok();
+            prop_assert_eq!(in_place, span_via_prost(&raw, &resource));
+        }
+
+        #[test]
+        fn damaged_spans_are_read_as_prost_reads_them_or_refused(
+            span in pb_spans(),
+            cut in any::<proptest::sample::Index>(),
+            flip in any::<proptest::sample::Index>(),
+            byte in any::<u8>(),
+        ) {
+            let resource = Arc::new(Resource::default());
+            let mut raw = span.encode_to_vec();
+            if !raw.is_empty() {
+                let at = flip.index(raw.len());
+                raw[at] = byte;
+                raw.truncate(cut.index(raw.len() + 1));
+            }
+            // Never a panic, and the same reading as prost's of what the decoder
+            // reads: it skips (and so does not check) events, links, array and
+            // map values, where prost refuses the whole span for a damaged one.
+            let in_place = span_in_place(&raw, &resource, &mut Interner::default()).ok();
+            let oracle = only_read_fields(&raw).and_then(|r| span_via_prost(&r, &resource));
+            prop_assert_eq!(in_place, oracle, "{:?}", raw);
+        }
     }
 }

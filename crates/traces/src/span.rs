@@ -2,6 +2,12 @@
 
 use std::sync::Arc;
 
+/// Text a decoder shares between spans: attribute keys and values, names.
+/// Most of them repeat in every span of a proxy (`node_id`,
+/// `upstream_cluster`, `istio.namespace`, ...), so each distinct string is
+/// allocated once per answer ([`Interner`]).
+pub type Text = Arc<str>;
+
 /// What a span says about its place in a call (OTLP `SpanKind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum SpanKind {
@@ -64,9 +70,9 @@ impl SpanKind {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Resource {
     /// `service.name` (OTLP) or the process' `serviceName` (Jaeger v1).
-    pub service_name: Option<String>,
+    pub service_name: Option<Text>,
     /// All attributes (process tags), values as text.
-    pub attributes: Vec<(String, String)>,
+    pub attributes: Vec<(Text, Text)>,
 }
 
 impl Resource {
@@ -85,14 +91,14 @@ pub struct Span {
     pub span_id: String,
     /// `None` for a root span (absent, empty, null or all-zero parent id).
     pub parent_span_id: Option<String>,
-    pub name: String,
+    pub name: Text,
     pub kind: SpanKind,
     pub start_unix_nanos: Option<u64>,
     pub duration_nanos: Option<u64>,
     /// OTLP status `ERROR`, or Jaeger's `error=true` / `otel.status_code=ERROR`.
     pub status_error: bool,
     /// The span's own attributes (Jaeger v1: tags).
-    pub attributes: Vec<(String, String)>,
+    pub attributes: Vec<(Text, Text)>,
     /// Shared by all spans of one resource (process).
     pub resource: Arc<Resource>,
 }
@@ -132,9 +138,9 @@ impl Span {
         spans: &mut Vec<Span>,
         trace_id: &str,
         span_id: String,
-        name: String,
+        name: Text,
         start_and_duration: (Option<u64>, Option<u64>),
-        attributes: Vec<(String, String)>,
+        attributes: Vec<(Text, Text)>,
         resource: &Arc<Resource>,
     ) {
         if spans.iter().any(|x| x.span_id == span_id) {
@@ -160,11 +166,82 @@ impl Span {
     }
 }
 
-fn lookup<'a>(attributes: &'a [(String, String)], key: &str) -> Option<&'a str> {
+fn lookup<'a>(attributes: &'a [(Text, Text)], key: &str) -> Option<&'a str> {
     attributes
         .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+        .find(|(k, _)| &**k == key)
+        .map(|(_, v)| &**v)
+}
+
+/// One allocation per distinct string of an answer: a decoder asks for the
+/// [`Text`] of every key, value and name it reads.
+#[derive(Debug, Default)]
+pub(crate) struct Interner {
+    // Seeded per process, so crafted input cannot aim at one hash bucket.
+    known: hashbrown::HashSet<Text>,
+    /// The last text asked for in each slot (see [`Interner::text_in_slot`]).
+    slots: Vec<Option<Text>>,
+    /// A decoder's reusable list of a span's attributes.
+    pub(crate) scratch: Vec<(Text, Text)>,
+}
+
+impl Interner {
+    /// The shared copy of `text`.
+    pub(crate) fn text(&mut self, text: &str) -> Text {
+        self.known
+            .get_or_insert_with(text, |text: &str| Arc::from(text))
+            .clone()
+    }
+
+    /// [`Interner::text`], checking first whether `text` is what the same
+    /// `slot` held last time: the n-th attribute of a span usually has the
+    /// n-th key of the span before it (and often its value), and comparing
+    /// two strings costs less than hashing one.
+    pub(crate) fn text_in_slot(&mut self, slot: usize, text: &str) -> Text {
+        if let Some(last) = self.slot_holding(slot, text.as_bytes()) {
+            return last;
+        }
+        let shared = self.text(text);
+        self.remember(slot, &shared);
+        shared
+    }
+
+    /// [`Interner::text_in_slot`] of bytes that must be UTF-8 (a protobuf
+    /// string): bytes equal to the slot's last text need no check.
+    pub(crate) fn utf8_in_slot(
+        &mut self,
+        slot: usize,
+        bytes: &[u8],
+    ) -> Result<Text, std::str::Utf8Error> {
+        if let Some(last) = self.slot_holding(slot, bytes) {
+            return Ok(last);
+        }
+        let shared = self.text(std::str::from_utf8(bytes)?);
+        self.remember(slot, &shared);
+        Ok(shared)
+    }
+
+    fn slot_holding(&self, slot: usize, bytes: &[u8]) -> Option<Text> {
+        self.slots
+            .get(slot)?
+            .as_ref()
+            .filter(|last| last.as_bytes() == bytes)
+            .cloned()
+    }
+
+    fn remember(&mut self, slot: usize, text: &Text) {
+        if slot < Self::SLOTS {
+            if self.slots.is_empty() {
+                self.slots.resize(Self::SLOTS, None);
+            }
+            self.slots[slot] = Some(text.clone());
+        }
+    }
+
+    /// Slots kept: the span name's, and two per attribute for the first 31.
+    const SLOTS: usize = 63;
+    /// The slot of span names.
+    pub(crate) const NAME_SLOT: usize = 62;
 }
 
 /// A trace found by a Tempo search: metadata and the few matched spans (no

@@ -41,7 +41,7 @@ fn after_ten_warnings_the_rest_are_counted_in_one_line() {
 fn binary_that_is_neither_json_nor_protobuf_reports_the_protobuf_error() {
     // Binary input is tried as protobuf first and that error is the one
     // reported, whether or not the bytes hold whitespace or start like JSON.
-    let expected = "neither JSON nor OTLP protobuf (one TracesData or a length-delimited stream of them): unreadable at byte 0";
+    let expected = "neither JSON nor OTLP protobuf (one TracesData or a length-prefixed stream of them): unreadable at byte 0";
     // A gzip header (a .json.gz saved as is): no whitespace byte at all.
     let gzip = [0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03];
     // A length-delimited stream cut short: the first message announces 50

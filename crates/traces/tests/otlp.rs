@@ -127,6 +127,105 @@ fn length_delimited_streams_are_detected() {
     );
 }
 
+/// `spans` in chunks of `per_message`, each `TracesData` preceded by its
+/// length as the OpenTelemetry Collector's file exporter writes it with
+/// `format: proto`: 4 bytes, big-endian.
+fn collector_file(spans: &[Span], per_message: usize) -> Vec<u8> {
+    let mut file = Vec::new();
+    for chunk in spans.chunks(per_message) {
+        let message = traces_data(chunk).encode_to_vec();
+        file.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
+        file.extend_from_slice(&message);
+    }
+    file
+}
+
+/// What the Collector's file exporter writes: 4-byte lengths, not varints.
+#[test]
+fn the_collector_file_exporters_4_byte_lengths_are_read() {
+    let spans = spans_of(&fixture(JAEGER_V3_HOTROD));
+    let file = collector_file(&spans, 7);
+    let decoded = decode(&file, "spans.binpb").unwrap();
+    assert_eq!(decoded.format, Format::OtlpProtobuf);
+    assert!(decoded.warnings.is_empty(), "{:?}", decoded.warnings);
+    assert_eq!(decoded.spans, spans);
+
+    let cut = &file[..file.len() - 20];
+    let decoded = decode(cut, "spans.binpb").unwrap();
+    assert_eq!(decoded.spans[..], spans[..35]);
+    assert_eq!(decoded.warnings.len(), 1, "{:?}", decoded.warnings);
+    assert!(
+        decoded.warnings[0].starts_with(
+            "spans.binpb: the stream of 4-byte length-prefixed messages is truncated: the message at byte"
+        ),
+        "{:?}",
+        decoded.warnings
+    );
+}
+
+/// A framed file is read one message at a time: a file larger than the cap
+/// on one answer is read when each of its messages is under it, and every
+/// file gives what decoding its bytes as one answer gives, including
+/// damaged ones (which are then read whole).
+#[test]
+fn framed_files_are_read_one_message_at_a_time_with_the_answers_result() {
+    let spans = spans_of(&fixture(JAEGER_V3_HOTROD));
+    let dir = tempfile::tempdir().unwrap();
+    let mut varint_file = Vec::new();
+    for chunk in spans.chunks(7) {
+        traces_data(chunk)
+            .encode_length_delimited(&mut varint_file)
+            .unwrap();
+    }
+    assert!(
+        varint_file[0] >= 0x80,
+        "a first message of 128 bytes or more"
+    );
+    let collector = collector_file(&spans, 7);
+    let largest_message = spans
+        .chunks(7)
+        .map(|c| traces_data(c).encode_to_vec().len() as u64)
+        .max()
+        .unwrap();
+    for (name, bytes) in [
+        ("varint.binpb", &varint_file),
+        ("collector.binpb", &collector),
+    ] {
+        let path = file_with(&dir, name, bytes);
+        let streamed = meshgraph_traces::decode_file(&path, largest_message).unwrap();
+        assert!(
+            (bytes.len() as u64) > largest_message * 3,
+            "the file is larger than the cap"
+        );
+        assert_eq!(streamed.spans, spans, "{name}");
+        assert!(streamed.warnings.is_empty(), "{:?}", streamed.warnings);
+        // One message over the cap: the whole file is read, and refused.
+        let refused = meshgraph_traces::decode_file(&path, largest_message - 1).unwrap_err();
+        assert!(refused.to_string().contains("larger than the"), "{refused}");
+    }
+    // Damaged or other files: the same as the answer's decoding.
+    let single = traces_data(&spans).encode_to_vec();
+    let lines = otlp_json_lines(&spans);
+    let mut not_traces = collector.clone();
+    not_traces.extend_from_slice(&[0, 0, 0, 2, 0x08, 0x01]);
+    let cases: [(&str, &[u8]); 6] = [
+        ("single.binpb", &single),
+        ("cut-varint.binpb", &varint_file[..varint_file.len() - 20]),
+        ("cut-collector.binpb", &collector[..collector.len() - 20]),
+        ("cut-length.binpb", &collector[..collector.len() - 2]),
+        ("not-traces.binpb", &not_traces),
+        ("spans.jsonl", lines.as_bytes()),
+    ];
+    for (name, bytes) in cases {
+        let path = file_with(&dir, name, bytes);
+        let from_file = meshgraph_traces::decode_file(&path, 1 << 30).unwrap();
+        let answer = decode(bytes, &path.display().to_string()).unwrap();
+        assert_eq!(from_file.spans, answer.spans, "{name}");
+        assert_eq!(from_file.warnings, answer.warnings, "{name}");
+        assert_eq!(from_file.format, answer.format, "{name}");
+    }
+}
+
 /// One `TracesData` cut short: the complete resource spans before the cut.
 #[test]
 fn a_truncated_single_message_gives_the_resources_before_the_cut() {

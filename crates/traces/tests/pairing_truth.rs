@@ -50,10 +50,10 @@ fn span_in(
         status_error: false,
         attributes: attributes
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|&(k, v)| (k.into(), v.into()))
             .collect(),
         resource: Arc::new(Resource {
-            service_name: service.map(String::from),
+            service_name: service.map(Into::into),
             attributes: Vec::new(),
         }),
     }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use meshgraph_traces::{Resource, Span, SpanKind};
+use meshgraph_traces::{Resource, Span, SpanKind, Text};
 use serde_json::{Value, json};
 
 fn groups(spans: &[Span]) -> Vec<(Arc<Resource>, Vec<&Span>)> {
@@ -31,16 +31,16 @@ fn kind_name(kind: SpanKind) -> Option<&'static str> {
     }
 }
 
-fn otlp_attrs(list: &[(String, String)]) -> Value {
+fn otlp_attrs(list: &[(Text, Text)]) -> Value {
     list.iter()
         .map(|(k, v)| json!({"key": k, "value": {"stringValue": v}}))
         .collect()
 }
 
-fn resource_attrs(r: &Resource) -> Vec<(String, String)> {
+fn resource_attrs(r: &Resource) -> Vec<(Text, Text)> {
     let mut attributes = r.attributes.clone();
     if let Some(name) = &r.service_name
-        && !attributes.iter().any(|(k, _)| k == "service.name")
+        && !attributes.iter().any(|(k, _)| &**k == "service.name")
     {
         attributes.insert(0, ("service.name".into(), name.clone()));
     }
@@ -140,7 +140,7 @@ pub fn jaeger_v1(spans: &[Span]) -> Value {
                     let tags: Vec<Value> = r
                         .attributes
                         .iter()
-                        .filter(|(k, _)| k != "service.name")
+                        .filter(|(k, _)| &**k != "service.name")
                         .map(|(k, v)| json!({"key": k, "type": "string", "value": v}))
                         .collect();
                     (
@@ -165,8 +165,8 @@ pub fn zipkin_v2(spans: &[Span]) -> Value {
                 .attributes
                 .iter()
                 .chain(&s.attributes)
-                .filter(|(k, _)| k != "service.name")
-                .map(|(k, v)| (k.clone(), json!(v)))
+                .filter(|(k, _)| &**k != "service.name")
+                .map(|(k, v)| (k.to_string(), json!(v)))
                 .collect();
             if s.status_error {
                 tags.insert("error".into(), json!("true"));
