@@ -7,37 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{meshgraph, require_graphviz, run};
-
-/// A scenario of `namespaces` namespaces of 25 workloads, each calling four
-/// services (the fourth in another namespace): `namespaces × 100` edges.
-fn mesh(namespaces: usize) -> String {
-    let mut toml = String::from("name = \"large\"\n");
-    for n in 0..namespaces {
-        let mode = if n % 2 == 0 { "sidecar" } else { "ambient" };
-        toml.push_str(&format!(
-            "\n[[namespaces]]\nname = \"ns-{n}\"\nmode = \"{mode}\"\n"
-        ));
-        for w in 0..25 {
-            toml.push_str(&format!(
-                "\n[[workloads]]\nnamespace = \"ns-{n}\"\nname = \"svc-{w}-v1\"\napp = \"svc-{w}\"\nservice = \"svc-{w}\"\n"
-            ));
-        }
-    }
-    for n in 0..namespaces {
-        for w in 0..25 {
-            for k in 1..=4 {
-                let to_namespace = if k == 4 { (n + 7) % namespaces } else { n };
-                let to = (w + k * 3) % 25;
-                toml.push_str(&format!(
-                    "\n[[calls]]\nfrom = \"ns-{n}/svc-{w}-v1\"\nto = \"ns-{to_namespace}/svc-{to}\"\nrps = {}.0\n",
-                    1 + (n * 25 + w + k) % 40
-                ));
-            }
-        }
-    }
-    toml
-}
+use common::{generated_mesh as mesh, meshgraph, require_graphviz, run};
 
 /// A stand-in `dot` that writes its arguments, one per line, to
 /// `$MG_TEST_DOT_ARGS` and answers an empty SVG.

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use common::{chromium, meshgraph};
+use common::{chromium, generated_mesh, meshgraph};
 
 /// How long one answer or event may take before the browser counts as
 /// broken: a hang guard, not a measurement.
@@ -607,6 +607,106 @@ fn an_edge_click_opens_its_panel_and_a_namespace_filter_dims_the_rest() {
     let errors = browser.errors();
     assert!(errors.is_empty(), "errors in the page: {errors:#?}");
     browser.close();
+}
+
+/// The 2,000-edge page measured, not judged (issue 15: "interactive in
+/// Chromium within 2 s"): the time from navigation to the end of the load
+/// event (the page's script has drawn its controls then), the first click
+/// on an edge until its panel shows, and a namespace filter until the other
+/// edges are dimmed. Run by hand, it prints the numbers:
+/// `cargo test --release --test report_cdp -- --ignored --nocapture`.
+/// The assertions check only that each step did what it should.
+#[test]
+#[ignore = "a measurement: run by hand (see docs/history.md)"]
+fn measure_the_2000_edge_page() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mesh.toml"), generated_mesh(20)).unwrap();
+    let out = meshgraph(
+        &["report", "--scenario", "mesh.toml", "-o", "report.html"],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = dir.path().join("report.html");
+    let bytes = std::fs::metadata(&page).unwrap().len();
+
+    let mut browser = Browser::start(dir.path());
+    let target = browser.call("Target.createTarget", json!({"url": "about:blank"}));
+    let attached = browser.call(
+        "Target.attachToTarget",
+        json!({"targetId": target["targetId"], "flatten": true}),
+    );
+    browser.session = Some(attached["sessionId"].as_str().unwrap().to_string());
+    browser.call("Runtime.enable", json!({}));
+    browser.call("Page.enable", json!({}));
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": 1400, "height": 1100, "deviceScaleFactor": 1, "mobile": false}),
+    );
+    let started = Instant::now();
+    browser.call(
+        "Page.navigate",
+        json!({"url": format!("file://{}", page.display())}),
+    );
+    browser.wait_for("Page.loadEventFired");
+    let until_loaded = started.elapsed();
+    let load_event_end = browser
+        .eval("performance.getEntriesByType('navigation')[0].loadEventEnd")
+        .as_f64()
+        .unwrap();
+    assert_eq!(
+        browser.eval("document.querySelectorAll('#graph-svg g.edge').length"),
+        json!(2000)
+    );
+
+    // The first edge that is the topmost element at one point of its line.
+    let at = browser.eval(
+        r#"(function(){
+  var edges=document.querySelectorAll('#graph-svg g.edge');
+  for(var e=0;e<edges.length;e++){
+    var g=edges[e],p=g.querySelector('path:not(.mg-hit)');if(!p)continue;
+    g.scrollIntoView({block:'center'});
+    var len=p.getTotalLength(),m=p.getScreenCTM(),q=p.getPointAtLength(len/2);
+    var s=document.getElementById('graph-svg').createSVGPoint();s.x=q.x;s.y=q.y;s=s.matrixTransform(m);
+    var hit=document.elementFromPoint(s.x,s.y);
+    if(hit&&hit.closest('g.edge')===g)return {x:s.x,y:s.y,id:g.id};
+  }
+  return null;})()"#,
+    );
+    assert!(at.is_object(), "no clickable edge");
+    let clicked = Instant::now();
+    browser.click(at["x"].as_f64().unwrap(), at["y"].as_f64().unwrap());
+    assert_eq!(
+        browser.eval("document.getElementById('edge-panel').hidden"),
+        json!(false)
+    );
+    let until_panel = clicked.elapsed();
+    assert_eq!(
+        browser.eval("document.getElementById('edge-panel').dataset.edge"),
+        at["id"]
+    );
+
+    let filtered = Instant::now();
+    let dimmed = browser.eval(
+        "(function(){var s=document.getElementById('filter-namespace');s.value='ns-3';s.dispatchEvent(new Event('change'));\
+         return Array.prototype.filter.call(document.querySelectorAll('#graph-svg g.edge'),function(g){return parseFloat(getComputedStyle(g).opacity)<0.5;}).length;})()",
+    );
+    let until_dimmed = filtered.elapsed();
+    // ns-3 has 25 workloads of four calls each, and the 25 calls into it from ns-16.
+    assert_eq!(dimmed, json!(2000 - 125));
+    browser.close();
+    println!(
+        "2,000-edge report page, {:.2} MB: navigation to load event end {load_event_end:.0} ms \
+         (wall {:.0} ms with the DevTools round trips); edge click to panel {:.0} ms; \
+         namespace filter to dimmed edges {:.0} ms",
+        bytes as f64 / 1e6,
+        until_loaded.as_secs_f64() * 1e3,
+        until_panel.as_secs_f64() * 1e3,
+        until_dimmed.as_secs_f64() * 1e3
+    );
 }
 
 /// Standard base64 (the screenshot's encoding), without a crate for it.
