@@ -38,8 +38,9 @@ edges.forEach(function(e){
   if(b&&b!==a)b.edges.push(e);
   if(e.g){
     // A wide transparent stroke under the line: easier to hit.
-    var p=e.g.querySelector('path');
-    if(p){var hit=document.createElementNS(SVGNS,'path');hit.setAttribute('d',p.getAttribute('d'));hit.setAttribute('class','mg-hit');p.parentNode.insertBefore(hit,p);}
+    // (The built-in layout draws an edge as two lines, to and from its label.)
+    Array.prototype.forEach.call(e.g.querySelectorAll('path'),function(p){
+      var hit=document.createElementNS(SVGNS,'path');hit.setAttribute('d',p.getAttribute('d'));hit.setAttribute('class','mg-hit');p.parentNode.insertBefore(hit,p);});
   }
 });
 
@@ -85,8 +86,8 @@ if(clear)clear.addEventListener('click',function(){
   if(fNs)fNs.value='';if(fCl)fCl.value='';if(fPr)fPr.value='';if(fFi)fFi.checked=false;
   focus=null;select(null);if(panel)panel.hidden=true;apply();
 });
-// The filters need the drawing's element ids (Graphviz copies them; the
-// built-in layout draws without them).
+// The filters need the drawing's element ids (Graphviz copies them from the
+// DOT source; the built-in layout writes them itself).
 var bar=document.getElementById('graph-filters');
 if(bar&&edges.some(function(e){return e.g;}))bar.hidden=false;
 

@@ -348,6 +348,25 @@ const LABEL_TAG: &str = "mg-label";
 const EDGE_TAG: &str = "mg-edge";
 const EDGE_VIA_TAG: &str = "mg-edge-via";
 
+/// An element's tag, and its element id after a `|` when
+/// [`DotOptions::element_ids`] asks for ids (`mg-edge|mg-e3`).
+fn tagged(tag: &str, element_id: Option<&str>) -> String {
+    match element_id {
+        Some(id) => format!("{tag}|{id}"),
+        None => tag.to_string(),
+    }
+}
+
+fn split_tag(properties: Option<&str>) -> (&str, Option<&str>) {
+    match properties {
+        Some(p) => match p.split_once('|') {
+            Some((tag, id)) => (tag, Some(id)),
+            None => (p, None),
+        },
+        None => ("", None),
+    }
+}
+
 /// A layout-rs render backend that writes our own SVG: node shapes by kind,
 /// edge labels beside (never under) their lines, coloured arrowheads, a real
 /// bounding box. The result is placed under the title and legend.
@@ -359,9 +378,43 @@ struct Canvas {
     touched: bool,
     /// Arrowhead markers needed: (colour, via waypoint).
     markers: std::collections::BTreeSet<(String, bool)>,
+    /// With element ids: what belongs to each drawn node and edge (its
+    /// shape or lines, and its text), kept apart to be written as one
+    /// `<g id=... class="node|edge">` each, as Graphviz groups them, so
+    /// that the report page can find, dim and click them.
+    groups: Vec<(String, &'static str, String)>,
+    /// The group a text drawn next belongs to (layout-rs draws a box's text
+    /// right after the box).
+    text_of: Option<String>,
 }
 
 impl Canvas {
+    /// Where an element's SVG goes: its group's body, or the canvas body.
+    fn target(&mut self, element_id: Option<&str>, class: &'static str) -> &mut String {
+        let Some(id) = element_id else {
+            return &mut self.body;
+        };
+        let at = match self.groups.iter().position(|(g, _, _)| g == id) {
+            Some(at) => at,
+            None => {
+                self.groups.push((id.to_string(), class, String::new()));
+                self.groups.len() - 1
+            }
+        };
+        &mut self.groups[at].2
+    }
+
+    /// The body with the groups after it: edges, then nodes on top of them.
+    fn finish(&mut self) {
+        for class in ["edge", "node"] {
+            for (id, _, body) in self.groups.iter().filter(|(_, c, _)| *c == class) {
+                self.body
+                    .push_str(&format!("<g id=\"{id}\" class=\"{class}\">\n{body}</g>\n"));
+            }
+        }
+        self.groups.clear();
+    }
+
     fn grow(&mut self, x: f64, y: f64) {
         if !self.touched {
             self.min = (x, y);
@@ -372,12 +425,17 @@ impl Canvas {
         self.max = (self.max.0.max(x), self.max.1.max(y));
     }
 
-    fn polygon(&mut self, points: &[(f64, f64)], fill: &str, stroke: &str, width: usize) {
+    fn polygon(
+        &mut self,
+        element_id: Option<&str>,
+        points: &[(f64, f64)],
+        (fill, stroke, width): (&str, &str, usize),
+    ) {
         let pts: Vec<String> = points
             .iter()
             .map(|(x, y)| format!("{},{}", num(*x), num(*y)))
             .collect();
-        self.body.push_str(&format!(
+        self.target(element_id, "node").push_str(&format!(
             "<polygon points=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{width}\"/>\n",
             pts.join(" ")
         ));
@@ -399,18 +457,19 @@ impl RenderBackend for Canvas {
         let fill = look.fill_color.map_or("none".to_string(), web);
         let stroke = web(look.line_color);
         let width = look.line_width;
-        let shape = properties
-            .as_deref()
-            .and_then(|p| p.strip_prefix("mg-node "))
-            .unwrap_or("");
-        if properties.as_deref() == Some(LABEL_TAG) {
+        let (tag, element_id) = split_tag(properties.as_deref());
+        self.text_of = element_id.map(str::to_string);
+        if tag == LABEL_TAG {
             return; // an edge label: text only
         }
+        let shape = tag.strip_prefix("mg-node ").unwrap_or("");
+        let paint = (fill.as_str(), stroke.as_str(), width);
         let (r, b, cx, cy) = (x + w, y + h, x + w / 2.0, y + h / 2.0);
         match shape {
             "hexagon" => {
                 let d = (h / 2.0).min(w / 4.0);
                 self.polygon(
+                    element_id,
                     &[
                         (x, cy),
                         (x + d, y),
@@ -419,23 +478,21 @@ impl RenderBackend for Canvas {
                         (r - d, b),
                         (x + d, b),
                     ],
-                    &fill,
-                    &stroke,
-                    width,
+                    paint,
                 );
             }
             "house" => {
                 let roof = h * 0.3;
                 self.polygon(
+                    element_id,
                     &[(x, y + roof), (cx, y), (r, y + roof), (r, b), (x, b)],
-                    &fill,
-                    &stroke,
-                    width,
+                    paint,
                 );
             }
             "octagon" => {
                 let d = (h / 3.0).min(w / 4.0);
                 self.polygon(
+                    element_id,
                     &[
                         (x + d, y),
                         (r - d, y),
@@ -446,25 +503,22 @@ impl RenderBackend for Canvas {
                         (x, b - d),
                         (x, y + d),
                     ],
-                    &fill,
-                    &stroke,
-                    width,
+                    paint,
                 );
             }
             "diamond" => {
-                self.polygon(&[(cx, y), (r, cy), (cx, b), (x, cy)], &fill, &stroke, width);
+                self.polygon(element_id, &[(cx, y), (r, cy), (cx, b), (x, cy)], paint);
             }
             "cds" => {
                 let d = h / 3.0;
                 self.polygon(
+                    element_id,
                     &[(x, y), (r - d, y), (r, cy), (r - d, b), (x, b)],
-                    &fill,
-                    &stroke,
-                    width,
+                    paint,
                 );
             }
             _ => {
-                self.body.push_str(&format!(
+                self.target(element_id, "node").push_str(&format!(
                     "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{width}\"/>\n",
                     num(x),
                     num(y),
@@ -516,18 +570,28 @@ impl RenderBackend for Canvas {
         };
         let line_height = font as f64 * 1.25;
         let top = xy.y - h / 2.0 + line_height / 2.0;
-        self.body.push_str(&format!(
-            "<text text-anchor=\"middle\" dominant-baseline=\"central\" font-family=\"{FONT}\" font-size=\"{font}\" fill=\"{fill}\">"
+        // Text of a node or an edge label goes with its shape or lines; a
+        // click on it lands on what is under it.
+        let owner = self.text_of.take();
+        let class = if font == EDGE_FONT { "edge" } else { "node" };
+        let through = if owner.is_some() {
+            " pointer-events=\"none\""
+        } else {
+            ""
+        };
+        let out = self.target(owner.as_deref(), class);
+        out.push_str(&format!(
+            "<text text-anchor=\"middle\" dominant-baseline=\"central\" font-family=\"{FONT}\" font-size=\"{font}\" fill=\"{fill}\"{through}>"
         ));
         for (i, line) in lines.iter().enumerate() {
-            self.body.push_str(&format!(
+            out.push_str(&format!(
                 "<tspan x=\"{}\" y=\"{}\">{}</tspan>",
                 num(xy.x),
                 num(top + i as f64 * line_height),
                 xml(line)
             ));
         }
-        self.body.push_str("</text>\n");
+        out.push_str("</text>\n");
     }
 
     fn draw_arrow(
@@ -567,17 +631,18 @@ impl RenderBackend for Canvas {
             ));
         }
         let stroke = web(look.line_color);
+        let (tag, element_id) = split_tag(properties.as_deref());
         let mut extra = String::new();
         if dashed {
             extra.push_str(" stroke-dasharray=\"6,4\"");
         }
         if head.1 {
-            let via = properties.as_deref() == Some(EDGE_VIA_TAG);
+            let via = tag == EDGE_VIA_TAG;
             let id = format!("{}{}", if via { "mg-via-" } else { "mg-ah-" }, &stroke[1..]);
             extra.push_str(&format!(" marker-end=\"url(#{id})\""));
             self.markers.insert((stroke.clone(), via));
         }
-        self.body.push_str(&format!(
+        self.target(element_id, "edge").push_str(&format!(
             "<path d=\"{d}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{}\"{extra}/>\n",
             look.line_width
         ));
@@ -751,7 +816,8 @@ fn builtin_layout(graph: &MeshGraph, options: &DotOptions) -> Result<String, Exp
         }
         let mut vg = VisualGraph::new(Orientation::LeftToRight);
         let mut handles = Vec::with_capacity(graph.graph.node_count());
-        for node in graph.nodes() {
+        let ids = options.element_ids;
+        for (index, node) in graph.nodes().enumerate() {
             let mut lines = style::node_label_lines(node);
             match (&node.cluster, &node.namespace) {
                 (Some(c), Some(ns)) => lines.push(format!("({c}/{ns})")),
@@ -782,13 +848,17 @@ fn builtin_layout(graph: &MeshGraph, options: &DotOptions) -> Result<String, Exp
                 Orientation::LeftToRight,
                 size,
             );
-            element.properties = Some(node_tag(node.kind));
+            let element_id = ids.then(|| crate::dot::node_element_id(index));
+            element.properties = Some(tagged(&node_tag(node.kind), element_id.as_deref()));
             handles.push(vg.add_node(element));
         }
-        for edge in graph.graph.edge_indices() {
+        // In the order of `MeshGraph::edges`, whose position is the element id.
+        for (index, edge) in graph.graph.edge_indices().enumerate() {
             let Some((a, b)) = graph.graph.edge_endpoints(edge) else {
                 continue;
             };
+            let element_id = ids.then(|| crate::dot::edge_element_id(index));
+            let element_id = element_id.as_deref();
             let weight = &graph.graph[edge];
             let omit = crate::dot::waypoint_said_elsewhere(
                 &uniform,
@@ -815,7 +885,7 @@ fn builtin_layout(graph: &MeshGraph, options: &DotOptions) -> Result<String, Exp
                 Orientation::LeftToRight,
                 Point::new(w + 10.0, h + 6.0),
             );
-            label.properties = Some(LABEL_TAG.to_string());
+            label.properties = Some(tagged(LABEL_TAG, element_id));
             let label = vg.add_node(label);
             let mut first = Arrow::new(
                 LineEndKind::None,
@@ -826,7 +896,7 @@ fn builtin_layout(graph: &MeshGraph, options: &DotOptions) -> Result<String, Exp
                 &None,
                 &None,
             );
-            first.properties = Some(EDGE_TAG.to_string());
+            first.properties = Some(tagged(EDGE_TAG, element_id));
             let mut second = Arrow::new(
                 LineEndKind::None,
                 LineEndKind::Arrow,
@@ -836,18 +906,17 @@ fn builtin_layout(graph: &MeshGraph, options: &DotOptions) -> Result<String, Exp
                 &None,
                 &None,
             );
-            second.properties = Some(
-                if weight.via_waypoint.is_empty() {
-                    EDGE_TAG
-                } else {
-                    EDGE_VIA_TAG
-                }
-                .to_string(),
-            );
+            let tag = if weight.via_waypoint.is_empty() {
+                EDGE_TAG
+            } else {
+                EDGE_VIA_TAG
+            };
+            second.properties = Some(tagged(tag, element_id));
             vg.add_edge(first, handles[a.index()], label);
             vg.add_edge(second, label, handles[b.index()]);
         }
         vg.do_it(false, false, false, &mut canvas);
+        canvas.finish();
         canvas
     }));
     let canvas = result.map_err(|panic| {

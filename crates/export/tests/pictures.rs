@@ -288,3 +288,76 @@ fn pictures_are_byte_identical_for_the_same_input() {
         builtin_svg(&demo("bookinfo-mixed"), &options).unwrap()
     );
 }
+
+/// With element ids the built-in layout groups each node and each edge as
+/// Graphviz does (`<g id="mg-n3" class="node">`, `<g id="mg-e5"
+/// class="edge">`), so the report page can click and dim them without
+/// Graphviz: an edge's group holds both of its lines (to and from its label)
+/// and its label; a node's its shape and text. Without ids nothing changes.
+#[test]
+fn the_built_in_layout_groups_nodes_and_edges_under_their_element_ids() {
+    let graph = demo("bookinfo-waypoint");
+    let plain = builtin_svg(&graph, &DotOptions::default()).unwrap();
+    assert!(!plain.contains("class=\"edge\"") && !plain.contains("class=\"node\""));
+    let options = DotOptions {
+        element_ids: true,
+        ..DotOptions::default()
+    };
+    let svg = builtin_svg(&graph, &options).unwrap();
+    well_formed(&svg);
+    let doc = roxmltree::Document::parse_with_options(
+        &svg,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let groups = |class: &str| -> Vec<roxmltree::Node<'_, '_>> {
+        doc.descendants()
+            .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some(class))
+            .collect()
+    };
+    let (edges, nodes) = (groups("edge"), groups("node"));
+    let ids = |list: &[roxmltree::Node<'_, '_>]| -> Vec<String> {
+        list.iter()
+            .map(|g| g.attribute("id").unwrap().to_string())
+            .collect()
+    };
+    let expected_edges: Vec<String> = (0..graph.edges().count())
+        .map(|i| format!("mg-e{i}"))
+        .collect();
+    let expected_nodes: Vec<String> = (0..graph.nodes().count())
+        .map(|i| format!("mg-n{i}"))
+        .collect();
+    assert_eq!(ids(&edges), expected_edges);
+    assert_eq!(ids(&nodes), expected_nodes);
+    for (g, (from, to, edge)) in edges.iter().zip(graph.edges()) {
+        let paths = g.children().filter(|c| c.has_tag_name("path")).count();
+        assert_eq!(paths, 2, "{} -> {}: both lines", from.id, to.id);
+        let text: String = g
+            .descendants()
+            .filter(|n| n.is_text())
+            .filter_map(|n| n.text())
+            .collect();
+        let rps = edge.l7.as_ref().map(|l7| format!("{:.1}", l7.rps));
+        if let Some(rps) = rps {
+            assert!(text.contains(&rps), "{} -> {}: {text}", from.id, to.id);
+        }
+        assert!(
+            g.descendants()
+                .filter(|n| n.has_tag_name("text"))
+                .all(|t| t.attribute("pointer-events") == Some("none"))
+        );
+    }
+    for (g, node) in nodes.iter().zip(graph.nodes()) {
+        let text: String = g
+            .descendants()
+            .filter(|n| n.is_text())
+            .filter_map(|n| n.text())
+            .collect();
+        // Its name, the last part of its id (`workload:bookinfo/reviews-v1`).
+        let name = node.id.rsplit(['/', ':']).next().unwrap();
+        assert!(text.contains(name), "{}: {text}", node.id);
+    }
+}
