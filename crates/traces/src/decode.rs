@@ -417,7 +417,7 @@ fn one_envelope(
 /// Drops repeated spans (same [`Span::identity`]), keeping the first.
 pub(crate) fn dedupe(spans: &mut Vec<Span>) {
     let keep: Vec<bool> = {
-        let mut seen = hashbrown::HashSet::new();
+        let mut seen = hashbrown::HashSet::with_capacity(spans.len());
         spans.iter().map(|s| seen.insert(s.identity())).collect()
     };
     let mut keep = keep.into_iter();

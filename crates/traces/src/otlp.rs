@@ -2,14 +2,15 @@
 //! decoder.
 //!
 //! The outer messages (`TracesData` → `ResourceSpans` → `ScopeSpans`) are
-//! walked in place over the input, without copying; each resource is decoded
-//! with `opentelemetry-proto`'s prost types, and each span is read in place
-//! by [`span_in_place`], field by field as `trace.proto` numbers them, with
-//! keys, values and names taken through the answer's [`Interner`]: decoding
-//! a span into prost's owned `String`s first cost two allocations per
-//! attribute (and their frees) for text that is the same in every span of a
-//! proxy. The prost types stay the reference: the tests encode spans with
-//! them and check that both readings agree. One unreadable span is a warning
+//! walked in place over the input, without copying; each resource and each
+//! span is read in place ([`resource_in_place`], [`span_in_place`]), field
+//! by field as `trace.proto` numbers them, with keys, values and names taken
+//! through the answer's [`Interner`]: decoding a span into prost's owned
+//! `String`s first cost two allocations per attribute (and their frees) for
+//! text that is the same in every span of a proxy. `opentelemetry-proto`'s
+//! prost types stay the reference: the tests encode random spans and
+//! resources with them and check that both readings agree (Tempo's search
+//! answer is still decoded with prost). One unreadable span is a warning
 //! and the rest is used, and the input is never held twice. The walk accepts
 //! what real files hold:
 //!
@@ -121,6 +122,7 @@ enum Wire<'a> {
 }
 
 /// Reads a varint at `*pos`; `None` when it runs past the end or is longer than 10 bytes.
+#[inline(always)]
 fn varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
     let mut value = 0u64;
     for shift in 0..10 {
@@ -146,15 +148,54 @@ fn fields(buf: &[u8]) -> Result<Vec<Field<'_>>, usize> {
 /// The fields read before the message stops making sense, and where it does.
 fn fields_until_error(buf: &[u8]) -> (Vec<Field<'_>>, Option<usize>) {
     let mut out = Vec::new();
-    let mut pos = 0;
-    while pos < buf.len() {
-        let start = pos;
-        match next_field(buf, &mut pos) {
+    for field in FieldIter::new(buf) {
+        match field {
             Ok(field) => out.push(field),
-            Err(_) => return (out, Some(start)),
+            Err(at) => return (out, Some(at)),
         }
     }
     (out, None)
+}
+
+/// `Err(offset)` where the message stops making sense; nothing is kept.
+fn readable(buf: &[u8]) -> Result<(), usize> {
+    FieldIter::new(buf).try_for_each(|f| f.map(|_| ()))
+}
+
+/// The fields of a message one by one, ending after the first error.
+struct FieldIter<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    failed: bool,
+}
+
+impl<'a> FieldIter<'a> {
+    fn new(buf: &'a [u8]) -> Self {
+        FieldIter {
+            buf,
+            pos: 0,
+            failed: false,
+        }
+    }
+
+    /// The fields of a message already found [`readable`].
+    fn of_readable(buf: &'a [u8]) -> impl Iterator<Item = Field<'a>> {
+        FieldIter::new(buf).map_while(Result::ok)
+    }
+}
+
+impl<'a> Iterator for FieldIter<'a> {
+    type Item = Result<Field<'a>, usize>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.pos >= self.buf.len() {
+            return None;
+        }
+        let start = self.pos;
+        let field = next_field(self.buf, &mut self.pos).map_err(|_| start);
+        self.failed = field.is_err();
+        Some(field)
+    }
 }
 
 /// The field at `*pos`, moving `*pos` past it; `Err(start)` when it is not one.
@@ -169,6 +210,7 @@ fn next_field<'a>(buf: &'a [u8], pos: &mut usize) -> Result<Field<'a>, usize> {
 
 /// The number and value of the field at `*pos`, moving `*pos` past it;
 /// `Err(start)` when it is not one.
+#[inline(always)]
 fn next_value<'a>(buf: &'a [u8], pos: &mut usize) -> Result<(u64, Wire<'a>), usize> {
     let start = *pos;
     let key = varint(buf, pos).ok_or(start)?;
@@ -442,37 +484,57 @@ fn read_length(reader: &mut impl BufRead, framing: Framing) -> io::Result<Option
 /// Where decoded spans' warnings and shared text go.
 type Sinks<'a> = (&'a mut Warnings, &'a mut Interner);
 
-/// The spans of one `TracesData` (already checked to be one).
-fn walk_traces_data(buf: &[u8], prefix: &str, out: &mut Vec<Span>, (w, t): Sinks<'_>) {
-    let list = fields(buf).unwrap_or_default();
-    for (i, field) in list.iter().enumerate() {
-        let here = format!("{prefix}resourceSpans[{i}]");
-        let Some(rs) = field.bytes else { continue };
-        resource_spans(rs, &here, out, (w, t));
+/// Where a part of the input sits (`message 2 (byte 640):
+/// resourceSpans[0].scopeSpans[1]`), written only when a warning needs it.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    prefix: &'a str,
+    resource: usize,
+    scope: Option<(&'static str, usize)>,
+}
+
+impl std::fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}resourceSpans[{}]", self.prefix, self.resource)?;
+        if let Some((key, index)) = self.scope {
+            write!(f, ".{key}[{index}]")?;
+        }
+        Ok(())
     }
 }
 
-fn resource_spans(buf: &[u8], here: &str, out: &mut Vec<Span>, (w, t): Sinks<'_>) {
-    let list = match fields(buf) {
-        Ok(list) => list,
-        Err(at) => {
-            w.push(format_args!(
-                "{here} is unreadable at byte {at} and was skipped"
-            ));
-            return;
-        }
-    };
+/// The spans of one `TracesData` (already checked to be one).
+fn walk_traces_data(buf: &[u8], prefix: &str, out: &mut Vec<Span>, (w, t): Sinks<'_>) {
+    for (i, field) in FieldIter::of_readable(buf).enumerate() {
+        let here = Place {
+            prefix,
+            resource: i,
+            scope: None,
+        };
+        let Some(rs) = field.bytes else { continue };
+        resource_spans(rs, here, out, (w, t));
+    }
+}
+
+fn resource_spans(buf: &[u8], here: Place<'_>, out: &mut Vec<Span>, (w, t): Sinks<'_>) {
+    if let Err(at) = readable(buf) {
+        w.push(format_args!(
+            "{here} is unreadable at byte {at} and was skipped"
+        ));
+        return;
+    }
     let mut resource = Resource::default();
-    for f in list.iter().filter(|f| f.number == RESOURCE) {
-        match f.bytes.map(PbResource::decode) {
-            Some(Ok(r)) => resource = resource_of(r, t),
-            Some(Err(e)) => w.push(format_args!("{here}.resource is unreadable ({e})")),
+    for f in FieldIter::of_readable(buf).filter(|f| f.number == RESOURCE) {
+        match f.bytes.map(|raw| resource_in_place(raw, t)) {
+            Some(Ok(r)) => resource = r,
+            Some(Err(Unusable::Unreadable(e) | Unusable::Skipped(e))) => {
+                w.push(format_args!("{here}.resource is unreadable ({e})"))
+            }
             None => {}
         }
     }
     let resource = Arc::new(resource);
-    let scopes = list
-        .iter()
+    let scopes = FieldIter::of_readable(buf)
         .filter(|f| f.number == SCOPE_SPANS || f.number == LIBRARY_SPANS);
     for (j, scope) in scopes.enumerate() {
         let key = if scope.number == SCOPE_SPANS {
@@ -480,18 +542,19 @@ fn resource_spans(buf: &[u8], here: &str, out: &mut Vec<Span>, (w, t): Sinks<'_>
         } else {
             "instrumentationLibrarySpans"
         };
-        let here = format!("{here}.{key}[{j}]");
-        let Some(scope) = scope.bytes else { continue };
-        let spans = match fields(scope) {
-            Ok(list) => list,
-            Err(at) => {
-                w.push(format_args!(
-                    "{here} is unreadable at byte {at} and was skipped"
-                ));
-                continue;
-            }
+        let here = Place {
+            scope: Some((key, j)),
+            ..here
         };
-        for (k, raw) in spans.iter().filter(|f| f.number == SPANS).enumerate() {
+        let Some(scope) = scope.bytes else { continue };
+        if let Err(at) = readable(scope) {
+            w.push(format_args!(
+                "{here} is unreadable at byte {at} and was skipped"
+            ));
+            continue;
+        }
+        let spans = FieldIter::of_readable(scope);
+        for (k, raw) in spans.filter(|f| f.number == SPANS).enumerate() {
             let Some(raw) = raw.bytes else { continue };
             match span_in_place(raw, &resource, t) {
                 Ok(span) => out.push(span),
@@ -506,17 +569,40 @@ fn resource_spans(buf: &[u8], here: &str, out: &mut Vec<Span>, (w, t): Sinks<'_>
     }
 }
 
-fn resource_of(r: PbResource, t: &mut Interner) -> Resource {
-    let attributes = attributes(r.attributes, t);
+/// A `Resource` read in place like a span: its attributes (field 1); the
+/// rest is skipped.
+fn resource_in_place(raw: &[u8], t: &mut Interner) -> Result<Resource, Unusable> {
+    let mut scratch = std::mem::take(&mut t.scratch);
+    scratch.clear();
+    let mut pos = 0;
+    while pos < raw.len() {
+        match next_value(raw, &mut pos)
+            .map_err(|at| Unusable::Unreadable(format!("unreadable at byte {at}")))?
+        {
+            (RESOURCE_ATTRIBUTES, Wire::Len(b)) => {
+                let slot = Interner::RESOURCE_SLOTS + 2 * scratch.len();
+                if let Some(pair) = key_value_in_place(b, slot, t)? {
+                    scratch.push(pair);
+                }
+            }
+            (RESOURCE_ATTRIBUTES, other) => return Err(wrong_wire(RESOURCE_ATTRIBUTES, other)),
+            _ => {}
+        }
+    }
+    let attributes = scratch.to_vec();
+    t.scratch = scratch;
     let service_name = attributes
         .iter()
         .find(|(k, _)| &**k == "service.name")
         .map(|(_, v)| v.clone());
-    Resource {
+    Ok(Resource {
         service_name,
         attributes,
-    }
+    })
 }
+
+/// `Resource.attributes`.
+const RESOURCE_ATTRIBUTES: u64 = 1;
 
 /// Attribute values as text, like the JSON decoder's (`200`, `true`, `0.5`);
 /// arrays, maps and bytes are left out.
@@ -713,6 +799,7 @@ fn status_code(raw: &[u8]) -> Result<Option<i32>, Unusable> {
 /// One attribute as text, like [`attributes`]; `None` for a value that is
 /// absent, an array, a map or bytes. `slot` and the one after it are the
 /// interner's slots for its key and value.
+#[inline(always)]
 fn key_value_in_place(
     raw: &[u8],
     slot: usize,
@@ -731,7 +818,13 @@ fn key_value_in_place(
         }
     }
     let Some(value) = value else {
-        return Ok(None);
+        // Not kept, but a key that is not UTF-8 makes the span unreadable.
+        return match std::str::from_utf8(key) {
+            Ok(_) => Ok(None),
+            Err(_) => Err(Unusable::Unreadable(
+                "its attribute key is not UTF-8".into(),
+            )),
+        };
     };
     let key = t
         .utf8_in_slot(slot, key)
@@ -1380,9 +1473,18 @@ mod tests {
             })
         };
         let walked = std::cell::Cell::new(true);
+        // Of a status, only its code is read.
+        let status = |raw: &[u8]| keep(raw, &|n, v| (n == 3).then(|| field(n, v)));
         let kept = keep(raw, &|n, v| match (n, v) {
             (9, Wire::Len(b)) => match key_value(b) {
                 Some(b) => Some(field(9, Wire::Len(&b))),
+                None => {
+                    walked.set(false);
+                    None
+                }
+            },
+            (15, Wire::Len(b)) => match status(b) {
+                Some(b) => Some(field(15, Wire::Len(&b))),
                 None => {
                     walked.set(false);
                     None
@@ -1458,6 +1560,36 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn resources_read_in_place_equal_prosts_reading(
+            list in proptest::collection::vec(
+                ("[a-z._]{0,8}", any_value()).prop_map(|(key, value)| KeyValue {
+                    key,
+                    value,
+                    ..Default::default()
+                }),
+                0..6,
+            ),
+            dropped in 0u32..3,
+        ) {
+            let raw = PbResource {
+                attributes: list,
+                dropped_attributes_count: dropped,
+                ..Default::default()
+            }
+            .encode_to_vec();
+            let by_prost = PbResource::decode(&raw[..]).map(|r| {
+                let attributes = attributes(r.attributes, &mut Interner::default());
+                let service_name = attributes
+                    .iter()
+                    .find(|(k, _)| &**k == "service.name")
+                    .map(|(_, v)| v.clone());
+                Resource { service_name, attributes }
+            });
+            let in_place = resource_in_place(&raw, &mut Interner::default());
+            prop_assert_eq!(in_place.ok(), by_prost.ok());
+        }
 
         #[test]
         fn spans_read_in_place_equal_prosts_reading(span in pb_spans()) {

@@ -238,8 +238,11 @@ impl Interner {
         }
     }
 
-    /// Slots kept: the span name's, and two per attribute for the first 31.
+    /// Slots kept: two per attribute for a span's first 20 attributes
+    /// (0..40), then a resource's first 11 (40..62), then the span name's.
     const SLOTS: usize = 63;
+    /// Where a resource's attribute slots begin.
+    pub(crate) const RESOURCE_SLOTS: usize = 40;
     /// The slot of span names.
     pub(crate) const NAME_SLOT: usize = 62;
 }
