@@ -8,6 +8,7 @@ pub mod record;
 pub mod render;
 pub mod rules;
 pub mod store;
+pub mod table;
 pub mod trends;
 
 pub use record::{EdgeRow, FindingRow, NodeRow, RunRecord};

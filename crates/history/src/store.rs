@@ -20,6 +20,7 @@ use polars::prelude::*;
 
 use crate::HistoryError;
 use crate::record::{EdgeRow, FindingRow, NodeRow, RunRecord, format_date};
+use crate::table::{EdgeTable, EdgeTableBuilder};
 
 /// The schema this build writes. Version 1 had no `cluster` columns and no
 /// trace figures; they read as null.
@@ -72,7 +73,12 @@ pub struct Loaded {
     pub runs: Vec<StoredRun>,
     pub run: DataFrame,
     pub nodes: DataFrame,
+    /// Empty when read by [`HistoryStore::load_for_trends`]: the edges are
+    /// then in `trend_edges`.
     pub edges: DataFrame,
+    /// The trend columns of the edges, compact (only from
+    /// [`HistoryStore::load_for_trends`]).
+    pub trend_edges: Option<EdgeTable>,
     pub findings: DataFrame,
     pub warnings: Vec<String>,
 }
@@ -403,8 +409,9 @@ impl HistoryStore {
     }
 
     /// [`load`](Self::load) reading only what the trends use: the edge
-    /// columns of [`TREND_EDGE_COLUMNS`] (the projection is pushed into the
-    /// Parquet scan) and no nodes.
+    /// columns of [`TREND_EDGE_COLUMNS`], one run file at a time into the
+    /// compact [`EdgeTable`] of `trend_edges` (`edges` stays empty), and no
+    /// nodes.
     pub fn load_for_trends(
         &self,
         last: Option<usize>,
@@ -437,34 +444,51 @@ impl HistoryStore {
         good.reverse();
         let since = good.first().map(|r| r.at).unwrap_or(i64::MAX);
         let until = good.last().map(|r| r.at).unwrap_or(i64::MIN);
-        let mut frames = Vec::new();
-        for table in TABLES {
-            let columns = match (for_trends, table) {
-                (true, "edges") => Some(&TREND_EDGE_COLUMNS[..]),
-                (true, "nodes") => {
-                    frames.push(DataFrame::empty());
-                    continue;
-                }
-                _ => None,
-            };
-            frames.push(scan_table(
-                &good,
-                table,
-                since,
-                until,
-                columns,
-                &mut warnings,
-            )?);
+        if !for_trends {
+            let mut frames = Vec::new();
+            for table in TABLES {
+                frames.push(scan_table(&good, table, since, until, &mut warnings)?);
+            }
+            let findings = frames.pop().unwrap_or_default();
+            let edges = frames.pop().unwrap_or_default();
+            let nodes = frames.pop().unwrap_or_default();
+            let run = frames.pop().unwrap_or_default();
+            return Ok(Loaded {
+                runs: good,
+                run,
+                nodes,
+                edges,
+                trend_edges: None,
+                findings,
+                warnings,
+            });
         }
-        let findings = frames.pop().unwrap_or_default();
-        let edges = frames.pop().unwrap_or_default();
-        let nodes = frames.pop().unwrap_or_default();
-        let run = frames.pop().unwrap_or_default();
+        // The edges into a compact table while another thread scans the run
+        // and findings tables; warnings and errors come in table order.
+        let (run, edges, findings) = std::thread::scope(|scope| {
+            let scans = scope.spawn(|| {
+                let mut run_warnings = Vec::new();
+                let run = scan_table(&good, "run", since, until, &mut run_warnings);
+                let mut findings_warnings = Vec::new();
+                let findings = scan_table(&good, "findings", since, until, &mut findings_warnings);
+                ((run, run_warnings), (findings, findings_warnings))
+            });
+            let mut edge_warnings = Vec::new();
+            let edges = read_trend_edges(&good, &mut edge_warnings);
+            let (run, findings) = scans
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (run, (edges, edge_warnings), findings)
+        });
+        let run = with_warnings(run, &mut warnings)?;
+        let trend_edges = Some(with_warnings(edges, &mut warnings)?);
+        let findings = with_warnings(findings, &mut warnings)?;
         Ok(Loaded {
             runs: good,
             run,
-            nodes,
-            edges,
+            nodes: DataFrame::empty(),
+            edges: DataFrame::empty(),
+            trend_edges,
             findings,
             warnings,
         })
@@ -511,6 +535,17 @@ impl HistoryStore {
     }
 }
 
+/// A table read with its warnings: the value, the warnings added to the
+/// others.
+fn with_warnings<T>(
+    (read, new): (Result<T, HistoryError>, Vec<String>),
+    warnings: &mut Vec<String>,
+) -> Result<T, HistoryError> {
+    let value = read?;
+    warnings.extend(new);
+    Ok(value)
+}
+
 /// Scans read exactly the files given: the `date=` folders are ours, not
 /// Hive partitions (the date is in `run_at`).
 fn scan_args() -> ScanArgsParquet {
@@ -544,16 +579,15 @@ fn check_run(run: &StoredRun) -> Result<(), String> {
                 path.display()
             ));
         }
-        let df = LazyFrame::scan_parquet(
-            PlRefPath::try_from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?,
-            scan_args(),
-        )
-        .and_then(|lf| lf.select([col("schema_version").max()]).collect())
-        .map_err(|e| format!("{}: unreadable ({e}); run skipped", path.display()))?;
+        // One column read eagerly: far cheaper than a lazy scan per file.
+        let df = reader
+            .with_columns(Some(vec!["schema_version".to_string()]))
+            .finish()
+            .map_err(|e| format!("{}: unreadable ({e}); run skipped", path.display()))?;
         let version = df
             .column("schema_version")
             .ok()
-            .and_then(|c| c.i32().ok().and_then(|c| c.get(0)));
+            .and_then(|c| c.i32().ok().and_then(|c| c.max()));
         if let Some(v) = version
             && v > SCHEMA_VERSION
         {
@@ -566,6 +600,92 @@ fn check_run(run: &StoredRun) -> Result<(), String> {
     Ok(())
 }
 
+fn open(path: &Path) -> PolarsResult<ParquetReader<std::fs::File>> {
+    let file = std::fs::File::open(path).map_err(|e| polars_err!(ComputeError: "{e}"))?;
+    Ok(ParquetReader::new(file))
+}
+
+/// The schema of a Parquet file, from its footer.
+fn file_schema(reader: &mut ParquetReader<std::fs::File>) -> PolarsResult<Schema> {
+    Ok(Schema::from_arrow_schema(reader.schema()?.as_ref()))
+}
+
+/// The columns of [`TREND_EDGE_COLUMNS`] that `schema` has, read from one
+/// edges file. A column whose type differs from `schema`'s makes the file
+/// unreadable, as in a scan of several files.
+fn read_edge_file(path: &Path, schema: &Schema) -> PolarsResult<DataFrame> {
+    let mut reader = open(path)?;
+    let own = file_schema(&mut reader)?;
+    let mut columns = Vec::new();
+    for name in TREND_EDGE_COLUMNS {
+        match (schema.get(name), own.get(name)) {
+            (Some(want), Some(has)) if want != has => polars_bail!(
+                SchemaMismatch: "column {name} is {has}, the newest run's is {want}"
+            ),
+            (Some(_), Some(_)) => columns.push(name.to_string()),
+            _ => {}
+        }
+    }
+    reader
+        .with_columns(Some(columns))
+        .read_parallel(ParallelStrategy::None)
+        .finish()
+}
+
+/// The trend columns of the runs' edges as an [`EdgeTable`], read one file
+/// at a time so that only one run's strings are in memory at once. As in
+/// [`scan_table`]: the newest file's schema says which columns exist (a file
+/// lacking one reads it as null), and a file that cannot be read is named in
+/// a warning and its edges skipped.
+fn read_trend_edges(
+    runs: &[StoredRun],
+    warnings: &mut Vec<String>,
+) -> Result<EdgeTable, HistoryError> {
+    let mut run_at: Vec<i64> = runs.iter().map(|r| r.at).collect();
+    run_at.dedup();
+    let mut builder = EdgeTableBuilder::new(run_at);
+    let Some(newest) = runs.last() else {
+        return Ok(builder.finish());
+    };
+    let root = runs.first().map(|r| r.dir.clone()).unwrap_or_default();
+    let schema = open(&run_file(newest, "edges"))
+        .and_then(|mut reader| file_schema(&mut reader))
+        .map_err(|e| pl_err(&root, e))?;
+    let mut first_error = None;
+    let mut read_any = false;
+    // One thread reads and decodes the files, this one interns their rows.
+    std::thread::scope(|scope| -> Result<(), HistoryError> {
+        let (send, receive) = std::sync::mpsc::sync_channel(8);
+        let schema = &schema;
+        scope.spawn(move || {
+            for run in runs {
+                let path = run_file(run, "edges");
+                let read = read_edge_file(&path, schema);
+                if send.send((path, read)).is_err() {
+                    break;
+                }
+            }
+        });
+        for (path, read) in receive {
+            match read {
+                Ok(df) => {
+                    builder.push_frame(&df)?;
+                    read_any = true;
+                }
+                Err(e) => {
+                    warnings.push(format!("{}: unreadable ({e}); skipped", path.display()));
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    match first_error {
+        Some(e) if !read_any => Err(pl_err(&root, e)),
+        _ => Ok(builder.finish()),
+    }
+}
+
 /// One table of the given runs as one frame: a lazy scan of the runs' files
 /// with the time range pushed down to the reader. Columns a file from an
 /// older schema lacks read as null.
@@ -574,7 +694,6 @@ fn scan_table(
     table: &str,
     since: i64,
     until: i64,
-    columns: Option<&[&str]>,
     warnings: &mut Vec<String>,
 ) -> Result<DataFrame, HistoryError> {
     let mut paths = Vec::new();
@@ -602,24 +721,14 @@ fn scan_table(
             .map_err(|e| pl_err(&root, e))?;
         args.schema = Some(schema);
     }
-    // Only the columns asked for that the schema has (an old history may
-    // lack some; they then read as absent).
-    let projection: Option<Vec<Expr>> = columns.map(|cols| {
-        cols.iter()
-            .filter(|c| args.schema.as_ref().is_none_or(|s| s.contains(c)))
-            .map(|c| col(*c))
-            .collect()
-    });
     let scan = |paths: Vec<PlRefPath>| -> PolarsResult<DataFrame> {
-        let lf = LazyFrame::scan_parquet_files(paths.into_iter().collect(), args.clone())?.filter(
-            col("run_at")
-                .gt_eq(lit(since))
-                .and(col("run_at").lt_eq(lit(until))),
-        );
-        match &projection {
-            Some(p) => lf.select(p.clone()).collect(),
-            None => lf.collect(),
-        }
+        LazyFrame::scan_parquet_files(paths.into_iter().collect(), args.clone())?
+            .filter(
+                col("run_at")
+                    .gt_eq(lit(since))
+                    .and(col("run_at").lt_eq(lit(until))),
+            )
+            .collect()
     };
     match scan(paths.clone()) {
         Ok(df) => Ok(df),

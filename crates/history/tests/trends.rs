@@ -321,3 +321,133 @@ fn the_markdown_names_the_regression_and_escapes_labels() {
     assert_eq!(row[2][1][0], 0);
     assert_eq!(row[2][2][13], 50);
 }
+
+/// Nights with a bit of everything: missing figures, unknown callers,
+/// waypoints, infrastructure, clusters, a protocol change, edges coming and
+/// going, findings.
+fn varied_nights() -> Vec<RunRecord> {
+    (0..20)
+        .map(|i| {
+            let mut edges = Vec::new();
+            for k in 0..12 {
+                if (i + k) % 7 == 3 {
+                    continue;
+                }
+                let source = if k % 5 == 4 {
+                    "unknown".to_string()
+                } else {
+                    format!("workload:ns{}/w{k}", k % 3)
+                };
+                let target = format!("workload:ns{}/w{}", (k + 1) % 3, (k * 5 + 1) % 12);
+                let bad = k == 2 && i >= 17;
+                let mut e = edge(
+                    &source,
+                    &target,
+                    1.0 + (k * 7 + i) as f64 % 9.0 / 3.0,
+                    if bad { 0.9 } else { 0.01 * (k % 2) as f64 },
+                    if bad {
+                        900.0
+                    } else {
+                        20.0 + ((i * k) % 5) as f64
+                    },
+                );
+                e.cluster = (k % 4 != 0).then(|| format!("c{}", k % 2));
+                e.mtls = match (k + i) % 5 {
+                    0 => None,
+                    1 => Some(0.25),
+                    _ => Some(1.0),
+                };
+                e.rps = (k != 6 || i % 2 == 0).then_some(e.rps.unwrap_or_default());
+                e.bytes_to_server_per_second = Some(100.0 * k as f64);
+                e.via_waypoint = (k == 3).then(|| "ns1/waypoint".to_string());
+                e.rates_from = Some(
+                    ["envoy-destination", "ztunnel-destination", "envoy-source"][k % 3].into(),
+                );
+                e.infrastructure = k == 11;
+                if k == 8 && i >= 19 {
+                    e.protocol = "grpc".into();
+                }
+                edges.push(e);
+            }
+            let findings = (0..3)
+                .filter(|f| (i + f) % 4 != 0)
+                .map(|f| finding(&format!("MG10{f}"), "error", &format!("ns{f}/w{f}")))
+                .collect();
+            run(night(i as i64), edges, findings)
+        })
+        .collect()
+}
+
+#[test]
+fn the_trends_read_for_a_report_equal_those_of_a_full_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = HistoryStore::new(dir.path());
+    for r in varied_nights() {
+        store.append(&r).unwrap();
+    }
+    for runs in [1, 2, 5, 14, 30] {
+        let rules = RegressionRules {
+            runs,
+            ..RegressionRules::default()
+        };
+        let compact = store.load_for_trends(Some(runs), None).unwrap();
+        assert!(compact.edges.height() == 0 && compact.trend_edges.is_some());
+        let full = store.load(Some(runs), None).unwrap();
+        assert!(full.trend_edges.is_none());
+        let json = |loaded| serde_json::to_string(&compute(loaded, &rules).unwrap()).unwrap();
+        let (a, b) = (json(&compact), json(&full));
+        assert_eq!(a, b, "over {runs} runs");
+        // Not a trivial history.
+        let t = compute(&compact, &rules).unwrap();
+        if runs >= 14 {
+            assert!(!t.regressions.is_empty() && !t.posture.is_empty());
+            assert!(!t.namespaces.is_empty() && !t.clusters.is_empty());
+        }
+    }
+}
+
+#[test]
+fn an_edges_file_with_unreadable_pages_is_named_and_the_other_nights_trended() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = HistoryStore::new(dir.path());
+    let mut stored = Vec::new();
+    for r in varied_nights().into_iter().take(4) {
+        let meshgraph_history::Appended::Added(s) = store.append(&r).unwrap() else {
+            panic!("appended twice")
+        };
+        stored.push(s);
+    }
+    // Garbage over the middle of night 1's column data (past schema_version
+    // and run_at, which the check before the read decodes), its footer
+    // intact.
+    let path = stored[1].dir.join("edges.parquet");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let len = bytes.len();
+    let footer = u32::from_le_bytes(bytes[len - 8..len - 4].try_into().unwrap()) as usize;
+    let data = len - 8 - footer;
+    for b in &mut bytes[data * 3 / 10..data * 6 / 10] {
+        *b = 0x5a;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let loaded = store.load_for_trends(None, None).unwrap();
+    assert_eq!(loaded.runs.len(), 4, "the run is kept, its edges skipped");
+    let all = loaded.warnings.join("\n");
+    assert!(all.contains(&path.display().to_string()), "{all}");
+    let t = compute(&loaded, &RegressionRules::default()).unwrap();
+    let rows = loaded.trend_edges.as_ref().unwrap().len();
+    assert!(rows > 0);
+    // Night 1 has no edge values; the others have.
+    assert!(t.edges.iter().all(|e| e.rps[1].is_none()));
+    assert!(t.edges.iter().any(|e| e.rps[0].is_some()));
+    // As a full load reads it (the warnings' wording aside).
+    let full = store.load(None, None).unwrap();
+    let all = full.warnings.join("\n");
+    assert!(all.contains(&path.display().to_string()), "{all}");
+    let mut f = compute(&full, &RegressionRules::default()).unwrap();
+    let mut t = t;
+    (f.warnings, t.warnings) = (vec![], vec![]);
+    assert_eq!(
+        serde_json::to_string(&f).unwrap(),
+        serde_json::to_string(&t).unwrap()
+    );
+}
