@@ -153,6 +153,35 @@ impl Browser {
         }
     }
 
+    /// A browser with one page of 1400×1100 pixels attached, its runtime,
+    /// page and log events on.
+    fn with_page(scratch: &Path) -> Browser {
+        let mut browser = Browser::start(scratch);
+        let target = browser.call("Target.createTarget", json!({"url": "about:blank"}));
+        let attached = browser.call(
+            "Target.attachToTarget",
+            json!({"targetId": target["targetId"], "flatten": true}),
+        );
+        browser.session = Some(attached["sessionId"].as_str().unwrap().to_string());
+        browser.call("Runtime.enable", json!({}));
+        browser.call("Page.enable", json!({}));
+        browser.call("Log.enable", json!({}));
+        browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 1400, "height": 1100, "deviceScaleFactor": 1, "mobile": false}),
+        );
+        browser
+    }
+
+    /// Opens a file and waits for its load event.
+    fn open(&mut self, page: &Path) {
+        self.call(
+            "Page.navigate",
+            json!({"url": format!("file://{}", page.display())}),
+        );
+        self.wait_for("Page.loadEventFired");
+    }
+
     /// Evaluates an expression in the page and returns its value.
     fn eval(&mut self, expression: &str) -> Value {
         let result = self.call(
@@ -398,21 +427,7 @@ fn an_edge_click_opens_its_panel_and_a_namespace_filter_dims_the_rest() {
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
 
-    let mut browser = Browser::start(dir.path());
-    let target = browser.call("Target.createTarget", json!({"url": "about:blank"}));
-    let target_id = target["targetId"].as_str().unwrap().to_string();
-    let attached = browser.call(
-        "Target.attachToTarget",
-        json!({"targetId": target_id, "flatten": true}),
-    );
-    browser.session = Some(attached["sessionId"].as_str().unwrap().to_string());
-    browser.call("Runtime.enable", json!({}));
-    browser.call("Page.enable", json!({}));
-    browser.call("Log.enable", json!({}));
-    browser.call(
-        "Emulation.setDeviceMetricsOverride",
-        json!({"width": 1400, "height": 1100, "deviceScaleFactor": 1, "mobile": false}),
-    );
+    let mut browser = Browser::with_page(dir.path());
     // The error collector sees what the page would report (else the check
     // at the end could not fail).
     browser
@@ -429,11 +444,7 @@ fn an_edge_click_opens_its_panel_and_a_namespace_filter_dims_the_rest() {
         "{probes:#?}"
     );
     browser.events.clear();
-    browser.call(
-        "Page.navigate",
-        json!({"url": format!("file://{}", page.display())}),
-    );
-    browser.wait_for("Page.loadEventFired");
+    browser.open(&page);
 
     // Every drawn edge of the snapshot is an element of the picture.
     let drawn = browser.eval("document.querySelectorAll('#graph-svg g.edge').length");
@@ -609,6 +620,22 @@ fn an_edge_click_opens_its_panel_and_a_namespace_filter_dims_the_rest() {
     browser.close();
 }
 
+/// The first edge of the picture with a line whose middle is the topmost
+/// element there (scrolled into view): its id and that point, or `null`.
+const FIRST_CLICKABLE_EDGE: &str = r#"(function(){
+  var edges=document.querySelectorAll('#graph-svg g.edge');
+  for(var e=0;e<edges.length;e++){
+    var g=edges[e],paths=g.querySelectorAll('path:not(.mg-hit)');
+    for(var k=0;k<paths.length;k++){
+      var p=paths[k];g.scrollIntoView({block:'center'});
+      var len=p.getTotalLength(),m=p.getScreenCTM(),q=p.getPointAtLength(len/2);
+      var s=document.getElementById('graph-svg').createSVGPoint();s.x=q.x;s.y=q.y;s=s.matrixTransform(m);
+      var hit=document.elementFromPoint(s.x,s.y);
+      if(hit&&hit.closest('g.edge')===g)return {x:s.x,y:s.y,id:g.id};
+    }
+  }
+  return null;})()"#;
+
 /// Without Graphviz (the CronJob image has none) the built-in layout draws
 /// the page's graph with the same element ids: a real click on an edge
 /// opens its panel, and the namespace filter dims the other edges.
@@ -662,26 +689,8 @@ fn the_page_drawn_without_graphviz_is_interactive_too() {
         .find(|(_, o)| *o > 0 && *o < edges.len())
         .expect("a namespace that splits the edges");
 
-    let mut browser = Browser::start(dir.path());
-    let target = browser.call("Target.createTarget", json!({"url": "about:blank"}));
-    let attached = browser.call(
-        "Target.attachToTarget",
-        json!({"targetId": target["targetId"], "flatten": true}),
-    );
-    browser.session = Some(attached["sessionId"].as_str().unwrap().to_string());
-    browser.call("Runtime.enable", json!({}));
-    browser.call("Page.enable", json!({}));
-    browser.call("Log.enable", json!({}));
-    browser.call(
-        "Emulation.setDeviceMetricsOverride",
-        json!({"width": 1400, "height": 1100, "deviceScaleFactor": 1, "mobile": false}),
-    );
-    let page = dir.path().join("page.html");
-    browser.call(
-        "Page.navigate",
-        json!({"url": format!("file://{}", page.display())}),
-    );
-    browser.wait_for("Page.loadEventFired");
+    let mut browser = Browser::with_page(dir.path());
+    browser.open(&dir.path().join("page.html"));
     assert_eq!(
         browser.eval("document.querySelectorAll('#graph-svg g.edge').length"),
         json!(edges.len())
@@ -691,22 +700,7 @@ fn the_page_drawn_without_graphviz_is_interactive_too() {
         json!(false),
         "the filters show: the drawing has element ids"
     );
-    // A point on an edge's line where the edge is the topmost element.
-    let at = browser.eval(
-        r#"(function(){
-  var edges=document.querySelectorAll('#graph-svg g.edge');
-  for(var e=0;e<edges.length;e++){
-    var g=edges[e],paths=g.querySelectorAll('path:not(.mg-hit)');
-    for(var k=0;k<paths.length;k++){
-      var p=paths[k];g.scrollIntoView({block:'center'});
-      var len=p.getTotalLength(),m=p.getScreenCTM(),q=p.getPointAtLength(len/2);
-      var s=document.getElementById('graph-svg').createSVGPoint();s.x=q.x;s.y=q.y;s=s.matrixTransform(m);
-      var hit=document.elementFromPoint(s.x,s.y);
-      if(hit&&hit.closest('g.edge')===g)return {x:s.x,y:s.y,id:g.id};
-    }
-  }
-  return null;})()"#,
-    );
+    let at = browser.eval(FIRST_CLICKABLE_EDGE);
     assert!(at.is_object(), "no clickable edge");
     browser.click(at["x"].as_f64().unwrap(), at["y"].as_f64().unwrap());
     assert_eq!(
@@ -762,25 +756,9 @@ fn measure_the_2000_edge_page() {
     let page = dir.path().join("report.html");
     let bytes = std::fs::metadata(&page).unwrap().len();
 
-    let mut browser = Browser::start(dir.path());
-    let target = browser.call("Target.createTarget", json!({"url": "about:blank"}));
-    let attached = browser.call(
-        "Target.attachToTarget",
-        json!({"targetId": target["targetId"], "flatten": true}),
-    );
-    browser.session = Some(attached["sessionId"].as_str().unwrap().to_string());
-    browser.call("Runtime.enable", json!({}));
-    browser.call("Page.enable", json!({}));
-    browser.call(
-        "Emulation.setDeviceMetricsOverride",
-        json!({"width": 1400, "height": 1100, "deviceScaleFactor": 1, "mobile": false}),
-    );
+    let mut browser = Browser::with_page(dir.path());
     let started = Instant::now();
-    browser.call(
-        "Page.navigate",
-        json!({"url": format!("file://{}", page.display())}),
-    );
-    browser.wait_for("Page.loadEventFired");
+    browser.open(&page);
     let until_loaded = started.elapsed();
     let load_event_end = browser
         .eval("performance.getEntriesByType('navigation')[0].loadEventEnd")
@@ -791,20 +769,7 @@ fn measure_the_2000_edge_page() {
         json!(2000)
     );
 
-    // The first edge that is the topmost element at one point of its line.
-    let at = browser.eval(
-        r#"(function(){
-  var edges=document.querySelectorAll('#graph-svg g.edge');
-  for(var e=0;e<edges.length;e++){
-    var g=edges[e],p=g.querySelector('path:not(.mg-hit)');if(!p)continue;
-    g.scrollIntoView({block:'center'});
-    var len=p.getTotalLength(),m=p.getScreenCTM(),q=p.getPointAtLength(len/2);
-    var s=document.getElementById('graph-svg').createSVGPoint();s.x=q.x;s.y=q.y;s=s.matrixTransform(m);
-    var hit=document.elementFromPoint(s.x,s.y);
-    if(hit&&hit.closest('g.edge')===g)return {x:s.x,y:s.y,id:g.id};
-  }
-  return null;})()"#,
-    );
+    let at = browser.eval(FIRST_CLICKABLE_EDGE);
     assert!(at.is_object(), "no clickable edge");
     let clicked = Instant::now();
     browser.click(at["x"].as_f64().unwrap(), at["y"].as_f64().unwrap());
