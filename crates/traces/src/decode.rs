@@ -186,10 +186,14 @@ pub fn decode_file(path: &Path, max_bytes: u64) -> Result<Decoded, TracesError> 
     if bytes.len() as u64 > max_bytes {
         return Err(TracesError::File {
             path: path.to_path_buf(),
-            reason: format!(
-                "larger than the {} MiB a trace answer may hold",
-                max_bytes / (1024 * 1024)
-            ),
+            reason: if max_bytes >= 1024 * 1024 {
+                format!(
+                    "larger than the {} MiB a trace answer may hold",
+                    max_bytes / (1024 * 1024)
+                )
+            } else {
+                format!("larger than the {max_bytes} bytes a trace answer may hold")
+            },
         });
     }
     decode(&bytes, &source_name)
