@@ -770,9 +770,12 @@ fn span_in_place(raw: &[u8], resource: &Arc<Resource>, t: &mut Interner) -> Resu
         duration_nanos: start.and_then(|s| end.checked_sub(s)),
         status_error,
         attributes: {
-            let exact = attributes.to_vec();
-            t.scratch = attributes;
-            exact
+            // The list itself becomes the span's (shrunk in place, no
+            // copies of its texts); the next span starts a list of the size
+            // this one reached.
+            t.scratch = Vec::with_capacity(attributes.capacity());
+            attributes.shrink_to_fit();
+            attributes
         },
         resource: resource.clone(),
     })
