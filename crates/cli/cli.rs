@@ -277,7 +277,7 @@ pub struct TraceArgs {
         conflicts_with_all = ["jaeger", "tempo"]
     )]
     pub traces_auto: Option<String>,
-    /// A saved trace file to read instead of a server (repeatable): Jaeger (v3, v1, UI download), Tempo, Zipkin v2, OTLP JSON or JSON lines, OTLP protobuf (.binpb, .pb; one or length-delimited), recognised by content
+    /// A saved trace file to read instead of a server (repeatable): Jaeger (v3, v1, UI download), Tempo, Zipkin v2, OTLP JSON or JSON lines, OTLP protobuf (.binpb, .pb; one, length-delimited, or the Collector's 4-byte lengths), recognised by content
     #[arg(long = "traces-file", value_name = "FILE")]
     pub traces_files: Vec<PathBuf>,
     /// Trace service to query (repeatable); default: every service the backend knows
@@ -326,6 +326,10 @@ pub struct PrometheusArgs {
     /// Scrape label whose value `ztunnel` marks ztunnel series
     #[arg(long, value_name = "LABEL", default_value = "app")]
     pub ztunnel_label: String,
+    /// Always compute each family's sum: do not read the series of
+    /// docs/recording-rules.yaml even when the server has them
+    #[arg(long)]
+    pub no_recording_rules: bool,
     /// Scrape label naming the cluster of the emitting proxy (a federating Prometheus
     /// adds `cluster`); source_cluster/destination_cluster win, this fills in the rest
     #[arg(long, value_name = "LABEL", default_value = "cluster")]

@@ -725,6 +725,7 @@ pub fn collect_prometheus(
         );
     }
     plan.queries_dir = args.queries_dir.clone();
+    plan.recordings = !args.no_recording_rules;
     // Through the service proxy a GET needs only `get` on services/proxy.
     plan.use_get = reached.is_some();
     if let Some(recorder) = recorder {

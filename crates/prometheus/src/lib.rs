@@ -97,6 +97,12 @@ pub struct QueryPlan {
     pub ztunnel_label: String,
     /// Directory of `*.promql` overrides (`--queries-dir`).
     pub queries_dir: Option<PathBuf>,
+    /// Read a family's series recorded by `docs/recording-rules.yaml` when
+    /// the server holds them (one cheap probe query first) and they stand
+    /// for the built-in query (5-minute window, default ztunnel label, no
+    /// `--queries-dir`). Off in [`QueryPlan::new`]; the CLI turns it on
+    /// unless `--no-recording-rules`.
+    pub recordings: bool,
     /// Send each query as a `GET` with the query in the URL instead of a
     /// form `POST`: through a Kubernetes API server's service proxy a `GET`
     /// needs only the RBAC verb `get` on `services/proxy` (a `POST` needs
@@ -113,6 +119,7 @@ impl QueryPlan {
             window,
             ztunnel_label: DEFAULT_ZTUNNEL_LABEL.into(),
             queries_dir: None,
+            recordings: false,
             use_get: false,
         }
     }
@@ -128,14 +135,27 @@ impl QueryPlan {
 
     /// The queries this plan sends, one per family in [`Metric::ALL`](meshgraph_model::Metric::ALL) order.
     pub fn render(&self) -> Result<Vec<RenderedQuery>, CollectError> {
-        queries::render_all(
-            self.queries_dir.as_deref(),
-            &RenderOptions {
-                namespaces: &self.namespaces,
-                window: self.window,
-                ztunnel_label: &self.ztunnel_label,
-            },
-        )
+        queries::render_all(self.queries_dir.as_deref(), &self.render_options())
+    }
+
+    fn render_options(&self) -> RenderOptions<'_> {
+        RenderOptions {
+            namespaces: &self.namespaces,
+            window: self.window,
+            ztunnel_label: &self.ztunnel_label,
+        }
+    }
+
+    /// Whether recorded series can stand for this plan's queries.
+    pub fn recordings_apply(&self) -> bool {
+        queries::recordings_apply(self.queries_dir.as_deref(), &self.render_options())
+    }
+
+    /// The query reading `metric`'s recorded series, when recorded series
+    /// can stand for this plan's built-in queries.
+    pub fn recorded_query(&self, metric: meshgraph_model::Metric) -> Option<String> {
+        self.recordings_apply()
+            .then(|| queries::render_recorded(metric, &self.render_options()))
     }
 }
 
@@ -163,6 +183,8 @@ pub struct RunStats {
     pub series: usize,
     /// Exemplars kept from the exemplar answer.
     pub exemplars: usize,
+    /// Families read from series recorded by `docs/recording-rules.yaml`.
+    pub recorded: usize,
     /// Time spent waiting on the server: the HTTP round trips, with
     /// overlapping concurrent requests counted once. Zero for a replay.
     pub server_time: Duration,
@@ -178,14 +200,56 @@ impl RunStats {
             0 => String::new(),
             n => format!(", {n} exemplars"),
         };
+        let recorded = match self.recorded {
+            0 => String::new(),
+            n => format!(" ({n} from recording rules)"),
+        };
         format!(
-            "prometheus: {} queries, {} series{exemplars}, {:.2}s in the server, {:.2}s in meshgraph",
+            "prometheus: {} queries{recorded}, {} series{exemplars}, {:.2}s in the server, {:.2}s in meshgraph",
             self.queries,
             self.series,
             self.server_time.as_secs_f64(),
             own.as_secs_f64()
         )
     }
+}
+
+/// The families whose recorded series (`docs/recording-rules.yaml`) the
+/// server holds at `at`. Any failure of the probe (an engine without
+/// `group by`, a server that fails) means none: the family queries then go
+/// as they would have, and report a failing server themselves.
+async fn recorded_families(client: &client::Client, at: f64) -> Vec<meshgraph_model::Metric> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        data: Data,
+    }
+    #[derive(serde::Deserialize)]
+    struct Data {
+        result: Vec<Series>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Series {
+        metric: std::collections::BTreeMap<String, String>,
+    }
+    let Ok(fetched) = client
+        .query(queries::RECORDED_PROBE, at, "recording rules probe")
+        .await
+    else {
+        return Vec::new();
+    };
+    let Ok(answer) = serde_json::from_slice::<Answer>(&fetched.body) else {
+        return Vec::new();
+    };
+    let names: std::collections::BTreeSet<&str> = answer
+        .data
+        .result
+        .iter()
+        .filter_map(|s| s.metric.get("__name__").map(String::as_str))
+        .collect();
+    meshgraph_model::Metric::ALL
+        .into_iter()
+        .filter(|m| names.contains(queries::recorded_name(*m).as_str()))
+        .collect()
 }
 
 /// Runs the plan's queries against the server and decodes the answers. With a
@@ -207,10 +271,20 @@ pub async fn collect(
             plan.at
         )));
     }
-    let rendered = plan.render()?;
+    let mut rendered = plan.render()?;
     let window = queries::promql_duration(plan.window).map_err(CollectError::Config)?;
     let client = Arc::new(client::Client::new(config)?.use_get(plan.use_get));
     let source_name = client.display_url().to_string();
+    let mut recorded = 0;
+    if plan.recordings && plan.recordings_apply() {
+        let present = recorded_families(&client, plan.at).await;
+        for query in rendered.iter_mut().filter(|q| present.contains(&q.metric)) {
+            if let Some(text) = plan.recorded_query(query.metric) {
+                query.query = text;
+                recorded += 1;
+            }
+        }
+    }
 
     let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
     let mut tasks = tokio::task::JoinSet::new();
@@ -279,6 +353,7 @@ pub async fn collect(
     }
 
     let mut collected = Collected::default();
+    collected.stats.recorded = recorded;
     for (query, answer) in rendered.iter().zip(answers) {
         let (body, decoded) = answer.expect("every task reported");
         // The exact bytes are recorded before a decoding error is reported,

@@ -74,6 +74,45 @@ pub const NAMESPACE_LABELS: [&str; 3] = [
     "destination_service_namespace",
 ];
 
+/// The series a family's recording rule in `docs/recording-rules.yaml`
+/// records: `meshgraph:istio_requests_total:rate5m`.
+pub fn recorded_name(metric: Metric) -> String {
+    format!("meshgraph:{}:rate5m", metric.series_name())
+}
+
+/// The window and ztunnel label the recording rules were written for.
+pub const RECORDED_WINDOW: Duration = Duration::from_secs(300);
+pub const RECORDED_ZTUNNEL_LABEL: &str = "app";
+
+/// Asks which families' recorded series the server holds at a time: one
+/// series per recorded name, found through the name index (cheap).
+pub const RECORDED_PROBE: &str = r#"group by (__name__) ({__name__=~"meshgraph:istio_.+:rate5m"})"#;
+
+/// Whether recorded series give what the built-in queries of `options`
+/// ask for: the rules sum exactly as the built-in templates do (a test
+/// keeps the file in step), over a 5-minute window, with the default
+/// ztunnel label. Templates of a `--queries-dir` may ask for anything.
+pub fn recordings_apply(queries_dir: Option<&Path>, options: &RenderOptions<'_>) -> bool {
+    queries_dir.is_none()
+        && options.window == RECORDED_WINDOW
+        && options.ztunnel_label == RECORDED_ZTUNNEL_LABEL
+}
+
+/// The query reading a family's recorded series instead of computing the
+/// sum: the same series, with the same namespace selection as [`render`].
+pub fn render_recorded(metric: Metric, options: &RenderOptions<'_>) -> String {
+    let name = recorded_name(metric);
+    if options.namespaces.is_empty() {
+        return name;
+    }
+    let regex = promql_string(&namespace_regex(options.namespaces));
+    NAMESPACE_LABELS
+        .iter()
+        .map(|label| format!("({name}{{{label}=~{regex}}})"))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
 /// The file name of a family's template in `queries/` or `--queries-dir`.
 pub fn file_name(metric: Metric) -> &'static str {
     match metric {

@@ -173,3 +173,118 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// The bookinfo fixture plus series named as `docs/recording-rules.yaml`
+/// records them, for the requests family only, with values the raw series
+/// cannot give (productpage → details at 123 req/s, 7 of them 503s), over
+/// the fixture's 20 minutes.
+fn with_recorded_requests() -> String {
+    let raw = bookinfo_openmetrics();
+    let body = raw
+        .trim_end()
+        .strip_suffix("# EOF")
+        .expect("OpenMetrics ends with # EOF");
+    let name = meshgraph_prometheus::queries::recorded_name(meshgraph_model::Metric::Requests);
+    let mut text = format!("{body}# TYPE {name} gauge\n");
+    for (code, value) in [("200", 116.0), ("503", 7.0)] {
+        let labels = format!(
+            "reporter=\"destination\",source_workload=\"productpage-v1\",source_workload_namespace=\"bookinfo\",\
+             destination_workload=\"details-v1\",destination_workload_namespace=\"bookinfo\",\
+             destination_service=\"details.bookinfo.svc.cluster.local\",destination_service_name=\"details\",\
+             destination_service_namespace=\"bookinfo\",request_protocol=\"http\",response_code=\"{code}\""
+        );
+        let mut t = END - DURATION_S;
+        while t <= END {
+            text.push_str(&format!("{name}{{{labels}}} {value} {t}\n"));
+            t += STEP_S;
+        }
+    }
+    text.push_str("# EOF\n");
+    text
+}
+
+/// Recorded series stand in for the requests family when the server has
+/// them (found by one probe query), with and without a namespace selection;
+/// the other families are still computed; `recordings` off, or a window the
+/// rules were not written for, computes every family.
+#[tokio::test]
+async fn recorded_series_are_read_when_the_server_has_them() {
+    let prometheus = PrometheusServer::start(&with_recorded_requests());
+    let config = PrometheusConfig::new(prometheus.url());
+    let requests =
+        |c: &meshgraph_prometheus::Collected| -> BTreeMap<(String, String, String), f64> {
+            c.observations
+                .iter()
+                .filter(|o| o.metric == meshgraph_model::Metric::Requests)
+                .map(|o| {
+                    let key = (
+                        o.source.workload.clone(),
+                        o.destination.workload.clone(),
+                        o.response_code.clone().unwrap_or_default(),
+                    );
+                    (key, o.value)
+                })
+                .collect()
+        };
+    for namespaces in [&[][..], &["bookinfo"][..]] {
+        let mut on = plan(namespaces);
+        on.recordings = true;
+        let recorded = collect(&config, &on, None).await.unwrap();
+        let expected: BTreeMap<(String, String, String), f64> = [("200", 116.0), ("503", 7.0)]
+            .into_iter()
+            .map(|(code, v)| {
+                (
+                    ("productpage-v1".into(), "details-v1".into(), code.into()),
+                    v,
+                )
+            })
+            .collect();
+        assert_eq!(requests(&recorded), expected, "{namespaces:?}");
+        assert_eq!(recorded.stats.recorded, 1);
+        assert_eq!(recorded.stats.queries, 10);
+        let summary = recorded.stats.summary_line();
+        assert!(
+            summary.contains("10 queries (1 from recording rules)"),
+            "{summary}"
+        );
+        // The latency family is still the raw one.
+        assert!(
+            recorded
+                .observations
+                .iter()
+                .any(|o| o.metric == meshgraph_model::Metric::RequestDurationBucket)
+        );
+    }
+    // A recording keeps the recorded series' answer, and its replay reads
+    // it without calling the query different.
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    let recorder = Recorder::create(&bundle).unwrap();
+    let mut on = plan(&["bookinfo"]);
+    on.recordings = true;
+    let recorded = collect(&config, &on, Some(&recorder)).await.unwrap();
+    let manifest = Manifest::read(&bundle).unwrap();
+    assert!(
+        manifest.prometheus[0]
+            .query
+            .starts_with("(meshgraph:istio_requests_total:rate5m{")
+    );
+    let replayed = replay(&bundle, &on).unwrap();
+    assert_eq!(replayed.observations, recorded.observations);
+    assert!(replayed.warnings.is_empty(), "{:?}", replayed.warnings);
+    assert_eq!(replayed.stats.recorded, 1);
+
+    // Off, or another window: the raw sums, as without the recorded series.
+    let off = collect(&config, &plan(&[]), None).await.unwrap();
+    assert_bookinfo(&off);
+    assert_eq!(off.stats.recorded, 0);
+    let mut minute = plan(&[]);
+    minute.recordings = true;
+    minute.window = std::time::Duration::from_secs(60);
+    let computed = collect(&config, &minute, None).await.unwrap();
+    assert_eq!(computed.stats.recorded, 0);
+    assert!(
+        requests(&computed).len() > 2,
+        "computed from the raw series"
+    );
+}

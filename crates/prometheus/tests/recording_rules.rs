@@ -6,12 +6,8 @@
 use std::time::Duration;
 
 use meshgraph_model::Metric;
-use meshgraph_prometheus::queries::{RenderOptions, render_all};
+use meshgraph_prometheus::queries::{RenderOptions, recorded_name, render_all};
 
-/// The name a family's rule records, e.g. `meshgraph:istio_requests_total:rate5m`.
-fn record_name(metric: Metric) -> String {
-    format!("meshgraph:{}:rate5m", metric.series_name())
-}
 
 fn expected() -> String {
     let rendered = render_all(
@@ -31,12 +27,14 @@ fn expected() -> String {
          # interval instead of once per snapshot. Install them as a rule file\n\
          # (rule_files: in prometheus.yml, or a PrometheusRule object's spec).\n\
          # They assume the ztunnel scrape label is `app` (meshgraph's default).\n\
+         # meshgraph reads the recorded series on its own when the server has them\n\
+         # and --window is 5m (--no-recording-rules turns that off).\n\
          groups:\n  - name: meshgraph\n    interval: 30s\n    rules:\n",
     );
     for query in rendered {
         text.push_str(&format!(
             "      - record: {}\n        expr: |\n",
-            record_name(query.metric)
+            recorded_name(query.metric)
         ));
         for line in query.query.lines().filter(|l| !l.trim().is_empty()) {
             text.push_str(&format!("          {line}\n"));
@@ -64,7 +62,7 @@ fn the_recording_rules_file_records_every_family_as_its_built_in_query() {
     for metric in Metric::ALL {
         assert_eq!(
             actual
-                .matches(&format!("record: {}\n", record_name(metric)))
+                .matches(&format!("record: {}\n", recorded_name(metric)))
                 .count(),
             1,
             "{metric:?}"
