@@ -8,7 +8,6 @@ use std::time::Duration;
 use meshgraph_model::Metric;
 use meshgraph_prometheus::queries::{RenderOptions, recorded_name, render_all};
 
-
 fn expected() -> String {
     let rendered = render_all(
         None,
