@@ -618,6 +618,10 @@ fn print_server(rows: &[Row]) {
             "ki prom cpu",
             "wall/ki",
             "cpu/ki",
+            "rules prom s",
+            "rules wall s",
+            "rules cpu",
+            "r wall/ki",
         ]),
     );
     for r in rows {
@@ -648,6 +652,10 @@ fn print_server(rows: &[Row]) {
                     "{:.2}",
                     s.mg_cpu.as_secs_f64() / s.kiali_cpu.as_secs_f64().max(1e-9)
                 ),
+                format!("{:.2}", s.rules_server.as_secs_f64()),
+                format!("{:.2}", s.rules_wall.as_secs_f64()),
+                format!("{:.2}", s.rules_cpu.as_secs_f64()),
+                format!("{:.2}", s.rules_wall.as_secs_f64() / kiali.max(1e-9)),
             ],
         );
     }
@@ -655,7 +663,9 @@ fn print_server(rows: &[Row]) {
         "  mg: meshgraph's ten queries, then reconcile, build_graph and to_json (wall); ki: the Kiali-style \
          per-namespace set (6 rate queries + 2 p95 histogram_quantile per namespace, see src/server.rs);\n  \
          prom s: time waiting on the server; prom cpu: Prometheus's own user+system CPU seconds (/proc); \
-         wall/ki: meshgraph's wall / the Kiali set's time (rates + p95)"
+         wall/ki: meshgraph's wall / the Kiali set's time (rates + p95);\n  \
+         rules: meshgraph again with the series of docs/recording-rules.yaml backfilled beside the raw ones (a probe query, \
+         then one recorded-series query per family; the graph must equal the computed one)"
     );
     if let Some(rss) = server::peak_rss() {
         println!(

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use meshgraph_model::Observation;
 use meshgraph_prometheus::testing::{
-    PrometheusServer, RateSeries, http_request, openmetrics_from_rates,
+    PrometheusServer, RateSeries, http_request, openmetrics_from_rates, openmetrics_gauges,
 };
 use meshgraph_scenario::Scenario;
 
@@ -44,6 +44,12 @@ pub struct ServerRun {
     pub kiali_series: usize,
     pub kiali_cpu: Duration,
     pub graph_edges: usize,
+    /// meshgraph again, reading the series of docs/recording-rules.yaml
+    /// (backfilled next to the raw ones as the rules would have written
+    /// them): time on the server, wall, Prometheus CPU.
+    pub rules_server: Duration,
+    pub rules_wall: Duration,
+    pub rules_cpu: Duration,
 }
 
 /// Clock ticks per second for `/proc/PID/stat` (`getconf CLK_TCK`; 100 on Linux).
@@ -221,8 +227,14 @@ pub fn run(scenario: &Scenario) -> Result<ServerRun> {
     drop(raw);
     // Ten minutes of samples every 30 s: enough for a 5-minute rate a minute
     // before the end.
-    let text = openmetrics_from_rates(&series, END, 600, 30);
+    let mut text = openmetrics_from_rates(&series, END, 600, 30);
+    // What docs/recording-rules.yaml's rules would have recorded over the
+    // same ten minutes: each family's rates summed by its query's labels.
+    let recorded = recorded_series(&series)?;
     drop(series);
+    text.truncate(text.len() - "# EOF\n".len());
+    text.push_str(&openmetrics_gauges(&recorded, END, 600, 30));
+    drop(recorded);
     let server = PrometheusServer::start(&text);
     drop(text);
     let at = END - 60;
@@ -242,15 +254,6 @@ pub fn run(scenario: &Scenario) -> Result<ServerRun> {
         .enable_all()
         .build()?;
     let config = meshgraph_prometheus::PrometheusConfig::new(server.url());
-    let plan = meshgraph_prometheus::QueryPlan::new(at as f64, WINDOW);
-    let collected = runtime
-        .block_on(meshgraph_prometheus::collect(&config, &plan, None))
-        .map_err(|e| anyhow!("{e}"))?;
-    let rec = meshgraph_core::reconcile(
-        &collected.data.observations,
-        &meshgraph_core::ClassifyOptions::default(),
-    );
-    let graph = meshgraph_core::build_graph(&rec, &meshgraph_core::GraphOptions::default());
     let meta = meshgraph_export::SnapshotMeta {
         at,
         window_seconds: WINDOW.as_secs(),
@@ -258,11 +261,61 @@ pub fn run(scenario: &Scenario) -> Result<ServerRun> {
         warnings: Vec::new(),
         empty: false,
     };
-    std::hint::black_box(meshgraph_export::to_json(&graph, &meta)?);
+    let snapshot = |recordings: bool| -> Result<(
+        meshgraph_prometheus::Collected,
+        meshgraph_core::MeshGraph,
+        String,
+    )> {
+        let mut plan = meshgraph_prometheus::QueryPlan::new(at as f64, WINDOW);
+        plan.recordings = recordings;
+        let collected = runtime
+            .block_on(meshgraph_prometheus::collect(&config, &plan, None))
+            .map_err(|e| anyhow!("{e}"))?;
+        let rec = meshgraph_core::reconcile(
+            &collected.data.observations,
+            &meshgraph_core::ClassifyOptions::default(),
+        );
+        let graph = meshgraph_core::build_graph(&rec, &meshgraph_core::GraphOptions::default());
+        let json = meshgraph_export::to_json(&graph, &meta)?;
+        Ok((collected, graph, json))
+    };
+    let (collected, graph, computed_json) = snapshot(false)?;
     let mg_wall = started.elapsed();
     let mg_cpu = cpu_time(server.pid())?.saturating_sub(cpu_before);
     if graph.graph.edge_count() == 0 {
         bail!("{}: the graph from Prometheus has no edges", scenario.name);
+    }
+    let cpu_before = cpu_time(server.pid())?;
+    let started = Instant::now();
+    let (from_rules, _, rules_json) = snapshot(true)?;
+    let rules_wall = started.elapsed();
+    let rules_cpu = cpu_time(server.pid())?.saturating_sub(cpu_before);
+    if from_rules.data.stats.recorded != meshgraph_model::Metric::ALL.len() {
+        bail!(
+            "{}: {} of the families were read from the recorded series",
+            scenario.name,
+            from_rules.data.stats.recorded
+        );
+    }
+    // The same graph, up to the last bits of sums added in another order.
+    let same = same_within(
+        &serde_json::from_str(&rules_json)?,
+        &serde_json::from_str(&computed_json)?,
+    );
+    if !same {
+        let dir = std::env::temp_dir();
+        let (a, b) = (
+            dir.join(format!("{}-computed.json", scenario.name)),
+            dir.join(format!("{}-recorded.json", scenario.name)),
+        );
+        std::fs::write(&a, &computed_json)?;
+        std::fs::write(&b, &rules_json)?;
+        bail!(
+            "{}: the recorded series give another graph than the computed sums ({} against {})",
+            scenario.name,
+            b.display(),
+            a.display()
+        );
     }
 
     let rates = kiali_queries(&namespaces);
@@ -284,5 +337,61 @@ pub fn run(scenario: &Scenario) -> Result<ServerRun> {
         kiali_series: rate_series + p95_series,
         kiali_cpu,
         graph_edges: graph.graph.edge_count(),
+        rules_server: from_rules.data.stats.server_time,
+        rules_wall,
+        rules_cpu,
     })
+}
+
+/// Whether two JSON documents are the same up to a relative 1e-9 in numbers.
+fn same_within(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1e-12),
+            _ => x == y,
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_within(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_within(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// The series `docs/recording-rules.yaml` records from `raw`: per family,
+/// the raw rates summed by the labels its built-in query keeps.
+fn recorded_series(raw: &[RateSeries]) -> Result<Vec<RateSeries>> {
+    let mut out: Vec<RateSeries> = Vec::new();
+    for metric in meshgraph_model::Metric::ALL {
+        let kept = crate::answer::kept_labels(metric)?;
+        let name = metric.series_name();
+        let mut index: std::collections::HashMap<Vec<(String, String)>, usize> =
+            std::collections::HashMap::new();
+        let first = out.len();
+        for (_, labels, rate) in raw.iter().filter(|(n, _, _)| n == name) {
+            let mut key: Vec<(String, String)> = labels
+                .iter()
+                .filter(|(k, _)| kept.contains(k))
+                .cloned()
+                .collect();
+            key.sort();
+            match index.get(&key) {
+                Some(&i) => out[first + i].2 += rate,
+                None => {
+                    index.insert(key.clone(), out.len() - first);
+                    out.push((
+                        meshgraph_prometheus::queries::recorded_name(metric),
+                        key,
+                        *rate,
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
 }

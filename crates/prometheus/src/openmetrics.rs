@@ -29,6 +29,53 @@ where
     K: AsRef<str>,
     V: AsRef<str>,
 {
+    samples(
+        series,
+        (end_unix, duration_s, step_s),
+        family_of,
+        |rate, elapsed| rate * elapsed as f64,
+    )
+}
+
+/// OpenMetrics text like [`openmetrics_from_rates`] for gauges that keep
+/// their value: what a recording rule writes (`meshgraph:...:rate5m`,
+/// docs/recording-rules.yaml), each series its third field at every time.
+/// Every family is a `gauge`.
+pub fn openmetrics_gauges<N, L, K, V>(
+    series: &[(N, L, f64)],
+    end_unix: i64,
+    duration_s: i64,
+    step_s: i64,
+) -> String
+where
+    N: AsRef<str>,
+    L: AsRef<[(K, V)]>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    samples(
+        series,
+        (end_unix, duration_s, step_s),
+        |name| (name.to_string(), "gauge"),
+        |value, _| value,
+    )
+}
+
+/// The samples of `series` from `end - duration` to `end` every `step`,
+/// grouped by the family `family_of` names, each value `value(third
+/// field, seconds since the start)`.
+fn samples<N, L, K, V>(
+    series: &[(N, L, f64)],
+    (end_unix, duration_s, step_s): (i64, i64, i64),
+    family_of: fn(&str) -> (String, &'static str),
+    value: fn(f64, i64) -> f64,
+) -> String
+where
+    N: AsRef<str>,
+    L: AsRef<[(K, V)]>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
     assert!(
         step_s > 0 && duration_s >= 0,
         "step must be positive and duration not negative"
@@ -55,8 +102,8 @@ where
         let mut t = start;
         while t <= end_unix {
             for &i in members {
-                let value = series[i].2 * (t - start) as f64;
-                out.push_str(&format!("{} {} {t}\n", rendered[i], format_value(value)));
+                let v = value(series[i].2, t - start);
+                out.push_str(&format!("{} {} {t}\n", rendered[i], format_value(v)));
             }
             t += step_s;
         }

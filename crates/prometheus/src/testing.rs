@@ -26,7 +26,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(60);
 // ---------------------------------------------------------------------------
 // Synthetic data
 
-pub use crate::openmetrics::{RateSeries, openmetrics_from_rates};
+pub use crate::openmetrics::{RateSeries, openmetrics_from_rates, openmetrics_gauges};
 
 /// The OpenMetrics text as Prometheus text lines with timestamps in
 /// milliseconds, for VictoriaMetrics' `/api/v1/import/prometheus`.
