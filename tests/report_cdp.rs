@@ -387,14 +387,7 @@ fn an_edge_click_opens_its_panel_and_a_namespace_filter_dims_the_rest() {
         explain_lines.len() == 2 && explain_lines[1].trim_start().starts_with("edge: http"),
         "{explained}"
     );
-    let namespace_of = |id: &Value| -> Option<String> {
-        snapshot["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|n| n["id"] == *id)
-            .and_then(|n| n["namespace"].as_str().map(str::to_string))
-    };
+    let namespace_of = |id: &Value| namespace_of(&snapshot, id);
     let in_filtered = edges
         .iter()
         .filter(|e| {
@@ -620,6 +613,16 @@ fn an_edge_click_opens_its_panel_and_a_namespace_filter_dims_the_rest() {
     browser.close();
 }
 
+/// The namespace of the node `id` in a `--json-out` snapshot.
+fn namespace_of(snapshot: &Value, id: &Value) -> Option<String> {
+    snapshot["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == *id)
+        .and_then(|n| n["namespace"].as_str().map(str::to_string))
+}
+
 /// The first edge of the picture with a line whose middle is the topmost
 /// element there (scrolled into view): its id and that point, or `null`.
 const FIRST_CLICKABLE_EDGE: &str = r#"(function(){
@@ -662,14 +665,7 @@ fn the_page_drawn_without_graphviz_is_interactive_too() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("snapshot.json")).unwrap())
             .unwrap();
     let edges = snapshot["edges"].as_array().unwrap();
-    let namespace_of = |id: &Value| -> Option<String> {
-        snapshot["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|n| n["id"] == *id)
-            .and_then(|n| n["namespace"].as_str().map(str::to_string))
-    };
+    let namespace_of = |id: &Value| namespace_of(&snapshot, id);
     let outside = |namespace: &str| {
         edges
             .iter()
