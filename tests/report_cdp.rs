@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use common::{chromium, generated_mesh, meshgraph};
+use common::{HEADLESS_CHROMIUM, chromium, generated_mesh, meshgraph};
 
 /// How long one answer or event may take before the browser counts as
 /// broken: a hang guard, not a measurement.
@@ -46,18 +46,8 @@ impl Browser {
             .arg("-c")
             .arg("exec \"$0\" \"$@\" 3<&0 4>&1 </dev/null >/dev/null")
             .arg(chromium())
-            .args([
-                "--headless",
-                "--remote-debugging-pipe",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--hide-scrollbars",
-            ])
+            .args(HEADLESS_CHROMIUM)
+            .args(["--remote-debugging-pipe", "--hide-scrollbars"])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -154,22 +154,26 @@ pub fn chromium() -> PathBuf {
         })
 }
 
+/// Headless Chromium without a sandbox, GPU, network chatter or first-run
+/// work: the flags every test browser starts with.
+pub const HEADLESS_CHROMIUM: [&str; 8] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
 /// Loads `page` in headless Chromium with `extra` arguments (`--dump-dom`,
 /// `--screenshot=...`, a window size) and returns its standard output: with
 /// `--dump-dom`, the DOM after the page's scripts ran.
 pub fn headless_chromium(page: &Path, extra: &[&str]) -> String {
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
+        .args(HEADLESS_CHROMIUM)
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(extra)
         .arg(format!("file://{}", page.display()))

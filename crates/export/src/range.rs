@@ -75,30 +75,12 @@ pub fn peak(points: &[(f64, f64)]) -> Option<(f64, f64)> {
 
 /// An inline SVG line of `values` (`None` breaks it), scaled to its maximum.
 fn sparkline(values: &[Option<f64>], class: &str) -> String {
-    const W: f64 = 192.0;
-    const H: f64 = 24.0;
-    let max = values.iter().flatten().copied().fold(0.0_f64, f64::max);
-    let n = values.len().max(2) - 1;
-    let mut path = String::new();
-    let mut pen_up = true;
-    for (i, v) in values.iter().enumerate() {
-        let Some(v) = v else {
-            pen_up = true;
-            continue;
-        };
-        let x = i as f64 * W / n as f64;
-        let y = if max > 0.0 {
-            H - 2.0 - v / max * (H - 4.0)
-        } else {
-            H - 2.0
-        };
-        let _ = write!(path, "{}{x:.1},{y:.1} ", if pen_up { "M" } else { "L" });
-        pen_up = false;
-    }
-    format!(
-        "<svg class=\"spark {class}\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" role=\"img\"><path d=\"{}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.2\"/></svg>",
-        path.trim_end()
-    )
+    let style = meshgraph_model::SparkStyle {
+        width: 192.0,
+        stroke_width: 1.2,
+        last_dot: false,
+    };
+    meshgraph_model::sparkline(values, class, style)
 }
 
 fn peak_text(points: &[(f64, f64)]) -> (String, String) {

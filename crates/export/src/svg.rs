@@ -383,6 +383,8 @@ struct Canvas {
     /// `<g id=... class="node|edge">` each, as Graphviz groups them, so
     /// that the report page can find, dim and click them.
     groups: Vec<(String, &'static str, String)>,
+    /// Where each element id's group is in `groups`.
+    group_of: std::collections::HashMap<String, usize>,
     /// The group a text drawn next belongs to (layout-rs draws a box's text
     /// right after the box).
     text_of: Option<String>,
@@ -394,9 +396,10 @@ impl Canvas {
         let Some(id) = element_id else {
             return &mut self.body;
         };
-        let at = match self.groups.iter().position(|(g, _, _)| g == id) {
-            Some(at) => at,
+        let at = match self.group_of.get(id) {
+            Some(&at) => at,
             None => {
+                self.group_of.insert(id.to_string(), self.groups.len());
                 self.groups.push((id.to_string(), class, String::new()));
                 self.groups.len() - 1
             }
@@ -413,6 +416,7 @@ impl Canvas {
             }
         }
         self.groups.clear();
+        self.group_of.clear();
     }
 
     fn grow(&mut self, x: f64, y: f64) {

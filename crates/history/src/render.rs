@@ -172,40 +172,12 @@ fn esc(text: &str) -> String {
 
 /// A sparkline of a series as inline SVG (gaps where a run has no value).
 pub fn sparkline(values: &[Option<f64>], class: &str) -> String {
-    const W: f64 = 90.0;
-    const H: f64 = 24.0;
-    let max = values
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|v| v.is_finite())
-        .fold(0.0_f64, f64::max);
-    let n = values.len().max(2) - 1;
-    let mut path = String::new();
-    let mut pen_up = true;
-    let mut dots = String::new();
-    for (i, v) in values.iter().enumerate() {
-        match v.filter(|v| v.is_finite()) {
-            Some(v) => {
-                let x = i as f64 * W / n as f64;
-                let y = if max > 0.0 {
-                    H - 2.0 - v / max * (H - 4.0)
-                } else {
-                    H - 2.0
-                };
-                let _ = write!(path, "{}{x:.1},{y:.1} ", if pen_up { "M" } else { "L" });
-                pen_up = false;
-                if i + 1 == values.len() {
-                    let _ = write!(dots, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2\"/>");
-                }
-            }
-            None => pen_up = true,
-        }
-    }
-    format!(
-        "<svg class=\"spark {class}\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" role=\"img\"><path d=\"{}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\"/>{dots}</svg>",
-        path.trim_end()
-    )
+    let style = meshgraph_model::SparkStyle {
+        width: 90.0,
+        stroke_width: 1.5,
+        last_dot: true,
+    };
+    meshgraph_model::sparkline(values, class, style)
 }
 
 fn fmt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {

@@ -10,6 +10,7 @@ mod labels;
 mod observation;
 mod printable;
 mod severity;
+mod spark;
 mod status;
 pub mod trace;
 
@@ -20,6 +21,7 @@ pub use observation::{
 };
 pub use printable::{escape_controls, json_for_script};
 pub use severity::Severity;
+pub use spark::{SparkStyle, sparkline};
 pub use status::{ConnectionSecurityPolicy, StatusClass};
 
 /// Which proxy produced a series, derived from `reporter`, whether the series came

@@ -185,22 +185,30 @@ fn with_recorded_requests() -> String {
         .strip_suffix("# EOF")
         .expect("OpenMetrics ends with # EOF");
     let name = meshgraph_prometheus::queries::recorded_name(meshgraph_model::Metric::Requests);
-    let mut text = format!("{body}# TYPE {name} gauge\n");
-    for (code, value) in [("200", 116.0), ("503", 7.0)] {
-        let labels = format!(
-            "reporter=\"destination\",source_workload=\"productpage-v1\",source_workload_namespace=\"bookinfo\",\
-             destination_workload=\"details-v1\",destination_workload_namespace=\"bookinfo\",\
-             destination_service=\"details.bookinfo.svc.cluster.local\",destination_service_name=\"details\",\
-             destination_service_namespace=\"bookinfo\",request_protocol=\"http\",response_code=\"{code}\""
-        );
-        let mut t = END - DURATION_S;
-        while t <= END {
-            text.push_str(&format!("{name}{{{labels}}} {value} {t}\n"));
-            t += STEP_S;
-        }
-    }
-    text.push_str("# EOF\n");
-    text
+    let recorded: Vec<meshgraph_prometheus::testing::RateSeries> = [("200", 116.0), ("503", 7.0)]
+        .into_iter()
+        .map(|(code, value)| {
+            let labels = [
+                ("reporter", "destination"),
+                ("source_workload", "productpage-v1"),
+                ("source_workload_namespace", "bookinfo"),
+                ("destination_workload", "details-v1"),
+                ("destination_workload_namespace", "bookinfo"),
+                ("destination_service", "details.bookinfo.svc.cluster.local"),
+                ("destination_service_name", "details"),
+                ("destination_service_namespace", "bookinfo"),
+                ("request_protocol", "http"),
+                ("response_code", code),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .to_vec();
+            (name.clone(), labels, value)
+        })
+        .collect();
+    format!(
+        "{body}{}",
+        meshgraph_prometheus::testing::openmetrics_gauges(&recorded, END, DURATION_S, STEP_S)
+    )
 }
 
 /// Recorded series stand in for the requests family when the server has

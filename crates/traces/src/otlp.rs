@@ -251,11 +251,9 @@ fn next_value<'a>(buf: &'a [u8], pos: &mut usize) -> Result<(u64, Wire<'a>), usi
 
 /// Whether `buf` reads as one `TracesData`: only field 1, length-delimited.
 fn is_traces_data(buf: &[u8]) -> bool {
-    fields(buf).is_ok_and(|f| {
-        !f.is_empty()
-            && f.iter()
-                .all(|f| f.number == TRACES_RESOURCE_SPANS && f.bytes.is_some())
-    })
+    !buf.is_empty()
+        && FieldIter::new(buf)
+            .all(|f| f.is_ok_and(|f| f.number == TRACES_RESOURCE_SPANS && f.bytes.is_some()))
 }
 
 /// Where a length-delimited stream stops being one.
@@ -344,7 +342,6 @@ pub(crate) fn decode_protobuf(
             (Framing::Varint, varint, v)
         }
     };
-    let readable = messages.iter().filter(|(_, m)| is_traces_data(m)).count();
     if let (prefix, Some(at)) = fields_until_error(bytes)
         && at > stream_covers
         && !prefix.is_empty()
@@ -361,7 +358,8 @@ pub(crate) fn decode_protobuf(
         ));
         return Ok(Layout::Single);
     }
-    if readable == 0 {
+    // Readable messages are never empty: nothing covered, nothing readable.
+    if stream_covers == 0 {
         return Err(not_otlp(match fields(bytes) {
             Ok(f) if f.iter().all(|f| f.number != TRACES_RESOURCE_SPANS) => {
                 "protobuf without resource spans (field 1): not an OTLP TracesData or ExportTraceServiceRequest — a wrong message type?".into()
