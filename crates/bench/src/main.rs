@@ -496,6 +496,13 @@ fn main() -> Result<()> {
         );
         return Ok(());
     }
+    if args.first().map(String::as_str) == Some("traces-file") {
+        // The child side of `traces`: one file, in a process of its own.
+        let path = args
+            .get(1)
+            .ok_or_else(|| anyhow::anyhow!("traces-file: no PATH"))?;
+        return traces::decode_in_this_process(std::path::Path::new(path));
+    }
     if args.first().map(String::as_str) == Some("traces") {
         let megabytes = match args.get(1) {
             Some(n) => n

@@ -192,8 +192,8 @@ mod tests {
 
     fn span_with(attributes: &[(&str, &str)]) -> Span {
         Span {
-            trace_id: "5b8efff798038103d269b633813fc60c".into(),
-            span_id: "eee19b7ec3c1b174".into(),
+            trace_id: crate::normalize_trace_id("5b8efff798038103d269b633813fc60c").unwrap(),
+            span_id: crate::normalize_span_id("eee19b7ec3c1b174").unwrap(),
             parent_span_id: None,
             name: "reviews.bookinfo.svc.cluster.local:9080/*".into(),
             kind: crate::span::SpanKind::Client,

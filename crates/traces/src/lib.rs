@@ -72,7 +72,9 @@ pub use meshgraph_source::{Auth, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Recorder};
 use meshgraph_source::{Outcome, Peer, Scope, ServerConfig};
 pub use otlp::{encode_protobuf, encode_tempo_search, traces_data};
 pub use record::replay;
-pub use span::{Resource, SearchHit, Span, SpanKind, Text, normalize_span_id, normalize_trace_id};
+pub use span::{
+    HexId, Resource, SearchHit, Span, SpanKind, Text, normalize_span_id, normalize_trace_id,
+};
 
 /// Default cap on one answer's size.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;

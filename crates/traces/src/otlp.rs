@@ -40,7 +40,8 @@ use prost::Message;
 use crate::TracesError;
 use crate::decode::Warnings;
 use crate::span::{
-    Interner, Resource, SearchHit, Span, SpanKind, Text, normalize_span_id, normalize_trace_id,
+    HexId, Interner, Resource, SearchHit, Span, SpanKind, Text, normalize_span_id,
+    normalize_trace_id,
 };
 
 const WIRE_VARINT: u64 = 0;
@@ -587,7 +588,8 @@ fn resource_in_place(raw: &[u8], t: &mut Interner) -> Result<Resource, Unusable>
             _ => {}
         }
     }
-    let attributes = scratch.to_vec();
+    let mut attributes = Vec::with_capacity(scratch.len());
+    attributes.append(&mut scratch);
     t.scratch = scratch;
     let service_name = attributes
         .iter()
@@ -620,7 +622,7 @@ fn attributes(list: Vec<KeyValue>, t: &mut Interner) -> Vec<(Text, Text)> {
 }
 
 /// Lower-case hex of an id of exactly `width` bytes, not all zero.
-fn hex_id(bytes: &[u8], width: usize, what: &str) -> Result<String, String> {
+fn hex_id(bytes: &[u8], width: usize, what: &str) -> Result<HexId, String> {
     if bytes.len() != width {
         let hint = if bytes.len() == width * 2 && bytes.iter().all(u8::is_ascii_hexdigit) {
             " (hex text written as bytes)"
@@ -635,18 +637,7 @@ fn hex_id(bytes: &[u8], width: usize, what: &str) -> Result<String, String> {
     if bytes.iter().all(|&b| b == 0) {
         return Err(format!("its {what} is all zeros"));
     }
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    // Ids are at most 16 bytes: the digits fit on the stack.
-    let mut digits = [0u8; 32];
-    for (pair, &b) in digits.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = HEX[usize::from(b >> 4)];
-        pair[1] = HEX[usize::from(b & 0xf)];
-    }
-    digits
-        .get(..width * 2)
-        .and_then(|d| std::str::from_utf8(d).ok())
-        .map(str::to_owned)
-        .ok_or_else(|| format!("its {what} is longer than 16 bytes"))
+    HexId::of_bytes(bytes).ok_or_else(|| format!("its {what} is longer than 16 bytes"))
 }
 
 /// Why a span was not used.
@@ -768,12 +759,12 @@ fn span_in_place(raw: &[u8], resource: &Arc<Resource>, t: &mut Interner) -> Resu
         duration_nanos: start.and_then(|s| end.checked_sub(s)),
         status_error,
         attributes: {
-            // The list itself becomes the span's (shrunk in place, no
-            // copies of its texts); the next span starts a list of the size
-            // this one reached.
-            t.scratch = Vec::with_capacity(attributes.capacity());
-            attributes.shrink_to_fit();
-            attributes
+            // Moved out at their size (one allocation, no reference counts
+            // touched); the scratch list keeps its capacity for the next span.
+            let mut own = Vec::with_capacity(attributes.len());
+            own.append(&mut attributes);
+            t.scratch = attributes;
+            own
         },
         resource: resource.clone(),
     })
@@ -961,7 +952,7 @@ pub(crate) fn decode_tempo_search(
             let nonzero = |n: u64| (n > 0).then_some(n);
             Span::push_matched(
                 &mut spans,
-                &trace_id,
+                trace_id,
                 span_id,
                 t.text(&s.name),
                 (nonzero(s.start_time_unix_nano), nonzero(s.duration_nanos)),
@@ -971,7 +962,7 @@ pub(crate) fn decode_tempo_search(
         }
         let text = |t: String| (!t.is_empty()).then_some(t);
         hits.push(SearchHit {
-            trace_id,
+            trace_id: trace_id.to_string(),
             root_service_name: text(meta.root_service_name),
             root_trace_name: text(meta.root_trace_name),
             start_unix_nanos: (meta.start_time_unix_nano > 0).then_some(meta.start_time_unix_nano),
@@ -1002,7 +993,7 @@ pub fn encode_tempo_search(hits: &[SearchHit]) -> Vec<u8> {
                         .spans
                         .iter()
                         .map(|s| TempoSpan {
-                            span_id: s.span_id.clone(),
+                            span_id: s.span_id.to_string(),
                             name: s.name.to_string(),
                             start_time_unix_nano: s.start_unix_nanos.unwrap_or(0),
                             duration_nanos: s.duration_nanos.unwrap_or(0),
@@ -1349,8 +1340,8 @@ mod tests {
             start_unix_nanos: start,
             duration_ms: Some(3),
             spans: vec![Span {
-                trace_id: "0af7651916cd43dd8448eb211c80319c".into(),
-                span_id: "00f067aa0ba902b7".into(),
+                trace_id: crate::normalize_trace_id("0af7651916cd43dd8448eb211c80319c").unwrap(),
+                span_id: crate::normalize_span_id("00f067aa0ba902b7").unwrap(),
                 parent_span_id: None,
                 name: "GET".into(),
                 kind: SpanKind::Unspecified,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 /// Most of them repeat in every span of a proxy (`node_id`,
 /// `upstream_cluster`, `istio.namespace`, ...), so each distinct string is
 /// allocated once per answer ([`Interner`]).
-pub type Text = Arc<str>;
+pub type Text = arcstr::ArcStr;
 
 /// What a span says about its place in a call (OTLP `SpanKind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -81,16 +81,135 @@ impl Resource {
     }
 }
 
+/// A trace or span id as lower-case hex digits (at most 32: ids are at most
+/// 16 bytes), held in the span itself rather than in an allocation of its
+/// own. Compares, orders and hashes as its text; the default is empty.
+#[derive(Clone, Copy, Default)]
+pub struct HexId {
+    len: u8,
+    digits: [u8; 32],
+}
+
+impl HexId {
+    /// Lower-case hex of up to 16 bytes.
+    pub(crate) fn of_bytes(bytes: &[u8]) -> Option<HexId> {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        if bytes.len() > 16 {
+            return None;
+        }
+        let mut digits = [0u8; 32];
+        for (pair, &b) in digits.chunks_exact_mut(2).zip(bytes) {
+            pair[0] = HEX[usize::from(b >> 4)];
+            pair[1] = HEX[usize::from(b & 0xf)];
+        }
+        Some(HexId {
+            len: (bytes.len() * 2) as u8,
+            digits,
+        })
+    }
+
+    /// Hex digits (any case, up to 32), lower-cased and padded with leading
+    /// zeros to `width`.
+    fn of_hex(text: &str, width: usize) -> Option<HexId> {
+        let len = text.len().max(width);
+        if len > 32 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let mut digits = [b'0'; 32];
+        digits[len - text.len()..len].copy_from_slice(text.as_bytes());
+        digits[len..].fill(0);
+        digits.make_ascii_lowercase();
+        Some(HexId {
+            len: len as u8,
+            digits,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever written.
+        std::str::from_utf8(&self.digits[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for HexId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for HexId {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for HexId {
+    fn eq(&self, other: &HexId) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for HexId {}
+
+impl PartialEq<str> for HexId {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for HexId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialOrd for HexId {
+    fn partial_cmp(&self, other: &HexId) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for HexId {
+    fn cmp(&self, other: &HexId) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for HexId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl std::fmt::Debug for HexId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl serde::Serialize for HexId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for HexId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One span, whatever format it was read from. Ids are lower-case hex, trace
 /// ids padded to 32 digits and span ids to 16, so that the same span read from
 /// Jaeger and from Tempo compares equal. Attribute values are text (`200`,
 /// `true`); arrays, maps and bytes are left out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Span {
-    pub trace_id: String,
-    pub span_id: String,
+    pub trace_id: HexId,
+    pub span_id: HexId,
     /// `None` for a root span (absent, empty, null or all-zero parent id).
-    pub parent_span_id: Option<String>,
+    pub parent_span_id: Option<HexId>,
     pub name: Text,
     pub kind: SpanKind,
     pub start_unix_nanos: Option<u64>,
@@ -136,8 +255,8 @@ impl Span {
     /// the same id is there: no parent, no kind, no status.
     pub(crate) fn push_matched(
         spans: &mut Vec<Span>,
-        trace_id: &str,
-        span_id: String,
+        trace_id: HexId,
+        span_id: HexId,
         name: Text,
         start_and_duration: (Option<u64>, Option<u64>),
         attributes: Vec<(Text, Text)>,
@@ -147,7 +266,7 @@ impl Span {
             return;
         }
         spans.push(Span {
-            trace_id: trace_id.to_string(),
+            trace_id,
             span_id,
             parent_span_id: None,
             name,
@@ -177,8 +296,16 @@ fn lookup<'a>(attributes: &'a [(Text, Text)], key: &str) -> Option<&'a str> {
 /// [`Text`] of every key, value and name it reads.
 #[derive(Debug, Default)]
 pub(crate) struct Interner {
-    // Seeded per process, so crafted input cannot aim at one hash bucket.
-    known: hashbrown::HashSet<Text>,
+    // Both seeded per process, so crafted input cannot aim at one hash bucket.
+    hasher: hashbrown::DefaultHashBuilder,
+    /// Texts seen at least twice.
+    known: hashbrown::HashTable<Text>,
+    /// Texts seen once lately, emptied when it holds
+    /// [`Interner::RECENT_TEXTS`]: most texts that never repeat (request ids,
+    /// URLs with ids) leave it again, so neither table grows with the input
+    /// and a lookup stays in the cache. A text repeated after it left is
+    /// allocated twice: equal, not shared.
+    recent: hashbrown::HashTable<(Text, u32)>,
     /// The last text asked for in each slot (see [`Interner::text_in_slot`]).
     slots: Vec<Option<Text>>,
     /// A decoder's reusable list of a span's attributes.
@@ -188,9 +315,31 @@ pub(crate) struct Interner {
 impl Interner {
     /// The shared copy of `text`.
     pub(crate) fn text(&mut self, text: &str) -> Text {
-        self.known
-            .get_or_insert_with(text, |text: &str| Arc::from(text))
-            .clone()
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one(text);
+        if let Some(shared) = self.known.find(hash, |t| t.as_str() == text) {
+            return shared.clone();
+        }
+        let rehash = |t: &Text| self.hasher.hash_one(t.as_str());
+        if let Ok(mut seen) = self.recent.find_entry(hash, |(t, _)| t.as_str() == text) {
+            let (shared, sightings) = seen.get_mut();
+            *sightings += 1;
+            // Both spans of a call carry its request id and URL: a text must
+            // be seen a third time to stay.
+            if *sightings < 3 {
+                return shared.clone();
+            }
+            let ((shared, _), _) = seen.remove();
+            self.known.insert_unique(hash, shared.clone(), rehash);
+            return shared;
+        }
+        if self.recent.len() >= Self::RECENT_TEXTS {
+            self.recent.clear();
+        }
+        let new = Text::from(text);
+        self.recent
+            .insert_unique(hash, (new.clone(), 1), |(t, _)| rehash(t));
+        new
     }
 
     /// [`Interner::text`], checking first whether `text` is what the same
@@ -245,6 +394,9 @@ impl Interner {
     pub(crate) const RESOURCE_SLOTS: usize = 40;
     /// The slot of span names.
     pub(crate) const NAME_SLOT: usize = 62;
+    /// How many texts seen once are remembered (about 30,000 Istio spans'
+    /// worth: both spans of a call are usually much closer).
+    const RECENT_TEXTS: usize = 1 << 16;
 }
 
 /// A trace found by a Tempo search: metadata and the few matched spans (no
@@ -261,35 +413,33 @@ pub struct SearchHit {
 
 /// Normalises a trace id: hex (any case, leading zeros dropped or not) or
 /// base64 of the bytes; `None` when it is neither or empty.
-pub fn normalize_trace_id(text: &str) -> Option<String> {
+pub fn normalize_trace_id(text: &str) -> Option<HexId> {
     normalize_id(text, 32)
 }
 
 /// Normalises a span id like [`normalize_trace_id`], to 16 hex digits.
-pub fn normalize_span_id(text: &str) -> Option<String> {
+pub fn normalize_span_id(text: &str) -> Option<HexId> {
     normalize_id(text, 16)
 }
 
-fn normalize_id(text: &str, width: usize) -> Option<String> {
+fn normalize_id(text: &str, width: usize) -> Option<HexId> {
     let t = text.trim();
     if t.is_empty() {
         return None;
     }
-    let hex = if t.len() <= 32 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
-        t.to_ascii_lowercase()
+    if t.len() <= 32 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return HexId::of_hex(t, width);
+    }
+    let bytes = base64_decode(t)?;
+    if bytes.is_empty() {
+        return None;
+    }
+    let id = HexId::of_bytes(&bytes)?;
+    if id.len() < width {
+        HexId::of_hex(&id, width)
     } else {
-        let bytes = base64_decode(t)?;
-        if bytes.is_empty() || bytes.len() > 16 {
-            return None;
-        }
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    };
-    let hex = if hex.len() < width {
-        format!("{hex:0>width$}")
-    } else {
-        hex
-    };
-    Some(hex)
+        Some(id)
+    }
 }
 
 /// Standard or URL-safe base64, padding optional.
@@ -340,6 +490,50 @@ mod tests {
         );
         assert_eq!(normalize_span_id(""), None);
         assert_eq!(normalize_span_id("not an id!"), None);
+    }
+
+    #[test]
+    fn ids_compare_order_and_hash_as_their_text() {
+        let short = normalize_span_id("AB").unwrap();
+        assert_eq!(short.as_str(), "00000000000000ab");
+        let long = normalize_span_id("0123456789ABCDEF0123456789abcdef").unwrap();
+        assert_eq!(long.as_str(), "0123456789abcdef0123456789abcdef");
+        // Text order, not length first.
+        let zeros_a = normalize_trace_id("a").unwrap();
+        assert!(zeros_a < short, "{zeros_a} sorts before {short} as text");
+        assert_eq!(normalize_span_id(&"a".repeat(33)), None);
+        let set: std::collections::HashSet<HexId> = [short, long].into();
+        assert!(set.contains("00000000000000ab"));
+        assert_eq!(HexId::default().as_str(), "");
+        assert_eq!(
+            format!("{short:?} {short}"),
+            "\"00000000000000ab\" 00000000000000ab"
+        );
+    }
+
+    #[test]
+    fn texts_seen_again_are_shared_and_the_table_of_texts_seen_once_is_bounded() {
+        let mut t = Interner::default();
+        let (a1, a2) = (t.text("GET"), t.text("GET"));
+        assert!(
+            Text::ptr_eq(&a1, &a2),
+            "the second sighting shares the first"
+        );
+        let _ = t.text("GET"); // the third: kept for good
+        let once = t.text("request-1");
+        // More texts seen once than the table remembers.
+        for i in 0..Interner::RECENT_TEXTS + 10 {
+            let _ = t.text(&format!("unique-{i}"));
+        }
+        assert!(t.recent.len() <= Interner::RECENT_TEXTS);
+        assert!(
+            Text::ptr_eq(&t.text("GET"), &a1),
+            "a text seen three times stays shared"
+        );
+        let again = t.text("request-1");
+        assert_eq!(again, once, "equal text");
+        assert!(!Text::ptr_eq(&again, &once), "forgotten: allocated anew");
+        assert_eq!(t.known.len(), 1);
     }
 
     #[test]

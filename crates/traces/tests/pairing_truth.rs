@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use meshgraph_traces::{
     Resource, Span, SpanKind, TraceCall, TraceEvidence, TracePeer, calls_from_spans,
+    normalize_span_id, normalize_trace_id,
 };
 
 const TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
@@ -40,9 +41,9 @@ fn span_in(
     service: Option<&str>,
 ) -> Span {
     Span {
-        trace_id: trace.to_string(),
-        span_id: format!("{id:016x}"),
-        parent_span_id: parent.map(|p| format!("{p:016x}")),
+        trace_id: normalize_trace_id(trace).expect("a hex trace id"),
+        span_id: normalize_span_id(&format!("{id:016x}")).expect("hex"),
+        parent_span_id: parent.and_then(|p| normalize_span_id(&format!("{p:016x}"))),
         name: "call".into(),
         kind,
         start_unix_nanos: None,

@@ -59,7 +59,7 @@ pub fn otlp_resource_spans(spans: &[Span]) -> Vec<Value> {
                     json!({
                         "traceId": s.trace_id,
                         "spanId": s.span_id,
-                        "parentSpanId": s.parent_span_id.clone().unwrap_or_default(),
+                        "parentSpanId": s.parent_span_id.unwrap_or_default(),
                         "name": s.name,
                         "kind": s.kind.code(),
                         "startTimeUnixNano": start.to_string(),
