@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use meshgraph_traces::{Resource, Span, SpanKind, Text, normalize_span_id};
+use meshgraph_traces::{Resource, SearchHit, Span, SpanKind, Text, normalize_span_id};
 
 use crate::{Cost, cells, mb, measure, ms, per_second, row};
 
@@ -242,6 +242,7 @@ struct Measured {
     spans: usize,
     pairs: [Pair; 2],
     fresh: Fresh,
+    search: SearchMeasured,
 }
 
 /// Each file decoded by a process of its own, as `meshgraph --traces-file`
@@ -391,6 +392,113 @@ fn same_spans(a: &[Span], b: &[Span]) -> bool {
     a.len() == b.len() && sorted(a) == sorted(b)
 }
 
+/// Spans in the Tempo search answer measured ([`search_answer`]).
+const SEARCH_SPANS: usize = 100_000;
+
+/// A Tempo search answer of [`SEARCH_SPANS`] matched spans (five per trace,
+/// Envoy-like tags), as hits.
+fn search_hits(spans: &[Span]) -> Vec<SearchHit> {
+    spans
+        .chunks(5)
+        .take(SEARCH_SPANS / 5)
+        .map(|chunk| SearchHit {
+            trace_id: chunk[0].trace_id.to_string(),
+            root_service_name: chunk[0].service_name().map(str::to_string),
+            root_trace_name: Some(chunk[0].name.to_string()),
+            start_unix_nanos: chunk[0].start_unix_nanos,
+            duration_ms: Some(3),
+            spans: chunk.to_vec(),
+        })
+        .collect()
+}
+
+/// The same hits as Tempo's JSON search answer (`/api/search`).
+fn tempo_search_json(hits: &[SearchHit]) -> String {
+    let mut out = String::from("{\"traces\":[");
+    for (i, h) in hits.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{{\"traceID\":\"{}\",\"rootServiceName\":", h.trace_id);
+        json_string(&mut out, h.root_service_name.as_deref().unwrap_or(""));
+        out.push_str(",\"rootTraceName\":");
+        json_string(&mut out, h.root_trace_name.as_deref().unwrap_or(""));
+        let _ = write!(
+            out,
+            ",\"startTimeUnixNano\":\"{}\",\"durationMs\":{},\"spanSets\":[{{\"spans\":[",
+            h.start_unix_nanos.unwrap_or(0),
+            h.duration_ms.unwrap_or(0)
+        );
+        for (j, s) in h.spans.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "{{\"spanID\":\"{}\",\"name\":", s.span_id);
+            json_string(&mut out, &s.name);
+            let _ = write!(
+                out,
+                ",\"startTimeUnixNano\":\"{}\",\"durationNanos\":\"{}\",\"attributes\":",
+                s.start_unix_nanos.unwrap_or(0),
+                s.duration_nanos.unwrap_or(0)
+            );
+            json_attributes(&mut out, &s.attributes);
+            out.push('}');
+        }
+        let _ = write!(out, "],\"matched\":{}}}]}}", h.spans.len());
+    }
+    out.push_str("]}");
+    out
+}
+
+/// A 100,000-span Tempo search answer, JSON and protobuf, decoded in memory:
+/// its peak heap above the spans it keeps shows whether the answer is held
+/// twice (a copy would add about the input's size).
+fn search_answer() -> Result<SearchMeasured> {
+    let spans = generate(SEARCH_SPANS / 2 * 2400);
+    let hits = search_hits(&spans);
+    let matched: usize = hits.iter().map(|h| h.spans.len()).sum();
+    let json = tempo_search_json(&hits);
+    let pb = meshgraph_traces::encode_tempo_search(&hits);
+    let count =
+        |d: &meshgraph_traces::Decoded| d.search.iter().map(|h| h.spans.len()).sum::<usize>();
+    let (decoded, json_cost) = measure(|| {
+        Ok(meshgraph_traces::decode(
+            json.as_bytes(),
+            "bench-search.json",
+        )?)
+    })?;
+    let json_spans = count(&decoded);
+    drop(decoded);
+    let (decoded, pb_cost) = measure(|| {
+        Ok(meshgraph_traces::decode_tempo_search_protobuf(
+            &pb,
+            "bench-search.binpb",
+        )?)
+    })?;
+    let pb_spans = count(&decoded);
+    drop(decoded);
+    if json_spans != matched || pb_spans != matched {
+        bail!(
+            "the search answer gave {json_spans} (JSON) and {pb_spans} (protobuf) spans, not {matched}"
+        );
+    }
+    Ok(SearchMeasured {
+        spans: matched,
+        json_bytes: json.len(),
+        pb_bytes: pb.len(),
+        json: json_cost,
+        pb: pb_cost,
+    })
+}
+
+struct SearchMeasured {
+    spans: usize,
+    json_bytes: usize,
+    pb_bytes: usize,
+    json: Cost,
+    pb: Cost,
+}
+
 /// Runs the measurement on about `megabytes` of OTLP JSON and prints it.
 pub fn run(megabytes: usize) -> Result<()> {
     eprintln!("meshgraph-bench: traces: generating about {megabytes} MB of OTLP JSON");
@@ -417,6 +525,8 @@ pub fn run(megabytes: usize) -> Result<()> {
     })?;
     eprintln!("meshgraph-bench: traces: decoding the same from files");
     let (files, fresh) = from_files(&spans, &json, &pb)?;
+    eprintln!("meshgraph-bench: traces: a {SEARCH_SPANS}-span Tempo search answer");
+    let search = search_answer()?;
     print(&Measured {
         json_bytes: json.len(),
         pb_bytes: pb.len(),
@@ -430,6 +540,7 @@ pub fn run(megabytes: usize) -> Result<()> {
             files,
         ],
         fresh,
+        search,
     });
     Ok(())
 }
@@ -519,5 +630,43 @@ fn print(m: &Measured) {
         m.fresh.json.time.as_secs_f64()
             / m.fresh.pb.time.max(Duration::from_nanos(1)).as_secs_f64(),
         m.fresh.pb.peak_rss as f64 / m.fresh.json.peak_rss.max(1) as f64
+    );
+    let q = &m.search;
+    println!(
+        "a Tempo search answer of {} matched spans, in memory (decode, decode_tempo_search_protobuf)",
+        q.spans
+    );
+    row(
+        11,
+        &cells(&[
+            "format",
+            "input MB",
+            "ms",
+            "peak MB",
+            "kept MB",
+            "work MB",
+            "work/input",
+        ]),
+    );
+    for (name, bytes, cost) in [
+        ("json", q.json_bytes, q.json),
+        ("protobuf", q.pb_bytes, q.pb),
+    ] {
+        let work = cost.peak.saturating_sub(cost.retained);
+        row(
+            11,
+            &[
+                name.to_string(),
+                format!("{:.1}", mb(bytes)),
+                format!("{:.0}", ms(cost.time)),
+                format!("{:.1}", mb(cost.peak)),
+                format!("{:.1}", mb(cost.retained)),
+                format!("{:.1}", mb(work)),
+                format!("{:.2}", work as f64 / bytes.max(1) as f64),
+            ],
+        );
+    }
+    println!(
+        "  work/input: the decode's own memory beyond the hits it returns, per byte of answer (a copy of the answer would be 1.00 or more)"
     );
 }

@@ -232,8 +232,9 @@ fn protobuf_decoded(
     })
 }
 
-/// Decodes a Tempo `/api/search` answer sent as protobuf.
-pub(crate) fn decode_tempo_search_protobuf(
+/// Decodes a Tempo `/api/search` answer sent as protobuf
+/// (`SearchResponse`), one trace at a time: the answer is not copied whole.
+pub fn decode_tempo_search_protobuf(
     bytes: &[u8],
     source_name: &str,
 ) -> Result<Decoded, TracesError> {

@@ -65,7 +65,9 @@ use std::time::{Duration, SystemTime};
 pub use meshgraph_model::trace::{TraceCall, TraceEvidence, TracePeer};
 
 pub use collect::collect;
-pub use decode::{Decoded, Format, decode, decode_file, decode_protobuf};
+pub use decode::{
+    Decoded, Format, decode, decode_file, decode_protobuf, decode_tempo_search_protobuf,
+};
 pub use edges::{CallsFromSpans, calls_from_spans};
 pub use error::TracesError;
 pub use meshgraph_source::{Auth, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Recorder};
