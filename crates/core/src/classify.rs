@@ -207,16 +207,20 @@ fn version_of(peer: &meshgraph_model::Peer) -> String {
 /// Classifies every observation and finds the waypoints and gateways.
 pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Classification {
     let clusters = Clusters::detect(observations, &options.cluster_label);
-    let mut workloads: BTreeMap<WorkloadRef, WorkloadInfo> = BTreeMap::new();
+    // Hashed while every series is visited, sorted once at the end.
+    let mut workloads: hashbrown::HashMap<WorkloadRef, WorkloadInfo> = hashbrown::HashMap::new();
     let mut gateways = BTreeSet::new();
     let mut network_gateways = BTreeSet::new();
-    for obs in observations {
-        for (w, peer) in [
-            (clusters.source(obs), &obs.source),
-            (clusters.destination(obs), &obs.destination),
-        ] {
+    // Each series' two workloads, worked out once (they are asked for below
+    // and by `infer_waypoints` again and again).
+    let ends: Vec<Ends> = observations
+        .iter()
+        .map(|obs| (clusters.source(obs), clusters.destination(obs)))
+        .collect();
+    for (obs, (source, destination)) in observations.iter().zip(&ends) {
+        for (w, peer) in [(source, &obs.source), (destination, &obs.destination)] {
             if let Some(w) = w {
-                let info = workloads.entry(w).or_default();
+                let info = workloads.entry_ref(w).or_default();
                 if info.app.is_empty() || info.app == UNKNOWN {
                     info.app = app_of(peer);
                     info.version = version_of(peer);
@@ -229,22 +233,23 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
             }
         }
         if obs.reporter == Reporter::Source
-            && let Some(w) = clusters.source(obs)
+            && let Some(w) = source
         {
             if is_network_gateway_series(obs) {
-                network_gateways.insert(w);
+                network_gateways.insert(w.clone());
             } else if looks_like_gateway(&w.name) {
-                gateways.insert(w);
+                gateways.insert(w.clone());
             }
         }
         // An ambient client's ztunnel names the east-west gateway as its
         // destination when peer metadata did not cross networks.
-        if let Some(w) = clusters.destination(obs)
+        if let Some(w) = destination
             && looks_like_network_gateway(&w.name)
         {
-            network_gateways.insert(w);
+            network_gateways.insert(w.clone());
         }
     }
+    let workloads: BTreeMap<WorkloadRef, WorkloadInfo> = workloads.into_iter().collect();
     // Configured workloads name no cluster: they stand for that workload in
     // every cluster.
     let configured = |set: &BTreeSet<WorkloadRef>| -> BTreeSet<WorkloadRef> {
@@ -273,7 +278,7 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
         .map(|w| (w, WaypointEvidence::Configuration))
         .collect();
     if options.infer_waypoints {
-        for w in infer_waypoints(observations, &clusters) {
+        for w in infer_waypoints(observations, &ends) {
             waypoints.entry(w).or_insert(WaypointEvidence::Telemetry);
         }
     }
@@ -284,28 +289,30 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
     // Workloads captured by ztunnel on their node: they run no sidecar, so an
     // Envoy reporting `destination` for traffic into them is a waypoint of
     // Istio 1.21 or older, which reported as `destination` (telemetry-facts.md).
-    let ambient_servers: BTreeSet<WorkloadRef> = observations
+    let ambient_servers: hashbrown::HashSet<&WorkloadRef> = observations
         .iter()
-        .filter(|obs| obs.reporter == Reporter::Destination && is_ztunnel(obs, options))
-        .filter_map(|obs| clusters.destination(obs))
+        .zip(&ends)
+        .filter(|(obs, _)| obs.reporter == Reporter::Destination && is_ztunnel(obs, options))
+        .filter_map(|(_, (_, destination))| destination.as_ref())
         .collect();
     let emitters = observations
         .iter()
-        .map(|obs| match obs.reporter {
+        .zip(&ends)
+        .map(|(obs, (source, destination))| match obs.reporter {
             Reporter::Waypoint => Emitter::Waypoint,
             Reporter::Destination
                 if !is_ztunnel(obs, options)
-                    && clusters
-                        .destination(obs)
-                        .is_some_and(|d| ambient_servers.contains(&d)) =>
+                    && destination
+                        .as_ref()
+                        .is_some_and(|d| ambient_servers.contains(d)) =>
             {
                 Emitter::Waypoint
             }
             Reporter::Source if is_ztunnel(obs, options) => Emitter::ZtunnelSource,
             Reporter::Destination if is_ztunnel(obs, options) => Emitter::ZtunnelDestination,
             Reporter::Destination => Emitter::EnvoyDestination,
-            Reporter::Source => match clusters.source(obs) {
-                Some(w) if gateways.contains(&w) => Emitter::Gateway,
+            Reporter::Source => match source {
+                Some(w) if gateways.contains(w) => Emitter::Gateway,
                 _ => Emitter::EnvoySource,
             },
         })
@@ -344,39 +351,41 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
 /// waypoint"): a workload that is the destination of source-reported series
 /// for another workload's service, the source of destination-reported series,
 /// and never the destination of a destination-reported series.
-fn infer_waypoints(observations: &[Observation], clusters: &Clusters) -> BTreeSet<WorkloadRef> {
+fn infer_waypoints(observations: &[Observation], ends: &[Ends]) -> BTreeSet<WorkloadRef> {
     type Service = ServiceId;
-    let mut called_for: BTreeMap<WorkloadRef, BTreeSet<(Option<WorkloadRef>, Service)>> =
-        BTreeMap::new();
-    let mut forwards: BTreeSet<WorkloadRef> = BTreeSet::new();
-    let mut served: BTreeSet<WorkloadRef> = BTreeSet::new();
-    let mut service_backends: BTreeMap<Service, BTreeSet<WorkloadRef>> = BTreeMap::new();
+    // Hashed and borrowed: every series is visited, and only yes/no answers
+    // come out.
+    use hashbrown::{HashMap, HashSet};
+    let mut called_for: HashMap<&WorkloadRef, HashSet<(Option<&WorkloadRef>, Service)>> =
+        HashMap::new();
+    let mut forwards: HashSet<&WorkloadRef> = HashSet::new();
+    let mut served: HashSet<&WorkloadRef> = HashSet::new();
+    let mut service_backends: HashMap<Service, HashSet<&WorkloadRef>> = HashMap::new();
     // (client, service) pairs some waypoint reported on.
-    let mut waypoint_reported: BTreeSet<(Option<WorkloadRef>, Service)> = BTreeSet::new();
+    let mut waypoint_reported: HashSet<(Option<&WorkloadRef>, Service)> = HashSet::new();
 
-    for obs in observations {
+    for (obs, (source, destination)) in observations.iter().zip(ends) {
         let service = obs.service.identity();
-        let source = clusters.source(obs);
-        let destination = clusters.destination(obs);
+        let (source, destination) = (source.as_ref(), destination.as_ref());
         match obs.reporter {
             Reporter::Source => {
-                if let Some(d) = &destination {
+                if let Some(d) = destination {
                     called_for
-                        .entry(d.clone())
+                        .entry(d)
                         .or_default()
-                        .insert((source.clone(), service.clone()));
+                        .insert((source, service.clone()));
                 }
             }
             Reporter::Destination => {
-                if let Some(s) = &source {
-                    forwards.insert(s.clone());
+                if let Some(s) = source {
+                    forwards.insert(s);
                 }
-                if let Some(d) = &destination {
-                    served.insert(d.clone());
+                if let Some(d) = destination {
+                    served.insert(d);
                 }
             }
             Reporter::Waypoint => {
-                waypoint_reported.insert((source.clone(), service.clone()));
+                waypoint_reported.insert((source, service.clone()));
             }
         }
         if obs.reporter != Reporter::Source
@@ -404,9 +413,12 @@ fn infer_waypoints(observations: &[Observation], clusters: &Clusters) -> BTreeSe
             let reported_by_waypoint = calls.iter().any(|call| waypoint_reported.contains(call));
             in_front_of_others || reported_by_waypoint
         })
-        .map(|(w, _)| w)
+        .map(|(w, _)| w.clone())
         .collect()
 }
+
+/// A series' source and destination workloads, with their clusters.
+type Ends = (Option<WorkloadRef>, Option<WorkloadRef>);
 
 #[cfg(test)]
 mod tests {

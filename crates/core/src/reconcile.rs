@@ -307,6 +307,9 @@ pub fn reconcile(observations: &[Observation], options: &ClassifyOptions) -> Rec
 }
 
 /// Client→waypoint hop series, by (client, waypoint, service addressed).
+/// A hash map for grouping many series (foldhash, seeded per process).
+type FastMap<K, V> = hashbrown::HashMap<K, V>;
+
 type ClientHops = BTreeMap<(Endpoint, WorkloadRef, ServiceId), Vec<usize>>;
 /// Waypoint→server hop series, by (waypoint, server).
 type ServerHops = BTreeMap<(WorkloadRef, Endpoint), Vec<usize>>;
@@ -336,12 +339,16 @@ struct Reconciler<'a> {
     /// One slot per observation; every slot is filled by [`Reconciler::finish`].
     dispositions: Vec<Option<Disposition>>,
     notes: Vec<String>,
+    /// The classification's waypoints, hashed: asked about both ends of
+    /// every series.
+    waypoints: hashbrown::HashSet<WorkloadRef>,
 }
 
 impl<'a> Reconciler<'a> {
     fn new(observations: &'a [Observation], classification: Classification) -> Self {
         Reconciler {
             observations,
+            waypoints: classification.waypoints.keys().cloned().collect(),
             classification,
             edges: Vec::new(),
             dispositions: vec![None; observations.len()],
@@ -373,7 +380,7 @@ impl<'a> Reconciler<'a> {
     fn waypoint_of(&self, endpoint: &Endpoint) -> Option<WorkloadRef> {
         endpoint
             .workload()
-            .filter(|w| self.classification.waypoints.contains_key(*w))
+            .filter(|w| self.waypoints.contains(*w))
             .cloned()
     }
 
@@ -381,13 +388,16 @@ impl<'a> Reconciler<'a> {
     /// series: a non-waypoint series into or out of a waypoint is evidence
     /// about the call, not an edge (reconciliation.md#rule-1).
     fn group_series(&self) -> SeriesGroups {
-        let mut groups = SeriesGroups {
-            pairs: BTreeMap::new(),
-            client_hops: BTreeMap::new(),
-            server_hops: BTreeMap::new(),
-            network_hops: BTreeMap::new(),
-            hidden_peers: BTreeMap::new(),
-        };
+        // Grouped in hash maps (one hash per series instead of a dozen string
+        // comparisons), then sorted once: the groups come out in the order
+        // BTreeMaps give, each with its series in input order.
+        let mut pairs: FastMap<(Endpoint, Endpoint), Vec<usize>> = FastMap::new();
+        let mut client_hops: FastMap<(Endpoint, WorkloadRef, ServiceId), Vec<usize>> =
+            FastMap::new();
+        let mut server_hops: FastMap<(WorkloadRef, Endpoint), Vec<usize>> = FastMap::new();
+        let mut network_hops: FastMap<(WorkloadRef, Endpoint, ServiceId), Vec<usize>> =
+            FastMap::new();
+        let mut hidden_peers: FastMap<(Endpoint, Endpoint), WorkloadRef> = FastMap::new();
         let clusters = &self.classification.clusters;
         let network_gateway = |e: &Endpoint| {
             e.workload()
@@ -399,8 +409,7 @@ impl<'a> Reconciler<'a> {
             let mut destination = clusters.destination_endpoint(obs);
             // East-west gateway series are hops of cross-network calls.
             if let Some(gateway) = network_gateway(&source) {
-                groups
-                    .network_hops
+                network_hops
                     .entry((gateway, destination, obs.service.identity()))
                     .or_default()
                     .push(i);
@@ -419,36 +428,34 @@ impl<'a> Reconciler<'a> {
                 } else {
                     Endpoint::External { host: service.name }
                 };
-                groups
-                    .hidden_peers
-                    .insert((source.clone(), destination.clone()), gateway);
+                hidden_peers.insert((source.clone(), destination.clone()), gateway);
             }
             if self.classification.emitters[i] != Emitter::Waypoint {
                 // Rule 1: hop series are evidence, not edges.
                 if let Some(waypoint) = self.waypoint_of(&destination) {
-                    groups
-                        .client_hops
+                    client_hops
                         .entry((source, waypoint, obs.service.identity()))
                         .or_default()
                         .push(i);
                     continue;
                 }
                 if let Some(waypoint) = self.waypoint_of(&source) {
-                    groups
-                        .server_hops
+                    server_hops
                         .entry((waypoint, destination))
                         .or_default()
                         .push(i);
                     continue;
                 }
             }
-            groups
-                .pairs
-                .entry((source, destination))
-                .or_default()
-                .push(i);
+            pairs.entry((source, destination)).or_default().push(i);
         }
-        groups
+        SeriesGroups {
+            pairs: pairs.into_iter().collect(),
+            client_hops: client_hops.into_iter().collect(),
+            server_hops: server_hops.into_iter().collect(),
+            network_hops: network_hops.into_iter().collect(),
+            hidden_peers: hidden_peers.into_iter().collect(),
+        }
     }
 
     /// Builds the edge of one pair from its series and gives each series its
