@@ -86,6 +86,31 @@ impl Observation {
         labels: BTreeMap<String, String>,
         value: f64,
     ) -> Result<Observation, LabelError> {
+        Self::from_labels_or_back(metric, labels, value).map_err(|(e, _)| e)
+    }
+
+    /// [`Observation::from_labels`], giving the labels back with the error
+    /// (a decoder names the series it drops without copying every series'
+    /// labels first).
+    pub fn from_labels_or_back(
+        metric: Metric,
+        labels: BTreeMap<String, String>,
+        value: f64,
+    ) -> Result<Observation, (LabelError, BTreeMap<String, String>)> {
+        // What can fail is checked before anything is moved out.
+        let Some(reporter) = labels.get("reporter").and_then(|r| Reporter::parse(r)) else {
+            let e = LabelError::Reporter(labels.get("reporter").cloned());
+            return Err((e, labels));
+        };
+        let le = if metric == Metric::RequestDurationBucket {
+            match labels.get("le").map(|l| (l, parse_le(l))) {
+                Some((_, Some(le))) => Some(le),
+                Some((text, None)) => return Err((LabelError::Bucket(Some(text.clone())), labels)),
+                None => return Err((LabelError::Bucket(None), labels)),
+            }
+        } else {
+            None
+        };
         // One pass over the labels, each moved into its field: this runs once
         // per series of a large query answer.
         let unknown_peer = || Peer {
@@ -98,7 +123,6 @@ impl Observation {
             name: UNKNOWN.into(),
             namespace: UNKNOWN.into(),
         };
-        let (mut reporter, mut le_text) = (None, None);
         let (mut request_protocol, mut security) = (UNKNOWN.to_string(), UNKNOWN.to_string());
         let (mut response_code, mut grpc_response_status, mut response_flags) = (None, None, None);
         let mut extra = BTreeMap::new();
@@ -137,9 +161,8 @@ impl Observation {
                 continue;
             }
             match name.as_str() {
-                "__name__" => {}
-                "reporter" => reporter = Some(value),
-                "le" if metric == Metric::RequestDurationBucket => le_text = Some(value),
+                "__name__" | "reporter" => {}
+                "le" if metric == Metric::RequestDurationBucket => {}
                 "destination_service" => service.fqdn = value,
                 "destination_service_name" => service.name = value,
                 "destination_service_namespace" => service.namespace = value,
@@ -153,20 +176,6 @@ impl Observation {
                 }
             }
         }
-        let reporter = match reporter.as_deref().map(Reporter::parse) {
-            Some(Some(r)) => r,
-            _ => return Err(LabelError::Reporter(reporter)),
-        };
-        let le = if metric == Metric::RequestDurationBucket {
-            Some(
-                le_text
-                    .as_deref()
-                    .and_then(parse_le)
-                    .ok_or(LabelError::Bucket(le_text))?,
-            )
-        } else {
-            None
-        };
         Ok(Observation {
             metric,
             le,
@@ -300,5 +309,26 @@ mod tests {
             Observation::from_labels(Metric::RequestDurationBucket, labels, 1.0),
             Err(LabelError::Bucket(Some(_)))
         ));
+    }
+
+    #[test]
+    fn a_rejected_series_gets_its_labels_back_untouched() {
+        let mut labels = sample();
+        labels.insert("reporter".into(), "sidecar".into());
+        let (e, back) =
+            Observation::from_labels_or_back(Metric::Requests, labels.clone(), 1.0).unwrap_err();
+        assert_eq!(e, LabelError::Reporter(Some("sidecar".into())));
+        assert_eq!(back, labels);
+        let mut labels = sample();
+        labels.remove("le");
+        let (e, back) =
+            Observation::from_labels_or_back(Metric::RequestDurationBucket, labels.clone(), 1.0)
+                .unwrap_err();
+        assert_eq!(e, LabelError::Bucket(None));
+        assert_eq!(back, labels);
+        // `le` is only a bound for buckets: elsewhere an extra label.
+        let obs = Observation::from_labels(Metric::Requests, sample(), 1.0).unwrap();
+        assert_eq!(obs.le, None);
+        assert_eq!(obs.extra.get("le").map(String::as_str), Some("+Inf"));
     }
 }

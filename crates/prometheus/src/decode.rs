@@ -172,9 +172,9 @@ impl<'a> State<'a> {
         if !(0.0..=MAX_RATE).contains(&value) {
             return self.drop_series(Some(&labels), &format!("its value is {value}, not a rate"));
         }
-        match Observation::from_labels(self.metric(), labels.clone(), value) {
+        match Observation::from_labels_or_back(self.metric(), labels, value) {
             Ok(obs) => self.observations.push(obs),
-            Err(e) => self.drop_series(Some(&labels), &e.to_string()),
+            Err((e, labels)) => self.drop_series(Some(&labels), &e.to_string()),
         }
     }
 
