@@ -77,6 +77,55 @@ pub fn format_le(le: f64) -> String {
     }
 }
 
+/// One side's peer labels while a series is read.
+#[derive(Default)]
+struct PeerLabels {
+    /// In [`PeerLabels::FIELDS`] order.
+    fields: [Option<String>; 8],
+    region: Option<String>,
+    zone: Option<String>,
+}
+
+impl PeerLabels {
+    /// The label names after `source_` / `destination_`, in [`Peer`] field order.
+    const FIELDS: [&'static str; 8] = [
+        "workload",
+        "workload_namespace",
+        "app",
+        "version",
+        "principal",
+        "canonical_service",
+        "canonical_revision",
+        "cluster",
+    ];
+
+    /// Absent labels read as Istio's `unknown`.
+    fn into_peer(self) -> Peer {
+        let [
+            workload,
+            namespace,
+            app,
+            version,
+            principal,
+            canonical_service,
+            canonical_revision,
+            cluster,
+        ] = self.fields.map(|v| v.unwrap_or_else(|| UNKNOWN.into()));
+        Peer {
+            workload,
+            namespace,
+            app,
+            version,
+            principal,
+            canonical_service,
+            canonical_revision,
+            cluster,
+            region: self.region,
+            zone: self.zone,
+        }
+    }
+}
+
 impl Observation {
     /// Builds an observation from a series' labels. Missing Istio labels become
     /// `unknown`, as Istio itself writes them; labels Istio does not define are
@@ -112,18 +161,11 @@ impl Observation {
             None
         };
         // One pass over the labels, each moved into its field: this runs once
-        // per series of a large query answer.
-        let unknown_peer = || Peer {
-            canonical_revision: UNKNOWN.into(),
-            ..Peer::unknown()
-        };
-        let (mut source, mut destination) = (unknown_peer(), unknown_peer());
-        let mut service = ServiceRef {
-            fqdn: UNKNOWN.into(),
-            name: UNKNOWN.into(),
-            namespace: UNKNOWN.into(),
-        };
-        let (mut request_protocol, mut security) = (UNKNOWN.to_string(), UNKNOWN.to_string());
+        // per series of a large query answer. Fields stay `None` until their
+        // label is seen, so only absent labels cost an `unknown` string.
+        let (mut source, mut destination) = (PeerLabels::default(), PeerLabels::default());
+        let (mut fqdn, mut service_name, mut service_namespace) = (None, None, None);
+        let (mut request_protocol, mut security) = (None, None);
         let (mut response_code, mut grpc_response_status, mut response_flags) = (None, None, None);
         let mut extra = BTreeMap::new();
         for (name, value) in labels {
@@ -135,59 +177,50 @@ impl Observation {
                 _ => (None, ""),
             };
             if let Some(peer) = peer {
-                let slot = match field {
-                    "workload" => &mut peer.workload,
-                    "workload_namespace" => &mut peer.namespace,
-                    "app" => &mut peer.app,
-                    "version" => &mut peer.version,
-                    "principal" => &mut peer.principal,
-                    "canonical_service" => &mut peer.canonical_service,
-                    "canonical_revision" => &mut peer.canonical_revision,
-                    "cluster" => &mut peer.cluster,
-                    "region" => {
-                        peer.region = Some(value);
-                        continue;
-                    }
-                    "zone" => {
-                        peer.zone = Some(value);
-                        continue;
-                    }
-                    _ => {
-                        extra.insert(name, value);
-                        continue;
-                    }
-                };
-                *slot = value;
+                if let Some(i) = PeerLabels::FIELDS.iter().position(|f| *f == field) {
+                    peer.fields[i] = Some(value);
+                } else if field == "region" {
+                    peer.region = Some(value);
+                } else if field == "zone" {
+                    peer.zone = Some(value);
+                } else {
+                    extra.insert(name, value);
+                }
                 continue;
             }
             match name.as_str() {
                 "__name__" | "reporter" => {}
                 "le" if metric == Metric::RequestDurationBucket => {}
-                "destination_service" => service.fqdn = value,
-                "destination_service_name" => service.name = value,
-                "destination_service_namespace" => service.namespace = value,
-                "request_protocol" => request_protocol = value,
+                "destination_service" => fqdn = Some(value),
+                "destination_service_name" => service_name = Some(value),
+                "destination_service_namespace" => service_namespace = Some(value),
+                "request_protocol" => request_protocol = Some(value),
                 "response_code" => response_code = Some(value),
                 "grpc_response_status" => grpc_response_status = Some(value),
                 "response_flags" => response_flags = Some(value),
-                "connection_security_policy" => security = value,
+                "connection_security_policy" => security = Some(value),
                 _ => {
                     extra.insert(name, value);
                 }
             }
         }
+        let unknown = |v: Option<String>| v.unwrap_or_else(|| UNKNOWN.into());
         Ok(Observation {
             metric,
             le,
             reporter,
-            source,
-            destination,
-            service,
-            request_protocol,
+            source: source.into_peer(),
+            destination: destination.into_peer(),
+            service: ServiceRef {
+                fqdn: unknown(fqdn),
+                name: unknown(service_name),
+                namespace: unknown(service_namespace),
+            },
+            request_protocol: unknown(request_protocol),
             response_code,
             grpc_response_status,
             response_flags: response_flags.unwrap_or_else(|| "-".into()),
-            connection_security_policy: security,
+            connection_security_policy: unknown(security),
             extra,
             value,
         })
