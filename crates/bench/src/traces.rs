@@ -545,6 +545,17 @@ pub fn run(megabytes: usize) -> Result<()> {
     Ok(())
 }
 
+/// A decode's first cells: format, input MB, ms, MB/s, kspans/s.
+fn speed_cells(name: &str, bytes: usize, time: Duration, spans: usize) -> Vec<String> {
+    vec![
+        name.to_string(),
+        format!("{:.1}", mb(bytes)),
+        format!("{:.0}", ms(time)),
+        format!("{:.1}", per_second(mb(bytes), time)),
+        format!("{:.0}", per_second(spans as f64, time) / 1e3),
+    ]
+}
+
 fn print(m: &Measured) {
     println!(
         "meshgraph-bench traces ({} build); times: best of up to {} runs; memory: peak heap above the step's start",
@@ -571,19 +582,13 @@ fn print(m: &Measured) {
             ("json", m.json_bytes, pair.json),
             ("protobuf", m.pb_bytes, pair.pb),
         ] {
-            row(
-                11,
-                &[
-                    name.to_string(),
-                    format!("{:.1}", mb(bytes)),
-                    format!("{:.0}", ms(cost.time)),
-                    format!("{:.1}", per_second(mb(bytes), cost.time)),
-                    format!("{:.0}", per_second(m.spans as f64, cost.time) / 1e3),
-                    format!("{:.1}", mb(cost.peak)),
-                    format!("{:.1}", mb(cost.retained)),
-                    format!("{:.1}", mb(cost.peak.saturating_sub(cost.retained))),
-                ],
-            );
+            let mut cells = speed_cells(name, bytes, cost.time, m.spans);
+            cells.extend([
+                format!("{:.1}", mb(cost.peak)),
+                format!("{:.1}", mb(cost.retained)),
+                format!("{:.1}", mb(cost.peak.saturating_sub(cost.retained))),
+            ]);
+            row(11, &cells);
         }
         let time = |c: Cost| c.time.max(Duration::from_nanos(1)).as_secs_f64();
         println!(
@@ -613,17 +618,9 @@ fn print(m: &Measured) {
         ("json", m.json_bytes, m.fresh.json),
         ("protobuf", m.pb_bytes, m.fresh.pb),
     ] {
-        row(
-            11,
-            &[
-                name.to_string(),
-                format!("{:.1}", mb(bytes)),
-                format!("{:.0}", ms(run.time)),
-                format!("{:.1}", per_second(mb(bytes), run.time)),
-                format!("{:.0}", per_second(m.spans as f64, run.time) / 1e3),
-                format!("{:.1}", run.peak_rss as f64 / 1e6),
-            ],
-        );
+        let mut cells = speed_cells(name, bytes, run.time, m.spans);
+        cells.push(format!("{:.1}", run.peak_rss as f64 / 1e6));
+        row(11, &cells);
     }
     println!(
         "  protobuf vs JSON: {:.2}x the speed in spans/s, {:.2}x the peak resident memory",
