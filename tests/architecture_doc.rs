@@ -19,6 +19,8 @@ const EXTERNAL: &[&str] = &[
     "Timestamp",
     // http_body_util's size-capping body, named in the kube section.
     "Limited",
+    // arcstr's thin shared string, the traces crate's `Text`.
+    "ArcStr",
 ];
 
 fn rust_sources(dir: &Path, out: &mut String) {
