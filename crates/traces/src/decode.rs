@@ -8,6 +8,7 @@
 //! numbers or strings, ids in hex or base64, enums as integers or names, `null`
 //! for absent.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
@@ -576,29 +577,29 @@ struct ScopeSpans<'a> {
 }
 
 #[derive(Deserialize, Default)]
-struct OtlpResource {
-    #[serde(default)]
-    attributes: Option<Vec<KeyValue>>,
+struct OtlpResource<'a> {
+    #[serde(default, borrow)]
+    attributes: Option<Vec<KeyValue<'a>>>,
 }
 
 #[derive(Deserialize)]
-struct OtlpSpan {
-    #[serde(default, rename = "traceId")]
-    trace_id: Option<String>,
-    #[serde(default, rename = "spanId")]
-    span_id: Option<String>,
-    #[serde(default, rename = "parentSpanId")]
-    parent_span_id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
+struct OtlpSpan<'a> {
+    #[serde(default, borrow, rename = "traceId")]
+    trace_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, rename = "spanId")]
+    span_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, rename = "parentSpanId")]
+    parent_span_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
     #[serde(default)]
     kind: Option<Scalar>,
     #[serde(default, rename = "startTimeUnixNano")]
     start: Option<Scalar>,
     #[serde(default, rename = "endTimeUnixNano")]
     end: Option<Scalar>,
-    #[serde(default)]
-    attributes: Option<Vec<KeyValue>>,
+    #[serde(default, borrow)]
+    attributes: Option<Vec<KeyValue<'a>>>,
     #[serde(default)]
     status: Option<OtlpStatus>,
 }
@@ -609,38 +610,40 @@ struct OtlpStatus {
     code: Option<Scalar>,
 }
 
+/// An attribute, its key and text borrowed from the answer unless escaped.
 #[derive(Deserialize)]
-struct KeyValue {
-    key: String,
-    #[serde(default)]
-    value: Option<AnyValue>,
+struct KeyValue<'a> {
+    #[serde(borrow)]
+    key: Cow<'a, str>,
+    #[serde(default, borrow)]
+    value: Option<AnyValue<'a>>,
 }
 
 /// OTLP `AnyValue`; arrays, maps and bytes are skipped. Only its text is
 /// kept, the first of `stringValue`, `intValue`, `boolValue`, `doubleValue`
 /// that has one: 32 bytes instead of four scalars' 96, so that a span's
 /// list of attributes stays small while it is read.
-struct AnyValue(Option<String>);
+struct AnyValue<'a>(Option<Cow<'a, str>>);
 
-impl AnyValue {
+impl<'a> AnyValue<'a> {
     const FIELDS: [&'static str; 4] = ["stringValue", "intValue", "boolValue", "doubleValue"];
 
-    fn into_text(self) -> Option<String> {
+    fn into_text(self) -> Option<Cow<'a, str>> {
         self.0
     }
 }
 
-impl<'de> Deserialize<'de> for AnyValue {
+impl<'de: 'a, 'a> Deserialize<'de> for AnyValue<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = AnyValue;
+            type Value = AnyValue<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("struct AnyValue")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyValue, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyValue<'de>, A::Error> {
                 // (rank of the field, its text): the lowest rank with text wins.
-                let mut best: Option<(usize, String)> = None;
+                let mut best: Option<(usize, Cow<'de, str>)> = None;
                 let mut seen = [false; 4];
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                     let Some(rank) = AnyValue::FIELDS.iter().position(|f| *f == key) else {
@@ -650,7 +653,9 @@ impl<'de> Deserialize<'de> for AnyValue {
                     if std::mem::replace(&mut seen[rank], true) {
                         return Err(de::Error::duplicate_field(AnyValue::FIELDS[rank]));
                     }
-                    if let Some(text) = map.next_value::<Option<Scalar>>()?.and_then(|s| s.0)
+                    if let Some(text) = map
+                        .next_value::<Option<ScalarText<'de>>>()?
+                        .and_then(|s| s.0)
                         && best.as_ref().is_none_or(|(r, _)| rank < *r)
                     {
                         best = Some((rank, text));
@@ -658,11 +663,11 @@ impl<'de> Deserialize<'de> for AnyValue {
                 }
                 Ok(AnyValue(best.map(|(_, text)| text)))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AnyValue, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AnyValue<'de>, A::Error> {
                 // Fields in their declared order, as a derived struct reads a list.
                 let mut first = None;
                 for _ in AnyValue::FIELDS {
-                    match seq.next_element::<Option<Scalar>>()? {
+                    match seq.next_element::<Option<ScalarText<'de>>>()? {
                         Some(value) => {
                             let text = value.and_then(|s| s.0);
                             first = first.or(text);
@@ -678,7 +683,7 @@ impl<'de> Deserialize<'de> for AnyValue {
     }
 }
 
-fn attributes(list: Option<Vec<KeyValue>>, t: &mut Interner) -> Vec<(Text, Text)> {
+fn attributes(list: Option<Vec<KeyValue<'_>>>, t: &mut Interner) -> Vec<(Text, Text)> {
     let list = list.unwrap_or_default();
     let mut out = Vec::with_capacity(list.len());
     for kv in list {
@@ -747,7 +752,11 @@ fn otlp_resource_spans(
     }
 }
 
-fn otlp_span(span: OtlpSpan, resource: &Arc<Resource>, t: &mut Interner) -> Result<Span, String> {
+fn otlp_span(
+    span: OtlpSpan<'_>,
+    resource: &Arc<Resource>,
+    t: &mut Interner,
+) -> Result<Span, String> {
     let trace_id = id(span.trace_id.as_deref(), "trace id", normalize_trace_id)?;
     let span_id = id(span.span_id.as_deref(), "span id", normalize_span_id)?;
     let kind = match span.kind.and_then(|k| k.0) {
@@ -830,7 +839,7 @@ struct TempoSpanSet<'a> {
 }
 
 #[derive(Deserialize)]
-struct TempoSearchSpan {
+struct TempoSearchSpan<'a> {
     #[serde(default, rename = "spanID")]
     span_id: Option<String>,
     #[serde(default)]
@@ -839,8 +848,8 @@ struct TempoSearchSpan {
     start: Option<Scalar>,
     #[serde(default, rename = "durationNanos")]
     duration: Option<Scalar>,
-    #[serde(default)]
-    attributes: Option<Vec<KeyValue>>,
+    #[serde(default, borrow)]
+    attributes: Option<Vec<KeyValue<'a>>>,
 }
 
 fn search_hit(hit: TempoHit<'_>, index: usize, w: &mut Warnings, t: &mut Interner) -> SearchHit {
@@ -1175,6 +1184,9 @@ fn zipkin(
 /// arrays and objects are skipped as `None` without failing.
 struct Scalar(Option<String>);
 
+/// [`Scalar`] borrowed from the answer when it is an unescaped string.
+struct ScalarText<'a>(Option<Cow<'a, str>>);
+
 impl Scalar {
     fn as_u64(&self) -> Option<u64> {
         let t = self.0.as_deref()?.trim();
@@ -1189,49 +1201,62 @@ impl Scalar {
 
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Scalar;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON scalar")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
-                Ok(Scalar(Some(v.to_string())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
-                Ok(Scalar(Some(v)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
-                Ok(Scalar(Some(v.to_string())))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
-                Ok(Scalar(Some(v.to_string())))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
-                Ok(Scalar(Some(v.to_string())))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
-                Ok(Scalar(Some(v.to_string())))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
-                Ok(Scalar(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Scalar, E> {
-                Ok(Scalar(None))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Scalar, D::Error> {
-                d.deserialize_any(V)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Scalar(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Scalar(None))
-            }
-        }
-        deserializer.deserialize_any(V)
+        let text = deserializer.deserialize_any(ScalarVisitor)?;
+        Ok(Scalar(text.map(Cow::into_owned)))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for ScalarText<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(ScalarText(deserializer.deserialize_any(ScalarVisitor)?))
+    }
+}
+
+/// Reads any JSON scalar as text, borrowing an unescaped string.
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Option<Cow<'de, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON scalar")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(ScalarVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
     }
 }
 
@@ -1268,7 +1293,7 @@ mod any_value_tests {
     use super::*;
 
     fn text(json: &str) -> Result<Option<String>, serde_json::Error> {
-        serde_json::from_str::<AnyValue>(json).map(AnyValue::into_text)
+        serde_json::from_str::<AnyValue>(json).map(|v| v.into_text().map(Cow::into_owned))
     }
 
     #[test]
@@ -1289,6 +1314,25 @@ mod any_value_tests {
         for (json, expected) in cases {
             assert_eq!(text(json).unwrap().as_deref(), expected, "{json}");
         }
+    }
+
+    #[test]
+    fn unescaped_text_is_borrowed_and_escaped_text_owned() {
+        let plain: KeyValue<'_> =
+            serde_json::from_str(r#"{"key":"http.url","value":{"stringValue":"/a"}}"#).unwrap();
+        assert!(matches!(plain.key, Cow::Borrowed("http.url")));
+        assert!(matches!(
+            plain.value.and_then(AnyValue::into_text),
+            Some(Cow::Borrowed("/a"))
+        ));
+        let escaped: KeyValue<'_> =
+            serde_json::from_str(r#"{"key":"a\u0062","value":{"intValue":7}}"#).unwrap();
+        assert_eq!(escaped.key, "ab");
+        assert!(matches!(escaped.key, Cow::Owned(_)));
+        assert_eq!(
+            escaped.value.and_then(AnyValue::into_text).as_deref(),
+            Some("7")
+        );
     }
 
     #[test]
