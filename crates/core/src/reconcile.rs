@@ -306,10 +306,10 @@ pub fn reconcile(observations: &[Observation], options: &ClassifyOptions) -> Rec
     reconciler.finish()
 }
 
-/// Client→waypoint hop series, by (client, waypoint, service addressed).
 /// A hash map for grouping many series (foldhash, seeded per process).
 type FastMap<K, V> = hashbrown::HashMap<K, V>;
 
+/// Client→waypoint hop series, by (client, waypoint, service addressed).
 type ClientHops = BTreeMap<(Endpoint, WorkloadRef, ServiceId), Vec<usize>>;
 /// Waypoint→server hop series, by (waypoint, server).
 type ServerHops = BTreeMap<(WorkloadRef, Endpoint), Vec<usize>>;
@@ -391,13 +391,12 @@ impl<'a> Reconciler<'a> {
         // Grouped in hash maps (one hash per series instead of a dozen string
         // comparisons), then sorted once: the groups come out in the order
         // BTreeMaps give, each with its series in input order.
-        let mut pairs: FastMap<(Endpoint, Endpoint), Vec<usize>> = FastMap::new();
-        let mut client_hops: FastMap<(Endpoint, WorkloadRef, ServiceId), Vec<usize>> =
-            FastMap::new();
-        let mut server_hops: FastMap<(WorkloadRef, Endpoint), Vec<usize>> = FastMap::new();
-        let mut network_hops: FastMap<(WorkloadRef, Endpoint, ServiceId), Vec<usize>> =
-            FastMap::new();
-        let mut hidden_peers: FastMap<(Endpoint, Endpoint), WorkloadRef> = FastMap::new();
+        // Keyed as SeriesGroups' fields are.
+        let mut pairs: FastMap<_, Vec<usize>> = FastMap::new();
+        let mut client_hops: FastMap<_, Vec<usize>> = FastMap::new();
+        let mut server_hops: FastMap<_, Vec<usize>> = FastMap::new();
+        let mut network_hops: FastMap<_, Vec<usize>> = FastMap::new();
+        let mut hidden_peers = FastMap::new();
         let clusters = &self.classification.clusters;
         let network_gateway = |e: &Endpoint| {
             e.workload()
