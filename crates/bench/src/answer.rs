@@ -125,7 +125,9 @@ pub fn naive_decode(body: &[u8], metric: Metric) -> Result<Vec<Observation>> {
             .context("a value is not a number")?;
         out.push(Observation::from_labels(metric, labels, value).map_err(|e| anyhow!("{e}"))?);
     }
-    Ok(out)
+    // Histograms folded afterwards, from the observations (the streaming
+    // decoder folds label maps as it reads).
+    Ok(meshgraph_model::fold_buckets(out))
 }
 
 #[cfg(test)]

@@ -102,6 +102,9 @@ struct Row {
     answer_series: usize,
     /// Series of the latency histogram family (`_bucket`, one per `le`).
     bucket_series: usize,
+    /// Observations decoded: answer series, with each histogram's buckets
+    /// folded into one.
+    observations: usize,
     body_bytes: usize,
     streaming: Cost,
     naive: Cost,
@@ -177,7 +180,7 @@ fn run(size: MeshSize, with_server: bool) -> Result<Row> {
     drop(bodies);
 
     eprintln!(
-        "meshgraph-bench: {label}: reconciling {} series",
+        "meshgraph-bench: {label}: reconciling {} observations ({answer_series} series, histograms folded)",
         observations.len()
     );
     let options = ClassifyOptions::default();
@@ -205,6 +208,7 @@ fn run(size: MeshSize, with_server: bool) -> Result<Row> {
         graph.graph.edge_count(),
     );
     let (json_bytes, dot_bytes) = (json.len(), dot.len());
+    let observation_count = observations.len();
     drop((json, dot, graph, rec, observations));
     eprintln!("meshgraph-bench: {label}: counting each step's work");
     let work = work::measure(&scenario)?;
@@ -226,6 +230,7 @@ fn run(size: MeshSize, with_server: bool) -> Result<Row> {
         raw_series,
         answer_series,
         bucket_series,
+        observations: observation_count,
         body_bytes,
         streaming,
         naive,
@@ -406,6 +411,7 @@ fn print(rows: &[Row]) {
         &cells(&[
             "workloads",
             "series",
+            "obs",
             "log edges",
             "rec ms",
             "graph ms",
@@ -421,6 +427,7 @@ fn print(rows: &[Row]) {
             &[
                 r.size.workloads.to_string(),
                 r.answer_series.to_string(),
+                r.observations.to_string(),
                 r.logical_edges.to_string(),
                 format!("{:.0}", ms(r.reconcile.time)),
                 format!("{:.0}", ms(r.graph.time)),

@@ -197,8 +197,8 @@ fn add_l7(figures: &mut L7Figures, obs: &Observation) {
             }
         }
         Metric::RequestDurationBucket => {
-            if let Some(le) = obs.le {
-                figures.latency.add_bucket(le, obs.value);
+            for (le, rate) in obs.bucket_rates() {
+                figures.latency.add_bucket(le, rate);
             }
         }
         Metric::RequestBytesSum => {

@@ -93,7 +93,18 @@ struct JsonSeries {
     metric: &'static str,
     labels: BTreeMap<String, String>,
     value: f64,
+    /// A latency histogram read as one series: its bounds and cumulative
+    /// rates (`value` is the highest bound's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    buckets: Vec<JsonBucket>,
     disposition: JsonDisposition,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonBucket {
+    /// As Prometheus writes `le` (`+Inf`).
+    le: String,
+    rate: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -209,6 +220,14 @@ fn build(rec: &Reconciliation, observations: &[Observation], ex: &Explanation) -
                     metric: obs.metric.series_name(),
                     labels: obs.labels().into_iter().collect(),
                     value: obs.value,
+                    buckets: obs
+                        .buckets
+                        .iter()
+                        .map(|&(le, rate)| JsonBucket {
+                            le: meshgraph_model::format_le(le),
+                            rate,
+                        })
+                        .collect(),
                     disposition: disposition(rec, &s.disposition),
                 }
             })
@@ -317,6 +336,7 @@ fn explain_text_raw(
         if is_bucket {
             let labels: Vec<&String> = labels.iter().filter(|l| !l.starts_with("le=")).collect();
             let labels: Vec<&str> = labels.iter().map(|l| l.as_str()).collect();
+            let folded = s.buckets.iter().filter(|b| b.le == "+Inf").map(|b| b.rate);
             let total = doc
                 .series
                 .iter()
@@ -331,6 +351,7 @@ fn explain_text_raw(
                         .all(|(k, v)| k == "le" || s.labels.get(k) == Some(v))
                 })
                 .map(|x| x.value)
+                .chain(folded)
                 .sum::<f64>();
             let _ = writeln!(
                 out,

@@ -64,7 +64,7 @@ impl std::fmt::Display for LabelError {
 impl std::error::Error for LabelError {}
 
 /// Rust's float parser reads Prometheus's `+Inf` (and `Inf`, `inf`) as infinity.
-fn parse_le(text: &str) -> Option<f64> {
+pub(crate) fn parse_le(text: &str) -> Option<f64> {
     text.parse().ok()
 }
 
@@ -208,6 +208,7 @@ impl Observation {
         Ok(Observation {
             metric,
             le,
+            buckets: Vec::new(),
             reporter,
             source: source.into_peer(),
             destination: destination.into_peer(),

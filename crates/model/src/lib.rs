@@ -5,6 +5,7 @@
 //! does no IO and holds no policy: how series are reconciled into edges lives in
 //! `meshgraph-core`.
 
+mod buckets;
 mod exemplar;
 mod labels;
 mod observation;
@@ -14,6 +15,7 @@ mod spark;
 mod status;
 pub mod trace;
 
+pub use buckets::{BucketFolder, fold_buckets};
 pub use exemplar::{Exemplar, ExemplarSeries, is_trace_id};
 pub use labels::{LabelError, format_le, label_names};
 pub use observation::{

@@ -369,7 +369,14 @@ impl std::fmt::Display for ServiceId {
 pub struct Observation {
     pub metric: Metric,
     /// Upper bound of a histogram bucket (`le`), `f64::INFINITY` for `+Inf`.
+    /// `None` once the buckets of a histogram are folded into `buckets`.
     pub le: Option<f64>,
+    /// A latency histogram folded into one observation ([`crate::BucketFolder`]):
+    /// every bound with its cumulative rate, ascending by bound; `value` is
+    /// then the rate of the highest bound. Empty for a raw bucket series
+    /// (its one bound is `le`) and for the other families.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buckets: Vec<(f64, f64)>,
     pub reporter: Reporter,
     pub source: Peer,
     pub destination: Peer,
@@ -389,6 +396,17 @@ pub struct Observation {
 }
 
 impl Observation {
+    /// The `(bound, cumulative rate)` pairs of a latency series: every bucket
+    /// of a folded histogram, the one bucket of a raw bucket series, none for
+    /// the other families.
+    pub fn bucket_rates(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        let raw = match self.buckets.is_empty() {
+            true => self.le.map(|le| (le, self.value)),
+            false => None,
+        };
+        self.buckets.iter().copied().chain(raw)
+    }
+
     pub fn protocol(&self) -> Protocol {
         Protocol::from_request_protocol(&self.request_protocol)
     }

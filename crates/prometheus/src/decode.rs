@@ -4,12 +4,13 @@
 //! becomes an observation (or a warning) as soon as it is read, so no
 //! `serde_json::Value` of the whole body is ever built. Series that cannot be
 //! used (no `reporter`, a bad `le`, a `NaN` value) become warnings and the rest
-//! is kept.
+//! is kept. The latency buckets of one histogram (series that differ only in
+//! `le`) are folded into one observation as they are read.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use meshgraph_model::{Metric, Observation};
+use meshgraph_model::{BucketFolder, Metric, Observation};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::CollectError;
@@ -110,6 +111,8 @@ struct State<'a> {
     saw_data: bool,
     server_warnings: Vec<String>,
     observations: Vec<Observation>,
+    /// The bucket family's series, folded into one observation per histogram.
+    histograms: BucketFolder,
     series: usize,
     dropped: Vec<String>,
     dropped_count: usize,
@@ -172,13 +175,20 @@ impl<'a> State<'a> {
         if !(0.0..=MAX_RATE).contains(&value) {
             return self.drop_series(Some(&labels), &format!("its value is {value}, not a rate"));
         }
-        match Observation::from_labels_or_back(self.metric(), labels, value) {
-            Ok(obs) => self.observations.push(obs),
-            Err((e, labels)) => self.drop_series(Some(&labels), &e.to_string()),
+        let read = match self.metric() {
+            Metric::RequestDurationBucket => {
+                self.histograms.add(&mut self.observations, labels, value)
+            }
+            metric => Observation::from_labels_or_back(metric, labels, value)
+                .map(|obs| self.observations.push(obs)),
+        };
+        if let Err((e, labels)) = read {
+            self.drop_series(Some(&labels), &e.to_string());
         }
     }
 
-    fn finish(self) -> Result<Decoded, CollectError> {
+    fn finish(mut self) -> Result<Decoded, CollectError> {
+        std::mem::take(&mut self.histograms).finish(&mut self.observations);
         let family = family_name(self.metric()).to_string();
         let source_name = self.source_name.to_string();
         match self.status.as_deref() {
@@ -719,8 +729,38 @@ mod tests {
         ]);
         let d = decode(body.as_bytes(), Metric::RequestDurationBucket, URL).unwrap();
         assert_eq!(d.observations.len(), 1);
-        assert_eq!(d.observations[0].le, Some(f64::INFINITY));
+        assert_eq!(d.observations[0].buckets, vec![(f64::INFINITY, 1.0)]);
         assert!(d.warnings[0].contains("no le"));
+    }
+
+    #[test]
+    fn buckets_are_folded_into_one_observation_per_histogram() {
+        // Two histograms, their buckets interleaved as an engine may order
+        // them, and a bad bound that is dropped alone.
+        let other = GOOD.replace("reviews", "ratings");
+        let body = answer(&[
+            sample(&format!(r#"{GOOD},"le":"+Inf""#), "4"),
+            sample(&format!(r#"{other},"le":"10""#), "2"),
+            sample(&format!(r#"{GOOD},"le":"10""#), "1"),
+            sample(&format!(r#"{GOOD},"le":"soon""#), "1"),
+            sample(&format!(r#"{other},"le":"+Inf""#), "2"),
+            sample(&format!(r#"{GOOD},"le":"100""#), "3"),
+        ]);
+        let d = decode(body.as_bytes(), Metric::RequestDurationBucket, URL).unwrap();
+        assert_eq!(d.series, 6);
+        assert_eq!(d.observations.len(), 2);
+        let [first, second] = &d.observations[..] else {
+            unreachable!()
+        };
+        assert_ne!(first.destination, second.destination);
+        assert_eq!(
+            first.buckets,
+            vec![(10.0, 1.0), (100.0, 3.0), (f64::INFINITY, 4.0)]
+        );
+        assert_eq!((first.le, first.value), (None, 4.0));
+        assert_eq!(second.buckets, vec![(10.0, 2.0), (f64::INFINITY, 2.0)]);
+        assert_eq!(d.warnings.len(), 1);
+        assert!(d.warnings[0].contains("\"soon\""), "{:?}", d.warnings);
     }
 
     #[test]

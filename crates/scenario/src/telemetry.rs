@@ -444,6 +444,7 @@ impl SeriesWriter<'_> {
         self.out.push(Observation {
             metric,
             le,
+            buckets: Vec::new(),
             reporter: s.reporter,
             source: s.source.clone(),
             destination: s.destination.clone(),

@@ -197,12 +197,14 @@ pub fn assert_bookinfo(collected: &Collected) {
             .observations
             .iter()
             .filter(|o| o.metric == Metric::RequestDurationBucket && o.reporter == reporter)
-            .map(|o| {
+            .flat_map(|o| {
                 assert_eq!(
                     (o.source.workload.as_str(), o.destination.workload.as_str()),
                     ("productpage-v1", "reviews-v2")
                 );
-                (o.le.expect("buckets have le"), o.value)
+                // One histogram per reporter, folded as it was read.
+                assert_eq!((o.le, o.buckets.len()), (None, 20));
+                o.bucket_rates()
             })
             .collect();
         buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -238,5 +240,11 @@ pub fn assert_bookinfo(collected: &Collected) {
             Metric::ResponseBytesSum
         ]
     );
-    assert_eq!(collected.stats.series, collected.observations.len());
+    // Every answer series was kept: one per observation, one per bucket.
+    let kept: usize = collected
+        .observations
+        .iter()
+        .map(|o| o.buckets.len().max(1))
+        .sum();
+    assert_eq!(collected.stats.series, kept);
 }

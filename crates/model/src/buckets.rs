@@ -1,0 +1,204 @@
+//! Latency histograms folded while they are read.
+//!
+//! `istio_request_duration_milliseconds_bucket` comes as one series per
+//! bound (`le`), about twenty per histogram, differing only in `le`. Every
+//! one of them would be placed on the same logical edge by the same labels,
+//! so they are folded into one [`Observation`] per histogram, its bounds and
+//! rates in [`Observation::buckets`]. Reconciliation then handles one
+//! observation where it handled twenty, and the labels are kept once.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::labels::{LabelError, parse_le};
+use crate::observation::{Metric, Observation};
+
+/// Folds bucket series, read one at a time as label maps, into one
+/// observation per histogram. [`BucketFolder::finish`] must run once all
+/// series are added.
+#[derive(Debug, Default)]
+pub struct BucketFolder {
+    /// The labels of each histogram without `le`, and where it is in the output.
+    histograms: HashMap<BTreeMap<String, String>, usize>,
+}
+
+impl BucketFolder {
+    /// Adds one series of the bucket family, given as its labels (with
+    /// `le`) and rate: into the histogram with the same other labels already
+    /// in `out`, or as a new observation pushed on `out`. A series that cannot
+    /// be read (no `le`, a bad `le`, no reporter) comes back with its error
+    /// and its labels as given, and changes nothing.
+    pub fn add(
+        &mut self,
+        out: &mut Vec<Observation>,
+        mut labels: BTreeMap<String, String>,
+        value: f64,
+    ) -> Result<(), (LabelError, BTreeMap<String, String>)> {
+        let Some(text) = labels.remove("le") else {
+            return Err((LabelError::Bucket(None), labels));
+        };
+        let Some(le) = parse_le(&text) else {
+            labels.insert("le".into(), text.clone());
+            return Err((LabelError::Bucket(Some(text)), labels));
+        };
+        if let Some(&i) = self.histograms.get(&labels) {
+            out[i].buckets.push((le, value));
+            return Ok(());
+        }
+        let key = labels.clone();
+        labels.insert("le".into(), text);
+        let mut obs =
+            Observation::from_labels_or_back(Metric::RequestDurationBucket, labels, value)?;
+        obs.le = None;
+        obs.buckets.push((le, value));
+        self.histograms.insert(key, out.len());
+        out.push(obs);
+        Ok(())
+    }
+
+    /// Sorts each histogram's buckets by bound and sets its value to the
+    /// rate of its highest bound.
+    pub fn finish(self, out: &mut [Observation]) {
+        for i in self.histograms.into_values() {
+            settle(&mut out[i]);
+        }
+    }
+}
+
+fn settle(obs: &mut Observation) {
+    obs.buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some(&(_, highest)) = obs.buckets.last() {
+        obs.value = highest;
+    }
+}
+
+/// Folds the raw bucket series among `observations` (those with an `le`)
+/// into one observation per histogram, at the place of its first bucket;
+/// everything else stays as it is, in order. What [`BucketFolder`] does to
+/// an answer, for observations already made.
+pub fn fold_buckets(observations: Vec<Observation>) -> Vec<Observation> {
+    let mut out: Vec<Observation> = Vec::with_capacity(observations.len());
+    let mut histograms: HashMap<Vec<(String, String)>, usize> = HashMap::new();
+    for mut obs in observations {
+        let Some(le) = obs
+            .le
+            .filter(|_| obs.metric == Metric::RequestDurationBucket)
+        else {
+            out.push(obs);
+            continue;
+        };
+        let mut key = obs.labels();
+        key.retain(|(name, _)| name != "le");
+        match histograms.entry(key) {
+            std::collections::hash_map::Entry::Occupied(at) => {
+                out[*at.get()].buckets.push((le, obs.value));
+            }
+            std::collections::hash_map::Entry::Vacant(at) => {
+                at.insert(out.len());
+                obs.le = None;
+                obs.buckets = vec![(le, obs.value)];
+                out.push(obs);
+            }
+        }
+    }
+    for i in histograms.into_values() {
+        settle(&mut out[i]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(le: &str, workload: &str) -> BTreeMap<String, String> {
+        [
+            ("reporter", "destination"),
+            ("source_workload", "productpage-v1"),
+            ("destination_workload", workload),
+            ("request_protocol", "http"),
+            ("le", le),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    #[test]
+    fn buckets_of_one_histogram_become_one_observation_in_bound_order() {
+        let mut folder = BucketFolder::default();
+        let mut out = Vec::new();
+        for (le, rate, workload) in [
+            ("+Inf", 4.0, "reviews-v1"),
+            ("10", 1.0, "reviews-v1"),
+            ("10", 0.5, "ratings-v1"),
+            ("100", 3.0, "reviews-v1"),
+        ] {
+            folder.add(&mut out, labels(le, workload), rate).unwrap();
+        }
+        folder.finish(&mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].destination.workload, "reviews-v1");
+        assert_eq!(
+            out[0].buckets,
+            vec![(10.0, 1.0), (100.0, 3.0), (f64::INFINITY, 4.0)]
+        );
+        assert_eq!((out[0].le, out[0].value), (None, 4.0));
+        assert_eq!(out[1].buckets, vec![(10.0, 0.5)]);
+        assert_eq!(out[1].value, 0.5);
+        assert!(out[0].labels().iter().all(|(k, _)| k != "le"));
+        let rates: Vec<(f64, f64)> = out[0].bucket_rates().collect();
+        assert_eq!(rates, out[0].buckets);
+    }
+
+    #[test]
+    fn unreadable_bucket_series_come_back_with_their_labels() {
+        let mut folder = BucketFolder::default();
+        let mut out = Vec::new();
+        let bad = labels("fast", "reviews-v1");
+        let (e, back) = folder.add(&mut out, bad.clone(), 1.0).unwrap_err();
+        assert_eq!((e, back), (LabelError::Bucket(Some("fast".into())), bad));
+        let mut no_le = labels("1", "reviews-v1");
+        no_le.remove("le");
+        let (e, back) = folder.add(&mut out, no_le.clone(), 1.0).unwrap_err();
+        assert_eq!((e, back), (LabelError::Bucket(None), no_le));
+        let mut no_reporter = labels("1", "reviews-v1");
+        no_reporter.remove("reporter");
+        let (_, back) = folder.add(&mut out, no_reporter.clone(), 1.0).unwrap_err();
+        assert_eq!(back, no_reporter);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn folding_observations_agrees_with_folding_labels() {
+        let series = [
+            ("5", 1.0, "reviews-v1"),
+            ("+Inf", 2.0, "ratings-v1"),
+            ("+Inf", 3.0, "reviews-v1"),
+            ("5", 0.0, "ratings-v1"),
+        ];
+        let mut folder = BucketFolder::default();
+        let mut from_labels = Vec::new();
+        let mut raw = Vec::new();
+        for (le, rate, workload) in series {
+            folder
+                .add(&mut from_labels, labels(le, workload), rate)
+                .unwrap();
+            raw.push(
+                Observation::from_labels(Metric::RequestDurationBucket, labels(le, workload), rate)
+                    .unwrap(),
+            );
+        }
+        folder.finish(&mut from_labels);
+        let mut requests = raw[0].clone();
+        requests.metric = Metric::Requests;
+        requests.le = None;
+        raw.insert(1, requests.clone());
+        let folded = fold_buckets(raw);
+        assert_eq!(folded.len(), 3);
+        assert_eq!(folded[1], requests, "other families pass through in place");
+        assert_eq!([&folded[0], &folded[2]], [&from_labels[0], &from_labels[1]]);
+        // Raw and folded give the same pairs.
+        let pairs: Vec<(f64, f64)> = folded[0].bucket_rates().collect();
+        assert_eq!(pairs, vec![(5.0, 1.0), (f64::INFINITY, 3.0)]);
+    }
+}
