@@ -173,14 +173,8 @@ mod tests {
         decoded
     }
 
-    /// Asking Prometheus for less (issue 14) changes no graph: every built-in
-    /// scenario and two generated meshes draw the same JSON, for every graph
-    /// type, with and without waypoints, whether each family is summed by
-    /// its built-in `by` list or keeps every label.
-    #[test]
-    fn the_built_in_by_lists_draw_the_same_graph_as_every_label() {
-        use meshgraph_core::{ClassifyOptions, GraphOptions};
-        use meshgraph_model::GraphType;
+    /// Every built-in scenario and two generated meshes.
+    fn scenarios() -> Vec<meshgraph_scenario::Scenario> {
         let mut scenarios: Vec<meshgraph_scenario::Scenario> = meshgraph_scenario::builtin_names()
             .map(|name| meshgraph_scenario::builtin(name).unwrap().unwrap())
             .collect();
@@ -191,69 +185,109 @@ mod tests {
             });
             scenarios.push(meshgraph_scenario::Scenario::from_toml(&toml, "generated").unwrap());
         }
+        scenarios
+    }
+
+    /// `a` and `b` reconcile to the same logical edges (but for the series
+    /// numbers behind them) and draw the same JSON for every graph type,
+    /// with and without waypoints.
+    fn assert_same_graphs(
+        scenario: &meshgraph_scenario::Scenario,
+        a: &[Observation],
+        b: &[Observation],
+    ) {
+        use meshgraph_core::{ClassifyOptions, GraphOptions};
+        use meshgraph_model::GraphType;
+        let options = ClassifyOptions::default();
+        let (a, b) = (
+            meshgraph_core::reconcile(a, &options),
+            meshgraph_core::reconcile(b, &options),
+        );
+        let figures = |rec: &meshgraph_core::Reconciliation| {
+            let mut edges = rec.edges.clone();
+            for edge in &mut edges {
+                edge.series.clear();
+            }
+            edges
+        };
+        assert!(
+            figures(&a) == figures(&b),
+            "{}: the logical edges differ",
+            scenario.name
+        );
+        let meta = meshgraph_export::SnapshotMeta {
+            at: scenario.at,
+            window_seconds: scenario.window_seconds,
+            source: "test".into(),
+            warnings: Vec::new(),
+            empty: false,
+        };
+        for graph_type in [
+            GraphType::Workload,
+            GraphType::App,
+            GraphType::VersionedApp,
+            GraphType::Service,
+        ] {
+            for show_waypoints in [false, true] {
+                let options = GraphOptions {
+                    graph_type,
+                    show_waypoints,
+                    show_infra: true,
+                };
+                let json = |rec| {
+                    meshgraph_export::to_json(&meshgraph_core::build_graph(rec, &options), &meta)
+                        .unwrap()
+                };
+                assert_eq!(
+                    json(&a),
+                    json(&b),
+                    "{}: the {graph_type:?} graph differs",
+                    scenario.name
+                );
+            }
+        }
+    }
+
+    /// Asking Prometheus for less (issue 14) changes no graph: whether each
+    /// family is summed by its built-in `by` list or keeps every label.
+    #[test]
+    fn the_built_in_by_lists_draw_the_same_graph_as_every_label() {
         let mut fewer_series = false;
-        for scenario in &scenarios {
+        for scenario in &scenarios() {
             let raw = scenario.telemetry();
             let trimmed = answered(&raw, scenario.at, true);
             let full = answered(&raw, scenario.at, false);
             fewer_series |= trimmed.len() < full.len();
-            let options = ClassifyOptions::default();
-            let (a, b) = (
-                meshgraph_core::reconcile(&trimmed, &options),
-                meshgraph_core::reconcile(&full, &options),
-            );
-            // The series behind each edge are numbered differently (fewer
-            // bucket series); everything else about the edges must match.
-            let figures = |rec: &meshgraph_core::Reconciliation| {
-                let mut edges = rec.edges.clone();
-                for edge in &mut edges {
-                    edge.series.clear();
-                }
-                edges
-            };
-            assert!(
-                figures(&a) == figures(&b),
-                "{}: the logical edges differ",
-                scenario.name
-            );
-            let meta = meshgraph_export::SnapshotMeta {
-                at: scenario.at,
-                window_seconds: scenario.window_seconds,
-                source: "test".into(),
-                warnings: Vec::new(),
-                empty: false,
-            };
-            for graph_type in [
-                GraphType::Workload,
-                GraphType::App,
-                GraphType::VersionedApp,
-                GraphType::Service,
-            ] {
-                for show_waypoints in [false, true] {
-                    let options = GraphOptions {
-                        graph_type,
-                        show_waypoints,
-                        show_infra: true,
-                    };
-                    let json = |rec| {
-                        meshgraph_export::to_json(
-                            &meshgraph_core::build_graph(rec, &options),
-                            &meta,
-                        )
-                        .unwrap()
-                    };
-                    assert_eq!(
-                        json(&a),
-                        json(&b),
-                        "{}: the {graph_type:?} graph differs",
-                        scenario.name
-                    );
-                }
-            }
+            assert_same_graphs(scenario, &trimmed, &full);
         }
         assert!(
             fewer_series,
             "no scenario had its answers trimmed; the test proves nothing"
         );
+    }
+
+    /// Folding each histogram's buckets into one observation as the answer
+    /// is decoded changes no graph: the raw series as the kit writes them
+    /// (one per `le`) draw what the decoded answers draw.
+    #[test]
+    fn folded_histograms_draw_the_same_graph_as_one_series_per_bucket() {
+        for scenario in &scenarios() {
+            let raw = scenario.telemetry();
+            let decoded = answered(&raw, scenario.at, false);
+            let buckets = |obs: &[Observation]| {
+                obs.iter()
+                    .filter(|o| o.metric == Metric::RequestDurationBucket)
+                    .count()
+            };
+            assert!(
+                buckets(&decoded) > 0 && buckets(&decoded) * 10 < buckets(&raw),
+                "{}: {} histograms from {} bucket series",
+                scenario.name,
+                buckets(&decoded),
+                buckets(&raw)
+            );
+            assert!(raw.iter().all(|o| o.buckets.is_empty()));
+            assert_same_graphs(scenario, &raw, &decoded);
+        }
     }
 }

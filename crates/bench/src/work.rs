@@ -65,13 +65,14 @@ pub fn measure(scenario: &Scenario) -> Result<MeshWork> {
     };
 
     let mut observations: Vec<Observation> = Vec::new();
+    let mut series = 0;
     for (metric, body) in &bodies {
         let decoded = meshgraph_prometheus::decode(body, *metric, "generated answer")?;
+        series += decoded.series;
         observations.extend(decoded.observations);
     }
     done(&mut allocations);
     drop(bodies);
-    let series = observations.len();
 
     let rec = meshgraph_core::reconcile(&observations, &ClassifyOptions::default());
     done(&mut allocations);
