@@ -8,6 +8,9 @@
 //! observation where it handled twenty, and the labels are kept once.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, Hash};
+
+use hashbrown::HashTable;
 
 use crate::labels::{LabelError, parse_le};
 use crate::observation::{Metric, Observation};
@@ -71,36 +74,59 @@ fn settle(obs: &mut Observation) {
     }
 }
 
-/// Folds the raw bucket series among `observations` (those with an `le`)
-/// into one observation per histogram, at the place of its first bucket;
-/// everything else stays as it is, in order. What [`BucketFolder`] does to
-/// an answer, for observations already made.
+/// What tells two series of one family apart, but for their bounds and
+/// rates: every label except `le`.
+fn series_key(o: &Observation) -> impl Hash + Eq + '_ {
+    (
+        (o.metric, o.reporter, &o.source, &o.destination, &o.service),
+        (
+            &o.request_protocol,
+            &o.response_code,
+            &o.grpc_response_status,
+            &o.response_flags,
+            &o.connection_security_policy,
+            &o.extra,
+        ),
+    )
+}
+
+/// Folds the latency series among `observations` into one observation per
+/// histogram, at the place of its first series: raw bucket series (one
+/// `le` each) and histograms folded already (an answer asked for in parts
+/// gives one per part) alike. Everything else stays as it is, in order.
+/// What [`BucketFolder`] does to one answer, for observations already made.
 pub fn fold_buckets(observations: Vec<Observation>) -> Vec<Observation> {
+    let hasher = hashbrown::DefaultHashBuilder::default();
     let mut out: Vec<Observation> = Vec::with_capacity(observations.len());
-    let mut histograms: HashMap<Vec<(String, String)>, usize> = HashMap::new();
+    let mut histograms: HashTable<usize> = HashTable::new();
     for mut obs in observations {
-        let Some(le) = obs
-            .le
-            .filter(|_| obs.metric == Metric::RequestDurationBucket)
-        else {
+        let latency = obs.metric == Metric::RequestDurationBucket
+            && (obs.le.is_some() || !obs.buckets.is_empty());
+        if !latency {
             out.push(obs);
             continue;
-        };
-        let mut key = obs.labels();
-        key.retain(|(name, _)| name != "le");
-        match histograms.entry(key) {
-            std::collections::hash_map::Entry::Occupied(at) => {
-                out[*at.get()].buckets.push((le, obs.value));
+        }
+        let hash = hasher.hash_one(series_key(&obs));
+        let found = histograms
+            .find(hash, |&i| series_key(&out[i]) == series_key(&obs))
+            .copied();
+        match found {
+            Some(i) => {
+                let pairs: Vec<(f64, f64)> = obs.bucket_rates().collect();
+                out[i].buckets.extend(pairs);
             }
-            std::collections::hash_map::Entry::Vacant(at) => {
-                at.insert(out.len());
-                obs.le = None;
-                obs.buckets = vec![(le, obs.value)];
+            None => {
+                if let Some(le) = obs.le.take() {
+                    obs.buckets = vec![(le, obs.value)];
+                }
                 out.push(obs);
+                histograms.insert_unique(hash, out.len() - 1, |&i| {
+                    hasher.hash_one(series_key(&out[i]))
+                });
             }
         }
     }
-    for i in histograms.into_values() {
+    for &i in histograms.iter() {
         settle(&mut out[i]);
     }
     out
@@ -200,5 +226,42 @@ mod tests {
         // Raw and folded give the same pairs.
         let pairs: Vec<(f64, f64)> = folded[0].bucket_rates().collect();
         assert_eq!(pairs, vec![(5.0, 1.0), (f64::INFINITY, 3.0)]);
+    }
+
+    #[test]
+    fn histograms_read_in_parts_are_joined() {
+        // An answer asked for in two parts split by `le`: each part folds
+        // into a histogram of its own bounds; together they are one.
+        let mut parts = Vec::new();
+        for bounds in [&[("+Inf", 4.0), ("100", 3.0)][..], &[("10", 1.0)][..]] {
+            let mut folder = BucketFolder::default();
+            let mut part = Vec::new();
+            for (le, rate) in bounds {
+                folder
+                    .add(&mut part, labels(le, "reviews-v1"), *rate)
+                    .unwrap();
+                folder
+                    .add(&mut part, labels(le, "ratings-v1"), *rate / 2.0)
+                    .unwrap();
+            }
+            folder.finish(&mut part);
+            parts.extend(part);
+        }
+        assert_eq!(parts.len(), 4);
+        let joined = fold_buckets(parts);
+        assert_eq!(joined.len(), 2);
+        assert_eq!(joined[0].destination.workload, "reviews-v1");
+        assert_eq!(
+            joined[0].buckets,
+            vec![(10.0, 1.0), (100.0, 3.0), (f64::INFINITY, 4.0)]
+        );
+        assert_eq!(joined[0].value, 4.0);
+        assert_eq!(joined[1].destination.workload, "ratings-v1");
+        assert_eq!(
+            joined[1].buckets,
+            vec![(10.0, 0.5), (100.0, 1.5), (f64::INFINITY, 2.0)]
+        );
+        // Folding again changes nothing.
+        assert_eq!(fold_buckets(joined.clone()), joined);
     }
 }

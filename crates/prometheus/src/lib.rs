@@ -8,7 +8,10 @@
 //!   have a PromQL template in `queries/*.promql` (compiled in, overridable with
 //!   `--queries-dir`). A namespace selection becomes one regex inside that one
 //!   query, whatever the number of namespaces, and also catches traffic entering
-//!   the selected namespaces from outside (see [`queries`]).
+//!   the selected namespaces from outside (see [`queries`]). The latency
+//!   buckets, the largest family, are asked for in two queries split by `le`
+//!   ([`queries::BUCKET_PARTS`]) that the server evaluates at once; their
+//!   histograms are joined after decoding.
 //! - **`reporter` is preserved.** Every template keeps `reporter` and every label
 //!   the reconciliation needs in its `by (...)` list; the engine aggregates away
 //!   only `pod`-level detail. Deciding which reporter to believe is the core's
@@ -133,9 +136,10 @@ impl QueryPlan {
         }
     }
 
-    /// The queries this plan sends, one per family in [`Metric::ALL`](meshgraph_model::Metric::ALL) order.
+    /// The queries this plan sends, one per family in [`Metric::ALL`](meshgraph_model::Metric::ALL)
+    /// order, the latency-bucket family in its parts ([`queries::BUCKET_PARTS`]).
     pub fn render(&self) -> Result<Vec<RenderedQuery>, CollectError> {
-        queries::render_all(self.queries_dir.as_deref(), &self.render_options())
+        queries::render_sent(self.queries_dir.as_deref(), &self.render_options())
     }
 
     fn render_options(&self) -> RenderOptions<'_> {
@@ -151,11 +155,12 @@ impl QueryPlan {
         queries::recordings_apply(self.queries_dir.as_deref(), &self.render_options())
     }
 
-    /// The query reading `metric`'s recorded series, when recorded series
-    /// can stand for this plan's built-in queries.
-    pub fn recorded_query(&self, metric: meshgraph_model::Metric) -> Option<String> {
+    /// The query reading the recorded series `query` asks for (its family,
+    /// its part), when recorded series can stand for this plan's built-in
+    /// queries.
+    pub fn recorded_query(&self, query: &RenderedQuery) -> Option<String> {
         self.recordings_apply()
-            .then(|| queries::render_recorded(metric, &self.render_options()))
+            .then(|| queries::render_recorded(query.metric, query.part, &self.render_options()))
     }
 }
 
@@ -193,7 +198,7 @@ pub struct RunStats {
 }
 
 impl RunStats {
-    /// `prometheus: 10 queries, 1234 series, 0.21s in the server, 0.03s in meshgraph`
+    /// `prometheus: 11 queries, 1234 series, 0.21s in the server, 0.03s in meshgraph`
     pub fn summary_line(&self) -> String {
         let own = self.wall_time.saturating_sub(self.server_time);
         let exemplars = match self.exemplars {
@@ -279,9 +284,10 @@ pub async fn collect(
     if plan.recordings && plan.recordings_apply() {
         let present = recorded_families(&client, plan.at).await;
         for query in rendered.iter_mut().filter(|q| present.contains(&q.metric)) {
-            if let Some(text) = plan.recorded_query(query.metric) {
+            if let Some(text) = plan.recorded_query(query) {
                 query.query = text;
-                recorded += 1;
+                // Families are counted, not their parts.
+                recorded += usize::from(query.part.is_none_or(|p| p.index == 0));
             }
         }
     }
@@ -367,12 +373,14 @@ pub async fn collect(
                     time: plan.at,
                     window: window.clone(),
                     file: String::new(),
+                    part: query.part,
                 },
                 &body,
             )?;
         }
         add(&mut collected, decoded?);
     }
+    join_parts(&mut collected, rendered.iter().any(|q| q.part.is_some()));
     if let Some(joined) = exemplar_task.join_next().await {
         let (query, fetched) =
             joined.map_err(|e| CollectError::Config(format!("the exemplar task stopped: {e}")))?;
@@ -389,6 +397,7 @@ pub async fn collect(
                             time: plan.at,
                             window: window.clone(),
                             file: String::new(),
+                            part: None,
                         },
                         &fetched.body,
                     )?;
@@ -421,6 +430,18 @@ pub(crate) fn add_exemplars(collected: &mut Collected, decoded: exemplars::Decod
     collected.exemplars.extend(decoded.series);
     collected.warnings.extend(decoded.warnings);
     collected.stats.exemplars += decoded.exemplars;
+}
+
+/// Joins the histograms of a family asked for in parts: each part's answer
+/// folded its own bounds of every histogram into one observation. A warning
+/// both parts gave (the server's, about the family) is kept once.
+pub(crate) fn join_parts(collected: &mut Collected, in_parts: bool) {
+    if in_parts {
+        let observations = std::mem::take(&mut collected.observations);
+        collected.observations = meshgraph_model::fold_buckets(observations);
+        let mut seen = std::collections::HashSet::new();
+        collected.warnings.retain(|w| seen.insert(w.clone()));
+    }
 }
 
 pub(crate) fn add(collected: &mut Collected, decoded: Decoded) {
