@@ -92,8 +92,8 @@ fn series_key(o: &Observation) -> impl Hash + Eq + '_ {
 
 /// Folds the latency series among `observations` into one observation per
 /// histogram, at the place of its first series: raw bucket series (one
-/// `le` each) and histograms folded already (an answer asked for in parts
-/// gives one per part) alike. Everything else stays as it is, in order.
+/// `le` each) and histograms folded already (from answers that each hold
+/// some of a histogram's bounds) alike. Everything else stays as it is, in order.
 /// What [`BucketFolder`] does to one answer, for observations already made.
 pub fn fold_buckets(observations: Vec<Observation>) -> Vec<Observation> {
     let hasher = hashbrown::DefaultHashBuilder::default();
@@ -230,8 +230,8 @@ mod tests {
 
     #[test]
     fn histograms_read_in_parts_are_joined() {
-        // An answer asked for in two parts split by `le`: each part folds
-        // into a histogram of its own bounds; together they are one.
+        // Two answers that split the bounds between them: each folds into
+        // a histogram of its own bounds; together they are one.
         let mut parts = Vec::new();
         for bounds in [&[("+Inf", 4.0), ("100", 3.0)][..], &[("10", 1.0)][..]] {
             let mut folder = BucketFolder::default();

@@ -8,10 +8,7 @@
 //!   have a PromQL template in `queries/*.promql` (compiled in, overridable with
 //!   `--queries-dir`). A namespace selection becomes one regex inside that one
 //!   query, whatever the number of namespaces, and also catches traffic entering
-//!   the selected namespaces from outside (see [`queries`]). The latency
-//!   buckets, the largest family, are asked for in two queries split by `le`
-//!   ([`queries::BUCKET_PARTS`]) that the server evaluates at once; their
-//!   histograms are joined after decoding.
+//!   the selected namespaces from outside (see [`queries`]).
 //! - **`reporter` is preserved.** Every template keeps `reporter` and every label
 //!   the reconciliation needs in its `by (...)` list; the engine aggregates away
 //!   only `pod`-level detail. Deciding which reporter to believe is the core's
@@ -136,10 +133,9 @@ impl QueryPlan {
         }
     }
 
-    /// The queries this plan sends, one per family in [`Metric::ALL`](meshgraph_model::Metric::ALL)
-    /// order, the latency-bucket family in its parts ([`queries::BUCKET_PARTS`]).
+    /// The queries this plan sends, one per family in [`Metric::ALL`](meshgraph_model::Metric::ALL) order.
     pub fn render(&self) -> Result<Vec<RenderedQuery>, CollectError> {
-        queries::render_sent(self.queries_dir.as_deref(), &self.render_options())
+        queries::render_all(self.queries_dir.as_deref(), &self.render_options())
     }
 
     fn render_options(&self) -> RenderOptions<'_> {
@@ -155,12 +151,11 @@ impl QueryPlan {
         queries::recordings_apply(self.queries_dir.as_deref(), &self.render_options())
     }
 
-    /// The query reading the recorded series `query` asks for (its family,
-    /// its part), when recorded series can stand for this plan's built-in
-    /// queries.
-    pub fn recorded_query(&self, query: &RenderedQuery) -> Option<String> {
+    /// The query reading `metric`'s recorded series, when recorded series
+    /// can stand for this plan's built-in queries.
+    pub fn recorded_query(&self, metric: meshgraph_model::Metric) -> Option<String> {
         self.recordings_apply()
-            .then(|| queries::render_recorded(query.metric, query.part, &self.render_options()))
+            .then(|| queries::render_recorded(metric, &self.render_options()))
     }
 }
 
@@ -198,7 +193,7 @@ pub struct RunStats {
 }
 
 impl RunStats {
-    /// `prometheus: 11 queries, 1234 series, 0.21s in the server, 0.03s in meshgraph`
+    /// `prometheus: 10 queries, 1234 series, 0.21s in the server, 0.03s in meshgraph`
     pub fn summary_line(&self) -> String {
         let own = self.wall_time.saturating_sub(self.server_time);
         let exemplars = match self.exemplars {
@@ -284,10 +279,9 @@ pub async fn collect(
     if plan.recordings && plan.recordings_apply() {
         let present = recorded_families(&client, plan.at).await;
         for query in rendered.iter_mut().filter(|q| present.contains(&q.metric)) {
-            if let Some(text) = plan.recorded_query(query) {
+            if let Some(text) = plan.recorded_query(query.metric) {
                 query.query = text;
-                // Families are counted, not their parts.
-                recorded += usize::from(query.part.is_none_or(|p| p.index == 0));
+                recorded += 1;
             }
         }
     }
@@ -373,14 +367,12 @@ pub async fn collect(
                     time: plan.at,
                     window: window.clone(),
                     file: String::new(),
-                    part: query.part,
                 },
                 &body,
             )?;
         }
         add(&mut collected, decoded?);
     }
-    join_parts(&mut collected, rendered.iter().any(|q| q.part.is_some()));
     if let Some(joined) = exemplar_task.join_next().await {
         let (query, fetched) =
             joined.map_err(|e| CollectError::Config(format!("the exemplar task stopped: {e}")))?;
@@ -397,7 +389,6 @@ pub async fn collect(
                             time: plan.at,
                             window: window.clone(),
                             file: String::new(),
-                            part: None,
                         },
                         &fetched.body,
                     )?;
@@ -430,18 +421,6 @@ pub(crate) fn add_exemplars(collected: &mut Collected, decoded: exemplars::Decod
     collected.exemplars.extend(decoded.series);
     collected.warnings.extend(decoded.warnings);
     collected.stats.exemplars += decoded.exemplars;
-}
-
-/// Joins the histograms of a family asked for in parts: each part's answer
-/// folded its own bounds of every histogram into one observation. A warning
-/// both parts gave (the server's, about the family) is kept once.
-pub(crate) fn join_parts(collected: &mut Collected, in_parts: bool) {
-    if in_parts {
-        let observations = std::mem::take(&mut collected.observations);
-        collected.observations = meshgraph_model::fold_buckets(observations);
-        let mut seen = std::collections::HashSet::new();
-        collected.warnings.retain(|w| seen.insert(w.clone()));
-    }
 }
 
 pub(crate) fn add(collected: &mut Collected, decoded: Decoded) {

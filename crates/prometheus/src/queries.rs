@@ -20,7 +20,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use meshgraph_model::Metric;
-use meshgraph_source::Part;
 
 use crate::CollectError;
 
@@ -101,51 +100,17 @@ pub fn recordings_apply(queries_dir: Option<&Path>, options: &RenderOptions<'_>)
 
 /// The query reading a family's recorded series instead of computing the
 /// sum: the same series, with the same namespace selection as [`render`].
-/// A part of a family asked for in parts reads that part of its recorded
-/// series.
-pub fn render_recorded(metric: Metric, part: Option<Part>, options: &RenderOptions<'_>) -> String {
+pub fn render_recorded(metric: Metric, options: &RenderOptions<'_>) -> String {
     let name = recorded_name(metric);
-    let part = part_matcher(metric, part);
     if options.namespaces.is_empty() {
-        return match part {
-            Some(matcher) => format!("{name}{{{matcher}}}"),
-            None => name,
-        };
+        return name;
     }
     let regex = promql_string(&namespace_regex(options.namespaces));
     NAMESPACE_LABELS
         .iter()
-        .map(|label| {
-            let selector = with_part(format!("{label}=~{regex}"), part);
-            format!("({name}{{{selector}}})")
-        })
+        .map(|label| format!("({name}{{{label}=~{regex}}})"))
         .collect::<Vec<_>>()
         .join(" or ")
-}
-
-/// The latency-bucket family is asked for in two queries that split its
-/// series by `le`, so that a server can evaluate (and encode) the two halves
-/// at once instead of one large answer on one core. Each matcher is the
-/// other's complement, so every series is in exactly one part whatever the
-/// bucket bounds; with Istio's default bounds each part has ten of the
-/// twenty. The parts are joined again after decoding.
-pub const BUCKET_PARTS: [&str; 2] = [r#"le=~"[0-2].*""#, r#"le!~"[0-2].*""#];
-
-/// The matcher that selects `part` of `metric`'s series.
-fn part_matcher(metric: Metric, part: Option<Part>) -> Option<&'static str> {
-    match (metric, part) {
-        (Metric::RequestDurationBucket, Some(part)) => BUCKET_PARTS.get(part.index).copied(),
-        _ => None,
-    }
-}
-
-/// `selector` with a part's matcher added.
-fn with_part(selector: String, part: Option<&str>) -> String {
-    match part {
-        Some(matcher) if selector.is_empty() => matcher.to_string(),
-        Some(matcher) => format!("{selector}, {matcher}"),
-        None => selector,
-    }
 }
 
 /// The file name of a family's template in `queries/` or `--queries-dir`.
@@ -184,9 +149,6 @@ pub fn built_in(metric: Metric) -> &'static str {
 pub struct RenderedQuery {
     pub metric: Metric,
     pub query: String,
-    /// Which part of the family this query asks for, when the family is
-    /// asked for in parts ([`BUCKET_PARTS`]).
-    pub part: Option<Part>,
 }
 
 /// What a rendering depends on.
@@ -203,93 +165,42 @@ pub fn render_all(
     queries_dir: Option<&Path>,
     options: &RenderOptions<'_>,
 ) -> Result<Vec<RenderedQuery>, CollectError> {
-    render_families(queries_dir, options, false)
-}
-
-/// The queries a run sends: [`render_all`]'s, with the latency-bucket
-/// family in its [`BUCKET_PARTS`] (in [`Metric::ALL`] order, the parts in
-/// order).
-pub fn render_sent(
-    queries_dir: Option<&Path>,
-    options: &RenderOptions<'_>,
-) -> Result<Vec<RenderedQuery>, CollectError> {
-    render_families(queries_dir, options, true)
-}
-
-fn render_families(
-    queries_dir: Option<&Path>,
-    options: &RenderOptions<'_>,
-    in_parts: bool,
-) -> Result<Vec<RenderedQuery>, CollectError> {
-    let mut out = Vec::new();
-    for metric in Metric::ALL {
-        let (template, origin) = template(queries_dir, metric)?;
-        let parts: Vec<Option<Part>> = match metric {
-            Metric::RequestDurationBucket if in_parts => (0..BUCKET_PARTS.len())
-                .map(|index| {
-                    Some(Part {
-                        index,
-                        of: BUCKET_PARTS.len(),
-                    })
-                })
-                .collect(),
-            _ => vec![None],
-        };
-        for part in parts {
-            let query =
-                render_part(&template, options, part_matcher(metric, part)).map_err(|reason| {
-                    CollectError::Query {
-                        file: origin.clone(),
-                        reason,
+    Metric::ALL
+        .into_iter()
+        .map(|metric| {
+            let (template, origin) = match queries_dir {
+                Some(dir) => {
+                    let path = dir.join(file_name(metric));
+                    match std::fs::read_to_string(&path) {
+                        Ok(text) => (std::borrow::Cow::Owned(text), path.display().to_string()),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (
+                            built_in(metric).into(),
+                            format!("built-in {}", file_name(metric)),
+                        ),
+                        Err(e) => {
+                            return Err(CollectError::Query {
+                                file: path.display().to_string(),
+                                reason: format!("cannot read it: {e}"),
+                            });
+                        }
                     }
-                })?;
-            out.push(RenderedQuery {
-                metric,
-                query,
-                part,
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// A family's template, from `queries_dir` or built in, and where it came
-/// from (for errors).
-fn template(
-    queries_dir: Option<&Path>,
-    metric: Metric,
-) -> Result<(std::borrow::Cow<'static, str>, String), CollectError> {
-    let built_in = || {
-        (
-            built_in(metric).into(),
-            format!("built-in {}", file_name(metric)),
-        )
-    };
-    let Some(dir) = queries_dir else {
-        return Ok(built_in());
-    };
-    let path = dir.join(file_name(metric));
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok((text.into(), path.display().to_string())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(built_in()),
-        Err(e) => Err(CollectError::Query {
-            file: path.display().to_string(),
-            reason: format!("cannot read it: {e}"),
-        }),
-    }
+                }
+                None => (
+                    built_in(metric).into(),
+                    format!("built-in {}", file_name(metric)),
+                ),
+            };
+            let query = render(&template, options).map_err(|reason| CollectError::Query {
+                file: origin,
+                reason,
+            })?;
+            Ok(RenderedQuery { metric, query })
+        })
+        .collect()
 }
 
 /// Renders one template. The error is a reason, without the file name.
 pub fn render(template: &str, options: &RenderOptions<'_>) -> Result<String, String> {
-    render_part(template, options, None)
-}
-
-/// [`render`], with a part's matcher added to every selector.
-fn render_part(
-    template: &str,
-    options: &RenderOptions<'_>,
-    part: Option<&str>,
-) -> Result<String, String> {
     if !is_label_name(options.ztunnel_label) {
         return Err(format!(
             "the ztunnel label {:?} is not a Prometheus label name",
@@ -309,14 +220,16 @@ fn render_part(
         .replace("__WINDOW__", &promql_duration(options.window)?)
         .replace("__ZTUNNEL_LABEL__", options.ztunnel_label);
     if options.namespaces.is_empty() {
-        return Ok(substitute_selector(&body, &with_part(String::new(), part)));
+        return Ok(substitute_selector(&body, ""));
     }
     let regex = promql_string(&namespace_regex(options.namespaces));
     let sides: Vec<String> = NAMESPACE_LABELS
         .iter()
         .map(|label| {
-            let selector = with_part(format!("{label}=~{regex}"), part);
-            format!("({})", substitute_selector(&body, &selector))
+            format!(
+                "({})",
+                substitute_selector(&body, &format!("{label}=~{regex}"))
+            )
         })
         .collect();
     Ok(sides.join(" or "))
@@ -570,49 +483,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn the_bucket_family_is_sent_in_two_parts_split_by_le() {
-        for namespaces in [vec![], vec!["bookinfo".to_string()]] {
-            let sides = if namespaces.is_empty() { 1 } else { 3 };
-            let all = render_all(None, &options(&namespaces)).unwrap();
-            let sent = render_sent(None, &options(&namespaces)).unwrap();
-            assert_eq!(sent.len(), all.len() + 1);
-            let is_bucket = |q: &&RenderedQuery| q.metric == Metric::RequestDurationBucket;
-            let whole = &all.iter().find(is_bucket).unwrap().query;
-            let parts: Vec<&RenderedQuery> = sent.iter().filter(is_bucket).collect();
-            assert_eq!(parts.len(), 2);
-            for (index, q) in parts.iter().enumerate() {
-                let matcher = BUCKET_PARTS[index];
-                assert_eq!(q.part, Some(Part { index, of: 2 }));
-                // The whole query, with the part's matcher in every selector.
-                assert_eq!(q.query.matches(matcher).count(), sides, "{}", q.query);
-                let without = q
-                    .query
-                    .replace(&format!(", {matcher}"), "")
-                    .replace(&format!("{{{matcher}}}"), "");
-                assert_eq!(&without, whole);
-                let recorded = render_recorded(q.metric, q.part, &options(&namespaces));
-                assert_eq!(recorded.matches(matcher).count(), sides, "{recorded}");
-            }
-            // The other families are sent whole.
-            let others: Vec<&RenderedQuery> = sent.iter().filter(|q| q.part.is_none()).collect();
-            let whole_others: Vec<&RenderedQuery> = all.iter().filter(|q| !is_bucket(q)).collect();
-            assert_eq!(others, whole_others);
-        }
-        // Each matcher is the other's complement, so every series is in one
-        // part; Istio's default bounds split ten and ten.
-        assert_eq!(BUCKET_PARTS[1], BUCKET_PARTS[0].replace("=~", "!~"));
-        let defaults = [
-            "0.5", "1", "5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000",
-            "10000", "30000", "60000", "300000", "600000", "1800000", "3600000", "+Inf",
-        ];
-        let first = defaults
-            .iter()
-            .filter(|le| le.starts_with(['0', '1', '2']))
-            .count();
-        assert_eq!(first, 10);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use meshgraph_source::{Manifest, PrometheusEntry};
 
 use crate::exemplars::{EXEMPLARS_FAMILY, decode_exemplars};
 use crate::queries::family_name;
-use crate::{CollectError, Collected, QueryPlan, add, add_exemplars, decode, join_parts};
+use crate::{CollectError, Collected, QueryPlan, add, add_exemplars, decode};
 
 pub use meshgraph_source::record::{FORMAT, FORMAT_VERSION, MANIFEST};
 pub use meshgraph_source::{RecordedScope, Recorder};
@@ -37,18 +37,13 @@ pub fn entry_metric(entry: &PrometheusEntry) -> Option<Metric> {
 /// recorded answers are used as they are. The recorded evaluation time is in
 /// [`Manifest::read`]`(dir)?.prometheus[_].time`.
 pub fn replay(dir: &Path, plan: &QueryPlan) -> Result<Collected, CollectError> {
-    // A family read from its recorded series was asked for as such; a
-    // family asked for in parts has the texts of all its parts.
-    let rendered = plan.render()?;
-    let expected: Vec<(Metric, Vec<String>)> = Metric::ALL
+    // A family read from its recorded series was asked for as such.
+    let expected: Vec<(Metric, Vec<String>)> = plan
+        .render()?
         .into_iter()
-        .map(|metric| {
-            let texts = rendered
-                .iter()
-                .filter(|q| q.metric == metric)
-                .flat_map(|q| std::iter::once(q.query.clone()).chain(plan.recorded_query(q)))
-                .collect();
-            (metric, texts)
+        .map(|q| {
+            let recorded = plan.recorded_query(q.metric);
+            (q.metric, std::iter::once(q.query).chain(recorded).collect())
         })
         .collect();
     replay_answers(dir, &expected)
@@ -62,36 +57,8 @@ pub fn replay_recorded(dir: &Path) -> Result<Collected, CollectError> {
     replay_answers(dir, &expected)
 }
 
-/// The latest answer of `metric` in `entries`: its last entry, or, when
-/// that is one part of the family, the last entry of every part, in part
-/// order (`None` for a part the recording lacks).
-fn latest_answer(entries: &[PrometheusEntry], metric: Metric) -> Vec<Option<&PrometheusEntry>> {
-    let mut found = entries
-        .iter()
-        .rev()
-        .filter(|e| entry_metric(e) == Some(metric));
-    let Some(last) = found.next() else {
-        return Vec::new();
-    };
-    let Some(part) = last.part.filter(|p| p.index < p.of) else {
-        return vec![Some(last)];
-    };
-    let mut parts = vec![None; part.of];
-    parts[part.index] = Some(last);
-    for e in found {
-        if parts.iter().all(Option::is_some) {
-            break;
-        }
-        if let Some(p) = e.part.filter(|p| p.of == part.of && p.index < p.of) {
-            parts[p.index].get_or_insert(e);
-        }
-    }
-    parts
-}
-
-/// Replays one answer per family (all its parts, when it was asked for in
-/// parts); where query texts are given, a recorded query that is none of
-/// them is reported in a warning.
+/// Replays one answer per family; where query texts are given, a recorded
+/// query that is none of them is reported in a warning.
 fn replay_answers(
     dir: &Path,
     expected: &[(Metric, Vec<String>)],
@@ -100,47 +67,38 @@ fn replay_answers(
     let manifest = Manifest::read(dir)?;
     let mut collected = Collected::default();
     let mut differs = Vec::new();
-    let mut in_parts = false;
     for (metric, queries) in expected {
         let family = family_name(*metric);
-        let answer = latest_answer(&manifest.prometheus, *metric);
-        if answer.is_empty() {
+        let Some(entry) = manifest
+            .prometheus
+            .iter()
+            .rev()
+            .find(|e| entry_metric(e) == Some(*metric))
+        else {
             collected.warnings.push(format!(
                 "the recording {} has no {family} answer; those series are missing",
                 dir.display()
             ));
             continue;
+        };
+        let what = format!("the entry for {family}");
+        let body = read_entry(dir, &entry.file, &what)?;
+        let path = dir.join(&entry.file);
+        add(
+            &mut collected,
+            decode(&body, *metric, &path.display().to_string())?,
+        );
+        collected.stats.queries += 1;
+        if entry
+            .query
+            .contains(&crate::queries::recorded_name(*metric))
+        {
+            collected.stats.recorded += 1;
         }
-        let present = answer.iter().flatten().count();
-        if present < answer.len() {
-            collected.warnings.push(format!(
-                "the recording {} has {present} of the {} parts of the {family} answer; the series of the others are missing",
-                dir.display(),
-                answer.len()
-            ));
+        if !queries.is_empty() && !queries.contains(&entry.query) {
+            differs.push(family);
         }
-        in_parts |= answer.len() > 1;
-        let mut recorded = false;
-        for entry in answer.into_iter().flatten() {
-            let what = format!("the entry for {family}");
-            let body = read_entry(dir, &entry.file, &what)?;
-            let path = dir.join(&entry.file);
-            add(
-                &mut collected,
-                decode(&body, *metric, &path.display().to_string())?,
-            );
-            collected.stats.queries += 1;
-            recorded |= entry
-                .query
-                .contains(&crate::queries::recorded_name(*metric));
-            if !queries.is_empty() && !queries.contains(&entry.query) && !differs.contains(&family)
-            {
-                differs.push(family);
-            }
-        }
-        collected.stats.recorded += usize::from(recorded);
     }
-    join_parts(&mut collected, in_parts);
     if let Some(entry) = manifest
         .prometheus
         .iter()
@@ -228,7 +186,6 @@ mod tests {
                 time: 1.0,
                 window: "300s".into(),
                 file: String::new(),
-                part: None,
             };
             recorder.record_prometheus(entry, EMPTY).unwrap();
         }
@@ -288,79 +245,6 @@ mod tests {
                 .filter(|w| w.contains("has no"))
                 .count(),
             6
-        );
-    }
-
-    /// An answer of the bucket family with one histogram's `bounds`.
-    fn buckets(bounds: &[(&str, f64)]) -> Vec<u8> {
-        let result: Vec<String> = bounds
-            .iter()
-            .map(|(le, rate)| {
-                format!(
-                    r#"{{"metric":{{"reporter":"destination","source_workload":"a","destination_workload":"b","le":"{le}"}},"value":[1,"{rate}"]}}"#
-                )
-            })
-            .collect();
-        format!(
-            r#"{{"status":"success","data":{{"resultType":"vector","result":[{}]}}}}"#,
-            result.join(",")
-        )
-        .into_bytes()
-    }
-
-    #[test]
-    fn a_family_recorded_in_parts_replays_joined_and_a_missing_part_is_named() {
-        let record = |parts: &[(usize, &[(&str, f64)])]| {
-            let dir = tempfile::tempdir().unwrap();
-            let recorder = Recorder::create(dir.path()).unwrap();
-            let metric = Metric::RequestDurationBucket;
-            for (index, bounds) in parts {
-                let entry = PrometheusEntry {
-                    family: family_name(metric).into(),
-                    series_name: metric.series_name().into(),
-                    query: format!("part {index}"),
-                    time: 1.0,
-                    window: "300s".into(),
-                    file: String::new(),
-                    part: Some(meshgraph_source::Part {
-                        index: *index,
-                        of: 2,
-                    }),
-                };
-                recorder.record_prometheus(entry, &buckets(bounds)).unwrap();
-            }
-            let manifest = Manifest::read(dir.path()).unwrap();
-            assert_eq!(manifest.format_version, 2);
-            (dir, replay_recorded)
-        };
-        // An older answer of part 1 first: the later one is used.
-        let (dir, replay) = record(&[
-            (1, &[("+Inf", 9.0)]),
-            (0, &[("1", 1.0), ("10", 2.0)]),
-            (1, &[("100", 3.0), ("+Inf", 4.0)]),
-        ]);
-        let replayed = replay(dir.path()).unwrap();
-        assert_eq!(replayed.stats.queries, 2);
-        assert_eq!(replayed.stats.series, 4);
-        let [histogram] = &replayed.observations[..] else {
-            panic!("{:?}", replayed.observations)
-        };
-        assert_eq!(
-            histogram.buckets,
-            vec![(1.0, 1.0), (10.0, 2.0), (100.0, 3.0), (f64::INFINITY, 4.0)]
-        );
-        assert!(!replayed.warnings.iter().any(|w| w.contains("parts")));
-
-        let (dir, replay) = record(&[(0, &[("1", 1.0)])]);
-        let replayed = replay(dir.path()).unwrap();
-        assert_eq!(replayed.observations.len(), 1);
-        assert!(
-            replayed
-                .warnings
-                .iter()
-                .any(|w| w.contains("has 1 of the 2 parts of the request_duration_bucket answer")),
-            "{:?}",
-            replayed.warnings
         );
     }
 }

@@ -121,8 +121,8 @@ async fn a_503_then_a_200_succeeds_after_a_retry() {
     );
     assert_eq!(
         server.requests().len(),
-        13,
-        "eleven queries (the buckets in two parts) and the exemplar request, one of them retried"
+        12,
+        "ten queries and the exemplar request, one of them retried"
     );
     assert!(!server.requests_to("/api/v1/query_exemplars").is_empty());
 }
@@ -233,7 +233,7 @@ async fn status_error_carries_the_servers_message() {
         );
         assert!(error.to_string().contains(&server.url()));
         assert!(
-            server.requests_to("/api/v1/query").len() <= 11,
+            server.requests_to("/api/v1/query").len() <= 10,
             "{status} is not retried"
         );
     }
@@ -296,13 +296,12 @@ async fn requests_carry_the_query_time_and_credentials_but_messages_do_not() {
     let mut secret = secret_config(&server);
     secret.url.push_str("/prometheus/");
     let collected = collect(&secret, &plan, Some(&recorder)).await.unwrap();
-    // Ten families, the latency buckets in two parts.
-    assert_eq!(collected.stats.queries, 11);
+    assert_eq!(collected.stats.queries, 10);
     let requests = server.requests_to("/prometheus/api/v1/query");
     assert_eq!(
         requests.len(),
-        11,
-        "one query per family (two for the buckets) for three namespaces"
+        10,
+        "one query per family for three namespaces"
     );
     // One exemplar request, with the same credentials and selection.
     let exemplars = server.requests_to("/prometheus/api/v1/query_exemplars");

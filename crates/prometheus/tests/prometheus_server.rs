@@ -23,7 +23,7 @@ async fn collects_the_true_rates_per_reporter_and_pair() {
     assert_bookinfo(&collected);
     let summary = collected.stats.summary_line();
     assert!(
-        summary.starts_with("prometheus: 11 queries, 59 series, "),
+        summary.starts_with("prometheus: 10 queries, 59 series, "),
         "{summary}"
     );
 }
@@ -50,7 +50,7 @@ async fn namespace_selection_keeps_traffic_entering_the_namespace() {
     .into_iter()
     .collect();
     assert_request_rates(&system, &expected);
-    assert_eq!(system.stats.queries, 11);
+    assert_eq!(system.stats.queries, 10);
 
     // A namespace nobody talks to, with regex metacharacters: nothing.
     let none = collect(&config, &plan(&["book.nfo"]), None).await.unwrap();
@@ -88,24 +88,11 @@ async fn record_then_replay_gives_identical_observations() {
     drop(prometheus);
 
     let manifest = Manifest::read(&bundle).unwrap();
-    // Eleven queries (the latency buckets in two parts), then the exemplar
-    // answer (empty: this server keeps none).
-    assert_eq!(manifest.prometheus.len(), 12);
+    // Ten queries, then the exemplar answer (empty: this server keeps none).
+    assert_eq!(manifest.prometheus.len(), 11);
     assert_eq!(manifest.prometheus[0].family, "requests");
-    let parts: Vec<_> = manifest.prometheus[1..3]
-        .iter()
-        .map(|e| (e.family.as_str(), e.part.map(|p| (p.index, p.of))))
-        .collect();
     assert_eq!(
-        parts,
-        [
-            ("request_duration_bucket", Some((0, 2))),
-            ("request_duration_bucket", Some((1, 2)))
-        ]
-    );
-    assert_eq!(manifest.prometheus[3].part, None);
-    assert_eq!(
-        manifest.prometheus[11].family,
+        manifest.prometheus[10].family,
         meshgraph_prometheus::exemplars::EXEMPLARS_FAMILY
     );
     assert!(collected.exemplars.is_empty());
@@ -118,7 +105,7 @@ async fn record_then_replay_gives_identical_observations() {
     assert!(replayed.warnings.is_empty(), "{:?}", replayed.warnings);
     assert_eq!(
         (replayed.stats.queries, replayed.stats.series),
-        (11, collected.stats.series)
+        (10, collected.stats.series)
     );
     assert_eq!(replayed.stats.server_time, std::time::Duration::ZERO);
 
@@ -262,10 +249,10 @@ async fn recorded_series_are_read_when_the_server_has_them() {
             .collect();
         assert_eq!(requests(&recorded), expected, "{namespaces:?}");
         assert_eq!(recorded.stats.recorded, 1);
-        assert_eq!(recorded.stats.queries, 11);
+        assert_eq!(recorded.stats.queries, 10);
         let summary = recorded.stats.summary_line();
         assert!(
-            summary.contains("11 queries (1 from recording rules)"),
+            summary.contains("10 queries (1 from recording rules)"),
             "{summary}"
         );
         // The latency family is still the raw one.

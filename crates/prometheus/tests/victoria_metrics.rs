@@ -15,5 +15,5 @@ async fn victoria_metrics_gives_the_same_rates_as_prometheus() {
     assert_bookinfo(&all);
     let bookinfo = collect(&config, &plan(&["bookinfo"]), None).await.unwrap();
     assert_bookinfo(&bookinfo);
-    assert_eq!(bookinfo.stats.queries, 11);
+    assert_eq!(bookinfo.stats.queries, 10);
 }

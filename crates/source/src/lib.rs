@@ -59,8 +59,7 @@ pub use fetch::{
 };
 pub use outcome::Outcome;
 pub use record::{
-    Manifest, ObjectsEntry, Part, PrometheusEntry, RecordedScope, Recorder, RecordingError,
-    TraceEntry,
+    Manifest, ObjectsEntry, PrometheusEntry, RecordedScope, Recorder, RecordingError, TraceEntry,
 };
 pub use redact::{
     Secrets, is_secret_key, redact_query, redact_raw, redact_url, redact_url_str, shorten,

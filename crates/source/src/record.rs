@@ -56,9 +56,8 @@ use serde::{Deserialize, Serialize};
 pub const MANIFEST: &str = "manifest.json";
 /// The `format` value of a manifest.
 pub const FORMAT: &str = "meshgraph-recording";
-/// The manifest format this version writes (and reads, with the earlier
-/// ones). Version 2: a family's answer may come in [`Part`]s.
-pub const FORMAT_VERSION: u32 = 2;
+/// The manifest format this version writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
 
 /// Why a recording cannot be written or read. Messages name the path.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -117,20 +116,6 @@ pub struct PrometheusEntry {
     pub window: String,
     /// The answer's file, relative to the recording directory.
     pub file: String,
-    /// Which part of its family's answer this is, when the family was asked
-    /// for in parts (format version 2); absent when one query gave it all.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub part: Option<Part>,
-}
-
-/// One of the queries a family is asked for in (its series split between
-/// them, each series in exactly one part).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Part {
-    /// From 0.
-    pub index: usize,
-    /// How many parts the family has.
-    pub of: usize,
 }
 
 /// One recorded trace answer. (Fields in the order earlier versions wrote
@@ -505,7 +490,6 @@ mod tests {
             time: 1.0,
             window: "300s".into(),
             file: String::new(),
-            part: None,
         };
         recorder.record_prometheus(entry, b"{}").unwrap();
         let trace = TraceEntry {

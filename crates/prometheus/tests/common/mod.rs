@@ -148,8 +148,7 @@ pub fn assert_bookinfo(collected: &Collected) {
         "warnings: {:#?}",
         collected.warnings
     );
-    // One query per family, two for the latency buckets.
-    assert_eq!(collected.stats.queries, Metric::ALL.len() + 1);
+    assert_eq!(collected.stats.queries, Metric::ALL.len());
     assert_request_rates(collected, &true_request_rates());
 
     // Reporter-specific labels come through untouched.
