@@ -7,8 +7,8 @@
 //! rates in [`Observation::buckets`]. Reconciliation then handles one
 //! observation where it handled twenty, and the labels are kept once.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasher, Hash};
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use hashbrown::HashTable;
 
@@ -18,10 +18,34 @@ use crate::observation::{Metric, Observation};
 /// Folds bucket series, read one at a time as label maps, into one
 /// observation per histogram. [`BucketFolder::finish`] must run once all
 /// series are added.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct BucketFolder {
-    /// The labels of each histogram without `le`, and where it is in the output.
-    histograms: HashMap<BTreeMap<String, String>, usize>,
+    hasher: hashbrown::DefaultHashBuilder,
+    /// Each histogram's labels but `le`, sorted by name, and where it is in
+    /// the output.
+    histograms: HashTable<(Box<[(String, String)]>, usize)>,
+}
+
+impl std::fmt::Debug for BucketFolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BucketFolder")
+            .field("histograms", &self.histograms.len())
+            .finish()
+    }
+}
+
+/// One hash for a histogram's labels, whether borrowed from an answer or
+/// kept.
+fn labels_hash<'a>(
+    hasher: &hashbrown::DefaultHashBuilder,
+    labels: impl Iterator<Item = (&'a str, &'a str)>,
+) -> u64 {
+    let mut state = hasher.build_hasher();
+    for (name, value) in labels {
+        name.hash(&mut state);
+        value.hash(&mut state);
+    }
+    state.finish()
 }
 
 impl BucketFolder {
@@ -33,27 +57,71 @@ impl BucketFolder {
     pub fn add(
         &mut self,
         out: &mut Vec<Observation>,
-        mut labels: BTreeMap<String, String>,
+        labels: BTreeMap<String, String>,
         value: f64,
     ) -> Result<(), (LabelError, BTreeMap<String, String>)> {
-        let Some(text) = labels.remove("le") else {
-            return Err((LabelError::Bucket(None), labels));
+        let pairs: Vec<(&str, &str)> = labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let added = self.add_sorted(out, &pairs, value).map_err(|(e, _)| e);
+        drop(pairs);
+        added.map_err(|e| (e, labels))
+    }
+
+    /// [`BucketFolder::add`] for labels borrowed from an answer, sorted by
+    /// name with no name twice: a bucket of a histogram already seen costs
+    /// no allocation; only a new histogram's labels are copied. The error
+    /// gives the labels as a map.
+    pub fn add_sorted(
+        &mut self,
+        out: &mut Vec<Observation>,
+        labels: &[(&str, &str)],
+        value: f64,
+    ) -> Result<(), (LabelError, BTreeMap<String, String>)> {
+        let owned = || -> BTreeMap<String, String> {
+            labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
         };
-        let Some(le) = parse_le(&text) else {
-            labels.insert("le".into(), text.clone());
-            return Err((LabelError::Bucket(Some(text)), labels));
+        let Ok(at) = labels.binary_search_by(|(name, _)| (*name).cmp("le")) else {
+            return Err((LabelError::Bucket(None), owned()));
         };
-        if let Some(&i) = self.histograms.get(&labels) {
+        let text = labels[at].1;
+        let Some(le) = parse_le(text) else {
+            return Err((LabelError::Bucket(Some(text.to_string())), owned()));
+        };
+        let key = || {
+            labels
+                .iter()
+                .enumerate()
+                .filter(move |(i, _)| *i != at)
+                .map(|(_, &pair)| pair)
+        };
+        let hash = labels_hash(&self.hasher, key());
+        let found = self.histograms.find(hash, |(kept, _)| {
+            kept.len() + 1 == labels.len()
+                && kept
+                    .iter()
+                    .zip(key())
+                    .all(|((k, v), (name, value))| k == name && v == value)
+        });
+        if let Some(&(_, i)) = found {
             out[i].buckets.push((le, value));
             return Ok(());
         }
-        let key = labels.clone();
-        labels.insert("le".into(), text);
         let mut obs =
-            Observation::from_labels_or_back(Metric::RequestDurationBucket, labels, value)?;
+            Observation::from_labels_or_back(Metric::RequestDurationBucket, owned(), value)?;
         obs.le = None;
         obs.buckets.push((le, value));
-        self.histograms.insert(key, out.len());
+        let kept: Box<[(String, String)]> =
+            key().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let hasher = &self.hasher;
+        self.histograms
+            .insert_unique(hash, (kept, out.len()), |(kept, _)| {
+                labels_hash(hasher, kept.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            });
         out.push(obs);
         Ok(())
     }
@@ -61,7 +129,7 @@ impl BucketFolder {
     /// Sorts each histogram's buckets by bound and sets its value to the
     /// rate of its highest bound.
     pub fn finish(self, out: &mut [Observation]) {
-        for i in self.histograms.into_values() {
+        for (_, i) in self.histograms {
             settle(&mut out[i]);
         }
     }

@@ -7,10 +7,12 @@
 //! is kept. The latency buckets of one histogram (series that differ only in
 //! `le`) are folded into one observation as they are read.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
 use meshgraph_model::{BucketFolder, Metric, Observation};
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::CollectError;
@@ -140,51 +142,75 @@ impl<'a> State<'a> {
 
     fn sample(
         &mut self,
-        labels: Option<BTreeMap<String, String>>,
+        labels: Option<Labels<'_>>,
         value: Option<SampleValue>,
         other: Option<&str>,
     ) {
         self.series += 1;
         if let Some(kind) = other {
             self.drop_series(
-                labels.as_ref(),
+                labels.map(Labels::into_map).as_ref(),
                 &format!("it has {kind} instead of an instant value"),
             );
             return;
         }
-        let Some(mut labels) = labels else {
+        let Some(Labels(mut labels)) = labels else {
             self.drop_series(None, "it has no metric labels");
             return;
         };
         // Prometheus treats an empty label value as an absent label; some
         // engines still return it. Normalise so engines agree.
-        labels.retain(|_, v| !v.is_empty());
+        labels.retain(|(_, v)| !v.is_empty());
+        let labels = Labels(labels);
         let value = match value {
-            None => return self.drop_series(Some(&labels), "it has no value"),
+            None => return self.drop_series(Some(&labels.into_map()), "it has no value"),
             Some(SampleValue::Number(v)) => v,
             Some(SampleValue::Text(text)) => match parse_value(&text) {
                 Some(v) => v,
                 None => {
                     return self.drop_series(
-                        Some(&labels),
+                        Some(&labels.into_map()),
                         &format!("its value {text:?} is not a number"),
                     );
                 }
             },
         };
         if !(0.0..=MAX_RATE).contains(&value) {
-            return self.drop_series(Some(&labels), &format!("its value is {value}, not a rate"));
+            return self.drop_series(
+                Some(&labels.into_map()),
+                &format!("its value is {value}, not a rate"),
+            );
         }
         let read = match self.metric() {
-            Metric::RequestDurationBucket => {
-                self.histograms.add(&mut self.observations, labels, value)
-            }
-            metric => Observation::from_labels_or_back(metric, labels, value)
+            Metric::RequestDurationBucket => self.add_bucket(labels, value),
+            metric => Observation::from_labels_or_back(metric, labels.into_map(), value)
                 .map(|obs| self.observations.push(obs)),
         };
         if let Err((e, labels)) = read {
             self.drop_series(Some(&labels), &e.to_string());
         }
+    }
+
+    /// One bucket series into its histogram. Labels sorted by name are
+    /// looked up as borrowed from the answer, so a bucket of a histogram
+    /// already seen copies no string.
+    fn add_bucket(
+        &mut self,
+        Labels(mut labels): Labels<'_>,
+        value: f64,
+    ) -> Result<(), (meshgraph_model::LabelError, BTreeMap<String, String>)> {
+        labels.sort_by(|a, b| a.0.cmp(&b.0));
+        if labels.windows(2).any(|w| w[0].0 == w[1].0) {
+            // A name twice: the map keeps the last, as before.
+            let map = Labels(labels).into_map();
+            return self.histograms.add(&mut self.observations, map, value);
+        }
+        let pairs: Vec<(&str, &str)> = labels
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .collect();
+        self.histograms
+            .add_sorted(&mut self.observations, &pairs, value)
     }
 
     fn finish(mut self) -> Result<Decoded, CollectError> {
@@ -452,7 +478,7 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
         self.not_a_sample()
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut labels: Option<BTreeMap<String, String>> = None;
+        let mut labels: Option<Labels<'de>> = None;
         let mut value: Option<SampleValue> = None;
         let mut other: Option<&'static str> = None;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
@@ -474,6 +500,66 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
         }
         self.0.sample(labels, value, other);
         Ok(())
+    }
+}
+
+/// A series' `metric` object: its labels in the answer's order, each name
+/// and value borrowed from the answer unless JSON escapes made it a new
+/// string.
+struct Labels<'de>(Vec<(Cow<'de, str>, Cow<'de, str>)>);
+
+impl Labels<'_> {
+    /// As a map (a name given twice keeps its last value).
+    fn into_map(self) -> BTreeMap<String, String> {
+        self.0
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+}
+
+impl<'de> Deserialize<'de> for Labels<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct LabelsVisitor;
+        impl<'de> Visitor<'de> for LabelsVisitor {
+            type Value = Labels<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of label names to label values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Labels<'de>, A::Error> {
+                let mut labels = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                while let Some((name, value)) = map.next_entry::<LabelText, LabelText>()? {
+                    labels.push((name.0, value.0));
+                }
+                Ok(Labels(labels))
+            }
+        }
+        d.deserialize_map(LabelsVisitor)
+    }
+}
+
+/// A label name or value, borrowed when the answer spells it plainly.
+struct LabelText<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for LabelText<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = LabelText<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<LabelText<'de>, E> {
+                Ok(LabelText(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<LabelText<'de>, E> {
+                Ok(LabelText(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<LabelText<'de>, E> {
+                Ok(LabelText(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(TextVisitor)
     }
 }
 
@@ -761,6 +847,34 @@ mod tests {
         assert_eq!(second.buckets, vec![(10.0, 2.0), (f64::INFINITY, 2.0)]);
         assert_eq!(d.warnings.len(), 1);
         assert!(d.warnings[0].contains("\"soon\""), "{:?}", d.warnings);
+    }
+
+    #[test]
+    fn bucket_labels_fold_alike_in_any_order_escaped_or_repeated() {
+        let body = answer(&[
+            sample(r#""reporter":"destination","le":"1","destination_workload":"reviews""#, "1"),
+            // Another order, and an escape the decoder must unescape.
+            sample(
+                r#""le":"+Inf","destination_workload":"revi\u0065ws","reporter":"destination""#,
+                "3",
+            ),
+            // A name twice: the last value counts, as in a map.
+            sample(
+                r#""reporter":"source","destination_workload":"reviews","le":"5","reporter":"destination""#,
+                "2",
+            ),
+            sample(r#""reporter":"source","destination_workload":"reviews","le":"5""#, "7"),
+        ]);
+        let d = decode(body.as_bytes(), Metric::RequestDurationBucket, URL).unwrap();
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        assert_eq!(d.observations.len(), 2);
+        assert_eq!(d.observations[0].destination.workload, "reviews");
+        assert_eq!(
+            d.observations[0].buckets,
+            vec![(1.0, 1.0), (5.0, 2.0), (f64::INFINITY, 3.0)]
+        );
+        assert_eq!(d.observations[1].reporter, meshgraph_model::Reporter::Source);
+        assert_eq!(d.observations[1].buckets, vec![(5.0, 7.0)]);
     }
 
     #[test]
