@@ -21,10 +21,12 @@ use crate::observation::{Metric, Observation};
 #[derive(Default)]
 pub struct BucketFolder {
     hasher: hashbrown::DefaultHashBuilder,
-    /// Each histogram's labels but `le`, sorted by name, and where it is in
-    /// the output.
-    histograms: HashTable<(Box<[(String, String)]>, usize)>,
+    /// Each histogram's labels but `le`, and where it is in the output.
+    histograms: HashTable<(KeptLabels, usize)>,
 }
+
+/// A histogram's labels but `le`, sorted by name.
+type KeptLabels = Box<[(String, String)]>;
 
 impl std::fmt::Debug for BucketFolder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
