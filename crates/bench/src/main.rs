@@ -27,6 +27,7 @@ mod answer;
 mod dump;
 mod manifest;
 mod mesh;
+mod recording;
 mod server;
 mod traces;
 mod work;
@@ -495,7 +496,8 @@ fn main() -> Result<()> {
              --no-server: skip the end-to-end run against a real Prometheus (promtool backfill)\n\
              meshgraph-bench traces [MB]   (OTLP JSON vs protobuf decode; default: {} MB of JSON)\n\
              meshgraph-bench check [OBJECTS...]   (default: {})\n\
-             meshgraph-bench manifest [MB...]   (peak heap reading a kubectl dump, YAML and JSON; default: {})",
+             meshgraph-bench manifest [MB...]   (peak heap reading a kubectl dump, YAML and JSON; default: {})\n\
+             meshgraph-bench record WORKLOADS[:NAMESPACES] DIR   (the generated mesh's answers as a recording, to time `meshgraph snapshot --replay DIR`)",
             DEFAULT_SIZES.join(" "),
             traces::DEFAULT_MB,
             dump::DEFAULT_OBJECTS.map(|n| n.to_string()).join(" "),
@@ -535,6 +537,18 @@ fn main() -> Result<()> {
         }
         std::fs::remove_dir_all(&dir)?;
         manifest::print(&rows);
+        return Ok(());
+    }
+    if args.first().is_some_and(|a| a == "record") {
+        let (Some(size), Some(dir)) = (args.get(1), args.get(2)) else {
+            bail!("usage: meshgraph-bench record WORKLOADS[:NAMESPACES] DIR");
+        };
+        let size = MeshSize::parse(size).map_err(|e| anyhow::anyhow!(e))?;
+        let (series, bytes) = recording::write(size, std::path::Path::new(dir))?;
+        println!(
+            "{dir}: {series} answer series, {:.1} MB of answers; time it with: meshgraph snapshot --replay {dir} -o graph.json",
+            mb(bytes)
+        );
         return Ok(());
     }
     if args.first().is_some_and(|a| a == "check") {

@@ -852,7 +852,10 @@ mod tests {
     #[test]
     fn bucket_labels_fold_alike_in_any_order_escaped_or_repeated() {
         let body = answer(&[
-            sample(r#""reporter":"destination","le":"1","destination_workload":"reviews""#, "1"),
+            sample(
+                r#""reporter":"destination","le":"1","destination_workload":"reviews""#,
+                "1",
+            ),
             // Another order, and an escape the decoder must unescape.
             sample(
                 r#""le":"+Inf","destination_workload":"revi\u0065ws","reporter":"destination""#,
@@ -863,7 +866,10 @@ mod tests {
                 r#""reporter":"source","destination_workload":"reviews","le":"5","reporter":"destination""#,
                 "2",
             ),
-            sample(r#""reporter":"source","destination_workload":"reviews","le":"5""#, "7"),
+            sample(
+                r#""reporter":"source","destination_workload":"reviews","le":"5""#,
+                "7",
+            ),
         ]);
         let d = decode(body.as_bytes(), Metric::RequestDurationBucket, URL).unwrap();
         assert!(d.warnings.is_empty(), "{:?}", d.warnings);
@@ -873,7 +879,10 @@ mod tests {
             d.observations[0].buckets,
             vec![(1.0, 1.0), (5.0, 2.0), (f64::INFINITY, 3.0)]
         );
-        assert_eq!(d.observations[1].reporter, meshgraph_model::Reporter::Source);
+        assert_eq!(
+            d.observations[1].reporter,
+            meshgraph_model::Reporter::Source
+        );
         assert_eq!(d.observations[1].buckets, vec![(5.0, 7.0)]);
     }
 

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use hashbrown::{HashMap, HashSet};
 use meshgraph_core::{Endpoint, WorkloadRef};
 use meshgraph_model::Emitter;
 
@@ -36,9 +37,10 @@ destination, for BlackHole traffic add one or relax the outbound policy.",
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     let Some(t) = cx.telemetry else { return };
     let classes = &t.reconciliation.classification;
-    let mut own: BTreeSet<WorkloadRef> = BTreeSet::new();
-    let mut mentioned: BTreeMap<WorkloadRef, BTreeSet<Emitter>> = BTreeMap::new();
-    let mut ztunnel: BTreeSet<WorkloadRef> = BTreeSet::new();
+    // Hash sets: this loop sees every series of the snapshot.
+    let mut own: HashSet<WorkloadRef> = HashSet::new();
+    let mut mentioned: HashMap<WorkloadRef, BTreeSet<Emitter>> = HashMap::new();
+    let mut ztunnel: HashSet<WorkloadRef> = HashSet::new();
     for (obs, emitter) in t.observations.iter().zip(&classes.emitters) {
         // With their cluster when the mesh spans several, as the
         // classification names them.
@@ -57,6 +59,8 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
             mentioned.entry(w).or_default().insert(*emitter);
         }
     }
+    let mut mentioned: Vec<(WorkloadRef, BTreeSet<Emitter>)> = mentioned.into_iter().collect();
+    mentioned.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for (w, by) in mentioned {
         if own.contains(&w)
             || ztunnel.contains(&w)
