@@ -62,13 +62,14 @@ impl BucketFolder {
         labels: BTreeMap<String, String>,
         value: f64,
     ) -> Result<(), (LabelError, BTreeMap<String, String>)> {
-        let pairs: Vec<(&str, &str)> = labels
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let added = self.add_sorted(out, &pairs, value).map_err(|(e, _)| e);
-        drop(pairs);
-        added.map_err(|e| (e, labels))
+        let added = {
+            let pairs: Vec<(&str, &str)> = labels
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            self.add_sorted(out, &pairs, value)
+        };
+        added.map_err(|(e, _)| (e, labels))
     }
 
     /// [`BucketFolder::add`] for labels borrowed from an answer, sorted by
@@ -117,8 +118,7 @@ impl BucketFolder {
             Observation::from_labels_or_back(Metric::RequestDurationBucket, owned(), value)?;
         obs.le = None;
         obs.buckets.push((le, value));
-        let kept: Box<[(String, String)]> =
-            key().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let kept: KeptLabels = key().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let hasher = &self.hasher;
         self.histograms
             .insert_unique(hash, (kept, out.len()), |(kept, _)| {

@@ -154,14 +154,13 @@ impl<'a> State<'a> {
             );
             return;
         }
-        let Some(Labels(mut labels)) = labels else {
+        let Some(mut labels) = labels else {
             self.drop_series(None, "it has no metric labels");
             return;
         };
         // Prometheus treats an empty label value as an absent label; some
         // engines still return it. Normalise so engines agree.
-        labels.retain(|(_, v)| !v.is_empty());
-        let labels = Labels(labels);
+        labels.0.retain(|(_, v)| !v.is_empty());
         let value = match value {
             None => return self.drop_series(Some(&labels.into_map()), "it has no value"),
             Some(SampleValue::Number(v)) => v,
