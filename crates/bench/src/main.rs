@@ -497,7 +497,8 @@ fn main() -> Result<()> {
              meshgraph-bench traces [MB]   (OTLP JSON vs protobuf decode; default: {} MB of JSON)\n\
              meshgraph-bench check [OBJECTS...]   (default: {})\n\
              meshgraph-bench manifest [MB...]   (peak heap reading a kubectl dump, YAML and JSON; default: {})\n\
-             meshgraph-bench record WORKLOADS[:NAMESPACES] DIR   (the generated mesh's answers as a recording, to time `meshgraph snapshot --replay DIR`)",
+             meshgraph-bench record WORKLOADS[:NAMESPACES] DIR   (the generated mesh's answers as a recording, to time `meshgraph snapshot --replay DIR`)\n\
+             meshgraph-bench serve WORKLOADS[:NAMESPACES]   (a real Prometheus holding the generated mesh, for queries by hand, until stdin closes)",
             DEFAULT_SIZES.join(" "),
             traces::DEFAULT_MB,
             dump::DEFAULT_OBJECTS.map(|n| n.to_string()).join(" "),
@@ -549,6 +550,24 @@ fn main() -> Result<()> {
             "{dir}: {series} answer series, {:.1} MB of answers; time it with: meshgraph snapshot --replay {dir} -o graph.json",
             mb(bytes)
         );
+        return Ok(());
+    }
+    if args.first().is_some_and(|a| a == "serve") {
+        let Some(size) = args.get(1) else {
+            bail!("usage: meshgraph-bench serve WORKLOADS[:NAMESPACES]");
+        };
+        let size = MeshSize::parse(size).map_err(|e| anyhow::anyhow!(e))?;
+        let (toml, _) = mesh::scenario_toml(size);
+        let scenario = meshgraph_scenario::Scenario::from_toml(&toml, "generated mesh")?;
+        let (server, raw_series, at) = server::backfill(&scenario)?;
+        println!(
+            "{} holds {raw_series} raw series; query it at time={at} (e.g. meshgraph snapshot --prometheus {} --at {at}); close stdin to stop it",
+            server.url(),
+            server.url()
+        );
+        // Until stdin closes; the server stops when it is dropped.
+        std::io::copy(&mut std::io::stdin(), &mut std::io::sink())?;
+        drop(server);
         return Ok(());
     }
     if args.first().is_some_and(|a| a == "check") {

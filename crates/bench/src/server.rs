@@ -208,9 +208,10 @@ fn encode(text: &str) -> String {
     out
 }
 
-/// Backfills the scenario's series into a new Prometheus and measures both
-/// query sets against it.
-pub fn run(scenario: &Scenario) -> Result<ServerRun> {
+/// A new Prometheus holding the scenario's raw series, ten minutes of them,
+/// and beside them what docs/recording-rules.yaml's rules would have
+/// recorded; with the time snapshots are taken at.
+pub fn backfill(scenario: &Scenario) -> Result<(PrometheusServer, usize, i64)> {
     let raw: Vec<Observation> = scenario.telemetry();
     let series: Vec<RateSeries> = raw
         .iter()
@@ -236,8 +237,13 @@ pub fn run(scenario: &Scenario) -> Result<ServerRun> {
     text.push_str(&openmetrics_gauges(&recorded, END, 600, 30));
     drop(recorded);
     let server = PrometheusServer::start(&text);
-    drop(text);
-    let at = END - 60;
+    Ok((server, raw_series, END - 60))
+}
+
+/// Backfills the scenario's series into a new Prometheus and measures both
+/// query sets against it.
+pub fn run(scenario: &Scenario) -> Result<ServerRun> {
+    let (server, raw_series, at) = backfill(scenario)?;
     let namespaces: Vec<String> = scenario.namespaces.iter().map(|n| n.name.clone()).collect();
 
     // Warm the server's caches the same way for both sets: one untimed run

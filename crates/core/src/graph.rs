@@ -525,16 +525,20 @@ pub fn build_graph(rec: &Reconciliation, options: &GraphOptions) -> MeshGraph {
         graph_type: options.graph_type,
     };
 
-    let mut nodes: BTreeMap<NodeId, Node> = BTreeMap::new();
-    let mut edges: BTreeMap<(NodeId, NodeId), GraphEdge> = BTreeMap::new();
-    let mut add = |from: Node, to: Node, edge: GraphEdge| {
-        let key = (from.id.clone(), to.id.clone());
-        nodes.entry(from.id.clone()).or_insert(from);
-        nodes.entry(to.id.clone()).or_insert(to);
-        match edges.get_mut(&key) {
-            Some(existing) => existing.merge(edge),
+    // Hash maps while the edges are added (one hash per lookup instead of a
+    // string comparison per tree level), sorted by id once at the end.
+    let mut nodes: hashbrown::HashMap<NodeId, Node> = hashbrown::HashMap::new();
+    let mut edges: hashbrown::HashMap<(NodeId, NodeId), GraphEdge> = hashbrown::HashMap::new();
+    let mut add = |from: &Node, to: &Node, edge: &GraphEdge| {
+        for node in [from, to] {
+            if !nodes.contains_key(&node.id) {
+                nodes.insert(node.id.clone(), node.clone());
+            }
+        }
+        match edges.get_mut(&(from.id.clone(), to.id.clone())) {
+            Some(existing) => existing.merge(edge.clone()),
             None => {
-                edges.insert(key, edge);
+                edges.insert((from.id.clone(), to.id.clone()), edge.clone());
             }
         }
     };
@@ -569,15 +573,19 @@ pub fn build_graph(rec: &Reconciliation, options: &GraphOptions) -> MeshGraph {
         }
         path.push(mapper.node(&logical.destination));
         for pair in path.windows(2) {
-            add(pair[0].clone(), pair[1].clone(), edge.clone());
+            add(&pair[0], &pair[1], &edge);
         }
     }
 
     let mut graph = DiGraph::with_capacity(nodes.len(), edges.len());
-    let index: BTreeMap<NodeId, NodeIndex> = nodes
+    let mut nodes: Vec<(NodeId, Node)> = nodes.into_iter().collect();
+    nodes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let index: hashbrown::HashMap<NodeId, NodeIndex> = nodes
         .into_iter()
         .map(|(id, node)| (id, graph.add_node(node)))
         .collect();
+    let mut edges: Vec<((NodeId, NodeId), GraphEdge)> = edges.into_iter().collect();
+    edges.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for ((from, to), edge) in edges {
         graph.add_edge(index[&from], index[&to], edge);
     }

@@ -146,13 +146,32 @@ impl Observation {
         labels: BTreeMap<String, String>,
         value: f64,
     ) -> Result<Observation, (LabelError, BTreeMap<String, String>)> {
+        Self::from_sorted_labels_or_back(metric, labels.into_iter().collect(), value)
+            .map_err(|(e, labels)| (e, labels.into_iter().collect()))
+    }
+
+    /// [`Observation::from_labels_or_back`] for labels already sorted by
+    /// name, each name once (as a decoder that sorted them has them): no map
+    /// is built for a series that is taken apart at once.
+    pub fn from_sorted_labels_or_back(
+        metric: Metric,
+        labels: Vec<(String, String)>,
+        value: f64,
+    ) -> Result<Observation, (LabelError, Vec<(String, String)>)> {
+        debug_assert!(labels.windows(2).all(|w| w[0].0 < w[1].0));
+        let get = |name: &str| {
+            labels
+                .binary_search_by(|(k, _)| k.as_str().cmp(name))
+                .ok()
+                .map(|i| &labels[i].1)
+        };
         // What can fail is checked before anything is moved out.
-        let Some(reporter) = labels.get("reporter").and_then(|r| Reporter::parse(r)) else {
-            let e = LabelError::Reporter(labels.get("reporter").cloned());
+        let Some(reporter) = get("reporter").and_then(|r| Reporter::parse(r)) else {
+            let e = LabelError::Reporter(get("reporter").cloned());
             return Err((e, labels));
         };
         let le = if metric == Metric::RequestDurationBucket {
-            match labels.get("le").map(|l| (l, parse_le(l))) {
+            match get("le").map(|l| (l, parse_le(l))) {
                 Some((_, Some(le))) => Some(le),
                 Some((text, None)) => return Err((LabelError::Bucket(Some(text.clone())), labels)),
                 None => return Err((LabelError::Bucket(None), labels)),
@@ -167,7 +186,7 @@ impl Observation {
         let (mut fqdn, mut service_name, mut service_namespace) = (None, None, None);
         let (mut request_protocol, mut security) = (None, None);
         let (mut response_code, mut grpc_response_status, mut response_flags) = (None, None, None);
-        let mut extra = BTreeMap::new();
+        let mut extra = crate::ExtraLabels::new();
         for (name, value) in labels {
             let (peer, field) = match name.split_once('_') {
                 Some(("source", field)) => (Some(&mut source), field),
@@ -204,6 +223,7 @@ impl Observation {
                 }
             }
         }
+        extra.shrink_to_fit();
         let unknown = |v: Option<String>| v.unwrap_or_else(|| UNKNOWN.into());
         Ok(Observation {
             metric,

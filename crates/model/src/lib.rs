@@ -7,6 +7,7 @@
 
 mod buckets;
 mod exemplar;
+mod extra;
 mod labels;
 mod observation;
 mod printable;
@@ -17,6 +18,7 @@ pub mod trace;
 
 pub use buckets::{BucketFolder, fold_buckets};
 pub use exemplar::{Exemplar, ExemplarSeries, is_trace_id};
+pub use extra::ExtraLabels;
 pub use labels::{LabelError, format_le, label_names};
 pub use observation::{
     Layer, Metric, Observation, Peer, Protocol, Reporter, ServiceId, ServiceRef, UNKNOWN,

@@ -1,5 +1,3 @@
-use std::collections::BTreeMap;
-
 use crate::{ConnectionSecurityPolicy, StatusClass};
 
 /// The value Istio writes for every peer attribute it could not determine.
@@ -390,7 +388,7 @@ pub struct Observation {
     pub connection_security_policy: String,
     /// Every other label: scrape-target labels (`app`, `pod`, `namespace`, `job`)
     /// and anything the engine added.
-    pub extra: BTreeMap<String, String>,
+    pub extra: crate::ExtraLabels,
     /// Per-second rate over the query window.
     pub value: f64,
 }

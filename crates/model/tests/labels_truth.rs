@@ -106,7 +106,7 @@ fn every_istio_label_lands_in_its_own_field() {
     assert_eq!(obs.response_flags, "UF,URX");
     assert_eq!(obs.connection_security_policy, "mutual_tls");
     // `__name__` is dropped; only the scrape label is extra.
-    assert_eq!(obs.extra, labels(&[("pod", "reviews-v2-7f9c")]));
+    assert_eq!(obs.extra, labels(&[("pod", "reviews-v2-7f9c")]).into());
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn missing_labels_read_as_istio_writes_them() {
     assert_eq!(obs.reporter, Reporter::Source);
     // `le` only means a bucket bound on the bucket family; elsewhere it is extra.
     assert_eq!(obs.le, None);
-    assert_eq!(obs.extra, labels(&[("le", "5")]));
+    assert_eq!(obs.extra, labels(&[("le", "5")]).into());
     for peer in [&obs.source, &obs.destination] {
         assert_eq!(peer.workload, "unknown");
         assert_eq!(peer.canonical_revision, "unknown");

@@ -182,8 +182,9 @@ impl<'a> State<'a> {
         }
         let read = match self.metric() {
             Metric::RequestDurationBucket => self.add_bucket(labels, value),
-            metric => Observation::from_labels_or_back(metric, labels.into_map(), value)
-                .map(|obs| self.observations.push(obs)),
+            metric => Observation::from_sorted_labels_or_back(metric, labels.into_sorted(), value)
+                .map(|obs| self.observations.push(obs))
+                .map_err(|(e, labels)| (e, labels.into_iter().collect())),
         };
         if let Err((e, labels)) = read {
             self.drop_series(Some(&labels), &e.to_string());
@@ -514,6 +515,20 @@ impl Labels<'_> {
             .into_iter()
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect()
+    }
+
+    /// Sorted by name, each name once (its last value, as in the map), owned.
+    fn into_sorted(mut self) -> Vec<(String, String)> {
+        // Stable: of a name given twice, the last value comes last.
+        self.0.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(String, String)> = Vec::with_capacity(self.0.len());
+        for (name, value) in self.0 {
+            match out.last_mut() {
+                Some(last) if *last.0 == *name => last.1 = value.into_owned(),
+                _ => out.push((name.into_owned(), value.into_owned())),
+            }
+        }
+        out
     }
 }
 
@@ -883,6 +898,39 @@ mod tests {
             meshgraph_model::Reporter::Source
         );
         assert_eq!(d.observations[1].buckets, vec![(5.0, 7.0)]);
+    }
+
+    #[test]
+    fn other_families_read_labels_as_a_map_would_in_any_order_escaped_or_repeated() {
+        let body = answer(&[
+            // Unsorted, with an extra label and an escape.
+            sample(
+                r#""pod":"p-1","reporter":"destination","destination_workload":"revi\u0065ws","app":"reviews""#,
+                "1",
+            ),
+            // A name twice: the last value counts, as in a map.
+            sample(
+                r#""reporter":"source","app":"a","destination_workload":"ratings","app":"b","reporter":"destination""#,
+                "2",
+            ),
+            // A bad reporter is named in the warning.
+            sample(r#""reporter":"sideways","app":"c""#, "3"),
+        ]);
+        let d = decode(body.as_bytes(), Metric::Requests, URL).unwrap();
+        assert_eq!(d.observations.len(), 2);
+        let (first, second) = (&d.observations[0], &d.observations[1]);
+        assert_eq!(first.destination.workload, "reviews");
+        assert_eq!(first.reporter, meshgraph_model::Reporter::Destination);
+        let extra: Vec<(&String, &String)> = first.extra.iter().collect();
+        assert_eq!(
+            format!("{extra:?}"),
+            r#"[("app", "reviews"), ("pod", "p-1")]"#
+        );
+        assert_eq!(second.reporter, meshgraph_model::Reporter::Destination);
+        assert_eq!(second.extra.get("app").map(String::as_str), Some("b"));
+        assert_eq!(second.extra.len(), 1);
+        assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        assert!(d.warnings[0].contains("sideways"), "{:?}", d.warnings);
     }
 
     #[test]

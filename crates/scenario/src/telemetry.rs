@@ -458,7 +458,7 @@ impl SeriesWriter<'_> {
             grpc_response_status: grpc_status,
             response_flags: "-".into(),
             connection_security_policy: s.policy.to_string(),
-            extra: self.scrape_with_federation(s),
+            extra: self.scrape_with_federation(s).into(),
             value,
         });
     }
