@@ -107,6 +107,8 @@ pub struct Classification {
     /// most common suffix of the `destination_service` FQDNs, else
     /// `cluster.local`).
     pub cluster_domain: String,
+    /// The workloads at both ends of every series, numbered.
+    pub series_workloads: SeriesWorkloads,
 }
 
 impl Classification {
@@ -212,15 +214,14 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
     let mut gateways = BTreeSet::new();
     let mut network_gateways = BTreeSet::new();
     // Each series' two workloads, worked out once (they are asked for below
-    // and by `infer_waypoints` again and again).
-    let ends: Vec<Ends> = observations
-        .iter()
-        .map(|obs| (clusters.source(obs), clusters.destination(obs)))
-        .collect();
+    // and by `infer_waypoints` again and again), each distinct workload
+    // made once.
+    let series_workloads = SeriesWorkloads::of(observations, &clusters);
+    let ends: Vec<Ends<'_>> = series_workloads.ends();
     for (obs, (source, destination)) in observations.iter().zip(&ends) {
         for (w, peer) in [(source, &obs.source), (destination, &obs.destination)] {
             if let Some(w) = w {
-                let info = workloads.entry_ref(w).or_default();
+                let info = workloads.entry_ref(*w).or_default();
                 if info.app.is_empty() || info.app == UNKNOWN {
                     info.app = app_of(peer);
                     info.version = version_of(peer);
@@ -236,9 +237,9 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
             && let Some(w) = source
         {
             if is_network_gateway_series(obs) {
-                network_gateways.insert(w.clone());
+                network_gateways.insert((*w).clone());
             } else if looks_like_gateway(&w.name) {
-                gateways.insert(w.clone());
+                gateways.insert((*w).clone());
             }
         }
         // An ambient client's ztunnel names the east-west gateway as its
@@ -246,7 +247,7 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
         if let Some(w) = destination
             && looks_like_network_gateway(&w.name)
         {
-            network_gateways.insert(w.clone());
+            network_gateways.insert((*w).clone());
         }
     }
     let workloads: BTreeMap<WorkloadRef, WorkloadInfo> = workloads.into_iter().collect();
@@ -293,7 +294,7 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
         .iter()
         .zip(&ends)
         .filter(|(obs, _)| obs.reporter == Reporter::Destination && is_ztunnel(obs, options))
-        .filter_map(|(_, (_, destination))| destination.as_ref())
+        .filter_map(|(_, (_, destination))| *destination)
         .collect();
     let emitters = observations
         .iter()
@@ -302,9 +303,7 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
             Reporter::Waypoint => Emitter::Waypoint,
             Reporter::Destination
                 if !is_ztunnel(obs, options)
-                    && destination
-                        .as_ref()
-                        .is_some_and(|d| ambient_servers.contains(d)) =>
+                    && destination.is_some_and(|d| ambient_servers.contains(d)) =>
             {
                 Emitter::Waypoint
             }
@@ -312,11 +311,13 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
             Reporter::Destination if is_ztunnel(obs, options) => Emitter::ZtunnelDestination,
             Reporter::Destination => Emitter::EnvoyDestination,
             Reporter::Source => match source {
-                Some(w) if gateways.contains(w) => Emitter::Gateway,
+                Some(w) if gateways.contains(*w) => Emitter::Gateway,
                 _ => Emitter::EnvoySource,
             },
         })
         .collect();
+    // The borrowed ends are done with: the numbered ones go with the result.
+    drop((ambient_servers, ends));
 
     let is_infrastructure = |w: &WorkloadRef, info: &WorkloadInfo| {
         options
@@ -344,6 +345,7 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
             .clone()
             .or_else(|| infer_cluster_domain(observations))
             .unwrap_or_else(|| "cluster.local".to_string()),
+        series_workloads,
     }
 }
 
@@ -351,7 +353,7 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
 /// waypoint"): a workload that is the destination of source-reported series
 /// for another workload's service, the source of destination-reported series,
 /// and never the destination of a destination-reported series.
-fn infer_waypoints(observations: &[Observation], ends: &[Ends]) -> BTreeSet<WorkloadRef> {
+fn infer_waypoints(observations: &[Observation], ends: &[Ends<'_>]) -> BTreeSet<WorkloadRef> {
     type Service = ServiceId;
     // Hashed and borrowed: every series is visited, and only yes/no answers
     // come out.
@@ -366,7 +368,7 @@ fn infer_waypoints(observations: &[Observation], ends: &[Ends]) -> BTreeSet<Work
 
     for (obs, (source, destination)) in observations.iter().zip(ends) {
         let service = obs.service.identity();
-        let (source, destination) = (source.as_ref(), destination.as_ref());
+        let (source, destination) = (*source, *destination);
         match obs.reporter {
             Reporter::Source => {
                 if let Some(d) = destination {
@@ -418,7 +420,89 @@ fn infer_waypoints(observations: &[Observation], ends: &[Ends]) -> BTreeSet<Work
 }
 
 /// A series' source and destination workloads, with their clusters.
-type Ends = (Option<WorkloadRef>, Option<WorkloadRef>);
+type Ends<'t> = (Option<&'t WorkloadRef>, Option<&'t WorkloadRef>);
+
+/// The distinct workloads of the series, each made once, and each series'
+/// two ends (with their clusters, as [`Clusters::source`] and
+/// [`Clusters::destination`] place them) as indices into them. A million
+/// series name a few thousand workloads: copying their names twice per
+/// series was a third of `classify`, and the checks ask again (issue 14).
+#[derive(Debug, Clone, Default)]
+pub struct SeriesWorkloads {
+    workloads: Vec<WorkloadRef>,
+    /// Each series' (source, destination) index into `workloads`.
+    ends: Vec<(Option<u32>, Option<u32>)>,
+}
+
+impl SeriesWorkloads {
+    /// How many distinct workloads the series name.
+    pub fn len(&self) -> usize {
+        self.workloads.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.workloads.is_empty()
+    }
+
+    /// The workload numbered `id` (below [`SeriesWorkloads::len`]).
+    pub fn get(&self, id: u32) -> &WorkloadRef {
+        &self.workloads[id as usize]
+    }
+
+    /// The numbers of series `i`'s source and destination workloads (`None`:
+    /// an unknown peer); the same number is the same workload.
+    pub fn ends_of(&self, series: usize) -> (Option<u32>, Option<u32>) {
+        self.ends.get(series).copied().unwrap_or((None, None))
+    }
+
+    /// Reads the workloads of every series.
+    pub fn of(observations: &[Observation], clusters: &Clusters) -> Self {
+        let hasher = hashbrown::DefaultHashBuilder::default();
+        let hash = |cluster: &str, namespace: &str, name: &str| {
+            use std::hash::BuildHasher;
+            hasher.hash_one((cluster, namespace, name))
+        };
+        let mut index: hashbrown::HashTable<u32> = hashbrown::HashTable::new();
+        let mut workloads: Vec<WorkloadRef> = Vec::new();
+        let mut id_of = |peer: &meshgraph_model::Peer, cluster: String| -> Option<u32> {
+            if peer.is_unknown() {
+                return None;
+            }
+            let (namespace, name) = (peer.namespace.as_str(), peer.workload.as_str());
+            let h = hash(&cluster, namespace, name);
+            let same = |&i: &u32| {
+                let w = &workloads[i as usize];
+                w.name == name && w.namespace == namespace && w.cluster == cluster
+            };
+            if let Some(&i) = index.find(h, same) {
+                return Some(i);
+            }
+            let i = u32::try_from(workloads.len()).expect("fewer than 2^32 workloads");
+            workloads.push(WorkloadRef::new(namespace, name).in_cluster(cluster));
+            let rehash = |&i: &u32| {
+                let w = &workloads[i as usize];
+                hash(&w.cluster, &w.namespace, &w.name)
+            };
+            index.insert_unique(h, i, rehash);
+            Some(i)
+        };
+        let ends = observations
+            .iter()
+            .map(|obs| {
+                (
+                    id_of(&obs.source, clusters.of_source(obs)),
+                    id_of(&obs.destination, clusters.of_destination(obs)),
+                )
+            })
+            .collect();
+        SeriesWorkloads { workloads, ends }
+    }
+
+    fn ends(&self) -> Vec<Ends<'_>> {
+        let get = |i: Option<u32>| i.map(|i| &self.workloads[i as usize]);
+        self.ends.iter().map(|&(s, d)| (get(s), get(d))).collect()
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -353,7 +353,7 @@ impl Badges<'_> {
             rec: self.rec,
             graph_type: self.graph.graph_type,
         }
-        .node(endpoint)
+        .make(endpoint)
         .id;
         if let Some(&index) = self.nodes.get(&id) {
             self.visited += 1;
@@ -393,7 +393,8 @@ struct NodeMapper<'a> {
 }
 
 impl NodeMapper<'_> {
-    fn node(&self, endpoint: &Endpoint) -> Node {
+    /// The node an endpoint is drawn as.
+    fn make(&self, endpoint: &Endpoint) -> Node {
         match endpoint {
             Endpoint::Unknown => Node {
                 id: "unknown".into(),
@@ -524,6 +525,17 @@ pub fn build_graph(rec: &Reconciliation, options: &GraphOptions) -> MeshGraph {
         rec,
         graph_type: options.graph_type,
     };
+    // Each endpoint's node made once: the mesh has far fewer endpoints than
+    // edge ends, and making one looks the workload up in the classification.
+    let mut made: hashbrown::HashMap<Endpoint, Node> = hashbrown::HashMap::new();
+    let mut node = |endpoint: &Endpoint| -> Node {
+        if let Some(node) = made.get(endpoint) {
+            return node.clone();
+        }
+        let node = mapper.make(endpoint);
+        made.insert(endpoint.clone(), node.clone());
+        node
+    };
 
     // Hash maps while the edges are added (one hash per lookup instead of a
     // string comparison per tree level), sorted by id once at the end.
@@ -551,7 +563,7 @@ pub fn build_graph(rec: &Reconciliation, options: &GraphOptions) -> MeshGraph {
         // Nodes drawn between caller and callee: the service (service graph,
         // as Kiali injects it), then the waypoint (rule 8: client → waypoint →
         // server with the L7 figures on every part, never parallel arrows).
-        let mut path = vec![mapper.node(&logical.source)];
+        let mut path = vec![node(&logical.source)];
         if options.graph_type == GraphType::Service
             && matches!(logical.destination, Endpoint::Workload(_))
             && let Some(fqdn) = logical.services.iter().next()
@@ -567,11 +579,11 @@ pub fn build_graph(rec: &Reconciliation, options: &GraphOptions) -> MeshGraph {
         }
         if options.show_waypoints {
             for waypoint in &logical.via_waypoint {
-                path.push(mapper.node(&Endpoint::Workload(waypoint.clone())));
+                path.push(node(&Endpoint::Workload(waypoint.clone())));
             }
             edge.via_waypoint.clear();
         }
-        path.push(mapper.node(&logical.destination));
+        path.push(node(&logical.destination));
         for pair in path.windows(2) {
             add(&pair[0], &pair[1], &edge);
         }

@@ -26,7 +26,7 @@ pub mod graph;
 pub mod reconcile;
 pub mod traces;
 
-pub use classify::{Classification, ClassifyOptions, classify};
+pub use classify::{Classification, ClassifyOptions, SeriesWorkloads, classify};
 pub use cluster::{ClusterEvidence, Clusters, DEFAULT_CLUSTER_LABEL};
 pub use endpoint::{Endpoint, EndpointRole, WorkloadRef};
 pub use exemplars::{ExemplarFigures, ExemplarPlacement, MAX_EXEMPLARS_PER_EDGE, attach_exemplars};

@@ -403,9 +403,17 @@ impl<'a> Reconciler<'a> {
                 .filter(|w| self.classification.network_gateways.contains(*w))
                 .cloned()
         };
+        // Workload ends come numbered from the classification (made once per
+        // workload, not per series).
+        let numbered = &self.classification.series_workloads;
+        let workload = |w: u32| Endpoint::Workload(numbered.get(w).clone());
         for (i, obs) in self.observations.iter().enumerate() {
-            let source = clusters.source_endpoint(obs);
-            let mut destination = clusters.destination_endpoint(obs);
+            let (source, destination) = numbered.ends_of(i);
+            let source = source.map_or(Endpoint::Unknown, workload);
+            let mut destination = match destination {
+                Some(w) => workload(w),
+                None => clusters.destination_endpoint(obs),
+            };
             // East-west gateway series are hops of cross-network calls.
             if let Some(gateway) = network_gateway(&source) {
                 network_hops

@@ -508,6 +508,9 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_> {
 /// string.
 struct Labels<'de>(Vec<(Cow<'de, str>, Cow<'de, str>)>);
 
+/// Room for the labels of one series before any is read.
+const LABELS_EXPECTED: usize = 32;
+
 impl Labels<'_> {
     /// As a map (a name given twice keeps its last value).
     fn into_map(self) -> BTreeMap<String, String> {
@@ -541,7 +544,9 @@ impl<'de> Deserialize<'de> for Labels<'de> {
                 f.write_str("a map of label names to label values")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Labels<'de>, A::Error> {
-                let mut labels = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                // serde_json gives no size hint; the built-in queries keep
+                // up to 26 labels, so one allocation holds them all.
+                let mut labels = Vec::with_capacity(map.size_hint().unwrap_or(LABELS_EXPECTED));
                 while let Some((name, value)) = map.next_entry::<LabelText, LabelText>()? {
                     labels.push((name.0, value.0));
                 }

@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use hashbrown::{HashMap, HashSet};
 use meshgraph_core::{Endpoint, WorkloadRef};
 use meshgraph_model::Emitter;
 
@@ -37,39 +36,43 @@ destination, for BlackHole traffic add one or relax the outbound policy.",
 pub(crate) fn check(cx: &Context<'_>, out: &mut Findings) {
     let Some(t) = cx.telemetry else { return };
     let classes = &t.reconciliation.classification;
-    // Hash sets: this loop sees every series of the snapshot.
-    let mut own: HashSet<WorkloadRef> = HashSet::new();
-    let mut mentioned: HashMap<WorkloadRef, BTreeSet<Emitter>> = HashMap::new();
-    let mut ztunnel: HashSet<WorkloadRef> = HashSet::new();
-    for (obs, emitter) in t.observations.iter().zip(&classes.emitters) {
-        // With their cluster when the mesh spans several, as the
-        // classification names them.
-        let src = classes.clusters.source(obs);
-        let dst = classes.clusters.destination(obs);
+    // By workload number: a million series name a few thousand workloads.
+    let numbered = &classes.series_workloads;
+    let mut own = vec![false; numbered.len()];
+    let mut ztunnel = vec![false; numbered.len()];
+    let mut mentioned: Vec<BTreeSet<Emitter>> = vec![BTreeSet::new(); numbered.len()];
+    for (i, emitter) in classes.emitters.iter().enumerate() {
+        let (src, dst) = numbered.ends_of(i);
+        let mark = |flags: &mut [bool], w: Option<u32>| {
+            if let Some(w) = w {
+                flags[w as usize] = true;
+            }
+        };
         match emitter {
-            Emitter::EnvoySource | Emitter::Gateway => own.extend(src.clone()),
-            Emitter::EnvoyDestination => own.extend(dst.clone()),
+            Emitter::EnvoySource | Emitter::Gateway => mark(&mut own, src),
+            Emitter::EnvoyDestination => mark(&mut own, dst),
             Emitter::ZtunnelSource | Emitter::ZtunnelDestination => {
-                ztunnel.extend(src.clone());
-                ztunnel.extend(dst.clone());
+                mark(&mut ztunnel, src);
+                mark(&mut ztunnel, dst);
             }
             Emitter::Waypoint => {}
         }
         for w in [src, dst].into_iter().flatten() {
-            mentioned.entry(w).or_default().insert(*emitter);
+            mentioned[w as usize].insert(*emitter);
         }
     }
-    let mut mentioned: Vec<(WorkloadRef, BTreeSet<Emitter>)> = mentioned.into_iter().collect();
-    mentioned.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut mentioned: Vec<(&WorkloadRef, BTreeSet<Emitter>)> = mentioned
+        .into_iter()
+        .enumerate()
+        .filter(|(w, by)| !by.is_empty() && !own[*w] && !ztunnel[*w])
+        .map(|(w, by)| (numbered.get(w as u32), by))
+        .collect();
+    mentioned.sort_unstable_by(|a, b| a.0.cmp(b.0));
     for (w, by) in mentioned {
-        if own.contains(&w)
-            || ztunnel.contains(&w)
-            || classes.waypoints.contains_key(&w)
-            || classes.gateways.contains(&w)
-        {
+        if classes.waypoints.contains_key(w) || classes.gateways.contains(w) {
             continue;
         }
-        let (resource, object) = cx.workload_resource(&w);
+        let (resource, object) = cx.workload_resource(w);
         if object
             .and_then(|o| cx.membership(o))
             .is_some_and(|m| m.ambient)
