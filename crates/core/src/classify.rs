@@ -153,12 +153,17 @@ fn is_network_gateway_series(obs: &Observation) -> bool {
 /// suffix after `.svc.` (the trust domain in principals is a separate
 /// setting and is never read for this).
 fn infer_cluster_domain(observations: &[Observation]) -> Option<String> {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    // Series share their services: count each FQDN, then read its domain once.
+    let mut by_fqdn: hashbrown::HashMap<&str, usize> = hashbrown::HashMap::new();
     for obs in observations {
-        if let Some((_, domain)) = obs.service.fqdn.split_once(".svc.") {
+        *by_fqdn.entry(obs.service.fqdn.as_str()).or_default() += 1;
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for (fqdn, n) in by_fqdn {
+        if let Some((_, domain)) = fqdn.split_once(".svc.") {
             let domain = domain.trim_end_matches('.');
             if !domain.is_empty() {
-                *counts.entry(domain).or_default() += 1;
+                *counts.entry(domain).or_default() += n;
             }
         }
     }

@@ -43,6 +43,11 @@ pub struct Clusters {
     homes: BTreeMap<(String, String), String>,
 }
 
+/// Hashed, then sorted: a million series name a handful of clusters.
+fn distinct(names: hashbrown::HashSet<&str>) -> BTreeSet<&str> {
+    names.into_iter().collect()
+}
+
 fn known(value: &str) -> bool {
     !value.is_empty() && value != UNKNOWN
 }
@@ -64,21 +69,25 @@ impl Clusters {
             scrape_label: scrape_label.to_string(),
             ..Clusters::single()
         };
-        let labelled: BTreeSet<&str> = observations
-            .iter()
-            .flat_map(|o| [o.source.cluster.as_str(), o.destination.cluster.as_str()])
-            .filter(|c| known(c))
-            .collect();
+        let labelled = distinct(
+            observations
+                .iter()
+                .flat_map(|o| [o.source.cluster.as_str(), o.destination.cluster.as_str()])
+                .filter(|c| known(c))
+                .collect(),
+        );
         if labelled.len() > 1 {
             clusters.evidence = ClusterEvidence::Labels;
             clusters.names = labelled.into_iter().map(str::to_string).collect();
             return clusters;
         }
-        let scraped: BTreeSet<&str> = observations
-            .iter()
-            .filter_map(|o| o.extra.get(scrape_label).map(String::as_str))
-            .filter(|c| known(c))
-            .collect();
+        let scraped = distinct(
+            observations
+                .iter()
+                .filter_map(|o| o.extra.get(scrape_label).map(String::as_str))
+                .filter(|c| known(c))
+                .collect(),
+        );
         if scraped.len() > 1 {
             clusters.evidence = ClusterEvidence::ScrapeLabel;
             clusters.names = scraped.into_iter().map(str::to_string).collect();
