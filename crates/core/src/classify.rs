@@ -359,10 +359,15 @@ pub fn classify(observations: &[Observation], options: &ClassifyOptions) -> Clas
 /// for another workload's service, the source of destination-reported series,
 /// and never the destination of a destination-reported series.
 fn infer_waypoints(observations: &[Observation], ends: &[Ends<'_>]) -> BTreeSet<WorkloadRef> {
-    type Service = ServiceId;
+    // A service by number: series repeat a few spellings of few services,
+    // so each spelling's identity is worked out once.
+    type Service = u32;
     // Hashed and borrowed: every series is visited, and only yes/no answers
     // come out.
     use hashbrown::{HashMap, HashSet};
+    let mut spellings: HashMap<&meshgraph_model::ServiceRef, Service> = HashMap::new();
+    let mut identities: HashMap<ServiceId, Service> = HashMap::new();
+
     let mut called_for: HashMap<&WorkloadRef, HashSet<(Option<&WorkloadRef>, Service)>> =
         HashMap::new();
     let mut forwards: HashSet<&WorkloadRef> = HashSet::new();
@@ -372,15 +377,20 @@ fn infer_waypoints(observations: &[Observation], ends: &[Ends<'_>]) -> BTreeSet<
     let mut waypoint_reported: HashSet<(Option<&WorkloadRef>, Service)> = HashSet::new();
 
     for (obs, (source, destination)) in observations.iter().zip(ends) {
-        let service = obs.service.identity();
+        let service = match spellings.get(&obs.service) {
+            Some(&id) => id,
+            None => {
+                let next = identities.len() as Service;
+                let id = *identities.entry(obs.service.identity()).or_insert(next);
+                spellings.insert(&obs.service, id);
+                id
+            }
+        };
         let (source, destination) = (*source, *destination);
         match obs.reporter {
             Reporter::Source => {
                 if let Some(d) = destination {
-                    called_for
-                        .entry(d)
-                        .or_default()
-                        .insert((source, service.clone()));
+                    called_for.entry(d).or_default().insert((source, service));
                 }
             }
             Reporter::Destination => {
@@ -392,7 +402,7 @@ fn infer_waypoints(observations: &[Observation], ends: &[Ends<'_>]) -> BTreeSet<
                 }
             }
             Reporter::Waypoint => {
-                waypoint_reported.insert((source, service.clone()));
+                waypoint_reported.insert((source, service));
             }
         }
         if obs.reporter != Reporter::Source
