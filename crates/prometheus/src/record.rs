@@ -212,6 +212,21 @@ mod tests {
         );
     }
 
+    /// Records every family's answer, `body(metric)`, with the query `q`.
+    fn record_all(recorder: &Recorder, body: impl Fn(Metric) -> Vec<u8>) {
+        for metric in Metric::ALL {
+            let entry = PrometheusEntry {
+                family: family_name(metric).into(),
+                series_name: metric.series_name().into(),
+                query: "q".into(),
+                time: 1.0,
+                window: "300s".into(),
+                file: String::new(),
+            };
+            recorder.record_prometheus(entry, &body(metric)).unwrap();
+        }
+    }
+
     /// One requests series for the workload `name`.
     fn answer(name: &str) -> Vec<u8> {
         format!(
@@ -224,21 +239,10 @@ mod tests {
     fn answers_read_ahead_come_back_in_order_and_the_first_failure_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let recorder = Recorder::create(dir.path()).unwrap();
-        for metric in Metric::ALL {
-            let entry = PrometheusEntry {
-                family: family_name(metric).into(),
-                series_name: metric.series_name().into(),
-                query: "q".into(),
-                time: 1.0,
-                window: "300s".into(),
-                file: String::new(),
-            };
-            let body = match metric {
-                Metric::RequestDurationBucket => EMPTY.to_vec(),
-                m => answer(family_name(m)),
-            };
-            recorder.record_prometheus(entry, &body).unwrap();
-        }
+        record_all(&recorder, |metric| match metric {
+            Metric::RequestDurationBucket => EMPTY.to_vec(),
+            m => answer(family_name(m)),
+        });
         let replayed = replay_recorded(dir.path()).unwrap();
         let order: Vec<&str> = replayed
             .observations
@@ -270,17 +274,7 @@ mod tests {
     fn recordings_keep_other_keys_and_refuse_escaping_paths() {
         let dir = tempfile::tempdir().unwrap();
         let recorder = Recorder::create(dir.path()).unwrap();
-        for metric in Metric::ALL {
-            let entry = PrometheusEntry {
-                family: family_name(metric).into(),
-                series_name: metric.series_name().into(),
-                query: "q".into(),
-                time: 1.0,
-                window: "300s".into(),
-                file: String::new(),
-            };
-            recorder.record_prometheus(entry, EMPTY).unwrap();
-        }
+        record_all(&recorder, |_| EMPTY.to_vec());
         let trace = meshgraph_source::TraceEntry {
             api: "jaeger-v3".into(),
             file: String::new(),
