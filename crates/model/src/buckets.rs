@@ -21,12 +21,54 @@ use crate::observation::{Metric, Observation};
 #[derive(Default)]
 pub struct BucketFolder {
     hasher: hashbrown::DefaultHashBuilder,
-    /// Each histogram's labels but `le`, and where it is in the output.
-    histograms: HashTable<(KeptLabels, usize)>,
+    /// Each histogram's hash, its labels but `le`, and where it is in the
+    /// output.
+    histograms: HashTable<(u64, KeptLabels, usize)>,
 }
 
-/// A histogram's labels but `le`, sorted by name.
-type KeptLabels = Box<[(String, String)]>;
+/// A histogram's labels but `le`, sorted by name, in one allocation: each
+/// name and value as its length (4 bytes, little-endian) then its bytes. A
+/// hundred thousand histograms of fifteen labels kept as separate strings
+/// held about 170 MB while the answer was decoded; like this, a third.
+struct KeptLabels(Box<[u8]>);
+
+impl KeptLabels {
+    fn new<'a>(labels: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut bytes = Vec::new();
+        for (name, value) in labels {
+            for text in [name, value] {
+                let len = u32::try_from(text.len()).expect("a label under 4 GiB");
+                bytes.extend_from_slice(&len.to_le_bytes());
+                bytes.extend_from_slice(text.as_bytes());
+            }
+        }
+        KeptLabels(bytes.into_boxed_slice())
+    }
+
+    /// Whether these are exactly `labels`, in order.
+    fn equals<'a>(&self, labels: impl Iterator<Item = (&'a str, &'a str)>) -> bool {
+        let mut rest: &[u8] = &self.0;
+        let mut next = |expected: &str| -> bool {
+            let Some((len, tail)) = rest.split_first_chunk::<4>() else {
+                return false;
+            };
+            let len = u32::from_le_bytes(*len) as usize;
+            match tail.split_at_checked(len) {
+                Some((text, tail)) if text == expected.as_bytes() => {
+                    rest = tail;
+                    true
+                }
+                _ => false,
+            }
+        };
+        for (name, value) in labels {
+            if !(next(name) && next(value)) {
+                return false;
+            }
+        }
+        rest.is_empty()
+    }
+}
 
 impl std::fmt::Debug for BucketFolder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -103,14 +145,10 @@ impl BucketFolder {
                 .map(|(_, &pair)| pair)
         };
         let hash = labels_hash(&self.hasher, key());
-        let found = self.histograms.find(hash, |(kept, _)| {
-            kept.len() + 1 == labels.len()
-                && kept
-                    .iter()
-                    .zip(key())
-                    .all(|((k, v), (name, value))| k == name && v == value)
-        });
-        if let Some(&(_, i)) = found {
+        let found = self
+            .histograms
+            .find(hash, |(h, kept, _)| *h == hash && kept.equals(key()));
+        if let Some(&(_, _, i)) = found {
             out[i].buckets.push((le, value));
             return Ok(());
         }
@@ -118,12 +156,11 @@ impl BucketFolder {
             Observation::from_labels_or_back(Metric::RequestDurationBucket, owned(), value)?;
         obs.le = None;
         obs.buckets.push((le, value));
-        let kept: KeptLabels = key().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let hasher = &self.hasher;
-        self.histograms
-            .insert_unique(hash, (kept, out.len()), |(kept, _)| {
-                labels_hash(hasher, kept.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            });
+        self.histograms.insert_unique(
+            hash,
+            (hash, KeptLabels::new(key()), out.len()),
+            |(h, _, _)| *h,
+        );
         out.push(obs);
         Ok(())
     }
@@ -131,7 +168,7 @@ impl BucketFolder {
     /// Sorts each histogram's buckets by bound and sets its value to the
     /// rate of its highest bound.
     pub fn finish(self, out: &mut [Observation]) {
-        for (_, i) in self.histograms {
+        for (_, _, i) in self.histograms {
             settle(&mut out[i]);
         }
     }
@@ -139,6 +176,8 @@ impl BucketFolder {
 
 fn settle(obs: &mut Observation) {
     obs.buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Kept for the whole run: no room for bounds that will not come.
+    obs.buckets.shrink_to_fit();
     if let Some(&(_, highest)) = obs.buckets.last() {
         obs.value = highest;
     }
@@ -205,6 +244,24 @@ pub fn fold_buckets(observations: Vec<Observation>) -> Vec<Observation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_labels_equal_only_the_same_pairs_in_the_same_order() {
+        let kept = KeptLabels::new([("a", "bc"), ("d", "")].into_iter());
+        assert!(kept.equals([("a", "bc"), ("d", "")].into_iter()));
+        for other in [
+            vec![("ab", "c"), ("d", "")],
+            vec![("a", "b"), ("cd", "")],
+            vec![("a", "bc")],
+            vec![("a", "bc"), ("d", ""), ("e", "f")],
+            vec![("d", ""), ("a", "bc")],
+            vec![("a", "bc"), ("d", "\0")],
+            vec![],
+        ] {
+            assert!(!kept.equals(other.iter().copied()), "{other:?}");
+        }
+        assert!(KeptLabels::new(std::iter::empty()).equals(std::iter::empty()));
+    }
 
     fn labels(le: &str, workload: &str) -> BTreeMap<String, String> {
         [

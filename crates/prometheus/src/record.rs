@@ -132,44 +132,63 @@ fn replay_answers(
     Ok(collected)
 }
 
-/// Reads and decodes the recorded answers in the order given, the next
-/// answer's file read on a thread of its own while this one is decoded.
-/// Reading a large mesh's answers is a fifth of a replay; decoding them
-/// side by side on two threads would be faster still, but holds the latency
-/// answer's bytes (60 % of them) while every other family's series are
-/// decoded (100 MB more at a million series, over the 1 GiB issue 14
-/// allows); read ahead, at most two answers' bytes are held.
+/// Reads and decodes the recorded answers on up to [`REPLAY_THREADS`]
+/// threads, the largest file first, and returns them in the order given.
+/// One answer is often most of the bytes (the latency buckets, 60 % of a
+/// large mesh's), so the others are read and decoded beside it instead of
+/// after it; each thread holds one answer's bytes at a time.
 fn read_and_decode(
     dir: &Path,
     answers: &[(Metric, &PrometheusEntry)],
 ) -> Result<Vec<Decoded>, CollectError> {
+    let size =
+        |entry: &PrometheusEntry| std::fs::metadata(dir.join(&entry.file)).map_or(0, |m| m.len());
+    let mut order: Vec<usize> = (0..answers.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(size(answers[i].1)));
+    let next = std::sync::Mutex::new(order.into_iter());
+    let slots: Vec<std::sync::Mutex<Option<Result<Decoded, CollectError>>>> = answers
+        .iter()
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
+    let one = |i: usize| -> Result<Decoded, CollectError> {
+        let (metric, entry) = answers[i];
+        let what = format!("the entry for {}", family_name(metric));
+        let body = read_entry(dir, &entry.file, &what)?;
+        decode(&body, metric, &dir.join(&entry.file).display().to_string())
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, REPLAY_THREADS);
     std::thread::scope(|scope| {
-        // A rendezvous: the reader holds the next answer until it is taken.
-        let (send, receive) = std::sync::mpsc::sync_channel(0);
-        scope.spawn(move || {
-            for (metric, entry) in answers {
-                let what = format!("the entry for {}", family_name(*metric));
-                let read = read_entry(dir, &entry.file, &what);
-                let failed = read.is_err();
-                if send.send(read).is_err() || failed {
-                    break;
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let Some(i) = next.lock().expect("not poisoned").next() else {
+                        break;
+                    };
+                    // Every answer is read even after a failure, so the one
+                    // reported is the first in order, as one by one.
+                    *slots[i].lock().expect("not poisoned") = Some(one(i));
                 }
-            }
-        });
-        let mut out = Vec::with_capacity(answers.len());
-        for (metric, entry) in answers {
-            let body = receive
-                .recv()
-                .map_err(|_| CollectError::Config("the recording's reader stopped".into()))??;
-            out.push(decode(
-                &body,
-                *metric,
-                &dir.join(&entry.file).display().to_string(),
-            )?);
+            });
         }
-        Ok(out)
-    })
+    });
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner().expect("not poisoned").unwrap_or_else(|| {
+                Err(CollectError::Config(
+                    "a recorded answer was not read (a replay thread stopped)".into(),
+                ))
+            })
+        })
+        .collect()
 }
+
+/// At most this many threads read and decode a recording's answers: two
+/// keep the largest answer's bytes beside the others' series within the
+/// memory a million-series replay is allowed (docs/benchmarks.md).
+const REPLAY_THREADS: usize = 2;
 
 #[cfg(test)]
 mod tests {
