@@ -547,10 +547,12 @@ pub fn build_graph(rec: &Reconciliation, options: &GraphOptions) -> MeshGraph {
                 nodes.insert(node.id.clone(), node.clone());
             }
         }
-        match edges.get_mut(&(from.id.clone(), to.id.clone())) {
-            Some(existing) => existing.merge(edge.clone()),
-            None => {
-                edges.insert((from.id.clone(), to.id.clone()), edge.clone());
+        match edges.entry((from.id.clone(), to.id.clone())) {
+            hashbrown::hash_map::Entry::Occupied(mut existing) => {
+                existing.get_mut().merge(edge.clone())
+            }
+            hashbrown::hash_map::Entry::Vacant(slot) => {
+                slot.insert(edge.clone());
             }
         }
     };

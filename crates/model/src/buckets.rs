@@ -152,8 +152,13 @@ impl BucketFolder {
             out[i].buckets.push((le, value));
             return Ok(());
         }
+        let sorted: Vec<(String, String)> = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let mut obs =
-            Observation::from_labels_or_back(Metric::RequestDurationBucket, owned(), value)?;
+            Observation::from_sorted_labels_or_back(Metric::RequestDurationBucket, sorted, value)
+                .map_err(|(e, labels)| (e, labels.into_iter().collect()))?;
         obs.le = None;
         obs.buckets.push((le, value));
         self.histograms.insert_unique(

@@ -44,11 +44,6 @@ impl ExtraLabels {
         }
     }
 
-    pub fn remove(&mut self, name: &str) -> Option<String> {
-        let i = self.position(name).ok()?;
-        Some(self.0.remove(i).1)
-    }
-
     /// The labels in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
         self.0.iter().map(|(k, v)| (k, v))
@@ -87,16 +82,6 @@ impl From<BTreeMap<String, String>> for ExtraLabels {
     }
 }
 
-impl FromIterator<(String, String)> for ExtraLabels {
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
-        let mut labels = ExtraLabels::new();
-        for (name, value) in iter {
-            labels.insert(name, value);
-        }
-        labels
-    }
-}
-
 impl<'a> IntoIterator for &'a ExtraLabels {
     type Item = (&'a String, &'a String);
     type IntoIter = std::iter::Map<
@@ -106,15 +91,6 @@ impl<'a> IntoIterator for &'a ExtraLabels {
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter().map(|(k, v)| (k, v))
-    }
-}
-
-impl IntoIterator for ExtraLabels {
-    type Item = (String, String);
-    type IntoIter = std::vec::IntoIter<(String, String)>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
     }
 }
 
@@ -170,10 +146,6 @@ mod tests {
         let back: ExtraLabels = serde_json::from_str(r#"{"b":"2","a":"1","b":"3"}"#).unwrap();
         assert_eq!(back.iter().collect::<Vec<_>>().len(), 2);
         assert_eq!(back.get("b").map(String::as_str), Some("3"));
-        assert_eq!(labels.clone().remove("job").as_deref(), Some("k8s"));
-        let mut shorter = labels.clone();
-        shorter.remove("job");
-        assert_eq!(shorter.len(), 2);
-        assert_eq!(shorter.remove("job"), None);
+        assert_eq!(labels.len(), 3);
     }
 }

@@ -196,16 +196,12 @@ impl<'a> State<'a> {
     /// already seen copies no string.
     fn add_bucket(
         &mut self,
-        Labels(mut labels): Labels<'_>,
+        mut labels: Labels<'_>,
         value: f64,
     ) -> Result<(), (meshgraph_model::LabelError, BTreeMap<String, String>)> {
-        labels.sort_by(|a, b| a.0.cmp(&b.0));
-        if labels.windows(2).any(|w| w[0].0 == w[1].0) {
-            // A name twice: the map keeps the last, as before.
-            let map = Labels(labels).into_map();
-            return self.histograms.add(&mut self.observations, map, value);
-        }
+        labels.sort_unique();
         let pairs: Vec<(&str, &str)> = labels
+            .0
             .iter()
             .map(|(k, v)| (k.as_ref(), v.as_ref()))
             .collect();
@@ -520,18 +516,28 @@ impl Labels<'_> {
             .collect()
     }
 
-    /// Sorted by name, each name once (its last value, as in the map), owned.
-    fn into_sorted(mut self) -> Vec<(String, String)> {
+    /// Sorts the labels by name and keeps each name once, with its last
+    /// value (as a map would), still borrowed.
+    fn sort_unique(&mut self) {
         // Stable: of a name given twice, the last value comes last.
         self.0.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(String, String)> = Vec::with_capacity(self.0.len());
-        for (name, value) in self.0 {
-            match out.last_mut() {
-                Some(last) if *last.0 == *name => last.1 = value.into_owned(),
-                _ => out.push((name.into_owned(), value.into_owned())),
+        // `dedup_by` drops the later of two equal names: move its value first.
+        self.0.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(&mut later.1, &mut kept.1);
             }
-        }
-        out
+            same
+        });
+    }
+
+    /// Sorted by name, each name once (its last value), owned.
+    fn into_sorted(mut self) -> Vec<(String, String)> {
+        self.sort_unique();
+        self.0
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
     }
 }
 
