@@ -49,8 +49,35 @@ pub fn meta(scenario: &meshgraph_scenario::Scenario) -> meshgraph_export::Snapsh
 /// the family's series summed by the query's `by` labels, as a vector result.
 /// Returns the body and the number of series in it.
 pub fn render(observations: &[Observation], metric: Metric, at: i64) -> Result<(Vec<u8>, usize)> {
+    render_part(observations, metric, at, None)
+}
+
+/// [`render`], or with `part`, the answer to that part of the family
+/// (`queries::latency_part` of each series' `le`).
+pub fn render_part(
+    observations: &[Observation],
+    metric: Metric,
+    at: i64,
+    part: Option<usize>,
+) -> Result<(Vec<u8>, usize)> {
     let kept = kept_labels(metric)?;
-    render_by(observations, metric, at, Some(&kept))
+    let in_part = |o: &&Observation| {
+        part.is_none_or(|part| {
+            let labels = o.labels();
+            let le = labels
+                .iter()
+                .find(|(k, _)| k == "le")
+                .map(|(_, v)| v.as_str());
+            meshgraph_prometheus::queries::latency_part(le.unwrap_or("")) == part
+        })
+    };
+    let selected: Vec<Observation> = observations
+        .iter()
+        .filter(|o| o.metric == metric)
+        .filter(in_part)
+        .cloned()
+        .collect();
+    render_by(&selected, metric, at, Some(&kept))
 }
 
 /// One family's answer summed by the labels `kept` (`None`: every label, as

@@ -32,8 +32,13 @@ pub fn write(size: MeshSize, dir: &Path) -> Result<(usize, usize)> {
     let (mut series, mut bytes) = (0, 0);
     // The queries a run of this plan sends, so that the replay reads the
     // answers as its own.
+    let mut part = 0;
     for query in QueryPlan::new(at, window).render()? {
-        let (body, n) = answer::render(&raw, query.metric, scenario.at)?;
+        let this_part = query.part.is_some().then(|| {
+            part += 1;
+            part - 1
+        });
+        let (body, n) = answer::render_part(&raw, query.metric, scenario.at, this_part)?;
         recorder.record_prometheus(
             PrometheusEntry {
                 family: family_name(query.metric).into(),
@@ -42,6 +47,7 @@ pub fn write(size: MeshSize, dir: &Path) -> Result<(usize, usize)> {
                 time: at,
                 window: promql_duration(window).map_err(|e| anyhow!(e))?,
                 file: String::new(),
+                part: query.part,
             },
             &body,
         )?;

@@ -4,7 +4,10 @@
 //!
 //! Design:
 //!
-//! - **One query per metric family.** The ten families of [`Metric::ALL`](meshgraph_model::Metric::ALL) each
+//! - **One query per metric family** (the latency buckets' built-in one in
+//!   [`queries::LATENCY_PART_COUNT`] parts by `le`, started first, which the
+//!   server evaluates side by side; their histograms are folded together).
+//!   The ten families of [`Metric::ALL`](meshgraph_model::Metric::ALL) each
 //!   have a PromQL template in `queries/*.promql` (compiled in, overridable with
 //!   `--queries-dir`). A namespace selection becomes one regex inside that one
 //!   query, whatever the number of namespaces, and also catches traffic entering
@@ -133,9 +136,11 @@ impl QueryPlan {
         }
     }
 
-    /// The queries this plan sends, one per family in [`Metric::ALL`](meshgraph_model::Metric::ALL) order.
+    /// The queries this plan sends, one per family in [`Metric::ALL`](meshgraph_model::Metric::ALL)
+    /// order, the latency family's built-in query in
+    /// [`queries::LATENCY_PART_COUNT`] parts.
     pub fn render(&self) -> Result<Vec<RenderedQuery>, CollectError> {
-        queries::render_all(self.queries_dir.as_deref(), &self.render_options())
+        queries::render_sent(self.queries_dir.as_deref(), &self.render_options())
     }
 
     fn render_options(&self) -> RenderOptions<'_> {
@@ -151,11 +156,12 @@ impl QueryPlan {
         queries::recordings_apply(self.queries_dir.as_deref(), &self.render_options())
     }
 
-    /// The query reading `metric`'s recorded series, when recorded series
-    /// can stand for this plan's built-in queries.
-    pub fn recorded_query(&self, metric: meshgraph_model::Metric) -> Option<String> {
-        self.recordings_apply()
-            .then(|| queries::render_recorded(metric, &self.render_options()))
+    /// The query reading the recorded series of `query`'s family (or of its
+    /// part), when recorded series can stand for this plan's built-in queries.
+    pub fn recorded_query(&self, query: &RenderedQuery) -> Option<String> {
+        self.recordings_apply().then(|| {
+            queries::render_recorded(query.metric, &self.render_options(), query.part.as_deref())
+        })
     }
 }
 
@@ -177,7 +183,8 @@ pub struct Metrics {
 /// What a run cost.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunStats {
-    /// Queries sent (one per family; retries not counted).
+    /// Queries sent (one per family, the latency family's in parts; retries
+    /// not counted).
     pub queries: usize,
     /// Elements of the answers' results, used or not.
     pub series: usize,
@@ -278,31 +285,36 @@ pub async fn collect(
     let mut recorded = 0;
     if plan.recordings && plan.recordings_apply() {
         let present = recorded_families(&client, plan.at).await;
+        let mut families = Vec::new();
         for query in rendered.iter_mut().filter(|q| present.contains(&q.metric)) {
-            if let Some(text) = plan.recorded_query(query.metric) {
+            if let Some(text) = plan.recorded_query(query) {
                 query.query = text;
-                recorded += 1;
+                families.push(query.metric);
             }
         }
+        families.dedup();
+        recorded = families.len();
     }
 
     let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
     let mut tasks = tokio::task::JoinSet::new();
     let keep_bodies = recorder.is_some();
-    for (index, query) in rendered.iter().enumerate() {
-        let (client, permits, query, at, source_name) = (
+    for index in start_order(&rendered) {
+        let (client, query, at, source_name) = (
             client.clone(),
-            permits.clone(),
-            query.clone(),
+            rendered[index].clone(),
             plan.at,
             source_name.clone(),
         );
+        // Taken here, so the queries start in `start_order`.
+        let permit = permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
         tasks.spawn(async move {
             let fetched = {
-                let _permit = permits
-                    .acquire_owned()
-                    .await
-                    .expect("the semaphore is never closed");
+                let _permit = permit;
                 client
                     .query(&query.query, at, family_name(query.metric))
                     .await
@@ -354,6 +366,7 @@ pub async fn collect(
 
     let mut collected = Collected::default();
     collected.stats.recorded = recorded;
+    let mut decoded_parts = Vec::new();
     for (query, answer) in rendered.iter().zip(answers) {
         let (body, decoded) = answer.expect("every task reported");
         // The exact bytes are recorded before a decoding error is reported,
@@ -367,11 +380,15 @@ pub async fn collect(
                     time: plan.at,
                     window: window.clone(),
                     file: String::new(),
+                    part: query.part.clone(),
                 },
                 &body,
             )?;
         }
-        add(&mut collected, decoded?);
+        decoded_parts.push((query.metric, decoded?));
+    }
+    for decoded in join_parts(decoded_parts) {
+        add(&mut collected, decoded);
     }
     if let Some(joined) = exemplar_task.join_next().await {
         let (query, fetched) =
@@ -389,6 +406,7 @@ pub async fn collect(
                             time: plan.at,
                             window: window.clone(),
                             file: String::new(),
+                            part: None,
                         },
                         &fetched.body,
                     )?;
@@ -416,6 +434,42 @@ pub async fn collect(
 /// One family's answer: its bytes (kept only for a recorder) and what
 /// decoding them gave.
 type Answer = (Option<Vec<u8>>, Result<Decoded, CollectError>);
+
+/// The order the queries start in: the latency family's parts first (they
+/// are most of the server's work, and a long query started last would
+/// finish last), then the others, each group in the families' order.
+fn start_order(rendered: &[RenderedQuery]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..rendered.len()).collect();
+    order.sort_by_key(|&i| rendered[i].part.is_none());
+    order
+}
+
+/// The decoded answers of a run, in order, one per family: the parts of a
+/// family asked for in parts (next to each other, in order) are joined
+/// into one, their histograms folded across the parts.
+pub(crate) fn join_parts(answers: Vec<(meshgraph_model::Metric, Decoded)>) -> Vec<Decoded> {
+    let mut joined: Vec<(meshgraph_model::Metric, Decoded, usize)> = Vec::new();
+    for (metric, decoded) in answers {
+        match joined.last_mut() {
+            Some((last, family, parts)) if *last == metric => {
+                family.observations.extend(decoded.observations);
+                family.warnings.extend(decoded.warnings);
+                family.series += decoded.series;
+                *parts += 1;
+            }
+            _ => joined.push((metric, decoded, 1)),
+        }
+    }
+    joined
+        .into_iter()
+        .map(|(_, mut family, parts)| {
+            if parts > 1 {
+                family.observations = meshgraph_model::fold_buckets(family.observations);
+            }
+            family
+        })
+        .collect()
+}
 
 pub(crate) fn add_exemplars(collected: &mut Collected, decoded: exemplars::DecodedExemplars) {
     collected.exemplars.extend(decoded.series);

@@ -16,6 +16,7 @@
 //! way traffic entering the selected namespaces from outside is kept, and a run
 //! makes one query per family however many namespaces are selected.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
@@ -100,17 +101,20 @@ pub fn recordings_apply(queries_dir: Option<&Path>, options: &RenderOptions<'_>)
 
 /// The query reading a family's recorded series instead of computing the
 /// sum: the same series, with the same namespace selection as [`render`].
-pub fn render_recorded(metric: Metric, options: &RenderOptions<'_>) -> String {
+/// For a part of a family (`part`, see [`RenderedQuery::part`]), the
+/// recorded series of that part.
+pub fn render_recorded(metric: Metric, options: &RenderOptions<'_>, part: Option<&str>) -> String {
     let name = recorded_name(metric);
+    let part = part.unwrap_or("");
     if options.namespaces.is_empty() {
-        return name;
+        return match part {
+            "" => name,
+            part => format!("{name}{{{part}}}"),
+        };
     }
-    let regex = promql_string(&namespace_regex(options.namespaces));
-    NAMESPACE_LABELS
-        .iter()
-        .map(|label| format!("({name}{{{label}=~{regex}}})"))
-        .collect::<Vec<_>>()
-        .join(" or ")
+    namespace_sides(options.namespaces, part, |selector| {
+        format!("{name}{{{selector}}}")
+    })
 }
 
 /// The file name of a family's template in `queries/` or `--queries-dir`.
@@ -148,7 +152,71 @@ pub fn built_in(metric: Metric) -> &'static str {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderedQuery {
     pub metric: Metric,
+    /// For one part of a family asked for in parts ([`LATENCY_PARTS`]), the
+    /// matcher that selects the part (`le=~"..."`); `None` for a whole family.
+    pub part: Option<String>,
     pub query: String,
+}
+
+/// The latency family's bounds, in the parts its built-in query is sent in.
+/// Prometheus evaluates one query on one core, and the latency buckets are
+/// most of the server's work (about twenty series per histogram), so they
+/// are asked for in parts that the server evaluates side by side: each part
+/// selects some `le` values, and the last one every `le` the others do not
+/// select. The parts are disjoint and together the whole family, whatever
+/// the bounds; these lists only decide how evenly Istio's default bounds
+/// spread. A bound matches written as here or with `.0` appended (Prometheus
+/// 3 writes `le="1.0"` where Envoy exposed `le="1"`).
+pub const LATENCY_PARTS: [&[&str]; 3] = [
+    &["0.5", "1", "5", "10", "25"],
+    &["50", "100", "250", "500", "1000"],
+    &["2500", "5000", "10000", "30000", "60000"],
+];
+
+/// How many queries the latency family's built-in query becomes: one per
+/// list of [`LATENCY_PARTS`] and one for every other bound.
+pub const LATENCY_PART_COUNT: usize = LATENCY_PARTS.len() + 1;
+
+/// The part of the latency family a bucket with this `le` (as the server
+/// wrote it) is in, `0..LATENCY_PART_COUNT`: what [`latency_part_matchers`]
+/// select, decided in Rust.
+pub fn latency_part(le: &str) -> usize {
+    let written_as =
+        |bound: &str| le == bound || (!bound.contains('.') && le.strip_suffix(".0") == Some(bound));
+    LATENCY_PARTS
+        .iter()
+        .position(|bounds| bounds.iter().any(|b| written_as(b)))
+        .unwrap_or(LATENCY_PARTS.len())
+}
+
+/// The label matchers selecting each part of the latency family, in order:
+/// `le=~"..."` for each list of [`LATENCY_PARTS`], then `le!~"..."` of all
+/// of them for the rest.
+pub fn latency_part_matchers() -> Vec<String> {
+    let alternation = |bounds: &[&str]| {
+        bounds
+            .iter()
+            .map(|b| {
+                let escaped = regex_escape(b);
+                if b.contains('.') {
+                    escaped
+                } else {
+                    format!(r"{escaped}(\.0)?")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    let mut matchers: Vec<String> = LATENCY_PARTS
+        .iter()
+        .map(|bounds| format!("le=~{}", promql_string(&alternation(bounds))))
+        .collect();
+    let all: Vec<&str> = LATENCY_PARTS
+        .iter()
+        .flat_map(|b| b.iter().copied())
+        .collect();
+    matchers.push(format!("le!~{}", promql_string(&alternation(&all))));
+    matchers
 }
 
 /// What a rendering depends on.
@@ -159,48 +227,91 @@ pub struct RenderOptions<'a> {
     pub ztunnel_label: &'a str,
 }
 
-/// Renders every family's query, reading overrides from `queries_dir` when given
-/// (a family without a file there keeps its built-in template).
+/// Renders every family's query, whole, reading overrides from `queries_dir`
+/// when given (a family without a file there keeps its built-in template).
 pub fn render_all(
     queries_dir: Option<&Path>,
     options: &RenderOptions<'_>,
 ) -> Result<Vec<RenderedQuery>, CollectError> {
-    Metric::ALL
-        .into_iter()
-        .map(|metric| {
-            let (template, origin) = match queries_dir {
-                Some(dir) => {
-                    let path = dir.join(file_name(metric));
-                    match std::fs::read_to_string(&path) {
-                        Ok(text) => (std::borrow::Cow::Owned(text), path.display().to_string()),
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (
-                            built_in(metric).into(),
-                            format!("built-in {}", file_name(metric)),
-                        ),
-                        Err(e) => {
-                            return Err(CollectError::Query {
-                                file: path.display().to_string(),
-                                reason: format!("cannot read it: {e}"),
-                            });
-                        }
-                    }
-                }
-                None => (
-                    built_in(metric).into(),
-                    format!("built-in {}", file_name(metric)),
-                ),
-            };
-            let query = render(&template, options).map_err(|reason| CollectError::Query {
-                file: origin,
-                reason,
-            })?;
-            Ok(RenderedQuery { metric, query })
-        })
-        .collect()
+    render_families(queries_dir, options, false)
+}
+
+/// The queries a run sends: [`render_all`], but with the latency family's
+/// built-in query in its [`LATENCY_PART_COUNT`] parts, one after the other
+/// where the whole query would be. A template from `queries_dir` is sent
+/// whole: meshgraph cannot know where its selectors are.
+pub fn render_sent(
+    queries_dir: Option<&Path>,
+    options: &RenderOptions<'_>,
+) -> Result<Vec<RenderedQuery>, CollectError> {
+    render_families(queries_dir, options, true)
+}
+
+fn render_families(
+    queries_dir: Option<&Path>,
+    options: &RenderOptions<'_>,
+    in_parts: bool,
+) -> Result<Vec<RenderedQuery>, CollectError> {
+    let mut rendered = Vec::with_capacity(Metric::ALL.len() + LATENCY_PART_COUNT);
+    for metric in Metric::ALL {
+        let (template, origin) = template(queries_dir, metric)?;
+        let built_in = matches!(template, Cow::Borrowed(_));
+        let parts = if in_parts && built_in && metric == Metric::RequestDurationBucket {
+            latency_part_matchers().into_iter().map(Some).collect()
+        } else {
+            vec![None]
+        };
+        for part in parts {
+            let query = render_part(&template, options, part.as_deref().unwrap_or("")).map_err(
+                |reason| CollectError::Query {
+                    file: origin.clone(),
+                    reason,
+                },
+            )?;
+            rendered.push(RenderedQuery {
+                metric,
+                part,
+                query,
+            });
+        }
+    }
+    Ok(rendered)
+}
+
+/// A family's template, built in or from `queries_dir`, and where it came
+/// from (for messages).
+fn template(
+    queries_dir: Option<&Path>,
+    metric: Metric,
+) -> Result<(Cow<'static, str>, String), CollectError> {
+    let built_in = || {
+        Ok((
+            Cow::Borrowed(built_in(metric)),
+            format!("built-in {}", file_name(metric)),
+        ))
+    };
+    let Some(dir) = queries_dir else {
+        return built_in();
+    };
+    let path = dir.join(file_name(metric));
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok((Cow::Owned(text), path.display().to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => built_in(),
+        Err(e) => Err(CollectError::Query {
+            file: path.display().to_string(),
+            reason: format!("cannot read it: {e}"),
+        }),
+    }
 }
 
 /// Renders one template. The error is a reason, without the file name.
 pub fn render(template: &str, options: &RenderOptions<'_>) -> Result<String, String> {
+    render_part(template, options, "")
+}
+
+/// Renders one template with `part` (label matchers, may be empty) added to
+/// every selector meshgraph fills in.
+fn render_part(template: &str, options: &RenderOptions<'_>, part: &str) -> Result<String, String> {
     if !is_label_name(options.ztunnel_label) {
         return Err(format!(
             "the ztunnel label {:?} is not a Prometheus label name",
@@ -220,19 +331,29 @@ pub fn render(template: &str, options: &RenderOptions<'_>) -> Result<String, Str
         .replace("__WINDOW__", &promql_duration(options.window)?)
         .replace("__ZTUNNEL_LABEL__", options.ztunnel_label);
     if options.namespaces.is_empty() {
-        return Ok(substitute_selector(&body, ""));
+        return Ok(substitute_selector(&body, part));
     }
-    let regex = promql_string(&namespace_regex(options.namespaces));
-    let sides: Vec<String> = NAMESPACE_LABELS
+    Ok(namespace_sides(options.namespaces, part, |selector| {
+        substitute_selector(&body, selector)
+    }))
+}
+
+/// The query selecting `namespaces`: `query(selector)` once per namespace
+/// label, each in parentheses, joined with `or`; `part` is added to each
+/// selector.
+fn namespace_sides(namespaces: &[String], part: &str, query: impl Fn(&str) -> String) -> String {
+    let regex = promql_string(&namespace_regex(namespaces));
+    NAMESPACE_LABELS
         .iter()
         .map(|label| {
-            format!(
-                "({})",
-                substitute_selector(&body, &format!("{label}=~{regex}"))
-            )
+            let selector = match part {
+                "" => format!("{label}=~{regex}"),
+                part => format!("{label}=~{regex}, {part}"),
+            };
+            format!("({})", query(&selector))
         })
-        .collect();
-    Ok(sides.join(" or "))
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// Puts `selector` in place of `__SELECTOR__`. An empty selector also removes
@@ -347,6 +468,111 @@ mod tests {
             window: Duration::from_secs(300),
             ztunnel_label: "app",
         }
+    }
+
+    /// Istio's default bounds as Envoy writes them and as Prometheus 3
+    /// normalises them, and bounds of other layouts.
+    const BOUNDS: [&str; 20] = [
+        "0.5", "1", "5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000",
+        "30000", "60000", "300000", "600000", "1.8e+06", "3.6e+06", "+Inf",
+    ];
+
+    #[test]
+    fn the_latency_parts_split_every_bound_once_and_istios_evenly() {
+        let others = [
+            "1.0", "25.0", "60000.0", "0.5.0", "2", "1e+03", "", "10 ", "+inf",
+        ];
+        let texts = latency_part_matchers();
+        // le=~"..." for every part but the last, le!~"..." for the last.
+        let matchers: Vec<regex::Regex> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let operator = if i + 1 == texts.len() { "le!~" } else { "le=~" };
+                let literal = m.strip_prefix(operator).expect(operator);
+                // The PromQL string unescaped; PromQL anchors its regexes.
+                let pattern = literal.trim_matches('"').replace(r"\\", r"\");
+                regex::Regex::new(&format!("^(?:{pattern})$")).unwrap()
+            })
+            .collect();
+        assert_eq!(matchers.len(), LATENCY_PART_COUNT);
+        let mut per_part = [0; LATENCY_PART_COUNT];
+        for le in BOUNDS.iter().chain(&others) {
+            let part = latency_part(le);
+            // What PromQL would select: the first parts by their regexes,
+            // the last by not matching the alternation of all of them.
+            let selected: Vec<usize> = (0..LATENCY_PART_COUNT)
+                .filter(|&i| {
+                    let matched = matchers[i].is_match(le);
+                    if i + 1 == LATENCY_PART_COUNT {
+                        !matched
+                    } else {
+                        matched
+                    }
+                })
+                .collect();
+            assert_eq!(selected, vec![part], "{le:?}");
+            if BOUNDS.contains(le) {
+                per_part[part] += 1;
+            }
+        }
+        assert_eq!(per_part, [5; LATENCY_PART_COUNT]);
+        // Prometheus 3's spelling of a bound is in the same part as Envoy's.
+        for (envoy, normalised) in [("1", "1.0"), ("25", "25.0"), ("60000", "60000.0")] {
+            assert_eq!(latency_part(envoy), latency_part(normalised));
+        }
+        assert_eq!(latency_part("0.5.0"), LATENCY_PART_COUNT - 1);
+    }
+
+    #[test]
+    fn the_latency_family_is_sent_in_parts_unless_its_template_is_the_users() {
+        let namespaces = vec!["bookinfo".to_string()];
+        let sent = render_sent(None, &options(&namespaces)).unwrap();
+        let whole = render_all(None, &options(&namespaces)).unwrap();
+        assert_eq!(whole.len(), Metric::ALL.len());
+        assert_eq!(sent.len(), Metric::ALL.len() - 1 + LATENCY_PART_COUNT);
+        let parts: Vec<&RenderedQuery> = sent
+            .iter()
+            .filter(|q| q.metric == Metric::RequestDurationBucket)
+            .collect();
+        let matchers = latency_part_matchers();
+        for (query, matcher) in parts.iter().zip(&matchers) {
+            assert_eq!(query.part.as_ref(), Some(matcher));
+            // The part is added to each namespace side's selector, and that
+            // is the only difference from the whole query.
+            assert_eq!(query.query.matches(matcher.as_str()).count(), 3);
+            let whole_bucket = &whole[1];
+            assert_eq!(whole_bucket.metric, Metric::RequestDurationBucket);
+            assert_eq!(
+                &query.query.replace(&format!(", {matcher}"), ""),
+                &whole_bucket.query
+            );
+        }
+        assert!(
+            sent.iter()
+                .filter(|q| q.metric != Metric::RequestDurationBucket)
+                .all(|q| q.part.is_none())
+        );
+        // Without a selection the part is the whole selector.
+        let all = render_sent(None, &options(&[])).unwrap();
+        assert!(all[1].query.contains(&format!(
+            "istio_request_duration_milliseconds_bucket{{{}}}",
+            matchers[0]
+        )));
+        // A template from --queries-dir is sent whole.
+        let dir = tempfile::tempdir().unwrap();
+        let bucket = Metric::RequestDurationBucket;
+        std::fs::write(dir.path().join(file_name(bucket)), built_in(bucket)).unwrap();
+        let users = render_sent(Some(dir.path()), &options(&namespaces)).unwrap();
+        assert_eq!(users, whole);
+        // Recorded series are read in the same parts.
+        assert_eq!(
+            render_recorded(bucket, &options(&[]), Some(&matchers[3])),
+            format!(
+                "meshgraph:istio_request_duration_milliseconds_bucket:rate5m{{{}}}",
+                matchers[3]
+            )
+        );
     }
 
     #[test]

@@ -38,14 +38,15 @@ pub fn entry_metric(entry: &PrometheusEntry) -> Option<Metric> {
 /// [`Manifest::read`]`(dir)?.prometheus[_].time`.
 pub fn replay(dir: &Path, plan: &QueryPlan) -> Result<Collected, CollectError> {
     // A family read from its recorded series was asked for as such.
-    let expected: Vec<(Metric, Vec<String>)> = plan
-        .render()?
-        .into_iter()
-        .map(|q| {
-            let recorded = plan.recorded_query(q.metric);
-            (q.metric, std::iter::once(q.query).chain(recorded).collect())
-        })
-        .collect();
+    let mut expected: Vec<(Metric, Vec<String>)> = Vec::new();
+    for query in plan.render()? {
+        let recorded = plan.recorded_query(&query);
+        let texts = std::iter::once(query.query).chain(recorded);
+        match expected.last_mut() {
+            Some((metric, known)) if *metric == query.metric => known.extend(texts),
+            _ => expected.push((query.metric, texts.collect())),
+        }
+    }
     replay_answers(dir, &expected)
 }
 
@@ -57,8 +58,9 @@ pub fn replay_recorded(dir: &Path) -> Result<Collected, CollectError> {
     replay_answers(dir, &expected)
 }
 
-/// Replays one answer per family; where query texts are given, a recorded
-/// query that is none of them is reported in a warning.
+/// Replays one answer per family (one entry, or the entries of its parts);
+/// where query texts are given, a recorded query that is none of them is
+/// reported in a warning.
 fn replay_answers(
     dir: &Path,
     expected: &[(Metric, Vec<String>)],
@@ -71,32 +73,28 @@ fn replay_answers(
     let mut answers: Vec<(Metric, &PrometheusEntry)> = Vec::new();
     for (metric, queries) in expected {
         let family = family_name(*metric);
-        let Some(entry) = manifest
-            .prometheus
-            .iter()
-            .rev()
-            .find(|e| entry_metric(e) == Some(*metric))
-        else {
+        let entries = family_entries(&manifest, *metric);
+        if entries.is_empty() {
             collected.warnings.push(format!(
                 "the recording {} has no {family} answer; those series are missing",
                 dir.display()
             ));
             continue;
-        };
-        if entry
-            .query
-            .contains(&crate::queries::recorded_name(*metric))
-        {
+        }
+        let recorded_name = crate::queries::recorded_name(*metric);
+        if entries.iter().any(|e| e.query.contains(&recorded_name)) {
             collected.stats.recorded += 1;
         }
-        if !queries.is_empty() && !queries.contains(&entry.query) {
+        if !queries.is_empty() && entries.iter().any(|e| !queries.contains(&e.query)) {
             differs.push(family);
         }
-        answers.push((*metric, entry));
+        answers.extend(entries.into_iter().map(|e| (*metric, e)));
     }
-    for decoded in read_and_decode(dir, &answers)? {
+    let decoded = read_and_decode(dir, &answers)?;
+    collected.stats.queries += decoded.len();
+    let metrics = answers.iter().map(|(metric, _)| *metric);
+    for decoded in crate::join_parts(metrics.zip(decoded).collect()) {
         add(&mut collected, decoded);
-        collected.stats.queries += 1;
     }
     if let Some(entry) = manifest
         .prometheus
@@ -130,6 +128,32 @@ fn replay_answers(
     collected.stats.wall_time = started.elapsed();
     collected.summary = Some(collected.stats.summary_line());
     Ok(collected)
+}
+
+/// A family's recorded answer: the last entry of the family, or, when that
+/// one is a part, the last entry of each of the family's parts, in the
+/// order they were recorded.
+fn family_entries(manifest: &Manifest, metric: Metric) -> Vec<&PrometheusEntry> {
+    let of_family = || {
+        manifest
+            .prometheus
+            .iter()
+            .filter(move |e| entry_metric(e) == Some(metric))
+    };
+    let Some(last) = of_family().next_back() else {
+        return Vec::new();
+    };
+    if last.part.is_none() {
+        return vec![last];
+    }
+    let mut parts: Vec<&PrometheusEntry> = Vec::new();
+    for entry in of_family().filter(|e| e.part.is_some()) {
+        match parts.iter_mut().find(|kept| kept.part == entry.part) {
+            Some(kept) => *kept = entry,
+            None => parts.push(entry),
+        }
+    }
+    parts
 }
 
 /// Reads and decodes the recorded answers on up to [`REPLAY_THREADS`]
@@ -194,6 +218,8 @@ const REPLAY_THREADS: usize = 2;
 mod tests {
     use std::time::Duration;
 
+    use meshgraph_model::Observation;
+
     use super::*;
 
     fn plan() -> QueryPlan {
@@ -241,6 +267,7 @@ mod tests {
                 time: 1.0,
                 window: "300s".into(),
                 file: String::new(),
+                part: None,
             };
             recorder.record_prometheus(entry, &body(metric)).unwrap();
         }
@@ -287,6 +314,80 @@ mod tests {
         std::fs::write(dir.path().join(third), answer("back")).unwrap();
         let e = replay_recorded(dir.path()).unwrap_err().to_string();
         assert!(e.contains(fifth.as_str()), "{e}");
+    }
+
+    /// One latency series of the histogram of `workload` for each bound.
+    fn buckets(workload: &str, bounds: &[(&str, f64)]) -> Vec<u8> {
+        let series: Vec<String> = bounds
+            .iter()
+            .map(|(le, rate)| {
+                format!(
+                    r#"{{"metric":{{"reporter":"destination","destination_workload":"{workload}","le":"{le}"}},"value":[1,"{rate}"]}}"#
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"status":"success","data":{{"resultType":"vector","result":[{}]}}}}"#,
+            series.join(",")
+        )
+        .into_bytes()
+    }
+
+    fn record_part(recorder: &Recorder, part: &str, body: &[u8]) {
+        let metric = Metric::RequestDurationBucket;
+        let entry = PrometheusEntry {
+            family: family_name(metric).into(),
+            series_name: metric.series_name().into(),
+            query: format!("q{{{part}}}"),
+            time: 1.0,
+            window: "300s".into(),
+            file: String::new(),
+            part: Some(part.into()),
+        };
+        recorder.record_prometheus(entry, body).unwrap();
+    }
+
+    /// A family recorded in parts replays as one answer, its histograms
+    /// folded across the parts; a part recorded again counts once (its
+    /// last answer), and a whole answer recorded before the parts is not
+    /// read.
+    #[test]
+    fn a_family_recorded_in_parts_replays_as_one_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let recorder = Recorder::create(dir.path()).unwrap();
+        record_all(&recorder, |metric| match metric {
+            Metric::RequestDurationBucket => buckets("stale", &[("+Inf", 9.0)]),
+            m => answer(family_name(m)),
+        });
+        record_part(&recorder, "le=~\"10\"", &buckets("a", &[("10", 0.5)]));
+        record_part(
+            &recorder,
+            "le!~\"10\"",
+            &buckets("a", &[("100", 1.5), ("+Inf", 2.0)]),
+        );
+        record_part(&recorder, "le=~\"10\"", &buckets("a", &[("10", 1.0)]));
+        let replayed = replay_recorded(dir.path()).unwrap();
+        assert!(replayed.warnings.is_empty(), "{:?}", replayed.warnings);
+        let histograms: Vec<&Observation> = replayed
+            .observations
+            .iter()
+            .filter(|o| o.metric == Metric::RequestDurationBucket)
+            .collect();
+        assert_eq!(histograms.len(), 1, "{histograms:?}");
+        assert_eq!(histograms[0].destination.workload, "a");
+        assert_eq!(
+            histograms[0].buckets,
+            vec![(10.0, 1.0), (100.0, 1.5), (f64::INFINITY, 2.0)]
+        );
+        assert_eq!(histograms[0].value, 2.0);
+        // Nine whole families and the two parts read.
+        assert_eq!(replayed.stats.queries, 11);
+        assert_eq!(replayed.stats.series, 9 + 1 + 2);
+        // The families stay in order, the histogram second.
+        assert_eq!(
+            replayed.observations[1].metric,
+            Metric::RequestDurationBucket
+        );
     }
 
     #[test]

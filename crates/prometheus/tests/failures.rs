@@ -108,6 +108,8 @@ async fn server_errors_are_retried_a_bounded_number_of_times() {
 async fn a_503_then_a_200_succeeds_after_a_retry() {
     let server = StandIn::sequence(vec![Reply::status(503, "busy"), Reply::ok(GOOD)]);
     let collected = collect(&config(server.url()), &plan(), None).await.unwrap();
+    // The stand-in gives every query the same one-series answer (a `+Inf`
+    // bucket); the latency family's four parts fold into one histogram.
     assert_eq!(collected.observations.len(), 10, "one series per family");
     // The stand-in answers the exemplar request with a query answer too:
     // the only warning, about that answer.
@@ -121,8 +123,8 @@ async fn a_503_then_a_200_succeeds_after_a_retry() {
     );
     assert_eq!(
         server.requests().len(),
-        12,
-        "ten queries and the exemplar request, one of them retried"
+        15,
+        "thirteen queries and the exemplar request, one of them retried"
     );
     assert!(!server.requests_to("/api/v1/query_exemplars").is_empty());
 }
@@ -233,7 +235,7 @@ async fn status_error_carries_the_servers_message() {
         );
         assert!(error.to_string().contains(&server.url()));
         assert!(
-            server.requests_to("/api/v1/query").len() <= 10,
+            server.requests_to("/api/v1/query").len() <= 13,
             "{status} is not retried"
         );
     }
@@ -296,12 +298,12 @@ async fn requests_carry_the_query_time_and_credentials_but_messages_do_not() {
     let mut secret = secret_config(&server);
     secret.url.push_str("/prometheus/");
     let collected = collect(&secret, &plan, Some(&recorder)).await.unwrap();
-    assert_eq!(collected.stats.queries, 10);
+    assert_eq!(collected.stats.queries, 13);
     let requests = server.requests_to("/prometheus/api/v1/query");
     assert_eq!(
         requests.len(),
-        10,
-        "one query per family for three namespaces"
+        13,
+        "one query per family (the latency buckets in four parts) for three namespaces"
     );
     // One exemplar request, with the same credentials and selection.
     let exemplars = server.requests_to("/prometheus/api/v1/query_exemplars");
@@ -381,6 +383,8 @@ async fn server_warnings_become_warnings() {
     let with_warning = GOOD.replacen('{', r#"{"warnings":["query hit the series limit"],"#, 1);
     let server = StandIn::sequence(vec![Reply::ok(with_warning)]);
     let collected = collect(&config(server.url()), &plan(), None).await.unwrap();
+    // One series per family (the latency family's four parts folded), one
+    // warning per query.
     assert_eq!(collected.observations.len(), 10);
     assert_eq!(
         collected
@@ -388,7 +392,7 @@ async fn server_warnings_become_warnings() {
             .iter()
             .filter(|w| w.contains("query hit the series limit"))
             .count(),
-        10,
+        13,
         "{:?}",
         collected.warnings
     );

@@ -23,7 +23,7 @@ async fn collects_the_true_rates_per_reporter_and_pair() {
     assert_bookinfo(&collected);
     let summary = collected.stats.summary_line();
     assert!(
-        summary.starts_with("prometheus: 10 queries, 59 series, "),
+        summary.starts_with("prometheus: 13 queries, 59 series, "),
         "{summary}"
     );
 }
@@ -50,7 +50,8 @@ async fn namespace_selection_keeps_traffic_entering_the_namespace() {
     .into_iter()
     .collect();
     assert_request_rates(&system, &expected);
-    assert_eq!(system.stats.queries, 10);
+    // Ten families, the latency buckets in four parts.
+    assert_eq!(system.stats.queries, 13);
 
     // A namespace nobody talks to, with regex metacharacters: nothing.
     let none = collect(&config, &plan(&["book.nfo"]), None).await.unwrap();
@@ -88,11 +89,24 @@ async fn record_then_replay_gives_identical_observations() {
     drop(prometheus);
 
     let manifest = Manifest::read(&bundle).unwrap();
-    // Ten queries, then the exemplar answer (empty: this server keeps none).
-    assert_eq!(manifest.prometheus.len(), 11);
+    // Thirteen queries (the latency buckets in four parts), then the
+    // exemplar answer (empty: this server keeps none).
+    assert_eq!(manifest.prometheus.len(), 14);
     assert_eq!(manifest.prometheus[0].family, "requests");
+    let parts: Vec<&str> = manifest.prometheus[1..5]
+        .iter()
+        .map(|e| {
+            assert_eq!(e.family, "request_duration_bucket");
+            e.part.as_deref().expect("a part")
+        })
+        .collect();
     assert_eq!(
-        manifest.prometheus[10].family,
+        parts,
+        meshgraph_prometheus::queries::latency_part_matchers()
+    );
+    assert_eq!(manifest.prometheus[5].part, None);
+    assert_eq!(
+        manifest.prometheus[13].family,
         meshgraph_prometheus::exemplars::EXEMPLARS_FAMILY
     );
     assert!(collected.exemplars.is_empty());
@@ -105,7 +119,7 @@ async fn record_then_replay_gives_identical_observations() {
     assert!(replayed.warnings.is_empty(), "{:?}", replayed.warnings);
     assert_eq!(
         (replayed.stats.queries, replayed.stats.series),
-        (10, collected.stats.series)
+        (13, collected.stats.series)
     );
     assert_eq!(replayed.stats.server_time, std::time::Duration::ZERO);
 
@@ -121,6 +135,50 @@ async fn record_then_replay_gives_identical_observations() {
 
     // A recording is never overwritten.
     assert!(Recorder::create(&bundle).is_err());
+}
+
+/// The latency family asked for in parts (the default) gives the same
+/// histograms, with every bound, as the same query sent whole (a
+/// `--queries-dir` template is sent whole), with and without a namespace
+/// selection: the parts' matchers select every `le` once on a real server.
+#[tokio::test]
+async fn latency_buckets_asked_for_in_parts_are_the_whole_family() {
+    use meshgraph_model::{Metric, Observation};
+    use meshgraph_prometheus::queries::{LATENCY_PART_COUNT, built_in, file_name};
+    let prometheus = server();
+    let config = PrometheusConfig::new(prometheus.url());
+    let dir = tempfile::tempdir().unwrap();
+    let bucket = Metric::RequestDurationBucket;
+    std::fs::write(dir.path().join(file_name(bucket)), built_in(bucket)).unwrap();
+    let histograms = |c: &meshgraph_prometheus::Collected| -> Vec<Observation> {
+        let mut out: Vec<Observation> = c
+            .observations
+            .iter()
+            .filter(|o| o.metric == bucket)
+            .cloned()
+            .collect();
+        out.sort_by_key(|o| format!("{o:?}"));
+        out
+    };
+    for namespaces in [&[][..], &["bookinfo"][..]] {
+        let parts = collect(&config, &plan(namespaces), None).await.unwrap();
+        let mut whole_plan = plan(namespaces);
+        whole_plan.queries_dir = Some(dir.path().to_path_buf());
+        let whole = collect(&config, &whole_plan, None).await.unwrap();
+        assert_eq!(
+            parts.stats.queries,
+            whole.stats.queries + LATENCY_PART_COUNT - 1
+        );
+        assert_eq!(parts.stats.series, whole.stats.series);
+        let (parts, whole) = (histograms(&parts), histograms(&whole));
+        assert!(!whole.is_empty());
+        assert_eq!(parts, whole, "{namespaces:?}");
+        // Every histogram has all twenty of Envoy's bounds, each once.
+        for histogram in &parts {
+            assert_eq!(histogram.buckets.len(), 20, "{histogram:?}");
+            assert!(histogram.buckets.windows(2).all(|w| w[0].0 < w[1].0));
+        }
+    }
 }
 
 #[tokio::test]
@@ -249,10 +307,10 @@ async fn recorded_series_are_read_when_the_server_has_them() {
             .collect();
         assert_eq!(requests(&recorded), expected, "{namespaces:?}");
         assert_eq!(recorded.stats.recorded, 1);
-        assert_eq!(recorded.stats.queries, 10);
+        assert_eq!(recorded.stats.queries, 13);
         let summary = recorded.stats.summary_line();
         assert!(
-            summary.contains("10 queries (1 from recording rules)"),
+            summary.contains("13 queries (1 from recording rules)"),
             "{summary}"
         );
         // The latency family is still the raw one.

@@ -14,7 +14,7 @@
 //! ```json
 //! {
 //!   "format": "meshgraph-recording",
-//!   "format_version": 1,
+//!   "format_version": 2,
 //!   "meshgraph_version": "0.1.0",
 //!   "prometheus": [
 //!     { "family": "requests", "series_name": "istio_requests_total",
@@ -33,7 +33,10 @@
 //!
 //! - `prometheus`: `family` is the query's file name without `.promql`;
 //!   `query` is the exact text sent; `time` is the `time` parameter (unix
-//!   seconds). Always written, possibly empty.
+//!   seconds). Always written, possibly empty. A family asked for in parts
+//!   (the latency buckets, by `le`) has one entry per part, each with a
+//!   `part` (the matcher selecting it); its answer is all of them together.
+//!   Format version 2 added `part`; version 1 recordings read as before.
 //! - `scope`: what the run asked for (`-n`, `--at`, `--window`), so a replay
 //!   can default to it. Absent in recordings made before it was written.
 //! - `traces`: `api` is `jaeger-v3`, `jaeger-v1`, `tempo-search` or
@@ -56,8 +59,11 @@ use serde::{Deserialize, Serialize};
 pub const MANIFEST: &str = "manifest.json";
 /// The `format` value of a manifest.
 pub const FORMAT: &str = "meshgraph-recording";
-/// The manifest format this version writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The manifest format this version writes and reads (and every one
+/// before it). 2: a family's answer may be recorded in parts
+/// ([`PrometheusEntry::part`]), which a reader of version 1 would take for
+/// repeated answers.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Why a recording cannot be written or read. Messages name the path.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -116,6 +122,12 @@ pub struct PrometheusEntry {
     pub window: String,
     /// The answer's file, relative to the recording directory.
     pub file: String,
+    /// For an answer to one part of a family asked for in parts, the
+    /// matcher selecting the part (`le=~"..."`); the family's answer is
+    /// then every entry of the family with a part. Absent for a whole
+    /// family (and in every recording of format version 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
 }
 
 /// One recorded trace answer. (Fields in the order earlier versions wrote
@@ -490,6 +502,7 @@ mod tests {
             time: 1.0,
             window: "300s".into(),
             file: String::new(),
+            part: None,
         };
         recorder.record_prometheus(entry, b"{}").unwrap();
         let trace = TraceEntry {
