@@ -707,12 +707,12 @@ fn print_server(rows: &[Row]) {
         );
     }
     println!(
-        "  mg: meshgraph's ten queries, then reconcile, build_graph and to_json (wall); ki: the Kiali-style \
+        "  mg: meshgraph's queries (ten families, the latency buckets in four parts), then reconcile, build_graph and to_json (wall); ki: the Kiali-style \
          per-namespace set (6 rate queries + 2 p95 histogram_quantile per namespace, see src/server.rs);\n  \
          prom s: time waiting on the server; prom cpu: Prometheus's own user+system CPU seconds (/proc); \
          wall/ki: meshgraph's wall / the Kiali set's time (rates + p95);\n  \
          rules: meshgraph again with the series of docs/recording-rules.yaml backfilled beside the raw ones (a probe query, \
-         then one recorded-series query per family; the graph must equal the computed one)"
+         then one recorded-series query per family or part; the graph must equal the computed one)"
     );
     if let Some(rss) = server::peak_rss() {
         println!(

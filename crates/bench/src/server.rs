@@ -1,6 +1,7 @@
 //! End to end against a real Prometheus (issue 14): the generated mesh's raw
 //! series are backfilled with `promtool` into a Prometheus the benchmark
-//! starts itself, then meshgraph's ten queries and a Kiali-style
+//! starts itself, then meshgraph's queries (ten families, the latency
+//! buckets in four parts) and a Kiali-style
 //! per-namespace query set are run against the same server, one after the
 //! other, each timed, with the server's CPU time read from `/proc`.
 //!

@@ -210,40 +210,60 @@ fn series_key(o: &Observation) -> impl Hash + Eq + '_ {
 /// some of a histogram's bounds) alike. Everything else stays as it is, in order.
 /// What [`BucketFolder`] does to one answer, for observations already made.
 pub fn fold_buckets(observations: Vec<Observation>) -> Vec<Observation> {
+    let mut out = Vec::with_capacity(observations.len());
+    fold_buckets_into(&mut out, [observations]);
+    out
+}
+
+/// [`fold_buckets`] of `folded` followed by each of `more`, in place:
+/// `folded` must hold each of its histograms once (as an answer's decoder
+/// gives them); a histogram of `more` already there gains its bounds,
+/// anything else is appended in order. The parts of a family asked for in
+/// parts are joined this way without a second vector of all of them.
+pub fn fold_buckets_into(
+    folded: &mut Vec<Observation>,
+    more: impl IntoIterator<Item = Vec<Observation>>,
+) {
+    let is_latency = |o: &Observation| {
+        o.metric == Metric::RequestDurationBucket && (o.le.is_some() || !o.buckets.is_empty())
+    };
     let hasher = hashbrown::DefaultHashBuilder::default();
-    let mut out: Vec<Observation> = Vec::with_capacity(observations.len());
     let mut histograms: HashTable<usize> = HashTable::new();
-    for mut obs in observations {
-        let latency = obs.metric == Metric::RequestDurationBucket
-            && (obs.le.is_some() || !obs.buckets.is_empty());
-        if !latency {
-            out.push(obs);
+    for (i, obs) in folded.iter().enumerate() {
+        if is_latency(obs) {
+            histograms.insert_unique(hasher.hash_one(series_key(obs)), i, |&i| {
+                hasher.hash_one(series_key(&folded[i]))
+            });
+        }
+    }
+    for mut obs in more.into_iter().flatten() {
+        if !is_latency(&obs) {
+            folded.push(obs);
             continue;
         }
         let hash = hasher.hash_one(series_key(&obs));
         let found = histograms
-            .find(hash, |&i| series_key(&out[i]) == series_key(&obs))
+            .find(hash, |&i| series_key(&folded[i]) == series_key(&obs))
             .copied();
         match found {
             Some(i) => {
                 let pairs: Vec<(f64, f64)> = obs.bucket_rates().collect();
-                out[i].buckets.extend(pairs);
+                folded[i].buckets.extend(pairs);
             }
             None => {
                 if let Some(le) = obs.le.take() {
                     obs.buckets = vec![(le, obs.value)];
                 }
-                out.push(obs);
-                histograms.insert_unique(hash, out.len() - 1, |&i| {
-                    hasher.hash_one(series_key(&out[i]))
+                folded.push(obs);
+                histograms.insert_unique(hash, folded.len() - 1, |&i| {
+                    hasher.hash_one(series_key(&folded[i]))
                 });
             }
         }
     }
     for &i in histograms.iter() {
-        settle(&mut out[i]);
+        settle(&mut folded[i]);
     }
-    out
 }
 
 #[cfg(test)]
@@ -365,6 +385,7 @@ mod tests {
         // Two answers that split the bounds between them: each folds into
         // a histogram of its own bounds; together they are one.
         let mut parts = Vec::new();
+        let mut answers = Vec::new();
         for bounds in [&[("+Inf", 4.0), ("100", 3.0)][..], &[("10", 1.0)][..]] {
             let mut folder = BucketFolder::default();
             let mut part = Vec::new();
@@ -377,10 +398,25 @@ mod tests {
                     .unwrap();
             }
             folder.finish(&mut part);
+            answers.push(part.clone());
             parts.extend(part);
         }
         assert_eq!(parts.len(), 4);
         let joined = fold_buckets(parts);
+        // Joined in place into the first answer, the same, and a third
+        // answer with a new histogram and another family is appended.
+        let mut answers = answers.into_iter();
+        let mut in_place = answers.next().unwrap();
+        fold_buckets_into(&mut in_place, answers);
+        assert_eq!(in_place, joined);
+        let mut more = joined.clone();
+        more[0].destination.workload = "details-v1".into();
+        let mut other = joined[1].clone();
+        other.metric = Metric::Requests;
+        fold_buckets_into(&mut in_place, [vec![more[0].clone(), other.clone()]]);
+        assert_eq!(in_place.len(), 4);
+        assert_eq!(in_place[2], more[0]);
+        assert_eq!(in_place[3], other);
         assert_eq!(joined.len(), 2);
         assert_eq!(joined[0].destination.workload, "reviews-v1");
         assert_eq!(

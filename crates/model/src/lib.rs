@@ -16,7 +16,7 @@ mod spark;
 mod status;
 pub mod trace;
 
-pub use buckets::{BucketFolder, fold_buckets};
+pub use buckets::{BucketFolder, fold_buckets, fold_buckets_into};
 pub use exemplar::{Exemplar, ExemplarSeries, is_trace_id};
 pub use extra::ExtraLabels;
 pub use labels::{LabelError, format_le, label_names};

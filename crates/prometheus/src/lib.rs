@@ -448,23 +448,22 @@ fn start_order(rendered: &[RenderedQuery]) -> Vec<usize> {
 /// family asked for in parts (next to each other, in order) are joined
 /// into one, their histograms folded across the parts.
 pub(crate) fn join_parts(answers: Vec<(meshgraph_model::Metric, Decoded)>) -> Vec<Decoded> {
-    let mut joined: Vec<(meshgraph_model::Metric, Decoded, usize)> = Vec::new();
+    let mut families: Vec<(meshgraph_model::Metric, Decoded, Vec<Vec<Observation>>)> = Vec::new();
     for (metric, decoded) in answers {
-        match joined.last_mut() {
-            Some((last, family, parts)) if *last == metric => {
-                family.observations.extend(decoded.observations);
+        match families.last_mut() {
+            Some((last, family, more)) if *last == metric => {
                 family.warnings.extend(decoded.warnings);
                 family.series += decoded.series;
-                *parts += 1;
+                more.push(decoded.observations);
             }
-            _ => joined.push((metric, decoded, 1)),
+            _ => families.push((metric, decoded, Vec::new())),
         }
     }
-    joined
+    families
         .into_iter()
-        .map(|(_, mut family, parts)| {
-            if parts > 1 {
-                family.observations = meshgraph_model::fold_buckets(family.observations);
+        .map(|(_, mut family, more)| {
+            if !more.is_empty() {
+                meshgraph_model::fold_buckets_into(&mut family.observations, more);
             }
             family
         })
