@@ -40,19 +40,69 @@ pub struct Decoded {
 pub const MAX_RATE: f64 = 1e12;
 
 pub fn decode(body: &[u8], metric: Metric, source_name: &str) -> Result<Decoded, CollectError> {
-    let mut state = State {
-        metric: Some(metric),
-        source_name,
-        ..State::default()
-    };
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let parsed = AnswerSeed(&mut state)
-        .deserialize(&mut de)
-        .and_then(|()| de.end());
-    if let Err(e) = parsed {
-        return Err(json_error(&e, body, source_name));
+    let mut family = FamilyDecoder::new(metric);
+    family.add(body, source_name)?;
+    Ok(family.finish())
+}
+
+/// Decodes the answers to the parts of one family (the latency buckets
+/// asked for in parts, see [`crate::queries::LATENCY_PARTS`]) one after
+/// the other into one [`Decoded`], each histogram folded across the parts
+/// as they are read. The result is what decoding each part and
+/// [`meshgraph_model::fold_buckets_into`] give, without holding each
+/// histogram's labels once per part.
+pub struct FamilyDecoder {
+    metric: Metric,
+    observations: Vec<Observation>,
+    histograms: BucketFolder,
+    warnings: Vec<String>,
+    series: usize,
+}
+
+impl FamilyDecoder {
+    pub fn new(metric: Metric) -> FamilyDecoder {
+        FamilyDecoder {
+            metric,
+            observations: Vec::new(),
+            histograms: BucketFolder::default(),
+            warnings: Vec::new(),
+            series: 0,
+        }
     }
-    state.finish()
+
+    /// Decodes one answer (one part) of the family.
+    pub fn add(&mut self, body: &[u8], source_name: &str) -> Result<(), CollectError> {
+        let mut state = State {
+            metric: Some(self.metric),
+            source_name,
+            observations: std::mem::take(&mut self.observations),
+            histograms: std::mem::take(&mut self.histograms),
+            ..State::default()
+        };
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let parsed = AnswerSeed(&mut state)
+            .deserialize(&mut de)
+            .and_then(|()| de.end());
+        if let Err(e) = parsed {
+            return Err(json_error(&e, body, source_name));
+        }
+        let (decoded, histograms) = state.finish()?;
+        self.observations = decoded.observations;
+        self.histograms = histograms;
+        self.warnings.extend(decoded.warnings);
+        self.series += decoded.series;
+        Ok(())
+    }
+
+    /// The family's observations, its histograms settled (bounds in order).
+    pub fn finish(mut self) -> Decoded {
+        self.histograms.finish(&mut self.observations);
+        Decoded {
+            observations: self.observations,
+            warnings: self.warnings,
+            series: self.series,
+        }
+    }
 }
 
 /// Maps a serde_json error to a truncation or a located decode error.
@@ -209,8 +259,10 @@ impl<'a> State<'a> {
             .add_sorted(&mut self.observations, &pairs, value)
     }
 
-    fn finish(mut self) -> Result<Decoded, CollectError> {
-        std::mem::take(&mut self.histograms).finish(&mut self.observations);
+    /// The answer's observations, checked, with the bucket folder that has
+    /// yet to settle its histograms.
+    fn finish(mut self) -> Result<(Decoded, BucketFolder), CollectError> {
+        let histograms = std::mem::take(&mut self.histograms);
         let family = family_name(self.metric()).to_string();
         let source_name = self.source_name.to_string();
         match self.status.as_deref() {
@@ -277,11 +329,12 @@ impl<'a> State<'a> {
                 self.dropped_count - detailed
             ));
         }
-        Ok(Decoded {
+        let decoded = Decoded {
             observations: self.observations,
             warnings,
             series: self.series,
-        })
+        };
+        Ok((decoded, histograms))
     }
 }
 
@@ -872,6 +925,59 @@ mod tests {
         assert_eq!(second.buckets, vec![(10.0, 2.0), (f64::INFINITY, 2.0)]);
         assert_eq!(d.warnings.len(), 1);
         assert!(d.warnings[0].contains("\"soon\""), "{:?}", d.warnings);
+    }
+
+    /// Parts decoded one after the other into one family give what each
+    /// part decoded and then folded gives, in the same order; a bad part is
+    /// named by its own source.
+    #[test]
+    fn parts_decoded_into_one_family_equal_parts_folded_afterwards() {
+        let other = GOOD.replace("reviews", "ratings");
+        let parts = [
+            answer(&[
+                sample(&format!(r#"{GOOD},"le":"10""#), "1"),
+                sample(&format!(r#"{other},"le":"10""#), "2"),
+            ]),
+            answer(&[
+                sample(&format!(r#"{other},"le":"+Inf""#), "2"),
+                sample(&format!(r#"{GOOD},"le":"soon""#), "1"),
+                sample(&format!(r#"{GOOD},"le":"+Inf""#), "4"),
+            ]),
+            answer(&[sample(&format!(r#"{GOOD},"le":"100""#), "3")]),
+        ];
+        let bucket = Metric::RequestDurationBucket;
+        let mut family = FamilyDecoder::new(bucket);
+        let mut each = Vec::new();
+        for (i, part) in parts.iter().enumerate() {
+            family.add(part.as_bytes(), &format!("part {i}")).unwrap();
+            each.push(decode(part.as_bytes(), bucket, &format!("part {i}")).unwrap());
+        }
+        let joined = family.finish();
+        let mut folded = each[0].observations.clone();
+        meshgraph_model::fold_buckets_into(
+            &mut folded,
+            each[1..].iter().map(|d| d.observations.clone()),
+        );
+        assert_eq!(joined.observations, folded);
+        assert_eq!(joined.observations.len(), 2);
+        assert_eq!(
+            joined.observations[0].buckets,
+            vec![(10.0, 1.0), (100.0, 3.0), (f64::INFINITY, 4.0)]
+        );
+        assert_eq!(joined.series, 6);
+        assert_eq!(joined.warnings.len(), 1);
+        assert!(
+            joined.warnings[0].contains("part 1"),
+            "{:?}",
+            joined.warnings
+        );
+
+        let mut family = FamilyDecoder::new(bucket);
+        family.add(parts[0].as_bytes(), "part 0").unwrap();
+        let e = family
+            .add(&parts[1].as_bytes()[..20], "part 1")
+            .unwrap_err();
+        assert!(e.to_string().contains("part 1"), "{e}");
     }
 
     #[test]

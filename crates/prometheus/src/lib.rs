@@ -54,7 +54,7 @@ use std::time::{Duration, Instant};
 
 use meshgraph_model::{ExemplarSeries, Observation};
 
-pub use decode::{Decoded, decode};
+pub use decode::{Decoded, FamilyDecoder, decode};
 pub use error::CollectError;
 pub use meshgraph_source::{
     Auth, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Manifest, PrometheusEntry,

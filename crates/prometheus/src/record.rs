@@ -19,7 +19,7 @@ use meshgraph_source::{Manifest, PrometheusEntry};
 
 use crate::exemplars::{EXEMPLARS_FAMILY, decode_exemplars};
 use crate::queries::family_name;
-use crate::{CollectError, Collected, Decoded, QueryPlan, add, add_exemplars, decode};
+use crate::{CollectError, Collected, Decoded, FamilyDecoder, QueryPlan, add, add_exemplars};
 
 pub use meshgraph_source::record::{FORMAT, FORMAT_VERSION, MANIFEST};
 pub use meshgraph_source::{RecordedScope, Recorder};
@@ -70,7 +70,7 @@ fn replay_answers(
     let mut collected = Collected::default();
     let mut differs = Vec::new();
     // The answers to read, in the families' order.
-    let mut answers: Vec<(Metric, &PrometheusEntry)> = Vec::new();
+    let mut answers: Vec<(Metric, Vec<&PrometheusEntry>)> = Vec::new();
     for (metric, queries) in expected {
         let family = family_name(*metric);
         let entries = family_entries(&manifest, *metric);
@@ -88,12 +88,10 @@ fn replay_answers(
         if !queries.is_empty() && entries.iter().any(|e| !queries.contains(&e.query)) {
             differs.push(family);
         }
-        answers.extend(entries.into_iter().map(|e| (*metric, e)));
+        collected.stats.queries += entries.len();
+        answers.push((*metric, entries));
     }
-    let decoded = read_and_decode(dir, &answers)?;
-    collected.stats.queries += decoded.len();
-    let metrics = answers.iter().map(|(metric, _)| *metric);
-    for decoded in crate::join_parts(metrics.zip(decoded).collect()) {
+    for decoded in read_and_decode(dir, &answers)? {
         add(&mut collected, decoded);
     }
     if let Some(entry) = manifest
@@ -156,29 +154,39 @@ fn family_entries(manifest: &Manifest, metric: Metric) -> Vec<&PrometheusEntry> 
     parts
 }
 
-/// Reads and decodes the recorded answers on up to [`REPLAY_THREADS`]
-/// threads, the largest file first, and returns them in the order given.
-/// One answer is often most of the bytes (the latency buckets, 60 % of a
-/// large mesh's), so the others are read and decoded beside it instead of
-/// after it; each thread holds one answer's bytes at a time.
+/// Reads and decodes the recorded answers of each family (one, or its
+/// parts one after the other into one [`FamilyDecoder`]) on up to
+/// [`REPLAY_THREADS`] threads, the largest family first, and returns the
+/// families in the order given. One family is often most of the bytes (the
+/// latency buckets, 60 % of a large mesh's), so the others are read and
+/// decoded beside it instead of after it; each thread holds one answer's
+/// bytes at a time.
 fn read_and_decode(
     dir: &Path,
-    answers: &[(Metric, &PrometheusEntry)],
+    answers: &[(Metric, Vec<&PrometheusEntry>)],
 ) -> Result<Vec<Decoded>, CollectError> {
-    let size =
-        |entry: &PrometheusEntry| std::fs::metadata(dir.join(&entry.file)).map_or(0, |m| m.len());
+    let size = |entries: &[&PrometheusEntry]| -> u64 {
+        entries
+            .iter()
+            .map(|e| std::fs::metadata(dir.join(&e.file)).map_or(0, |m| m.len()))
+            .sum()
+    };
     let mut order: Vec<usize> = (0..answers.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(size(answers[i].1)));
+    order.sort_by_key(|&i| std::cmp::Reverse(size(&answers[i].1)));
     let next = std::sync::Mutex::new(order.into_iter());
     let slots: Vec<std::sync::Mutex<Option<Result<Decoded, CollectError>>>> = answers
         .iter()
         .map(|_| std::sync::Mutex::new(None))
         .collect();
     let one = |i: usize| -> Result<Decoded, CollectError> {
-        let (metric, entry) = answers[i];
-        let what = format!("the entry for {}", family_name(metric));
-        let body = read_entry(dir, &entry.file, &what)?;
-        decode(&body, metric, &dir.join(&entry.file).display().to_string())
+        let (metric, entries) = &answers[i];
+        let what = format!("the entry for {}", family_name(*metric));
+        let mut family = FamilyDecoder::new(*metric);
+        for entry in entries {
+            let body = read_entry(dir, &entry.file, &what)?;
+            family.add(&body, &dir.join(&entry.file).display().to_string())?;
+        }
+        Ok(family.finish())
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
