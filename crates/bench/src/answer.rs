@@ -61,39 +61,31 @@ pub fn render_part(
     part: Option<usize>,
 ) -> Result<(Vec<u8>, usize)> {
     let kept = kept_labels(metric)?;
-    let in_part = |o: &&Observation| {
-        part.is_none_or(|part| {
-            let labels = o.labels();
-            let le = labels
-                .iter()
-                .find(|(k, _)| k == "le")
-                .map(|(_, v)| v.as_str());
-            meshgraph_prometheus::queries::latency_part(le.unwrap_or("")) == part
-        })
-    };
-    let selected: Vec<Observation> = observations
-        .iter()
-        .filter(|o| o.metric == metric)
-        .filter(in_part)
-        .cloned()
-        .collect();
-    render_by(&selected, metric, at, Some(&kept))
+    render_by(observations, metric, at, Some(&kept), part)
 }
 
 /// One family's answer summed by the labels `kept` (`None`: every label, as
-/// a query without `sum by` would keep them).
+/// a query without `sum by` would keep them), of the series in `part`
+/// (`queries::latency_part` of their `le`) when given.
 pub fn render_by(
     observations: &[Observation],
     metric: Metric,
     at: i64,
     kept: Option<&[String]>,
+    part: Option<usize>,
 ) -> Result<(Vec<u8>, usize)> {
     // JSON text of each distinct label set, in first-seen order, and its sum.
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut series: Vec<(String, f64)> = Vec::new();
     for obs in observations.iter().filter(|o| o.metric == metric) {
-        let labels: BTreeMap<String, String> = obs
-            .labels()
+        let all = obs.labels();
+        if let Some(part) = part {
+            let le = all.iter().find(|(k, _)| k == "le").map(|(_, v)| v.as_str());
+            if meshgraph_prometheus::queries::latency_part(le.unwrap_or("")) != part {
+                continue;
+            }
+        }
+        let labels: BTreeMap<String, String> = all
             .into_iter()
             .filter(|(k, v)| !v.is_empty() && kept.is_none_or(|kept| kept.contains(k)))
             .collect();
@@ -192,7 +184,7 @@ mod tests {
         for metric in Metric::ALL {
             let labels = kept_labels(metric).unwrap();
             let (body, _) =
-                render_by(observations, metric, at, kept.then_some(&labels[..])).unwrap();
+                render_by(observations, metric, at, kept.then_some(&labels[..]), None).unwrap();
             let answer = meshgraph_prometheus::decode(&body, metric, "test").unwrap();
             assert!(answer.warnings.is_empty(), "{:?}", answer.warnings);
             decoded.extend(answer.observations);

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
-use meshgraph_prometheus::queries::{family_name, promql_duration};
+use meshgraph_prometheus::queries::{family_name, latency_part_matchers, promql_duration};
 use meshgraph_prometheus::{PrometheusEntry, QueryPlan, RecordedScope, Recorder};
 
 use crate::answer;
@@ -32,13 +32,13 @@ pub fn write(size: MeshSize, dir: &Path) -> Result<(usize, usize)> {
     let (mut series, mut bytes) = (0, 0);
     // The queries a run of this plan sends, so that the replay reads the
     // answers as its own.
-    let mut part = 0;
+    let matchers = latency_part_matchers();
     for query in QueryPlan::new(at, window).render()? {
-        let this_part = query.part.is_some().then(|| {
-            part += 1;
-            part - 1
-        });
-        let (body, n) = answer::render_part(&raw, query.metric, scenario.at, this_part)?;
+        let part = query
+            .part
+            .as_ref()
+            .and_then(|m| matchers.iter().position(|known| known == m));
+        let (body, n) = answer::render_part(&raw, query.metric, scenario.at, part)?;
         recorder.record_prometheus(
             PrometheusEntry {
                 family: family_name(query.metric).into(),

@@ -447,7 +447,7 @@ fn start_order(rendered: &[RenderedQuery]) -> Vec<usize> {
 /// The decoded answers of a run, in order, one per family: the parts of a
 /// family asked for in parts (next to each other, in order) are joined
 /// into one, their histograms folded across the parts.
-pub(crate) fn join_parts(answers: Vec<(meshgraph_model::Metric, Decoded)>) -> Vec<Decoded> {
+fn join_parts(answers: Vec<(meshgraph_model::Metric, Decoded)>) -> Vec<Decoded> {
     let mut families: Vec<(meshgraph_model::Metric, Decoded, Vec<Vec<Observation>>)> = Vec::new();
     for (metric, decoded) in answers {
         match families.last_mut() {
